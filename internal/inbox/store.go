@@ -1,0 +1,282 @@
+package inbox
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Store is the persistence the use cases need. Two implementations (SQLite and PostgreSQL)
+// pass one conformance suite. Every method that takes a tenant scopes its query by it: a row
+// of another tenant is ErrNotFound, never returned.
+type Store interface {
+	Queries
+	// InTx runs fn in one transaction: all of fn's writes commit together or not at all.
+	InTx(ctx context.Context, fn func(q Queries) error) error
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Queries is every read and write, usable on the store or inside InTx.
+// Missing rows are ErrNotFound and unique-key clashes ErrDuplicate (both wrapped).
+type Queries interface {
+	CreateTenant(ctx context.Context, t Tenant) error
+	GetTenant(ctx context.Context, id uuid.UUID) (Tenant, error)
+	ListTenants(ctx context.Context) ([]Tenant, error)
+
+	CreateUser(ctx context.Context, u User) error
+	GetUser(ctx context.Context, tenant, id uuid.UUID) (User, error)
+	// GetUserByEmail looks the email up across tenants (emails are unique), for login.
+	GetUserByEmail(ctx context.Context, email string) (User, error)
+	ListUsers(ctx context.Context, tenant uuid.UUID) ([]User, error)
+
+	// CreateTeam stores the team and its MemberIDs.
+	CreateTeam(ctx context.Context, t Team) error
+	GetTeam(ctx context.Context, tenant, id uuid.UUID) (Team, error)
+	ListTeams(ctx context.Context, tenant uuid.UUID) ([]Team, error)
+
+	CreateContact(ctx context.Context, c Contact) error
+	// UpdateContact writes names, phone, email, country code and UpdatedAt.
+	UpdateContact(ctx context.Context, c Contact) error
+	GetContact(ctx context.Context, tenant, id uuid.UUID) (Contact, error)
+	ListContacts(ctx context.Context, tenant uuid.UUID, f ContactFilter) ([]Contact, int, error)
+	// AddContactIdentity ties a contact to an address on a channel; ErrDuplicate if the
+	// address is already tied to a contact on that channel.
+	AddContactIdentity(ctx context.Context, tenant, contactID uuid.UUID, id ContactIdentity) error
+	FindContactByIdentity(ctx context.Context, tenant uuid.UUID, id ContactIdentity) (Contact, error)
+	// ContactIdentities lists a contact's addresses, to send a reply through its channel.
+	ContactIdentities(ctx context.Context, tenant, contactID uuid.UUID) ([]ContactIdentity, error)
+
+	CreateChannel(ctx context.Context, c Channel) error
+	// UpdateChannel writes name and config.
+	UpdateChannel(ctx context.Context, c Channel) error
+	DeleteChannel(ctx context.Context, tenant, id uuid.UUID) error
+	GetChannel(ctx context.Context, tenant, id uuid.UUID) (Channel, error)
+	// LookupChannel finds a channel by id alone: webhooks arrive on a per-channel URL
+	// before any tenant is known.
+	LookupChannel(ctx context.Context, id uuid.UUID) (Channel, error)
+	ListChannels(ctx context.Context, tenant uuid.UUID) ([]Channel, error)
+
+	CreateCampaign(ctx context.Context, c Campaign) error
+	CreateBroadcast(ctx context.Context, b Broadcast) error
+	GetBroadcast(ctx context.Context, tenant, id uuid.UUID) (Broadcast, error)
+
+	CreateTag(ctx context.Context, t Tag) error // ErrDuplicate on a name the tenant already has
+	UpdateTag(ctx context.Context, t Tag) error // writes name and color; ErrDuplicate as above
+	// DeleteTag removes the tag and its uses on conversations.
+	DeleteTag(ctx context.Context, tenant, id uuid.UUID) error
+	GetTag(ctx context.Context, tenant, id uuid.UUID) (Tag, error)
+	ListTags(ctx context.Context, tenant uuid.UUID) ([]Tag, error)
+
+	// CreateConversation stores a new conversation (status, priority, links, timestamps).
+	CreateConversation(ctx context.Context, c Conversation) error
+	// GetConversation returns the conversation with its joined fields (contact, channel,
+	// assignee, team, broadcast with campaign name, tags, last message).
+	GetConversation(ctx context.Context, tenant, id uuid.UUID) (Conversation, error)
+	// LockConversation is GetConversation that also locks the row until the transaction
+	// ends (SELECT ... FOR UPDATE where the database has it), for read-modify-write.
+	LockConversation(ctx context.Context, tenant, id uuid.UUID) (Conversation, error)
+	// FindOpenConversation returns the newest conversation of the contact on the channel
+	// whose status is not closed.
+	FindOpenConversation(ctx context.Context, tenant, contactID, channelID uuid.UUID) (Conversation, error)
+	// ListConversations returns one page of the filtered list and the total count, each
+	// row with its joined fields, without one query per row.
+	ListConversations(ctx context.Context, tenant uuid.UUID, f ConversationFilter) ([]Conversation, int, error)
+	// SaveConversation writes the mutable fields: type, status, priority, category, assigned
+	// user and team, resolved_at, closed_at, updated_at.
+	SaveConversation(ctx context.Context, c Conversation) error
+	// AddConversationTag reports false when the tag was already on the conversation.
+	AddConversationTag(ctx context.Context, tenant, conversationID, tagID uuid.UUID) (bool, error)
+	// RemoveConversationTag reports false when the tag was not on the conversation.
+	RemoveConversationTag(ctx context.Context, tenant, conversationID, tagID uuid.UUID) (bool, error)
+
+	// InsertMessage stores m (and its MentionedUsers' ids) and applies touch to its
+	// conversation in the same statement set. A message whose ProviderMessageID is set and
+	// already stored on the same channel is not stored again: it reports false and no error.
+	InsertMessage(ctx context.Context, m Message, touch Touch) (bool, error)
+	// GetMessage returns the message with its mentioned users.
+	GetMessage(ctx context.Context, tenant, id uuid.UUID) (Message, error)
+	// ListMessages returns one page of a conversation's messages, oldest first within the
+	// page, and the total count of messages the filter admits.
+	ListMessages(ctx context.Context, tenant, conversationID uuid.UUID, p MessagePage) ([]Message, int, error)
+	// MarkConversationRead marks every unread inbound message of the conversation read by
+	// an agent and sets its unread count to 0; it returns how many messages changed.
+	MarkConversationRead(ctx context.Context, tenant, conversationID uuid.UUID) (int, error)
+	// FindMessageByProviderID finds a message by the provider's id on a channel.
+	FindMessageByProviderID(ctx context.Context, channelID uuid.UUID, providerID string) (Message, error)
+	// SetProviderMessageID records the provider's id of an outbound message.
+	SetProviderMessageID(ctx context.Context, tenant, messageID uuid.UUID, providerID string) error
+	// ApplyMessageStatus moves a message's delivery status forward: it applies ch only when
+	// ch.Status ranks above the current status (see DeliveryStatus.Rank), sets the matching
+	// timestamp (sent_at, delivered_at, read_at, failed_at) and error, and records ch in the
+	// history either way. It reports whether the status moved.
+	ApplyMessageStatus(ctx context.Context, tenant, messageID uuid.UUID, ch StatusChange) (bool, error)
+	// MessageStatusHistory lists a message's delivery steps, oldest first.
+	MessageStatusHistory(ctx context.Context, tenant, messageID uuid.UUID) ([]StatusChange, error)
+	// ParkReceipt keeps a receipt whose provider id is not known yet (it can beat the
+	// send's response); TakeParkedReceipts returns and deletes them once it is.
+	ParkReceipt(ctx context.Context, channelID uuid.UUID, providerID string, ch StatusChange) error
+	TakeParkedReceipts(ctx context.Context, channelID uuid.UUID, providerID string) ([]StatusChange, error)
+
+	// EnqueueOutbound adds an outbox item; the worker sends it.
+	EnqueueOutbound(ctx context.Context, item OutboxItem) error
+	// ClaimOutbound leases up to limit items due at now for lease, so no other worker
+	// (on this node or another) takes them meanwhile; attempts is incremented.
+	ClaimOutbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error)
+	// CompleteOutbound removes a sent or permanently failed item.
+	CompleteOutbound(ctx context.Context, id uuid.UUID) error
+	// RetryOutbound releases an item to be tried again at `at`, with the last error.
+	RetryOutbound(ctx context.Context, id uuid.UUID, at time.Time, lastError string) error
+
+	// ConversationStats computes the v1 statistics.
+	ConversationStats(ctx context.Context, tenant uuid.UUID, f StatsFilter) (ConversationStats, error)
+	// InboxStats computes the team-inbox statistics with the agent workload.
+	InboxStats(ctx context.Context, tenant uuid.UUID, now time.Time) (InboxStats, error)
+	// ListInboxMessages lists messages across the tenant's conversations, newest first.
+	ListInboxMessages(ctx context.Context, tenant uuid.UUID, f InboxMessageFilter) ([]InboxMessage, error)
+
+	// AppendEvent gives e the tenant's next sequence number and stores it; e.Seq is set.
+	AppendEvent(ctx context.Context, e *Event) error
+	// EventsSince returns up to limit events with Seq > after, in order, and the oldest
+	// Seq still retained (0 when the log is empty).
+	EventsSince(ctx context.Context, tenant uuid.UUID, after int64, limit int) ([]Event, int64, error)
+	// PruneEvents deletes events created before `before`, keeping each tenant's newest.
+	PruneEvents(ctx context.Context, before time.Time) (int, error)
+}
+
+// Touch is what a new message changes on its conversation, computed by the use case and
+// applied by the store in the same transaction as the insert.
+type Touch struct {
+	// LastMessage replaces the conversation's last message and last_message_at when set.
+	LastMessage *MessageSummary
+	// UnreadDelta is added to the unread count (1 for an inbound message).
+	UnreadDelta int
+	// InboundAt sets last_inbound_at (the WhatsApp window) when set.
+	InboundAt *time.Time
+	// FirstResponseAt sets first_response_at when set and it is still null.
+	FirstResponseAt *time.Time
+	UpdatedAt       time.Time
+}
+
+// ContactFilter selects contacts.
+type ContactFilter struct {
+	Search string // name, phone or email, case-insensitive substring
+	Page   int    // from 1
+	Limit  int
+}
+
+// Sort keys of the conversation list.
+const (
+	SortLastMessageAt = "last_message_at"
+	SortCreatedAt     = "created_at"
+	SortUpdatedAt     = "updated_at"
+	SortPriority      = "priority"
+	SortUnreadCount   = "unread_count"
+)
+
+// SortKeys lists the accepted sort_by values.
+var SortKeys = []string{SortLastMessageAt, SortCreatedAt, SortUpdatedAt, SortPriority, SortUnreadCount}
+
+// ConversationFilter selects and orders the conversation list. Zero values do not filter.
+type ConversationFilter struct {
+	Status       Status
+	CampaignID   *uuid.UUID
+	BroadcastID  *uuid.UUID
+	ChannelKind  ChannelKind
+	AssignedTo   *uuid.UUID
+	AssignedTeam *uuid.UUID
+	// Search matches the contact's name or phone, or the content of a non-internal message,
+	// case-insensitively, through an index (never a scan of all messages).
+	Search string
+	// ActiveSince keeps conversations whose last activity (last_message_at, or created_at
+	// when there is no message) is at or after it.
+	ActiveSince *time.Time
+	Page        int // from 1
+	Limit       int
+	SortBy      string // one of SortKeys; ties broken by id
+	SortAsc     bool
+}
+
+// MessagePage selects a page of a conversation's messages: by page number, or by cursor
+// (messages strictly before or after a message id, nearest first then returned oldest
+// first). Page 0 with no cursor means the newest page.
+type MessagePage struct {
+	Page            int
+	Limit           int
+	Before          *uuid.UUID
+	After           *uuid.UUID
+	IncludeInternal bool
+}
+
+// OutboxItem is a queued outbound send.
+type OutboxItem struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	MessageID   uuid.UUID
+	ChannelID   uuid.UUID
+	Attempts    int
+	NextAttempt time.Time
+	LastError   string
+	CreatedAt   time.Time
+}
+
+// StatsFilter narrows the v1 statistics to conversations created in [Start, End) and, when
+// TeamID is set, assigned to that team.
+type StatsFilter struct {
+	Start  *time.Time
+	End    *time.Time
+	TeamID *uuid.UUID
+}
+
+// ConversationStats is the v1 statistics. Averages are in seconds; nil when nothing counts.
+type ConversationStats struct {
+	Total                   int
+	ByStatus                map[Status]int
+	ByChannel               map[ChannelKind]int
+	ByDay                   map[string]int // YYYY-MM-DD (UTC) of created_at
+	AvgResolutionSeconds    *float64       // resolved_at - created_at
+	AvgFirstResponseSeconds *float64       // first_response_at - created_at
+}
+
+// InboxStats is the team-inbox statistics.
+type InboxStats struct {
+	TotalConversations  int
+	UnreadMessages      int // sum of unread counts
+	UnreadConversations int
+	OpenTickets         int // status active or pending
+	ByChannel           map[ChannelKind]int
+	Unassigned          int // open and assigned to nobody
+	Agents              []AgentLoad
+}
+
+// AgentLoad is one agent's share of the open work.
+type AgentLoad struct {
+	User                    UserRef
+	OpenAssigned            int
+	Unread                  int
+	OldestWaitingSince      *time.Time // oldest last_inbound_at of its open conversations with unread messages
+	AvgFirstResponseSeconds *float64   // over all conversations assigned to it
+}
+
+// InboxMessageFilter selects the team-inbox message list.
+type InboxMessageFilter struct {
+	Channel        ChannelKind
+	Inbound        *bool // true: from the contact; false: to the contact
+	IsRead         *bool
+	ContactID      *uuid.UUID
+	ConversationID *uuid.UUID
+	AssignedTo     *uuid.UUID
+	From, To       *time.Time
+	Search         string
+	Before         *uuid.UUID // cursor: messages older than this one
+	Limit          int
+}
+
+// InboxMessage is a message with what the all-channel list shows about its conversation.
+type InboxMessage struct {
+	Message
+	ContactID     uuid.UUID
+	ChannelKind   ChannelKind
+	LastInboundAt *time.Time // of the conversation, for the WhatsApp window
+}
