@@ -269,8 +269,11 @@ type InboxMessageFilter struct {
 	AssignedTo     *uuid.UUID
 	From, To       *time.Time
 	Search         string
-	Before         *uuid.UUID // cursor: messages older than this one
-	Limit          int
+	// IncludeInternal admits internal notes and system messages; by default the list holds
+	// only what was exchanged with contacts.
+	IncludeInternal bool
+	Before          *uuid.UUID // cursor: messages older than this one
+	Limit           int
 }
 
 // InboxMessage is a message with what the all-channel list shows about its conversation.
