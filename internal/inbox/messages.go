@@ -1,0 +1,239 @@
+package inbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/teaminbox/teaminbox/internal/auth"
+)
+
+// MaxContentLength bounds a message's text (WhatsApp's and Telegram's limit).
+const MaxContentLength = 4096
+
+// Template is a pre-approved message (WhatsApp templates), allowed outside the reply window.
+type Template struct {
+	Name       string   `json:"name"`
+	Language   string   `json:"language"`
+	Parameters []string `json:"parameters,omitempty"`
+}
+
+// SendInput is an agent's reply (or, with IsInternal, a note).
+type SendInput struct {
+	Content     string
+	ContentType ContentType
+	IsInternal  bool
+	Attachments []Attachment
+	Template    *Template
+	ReplyToID   *uuid.UUID
+}
+
+// sendableTypes are the content types an agent may send.
+var sendableTypes = []ContentType{ContentText, ContentImage, ContentAudio, ContentVideo, ContentDocument, ContentTemplate}
+
+func (in *SendInput) validate() error {
+	bad := Fields{}
+	if in.ContentType == "" {
+		in.ContentType = ContentText
+		if in.Template != nil {
+			in.ContentType = ContentTemplate
+		}
+	}
+	if !slices.Contains(sendableTypes, in.ContentType) {
+		bad.Add("content_type", "Content type must be one of: text, image, audio, video, document, template")
+	}
+	switch {
+	case in.ContentType == ContentTemplate:
+		if in.Template == nil || in.Template.Name == "" || in.Template.Language == "" {
+			bad.Add("template", "A template message needs template.name and template.language")
+		}
+		if in.IsInternal {
+			bad.Add("is_internal", "A template cannot be an internal note")
+		}
+	case in.Content == "" && len(in.Attachments) == 0:
+		bad.Add("content", "Content is required")
+	}
+	if utf8.RuneCountInString(in.Content) > MaxContentLength {
+		bad.Add("content", fmt.Sprintf("Content must be at most %d characters", MaxContentLength))
+	}
+	for i, a := range in.Attachments {
+		u, err := url.Parse(a.URL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad.Add(fmt.Sprintf("attachments[%d].url", i), "Attachment url must be an absolute http(s) URL")
+		}
+	}
+	return bad.Err()
+}
+
+// SendMessage stores an agent's reply as queued and hands it to the outbox, in one
+// transaction. A closed conversation refuses it (409 CONVERSATION_CLOSED); so does a
+// WhatsApp conversation whose 24-hour window has closed, unless it is a template
+// (409 REPLY_WINDOW_CLOSED), before any provider is called.
+func (s *Service) SendMessage(ctx context.Context, p auth.Principal, conversationID uuid.UUID, in SendInput) (Message, error) {
+	if err := require(p, auth.PermConversationsUpdate, "send messages"); err != nil {
+		return Message{}, err
+	}
+	if err := in.validate(); err != nil {
+		return Message{}, err
+	}
+	if in.IsInternal {
+		return s.AddNote(ctx, p, conversationID, NoteInput{Content: in.Content})
+	}
+	var m Message
+	err := s.write(ctx, p.TenantID, func(q Queries, em *emitter) error {
+		c, err := q.LockConversation(ctx, p.TenantID, conversationID)
+		if err != nil {
+			return notFoundAs(err, "Conversation")
+		}
+		if c.Status == StatusClosed {
+			return Conflict("CONFLICT", "Cannot send message to a closed conversation")
+		}
+		if w := c.ReplyWindowAt(em.now); w != nil && !w.Open && in.ContentType != ContentTemplate {
+			return Conflict("REPLY_WINDOW_CLOSED", "The 24-hour reply window of this WhatsApp conversation is closed: send a template message")
+		}
+		m = Message{
+			ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, ConversationID: c.ID,
+			SenderType: SenderBusinessUser, SenderID: ptr(p.UserID),
+			Content: in.Content, ContentType: in.ContentType, Attachments: in.Attachments,
+			ReplyToID: in.ReplyToID, Status: DeliveryQueued, CreatedAt: em.now,
+		}
+		if in.Template != nil {
+			if m.Payload, err = json.Marshal(map[string]any{"template": in.Template}); err != nil {
+				return fmt.Errorf("marshal template: %w", err)
+			}
+			if m.Content == "" {
+				m.Content = "[template: " + in.Template.Name + "]"
+			}
+		}
+		outbound := c.Channel.Name != ChannelWeb
+		if !outbound {
+			m.Status = DeliverySent // the web channel has no provider: the inbox is the delivery
+			m.SentAt = ptr(em.now)
+		}
+		touch := Touch{LastMessage: m.summary(), UpdatedAt: em.now}
+		if c.FirstResponseAt == nil {
+			touch.FirstResponseAt = ptr(em.now)
+		}
+		if err := s.insert(ctx, q, em, &c, &m, touch); err != nil {
+			return err
+		}
+		if !outbound {
+			return nil
+		}
+		item := OutboxItem{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, MessageID: m.ID, ChannelID: c.ChannelID, NextAttempt: em.now, CreatedAt: em.now}
+		if err := q.EnqueueOutbound(ctx, item); err != nil {
+			return fmt.Errorf("enqueue outbound: %w", err)
+		}
+		return nil
+	})
+	m.Normalize()
+	return m, err
+}
+
+// NoteInput is an internal note.
+type NoteInput struct {
+	Content        string
+	MentionedUsers []uuid.UUID
+}
+
+// AddNote stores an internal note, visible to business users only and never sent to the
+// contact. Mentioned users must be users of the tenant. Notes are allowed on closed
+// conversations: agents document after closing.
+func (s *Service) AddNote(ctx context.Context, p auth.Principal, conversationID uuid.UUID, in NoteInput) (Message, error) {
+	if err := require(p, auth.PermConversationsUpdate, "add notes"); err != nil {
+		return Message{}, err
+	}
+	bad := Fields{}
+	if in.Content == "" {
+		bad.Add("content", "Content is required")
+	}
+	if utf8.RuneCountInString(in.Content) > MaxContentLength {
+		bad.Add("content", fmt.Sprintf("Content must be at most %d characters", MaxContentLength))
+	}
+	if err := bad.Err(); err != nil {
+		return Message{}, err
+	}
+	var m Message
+	err := s.write(ctx, p.TenantID, func(q Queries, em *emitter) error {
+		c, err := q.LockConversation(ctx, p.TenantID, conversationID)
+		if err != nil {
+			return notFoundAs(err, "Conversation")
+		}
+		m = Message{
+			ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, ConversationID: c.ID,
+			SenderType: SenderBusinessUser, SenderID: ptr(p.UserID), Content: in.Content,
+			ContentType: ContentText, IsInternal: true, Status: DeliverySent, CreatedAt: em.now,
+		}
+		seen := map[uuid.UUID]bool{}
+		for _, id := range in.MentionedUsers {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			u, err := q.GetUser(ctx, p.TenantID, id)
+			if err != nil {
+				return notFoundAs(err, "Mentioned user")
+			}
+			m.MentionedUsers = append(m.MentionedUsers, UserRef{ID: u.ID, FirstName: u.FirstName, LastName: u.LastName})
+		}
+		return s.insert(ctx, q, em, &c, &m, Touch{UpdatedAt: em.now})
+	})
+	m.Normalize()
+	return m, err
+}
+
+// systemMessage records a status or assignment change in the thread: who did it (SenderID)
+// and what changed (Payload).
+func (s *Service) systemMessage(ctx context.Context, q Queries, em *emitter, c *Conversation, actor uuid.UUID, text, event string, detail any) error {
+	payload, err := json.Marshal(map[string]any{"event": event, "detail": detail})
+	if err != nil {
+		return fmt.Errorf("marshal system message: %w", err)
+	}
+	m := Message{
+		ID: uuid.Must(uuid.NewV7()), TenantID: c.TenantID, ConversationID: c.ID,
+		SenderType: SenderSystem, SenderID: ptr(actor), Content: text, ContentType: ContentSystem,
+		Payload: payload, Status: DeliverySent, CreatedAt: em.now,
+	}
+	return s.insert(ctx, q, em, c, &m, Touch{UpdatedAt: em.now})
+}
+
+// insert stores m with its touch and emits new_message with the conversation as it is after.
+func (s *Service) insert(ctx context.Context, q Queries, em *emitter, c *Conversation, m *Message, touch Touch) error {
+	if _, err := q.InsertMessage(ctx, *m, touch); err != nil {
+		return fmt.Errorf("insert message: %w", err)
+	}
+	after, err := q.GetConversation(ctx, c.TenantID, c.ID)
+	if err != nil {
+		return fmt.Errorf("reload conversation: %w", err)
+	}
+	*c = after
+	m.Normalize()
+	em.emit(EventNewMessage, c, MessageEvent{Message: *m, Conversation: c.View(em.now)})
+	return nil
+}
+
+func (m Message) summary() *MessageSummary {
+	return &MessageSummary{ID: m.ID, SenderType: m.SenderType, Content: m.Content, ContentType: m.ContentType, CreatedAt: m.CreatedAt}
+}
+
+// GetMessage returns one message of the caller's tenant with its delivery history.
+func (s *Service) GetMessage(ctx context.Context, p auth.Principal, id uuid.UUID) (Message, []StatusChange, error) {
+	if err := require(p, auth.PermConversationsRead, "view messages"); err != nil {
+		return Message{}, nil, err
+	}
+	m, err := s.store.GetMessage(ctx, p.TenantID, id)
+	if err != nil {
+		return Message{}, nil, notFoundAs(err, "Message")
+	}
+	h, err := s.store.MessageStatusHistory(ctx, p.TenantID, id)
+	if err != nil {
+		return Message{}, nil, fmt.Errorf("message history: %w", err)
+	}
+	m.Normalize()
+	return m, h, nil
+}
