@@ -1,0 +1,238 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/teaminbox/teaminbox/internal/auth"
+)
+
+// PasswordChecker checks a password against a stored hash (auth.Hasher).
+type PasswordChecker interface {
+	Check(ctx context.Context, hash, password string) error
+}
+
+// Authenticate returns the user whose email and password match. Every failure is the same
+// 401, so the answer does not tell which emails exist.
+func (s *Service) Authenticate(ctx context.Context, pw PasswordChecker, email, password string) (User, error) {
+	fail := &Error{Kind: KindUnauthorized, Code: "UNAUTHORIZED", Message: "Invalid email or password"}
+	u, err := s.store.GetUserByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
+	if errors.Is(err, ErrNotFound) {
+		return User{}, fail
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("find user: %w", err)
+	}
+	if err := pw.Check(ctx, u.PasswordHash, password); err != nil {
+		if errors.Is(err, auth.ErrMismatch) {
+			return User{}, fail
+		}
+		return User{}, fmt.Errorf("check password: %w", err)
+	}
+	return u, nil
+}
+
+// Me returns the calling user.
+func (s *Service) Me(ctx context.Context, p auth.Principal) (User, error) {
+	u, err := s.store.GetUser(ctx, p.TenantID, p.UserID)
+	return u, notFoundAs(err, "User")
+}
+
+// ListUsers lists the tenant's business users, for assignment and mentions.
+func (s *Service) ListUsers(ctx context.Context, p auth.Principal) ([]User, error) {
+	if err := require(p, auth.PermConversationsRead, "view users"); err != nil {
+		return nil, err
+	}
+	return s.store.ListUsers(ctx, p.TenantID)
+}
+
+// ListTeams lists the tenant's teams with their members.
+func (s *Service) ListTeams(ctx context.Context, p auth.Principal) ([]Team, error) {
+	if err := require(p, auth.PermConversationsRead, "view teams"); err != nil {
+		return nil, err
+	}
+	return s.store.ListTeams(ctx, p.TenantID)
+}
+
+// ContactInput is a contact's editable fields; nil leaves a field unchanged on update.
+type ContactInput struct {
+	FirstName, LastName, Phone, Email, CountryCode *string
+}
+
+var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
+
+func (in ContactInput) apply(c *Contact) error {
+	bad := Fields{}
+	set := func(dst *string, src *string, field string, max int) {
+		if src == nil {
+			return
+		}
+		if utf8.RuneCountInString(*src) > max {
+			bad.Add(field, fmt.Sprintf("Must be at most %d characters", max))
+		}
+		*dst = strings.TrimSpace(*src)
+	}
+	set(&c.FirstName, in.FirstName, "first_name", 100)
+	set(&c.LastName, in.LastName, "last_name", 100)
+	set(&c.Phone, in.Phone, "phone", 16)
+	set(&c.Email, in.Email, "email", 254)
+	set(&c.CountryCode, in.CountryCode, "country_code", 2)
+	if c.Phone != "" && !ValidPhone(c.Phone) {
+		bad.Add("phone", "Phone must be in E.164 format, e.g. +919876543210")
+	}
+	if c.Email != "" {
+		if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email {
+			bad.Add("email", "Email must be a valid address")
+		}
+	}
+	if c.CountryCode == "" {
+		c.CountryCode = CountryOfPhone(c.Phone)
+	} else if c.CountryCode = strings.ToUpper(c.CountryCode); !countryCode.MatchString(c.CountryCode) {
+		bad.Add("country_code", "Country code must be two letters (ISO 3166-1 alpha-2)")
+	}
+	if c.FirstName == "" && c.LastName == "" && c.Phone == "" && c.Email == "" {
+		bad.Add("first_name", "A contact needs a name, a phone or an email")
+	}
+	return bad.Err()
+}
+
+// ListContacts lists the tenant's contacts.
+func (s *Service) ListContacts(ctx context.Context, p auth.Principal, f ContactFilter) ([]Contact, int, error) {
+	if err := require(p, auth.PermConversationsRead, "view contacts"); err != nil {
+		return nil, 0, err
+	}
+	return s.store.ListContacts(ctx, p.TenantID, f)
+}
+
+// GetContact returns one contact.
+func (s *Service) GetContact(ctx context.Context, p auth.Principal, id uuid.UUID) (Contact, error) {
+	if err := require(p, auth.PermConversationsRead, "view contacts"); err != nil {
+		return Contact{}, err
+	}
+	c, err := s.store.GetContact(ctx, p.TenantID, id)
+	return c, notFoundAs(err, "Contact")
+}
+
+// CreateContact adds a contact; with a phone it is also reachable on SMS, voice and RCS
+// channels of the tenant when a conversation is started there.
+func (s *Service) CreateContact(ctx context.Context, p auth.Principal, in ContactInput) (Contact, error) {
+	if err := require(p, auth.PermContactsWrite, "create contacts"); err != nil {
+		return Contact{}, err
+	}
+	now := s.now()
+	c := Contact{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, CreatedAt: now, UpdatedAt: now}
+	if err := in.apply(&c); err != nil {
+		return Contact{}, err
+	}
+	if err := s.store.CreateContact(ctx, c); err != nil {
+		return Contact{}, fmt.Errorf("create contact: %w", err)
+	}
+	return c, nil
+}
+
+// UpdateContact changes the given fields of a contact.
+func (s *Service) UpdateContact(ctx context.Context, p auth.Principal, id uuid.UUID, in ContactInput) (Contact, error) {
+	if err := require(p, auth.PermContactsWrite, "update contacts"); err != nil {
+		return Contact{}, err
+	}
+	var c Contact
+	err := s.store.InTx(ctx, func(q Queries) error {
+		var err error
+		if c, err = q.GetContact(ctx, p.TenantID, id); err != nil {
+			return notFoundAs(err, "Contact")
+		}
+		if err := in.apply(&c); err != nil {
+			return err
+		}
+		c.UpdatedAt = s.now()
+		return q.UpdateContact(ctx, c)
+	})
+	return c, err
+}
+
+// TagInput is a tag's editable fields; nil leaves a field unchanged on update.
+type TagInput struct {
+	Name, Color *string
+}
+
+var hexColor = regexp.MustCompile(`^#[0-9A-Fa-f]{6}$`)
+
+func (in TagInput) apply(t *Tag) error {
+	bad := Fields{}
+	if in.Name != nil {
+		t.Name = strings.TrimSpace(*in.Name)
+	}
+	if in.Color != nil {
+		t.Color = strings.ToUpper(*in.Color)
+	}
+	if t.Name == "" || utf8.RuneCountInString(t.Name) > 50 {
+		bad.Add("name", "Name is required, at most 50 characters")
+	}
+	if t.Color == "" {
+		t.Color = "#6B7280"
+	} else if !hexColor.MatchString(t.Color) {
+		bad.Add("color", "Color must be #RRGGBB")
+	}
+	return bad.Err()
+}
+
+func tagConflict(err error) error {
+	if errors.Is(err, ErrDuplicate) {
+		return Conflict("CONFLICT", "A tag with this name already exists")
+	}
+	return err
+}
+
+// ListTags lists the tenant's tags.
+func (s *Service) ListTags(ctx context.Context, p auth.Principal) ([]Tag, error) {
+	if err := require(p, auth.PermConversationsRead, "view tags"); err != nil {
+		return nil, err
+	}
+	return s.store.ListTags(ctx, p.TenantID)
+}
+
+// CreateTag defines a tag; names are unique per tenant (409).
+func (s *Service) CreateTag(ctx context.Context, p auth.Principal, in TagInput) (Tag, error) {
+	if err := require(p, auth.PermSettingsWrite, "manage tags"); err != nil {
+		return Tag{}, err
+	}
+	t := Tag{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, CreatedAt: s.now()}
+	if err := in.apply(&t); err != nil {
+		return Tag{}, err
+	}
+	return t, tagConflict(s.store.CreateTag(ctx, t))
+}
+
+// UpdateTag renames or recolours a tag.
+func (s *Service) UpdateTag(ctx context.Context, p auth.Principal, id uuid.UUID, in TagInput) (Tag, error) {
+	if err := require(p, auth.PermSettingsWrite, "manage tags"); err != nil {
+		return Tag{}, err
+	}
+	var t Tag
+	err := s.store.InTx(ctx, func(q Queries) error {
+		var err error
+		if t, err = q.GetTag(ctx, p.TenantID, id); err != nil {
+			return notFoundAs(err, "Tag")
+		}
+		if err := in.apply(&t); err != nil {
+			return err
+		}
+		return tagConflict(q.UpdateTag(ctx, t))
+	})
+	return t, err
+}
+
+// DeleteTag removes a tag from the tenant and from every conversation.
+func (s *Service) DeleteTag(ctx context.Context, p auth.Principal, id uuid.UUID) error {
+	if err := require(p, auth.PermSettingsWrite, "manage tags"); err != nil {
+		return err
+	}
+	return notFoundAs(s.store.DeleteTag(ctx, p.TenantID, id), "Tag")
+}
