@@ -19,6 +19,7 @@ type Service struct {
 	pub   Publisher
 	log   *slog.Logger
 	now   func() time.Time
+	specs map[ChannelKind]ChannelSpec
 }
 
 // NewService wires the use cases to a store and a publisher.

@@ -1,0 +1,173 @@
+package inbox
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/teaminbox/teaminbox/internal/auth"
+)
+
+// ChannelSpec says which configuration keys a provider needs and which of them are secrets.
+// The channels package supplies one per kind; secrets are write-only.
+type ChannelSpec struct {
+	Required []string
+	Optional []string
+	Secret   []string
+}
+
+// ChannelView is a channel as clients see it: secrets are never returned, only which are set.
+type ChannelView struct {
+	ID         uuid.UUID         `json:"id"`
+	Kind       ChannelKind       `json:"kind"`
+	Name       string            `json:"name"`
+	Config     map[string]string `json:"config"`
+	SecretsSet []string          `json:"secrets_set"`
+	WebhookURL string            `json:"webhook_path"` // relative to the server's public URL
+	CreatedAt  time.Time         `json:"created_at"`
+}
+
+// View returns the client view of ch under spec.
+func (ch Channel) View(spec ChannelSpec) ChannelView {
+	v := ChannelView{ID: ch.ID, Kind: ch.Kind, Name: ch.Name, Config: map[string]string{}, SecretsSet: []string{},
+		WebhookURL: fmt.Sprintf("/webhooks/%s/%s", ch.Kind, ch.ID), CreatedAt: ch.CreatedAt}
+	for _, k := range slices.Sorted(maps.Keys(ch.Config)) {
+		if slices.Contains(spec.Secret, k) {
+			v.SecretsSet = append(v.SecretsSet, k)
+		} else {
+			v.Config[k] = ch.Config[k]
+		}
+	}
+	return v
+}
+
+// SetChannelSpecs installs the providers' configuration specs; kinds without one (web)
+// take no configuration.
+func (s *Service) SetChannelSpecs(specs map[ChannelKind]ChannelSpec) { s.specs = specs }
+
+// ChannelSpecFor returns the spec of a kind.
+func (s *Service) ChannelSpecFor(k ChannelKind) ChannelSpec { return s.specs[k] }
+
+// ChannelInput creates or updates a channel; on update, config keys given replace the stored
+// ones (an empty string removes an optional key) and the others stay.
+type ChannelInput struct {
+	Kind   ChannelKind
+	Name   *string
+	Config map[string]string
+}
+
+func (s *Service) applyChannel(ch *Channel, in ChannelInput) error {
+	bad := Fields{}
+	spec := s.specs[ch.Kind]
+	if in.Name != nil {
+		ch.Name = strings.TrimSpace(*in.Name)
+	}
+	if ch.Name == "" || utf8.RuneCountInString(ch.Name) > 100 {
+		bad.Add("name", "Name is required, at most 100 characters")
+	}
+	if ch.Config == nil {
+		ch.Config = map[string]string{}
+	}
+	for k, v := range in.Config {
+		if !slices.Contains(spec.Required, k) && !slices.Contains(spec.Optional, k) {
+			bad.Add("config."+k, "Unknown setting for a "+string(ch.Kind)+" channel")
+			continue
+		}
+		if v == "" {
+			delete(ch.Config, k)
+		} else {
+			ch.Config[k] = v
+		}
+	}
+	for _, k := range spec.Required {
+		if ch.Config[k] == "" {
+			bad.Add("config."+k, "Required for a "+string(ch.Kind)+" channel")
+		}
+	}
+	return bad.Err()
+}
+
+// ListChannels lists the tenant's channel accounts without their secrets.
+func (s *Service) ListChannels(ctx context.Context, p auth.Principal) ([]ChannelView, error) {
+	if err := require(p, auth.PermConversationsRead, "view channels"); err != nil {
+		return nil, err
+	}
+	list, err := s.store.ListChannels(ctx, p.TenantID)
+	if err != nil {
+		return nil, fmt.Errorf("list channels: %w", err)
+	}
+	views := make([]ChannelView, len(list))
+	for i, ch := range list {
+		views[i] = ch.View(s.specs[ch.Kind])
+	}
+	return views, nil
+}
+
+// GetChannel returns one channel account without its secrets.
+func (s *Service) GetChannel(ctx context.Context, p auth.Principal, id uuid.UUID) (ChannelView, error) {
+	if err := require(p, auth.PermConversationsRead, "view channels"); err != nil {
+		return ChannelView{}, err
+	}
+	ch, err := s.store.GetChannel(ctx, p.TenantID, id)
+	if err != nil {
+		return ChannelView{}, notFoundAs(err, "Channel")
+	}
+	return ch.View(s.specs[ch.Kind]), nil
+}
+
+// CreateChannel connects a provider account with its credentials.
+func (s *Service) CreateChannel(ctx context.Context, p auth.Principal, in ChannelInput) (ChannelView, error) {
+	if err := require(p, auth.PermSettingsWrite, "manage channels"); err != nil {
+		return ChannelView{}, err
+	}
+	if !slices.Contains(ChannelKinds, in.Kind) {
+		return ChannelView{}, Invalid(map[string]string{"kind": "Kind must be one of: whatsapp, telegram, sms, rcs, voice, web"})
+	}
+	ch := Channel{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, Kind: in.Kind, CreatedAt: s.now()}
+	if err := s.applyChannel(&ch, in); err != nil {
+		return ChannelView{}, err
+	}
+	if err := s.store.CreateChannel(ctx, ch); err != nil {
+		return ChannelView{}, fmt.Errorf("create channel: %w", err)
+	}
+	return ch.View(s.specs[ch.Kind]), nil
+}
+
+// UpdateChannel renames a channel or changes its configuration; the kind cannot change.
+func (s *Service) UpdateChannel(ctx context.Context, p auth.Principal, id uuid.UUID, in ChannelInput) (ChannelView, error) {
+	if err := require(p, auth.PermSettingsWrite, "manage channels"); err != nil {
+		return ChannelView{}, err
+	}
+	var ch Channel
+	err := s.store.InTx(ctx, func(q Queries) error {
+		var err error
+		if ch, err = q.GetChannel(ctx, p.TenantID, id); err != nil {
+			return notFoundAs(err, "Channel")
+		}
+		if in.Kind != "" && in.Kind != ch.Kind {
+			return Invalid(map[string]string{"kind": "The kind of a channel cannot change"})
+		}
+		if err := s.applyChannel(&ch, in); err != nil {
+			return err
+		}
+		return q.UpdateChannel(ctx, ch)
+	})
+	if err != nil {
+		return ChannelView{}, err
+	}
+	return ch.View(s.specs[ch.Kind]), nil
+}
+
+// DeleteChannel disconnects a channel account.
+func (s *Service) DeleteChannel(ctx context.Context, p auth.Principal, id uuid.UUID) error {
+	if err := require(p, auth.PermSettingsWrite, "manage channels"); err != nil {
+		return err
+	}
+	return notFoundAs(s.store.DeleteChannel(ctx, p.TenantID, id), "Channel")
+}
