@@ -1,0 +1,189 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/teaminbox/teaminbox/internal/auth"
+)
+
+type ctxKey int
+
+const (
+	ctxRequestID ctxKey = iota
+	ctxPrincipal
+)
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(ctxRequestID).(string)
+	return id
+}
+
+func principal(ctx context.Context) auth.Principal {
+	p, _ := ctx.Value(ctxPrincipal).(auth.Principal)
+	return p
+}
+
+// statusWriter remembers the status for the access log and the metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController and the WebSocket upgrade reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe gives each request an id (X-Request-ID, kept when the client sends a sane one),
+// turns panics into a 500 envelope, and logs and measures every request.
+func observe(next http.Handler, log *slog.Logger, latency *prometheus.HistogramVec) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-ID")
+		if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(c rune) bool { return c < '!' || c > '~' }) {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-ID", id)
+		r = r.WithContext(context.WithValue(r.Context(), ctxRequestID, id))
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.ErrorContext(r.Context(), "panic", "value", v, "stack", string(debug.Stack()), "request_id", id)
+				if sw.status == 0 {
+					writeFailure(sw, r, http.StatusInternalServerError, errorBody{Code: "INTERNAL_SERVER_ERROR", Message: "An unexpected error occurred"})
+				}
+			}
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			latency.WithLabelValues(r.Method, route, strconv.Itoa(sw.status)).Observe(time.Since(start).Seconds())
+			log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)))
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// limitBody caps every request body; reading past the cap fails with *http.MaxBytesError,
+// which writeError answers 413.
+func limitBody(next http.Handler, max int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			writeFailure(w, r, http.StatusRequestEntityTooLarge, errorBody{Code: "PAYLOAD_TOO_LARGE", Message: "Request body is too large"})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// handlerFunc is a handler that returns its error; the wrapper writes it.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// TokenVerifier verifies API tokens (auth.Tokens).
+type TokenVerifier interface {
+	Verify(token, audience string) (auth.Principal, error)
+}
+
+var errUnauthorized = errorBody{Code: "UNAUTHORIZED", Message: "Authentication credentials are missing or invalid"}
+
+// authed requires a valid Bearer token holding perm, then runs h with the principal in the
+// request context. The permission is checked here, where the route is declared, and again
+// by the use case.
+func (s *Server) authed(perm auth.Permission, h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || token == "" {
+			writeFailure(w, r, http.StatusUnauthorized, errUnauthorized)
+			return
+		}
+		p, err := s.tokens.Verify(strings.TrimSpace(token), auth.AudienceAPI)
+		if err != nil {
+			writeFailure(w, r, http.StatusUnauthorized, errUnauthorized)
+			return
+		}
+		if !p.Can(perm) {
+			writeFailure(w, r, http.StatusForbidden, errorBody{Code: "FORBIDDEN", Message: "You do not have permission to do this"})
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), ctxPrincipal, p))
+		if err := h(w, r); err != nil {
+			writeError(w, r, err)
+		}
+	})
+}
+
+// public runs h without authentication (login, health, webhooks are verified otherwise).
+func public(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			writeError(w, r, err)
+		}
+	})
+}
+
+// envelopeMuxErrors answers the mux's own 404 and 405 in the error envelope: when no pattern
+// matches, the mux's handler is run against a writer that keeps only its status and headers.
+func envelopeMuxErrors(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		probe := &headerOnly{header: http.Header{}}
+		mux.ServeHTTP(probe, r)
+		if allow := probe.header.Get("Allow"); allow != "" {
+			w.Header().Set("Allow", allow)
+		}
+		if probe.status == http.StatusMethodNotAllowed {
+			writeFailure(w, r, http.StatusMethodNotAllowed, errorBody{Code: "METHOD_NOT_ALLOWED", Message: "Method " + r.Method + " is not allowed here"})
+			return
+		}
+		if probe.status >= 300 && probe.status < 400 { // the mux's trailing-slash redirect
+			http.Redirect(w, r, probe.header.Get("Location"), probe.status)
+			return
+		}
+		writeFailure(w, r, http.StatusNotFound, errorBody{Code: "NOT_FOUND", Message: "No route for " + r.Method + " " + r.URL.Path})
+	})
+}
+
+type headerOnly struct {
+	header http.Header
+	status int
+}
+
+func (h *headerOnly) Header() http.Header         { return h.header }
+func (h *headerOnly) Write(b []byte) (int, error) { return len(b), nil }
+func (h *headerOnly) WriteHeader(code int)        { h.status = code }
+
+var _ = errors.New

@@ -1,0 +1,79 @@
+// Package httpapi serves the REST API: /v1/... and /team-inbox/api/..., with one error
+// envelope for every failure on every route.
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/teaminbox/teaminbox/internal/inbox"
+)
+
+// errorBody is the v1 error envelope's "error" object.
+type errorBody struct {
+	Code      string            `json:"code"`
+	Message   string            `json:"message"`
+	Details   map[string]string `json:"details,omitempty"`
+	RequestID string            `json:"request_id,omitempty"`
+}
+
+// writeJSON writes {"success": true, "data": data} with the status.
+func writeJSON(w http.ResponseWriter, status int, data any) {
+	writeRaw(w, status, map[string]any{"success": true, "data": data})
+}
+
+func writeRaw(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// writeFailure writes {"success": false, "error": {...}}.
+func writeFailure(w http.ResponseWriter, r *http.Request, status int, e errorBody) {
+	if status >= 500 {
+		e.RequestID = requestID(r.Context())
+	}
+	writeRaw(w, status, map[string]any{"success": false, "error": e})
+}
+
+var kindStatus = map[inbox.Kind]int{
+	inbox.KindValidation:   http.StatusBadRequest,
+	inbox.KindUnauthorized: http.StatusUnauthorized,
+	inbox.KindForbidden:    http.StatusForbidden,
+	inbox.KindNotFound:     http.StatusNotFound,
+	inbox.KindConflict:     http.StatusConflict,
+}
+
+// writeError maps a use-case error to its status; anything that is not an *inbox.Error is
+// logged and answered 500 with the request id and nothing internal.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var ie *inbox.Error
+	if errors.As(err, &ie) {
+		writeFailure(w, r, kindStatus[ie.Kind], errorBody{Code: ie.Code, Message: ie.Message, Details: ie.Fields})
+		return
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeFailure(w, r, http.StatusRequestEntityTooLarge, errorBody{Code: "PAYLOAD_TOO_LARGE", Message: "Request body is too large"})
+		return
+	}
+	if r.Context().Err() != nil {
+		return // the client went away; nobody reads an answer
+	}
+	slog.ErrorContext(r.Context(), "request failed", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()))
+	writeFailure(w, r, http.StatusInternalServerError, errorBody{Code: "INTERNAL_SERVER_ERROR", Message: "An unexpected error occurred"})
+}
+
+// Pagination is the v1 pagination block.
+type Pagination struct {
+	Total int `json:"total"`
+	Page  int `json:"page"`
+	Limit int `json:"limit"`
+	Pages int `json:"pages"`
+}
+
+func paginate(total, page, limit int) Pagination {
+	return Pagination{Total: total, Page: page, Limit: limit, Pages: (total + limit - 1) / limit}
+}

@@ -1,0 +1,86 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/teaminbox/teaminbox/internal/auth"
+)
+
+const (
+	read     = auth.PermConversationsRead
+	update   = auth.PermConversationsUpdate
+	contacts = auth.PermContactsWrite
+	settings = auth.PermSettingsWrite
+)
+
+// routes is every route of the server, with the permission it needs.
+func (s *Server) routes(mux *http.ServeMux) {
+	mux.Handle("GET /healthz", public(s.healthz))
+	mux.Handle("GET /readyz", public(s.readyz))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /v1/openapi.yaml", public(s.openapi))
+
+	mux.Handle("POST /v1/auth/login", public(s.login))
+	mux.Handle("GET /v1/auth/me", s.authed(read, s.me))
+	mux.Handle("GET /v1/users", s.authed(read, s.listUsers))
+	mux.Handle("GET /v1/teams", s.authed(read, s.listTeams))
+
+	mux.Handle("GET /v1/conversations", s.authed(read, s.listConversations))
+	mux.Handle("POST /v1/conversations", s.authed(update, s.startConversation))
+	mux.Handle("GET /v1/conversations/statistics", s.authed(read, s.statistics))
+	mux.Handle("GET /v1/conversations/{conversationId}", s.authed(read, s.getConversation))
+	mux.Handle("PATCH /v1/conversations/{conversationId}/status", s.authed(update, s.setStatus))
+	mux.Handle("PATCH /v1/conversations/{conversationId}/assign", s.authed(update, s.assign))
+	mux.Handle("POST /v1/conversations/{conversationId}/messages", s.authed(update, s.sendMessage))
+	mux.Handle("POST /v1/conversations/{conversationId}/notes", s.authed(update, s.addNote))
+	mux.Handle("POST /v1/conversations/{conversationId}/read", s.authed(update, s.markRead))
+	mux.Handle("POST /v1/conversations/{conversationId}/tags", s.authed(update, s.addTag))
+	mux.Handle("DELETE /v1/conversations/{conversationId}/tags/{tagId}", s.authed(update, s.removeTag))
+
+	mux.Handle("GET /v1/contacts", s.authed(read, s.listContacts))
+	mux.Handle("POST /v1/contacts", s.authed(contacts, s.createContact))
+	mux.Handle("GET /v1/contacts/{contactId}", s.authed(read, s.getContact))
+	mux.Handle("PATCH /v1/contacts/{contactId}", s.authed(contacts, s.updateContact))
+
+	mux.Handle("GET /v1/tags", s.authed(read, s.listTags))
+	mux.Handle("POST /v1/tags", s.authed(settings, s.createTag))
+	mux.Handle("PATCH /v1/tags/{tagId}", s.authed(settings, s.updateTag))
+	mux.Handle("DELETE /v1/tags/{tagId}", s.authed(settings, s.deleteTag))
+
+	{
+		mux.Handle("GET /v1/channels", s.authed(read, s.listChannels))
+		mux.Handle("POST /v1/channels", s.authed(settings, s.createChannel))
+		mux.Handle("GET /v1/channels/{channelId}", s.authed(read, s.getChannel))
+		mux.Handle("PATCH /v1/channels/{channelId}", s.authed(settings, s.updateChannel))
+		mux.Handle("DELETE /v1/channels/{channelId}", s.authed(settings, s.deleteChannel))
+	}
+	if s.Media != nil {
+		mux.Handle("GET /v1/media/", s.Media) // authenticates itself: media links are opened by <img> tags
+	}
+
+	// The all-channel inbox surface, with and without the trailing slash.
+	for _, suffix := range []string{"", "/"} {
+		mux.Handle("GET /team-inbox/api/messages"+suffix, s.authed(read, s.inboxMessages))
+		mux.Handle("GET /team-inbox/api/messages/{messageId}"+suffix, s.authed(read, s.inboxMessage))
+		mux.Handle("GET /team-inbox/api/stats"+suffix, s.authed(read, s.inboxStats))
+		if s.ThreadPDF != nil {
+			mux.Handle("GET /team-inbox/api/export-pdf"+suffix, s.authed(read, s.exportPDF))
+		}
+		if s.WebSocketInfo != nil {
+			mux.Handle("GET /team-inbox/websocket/info"+suffix, s.authed(read, s.websocketInfo))
+		}
+	}
+	if s.WebSocket != nil {
+		mux.Handle("GET /ws/team-inbox/{tenant_id}/{$}", s.WebSocket)
+		mux.Handle("GET /ws/team-inbox/{tenant_id}", s.WebSocket)
+	}
+	if s.Webhooks != nil {
+		mux.Handle("/webhooks/", s.Webhooks)
+	}
+	if s.Web != nil {
+		mux.Handle("GET /{$}", s.Web)
+		mux.Handle("GET /app/", s.Web)
+	}
+}

@@ -1,0 +1,60 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/inbox"
+)
+
+// Deps is what the REST API needs; the optional handlers are mounted when set.
+type Deps struct {
+	Service      *inbox.Service
+	Tokens       *auth.Tokens
+	Passwords    *auth.Hasher
+	TokenTTL     time.Duration // lifetime of login tokens
+	Ready        func(ctx context.Context) error
+	Registry     *prometheus.Registry
+	Log          *slog.Logger
+	MaxBodyBytes int64
+	MessageLimit int // TEAM_INBOX_MESSAGE_LIMIT: the most messages one team-inbox query returns
+	LoginRate    float64
+	OpenAPI      []byte // served at /v1/openapi.yaml
+
+	WebSocket     http.Handler                                        // /ws/team-inbox/{tenant_id}/
+	WebSocketInfo func(p auth.Principal, baseURL string) (any, error) // /team-inbox/websocket/info/
+	ThreadPDF     func(ctx context.Context, p auth.Principal, contactID string, w http.ResponseWriter) error
+	Webhooks      http.Handler // /webhooks/...
+	Media         http.Handler // /v1/media/...
+	Web           http.Handler // the agents' page at /
+}
+
+// Server is the HTTP front of the inbox.
+type Server struct {
+	Deps
+	tokens  TokenVerifier
+	limiter *ipLimiter
+	handler http.Handler
+}
+
+// New builds the server and its route table.
+func New(d Deps) *Server {
+	s := &Server{Deps: d, tokens: d.Tokens, limiter: newIPLimiter(d.LoginRate, 5)}
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "teaminbox_http_request_duration_seconds",
+		Help:    "HTTP request latency by method, route and status.",
+		Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"method", "route", "status"})
+	d.Registry.MustRegister(latency)
+	mux := http.NewServeMux()
+	s.routes(mux)
+	s.handler = observe(limitBody(envelopeMuxErrors(mux), d.MaxBodyBytes), d.Log, latency)
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

@@ -1,0 +1,111 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/inbox"
+)
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Ready(r.Context()); err != nil {
+		s.Log.WarnContext(r.Context(), "not ready", "err", err)
+		writeFailure(w, r, http.StatusServiceUnavailable, errorBody{Code: "NOT_READY", Message: "The database is not reachable"})
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}
+
+func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/yaml")
+	_, err := w.Write(s.OpenAPI)
+	return err
+}
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+type loginResponse struct {
+	Token     string     `json:"token"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	User      inbox.User `json:"user"`
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	if !s.limiter.allow(r) {
+		w.Header().Set("Retry-After", "1")
+		writeFailure(w, r, http.StatusTooManyRequests, errorBody{Code: "RATE_LIMITED", Message: "Too many login attempts; try again shortly"})
+		return nil
+	}
+	var in loginRequest
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	bad := inbox.Fields{}
+	if in.Email == "" {
+		bad.Add("email", "Email is required")
+	}
+	if in.Password == "" {
+		bad.Add("password", "Password is required")
+	}
+	if err := bad.Err(); err != nil {
+		return err
+	}
+	u, err := s.Service.Authenticate(r.Context(), s.Passwords, in.Email, in.Password)
+	if err != nil {
+		return err
+	}
+	token, err := s.Tokens.Issue(auth.Principal{TenantID: u.TenantID, UserID: u.ID, Role: u.Role}, auth.AudienceAPI, s.TokenTTL)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, loginResponse{Token: token, ExpiresAt: s.Service.Now().Add(s.TokenTTL), User: u})
+	return nil
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.Service.Me(r.Context(), principal(r.Context()))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": u})
+	return nil
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	users, err := s.Service.ListUsers(r.Context(), principal(r.Context()))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": nonNil(users)})
+	return nil
+}
+
+func (s *Server) listTeams(w http.ResponseWriter, r *http.Request) error {
+	teams, err := s.Service.ListTeams(r.Context(), principal(r.Context()))
+	if err != nil {
+		return err
+	}
+	for i := range teams {
+		teams[i].MemberIDs = nonNil(teams[i].MemberIDs)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"teams": nonNil(teams)})
+	return nil
+}
+
+// nonNil makes an empty list encode as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
