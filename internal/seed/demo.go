@@ -1,0 +1,87 @@
+// Package seed fills a database: the demo tenant a new server starts with, and large
+// realistic data sets for benchmarks.
+package seed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/inbox"
+)
+
+// demoNS derives the demo's fixed ids, so scripts and `teaminbox token` can find them.
+var demoNS = uuid.MustParse("6f1d2a8e-6c55-4a57-9d0c-1b7f3f8f0e11")
+
+func demoID(name string) uuid.UUID { return uuid.NewSHA1(demoNS, []byte(name)) }
+
+// DemoTenantID is the id of the demo tenant.
+var DemoTenantID = demoID("tenant")
+
+// DemoUserID is the id of the demo user of a role.
+func DemoUserID(r auth.Role) uuid.UUID { return demoID("user:" + string(r)) }
+
+// DemoPassword is the password of every demo user.
+const DemoPassword = "teaminbox-demo"
+
+// DemoEmail is the login of the demo user of a role.
+func DemoEmail(r auth.Role) string { return string(r) + "@demo.teaminbox.local" }
+
+var demoNames = map[auth.Role][2]string{
+	auth.RoleSuperAdmin: {"Sam", "Super"},
+	auth.RoleAdmin:      {"Jane", "Smith"},
+	auth.RoleExecutive:  {"Alex", "Johnson"},
+	auth.RoleViewer:     {"Vic", "Viewer"},
+}
+
+// Hasher hashes passwords (auth.Hasher).
+type Hasher interface {
+	Hash(ctx context.Context, password string) (string, error)
+}
+
+// Demo creates the demo tenant unless it exists: a user per role, teams, tags, a channel of
+// every kind, contacts and conversations with messages. It reports whether it created it.
+func Demo(ctx context.Context, st inbox.Store, h Hasher, now time.Time) (bool, error) {
+	if _, err := st.GetTenant(ctx, DemoTenantID); err == nil {
+		return false, nil
+	} else if !errors.Is(err, inbox.ErrNotFound) {
+		return false, fmt.Errorf("look for demo tenant: %w", err)
+	}
+	hash, err := h.Hash(ctx, DemoPassword)
+	if err != nil {
+		return false, err
+	}
+	err = st.InTx(ctx, func(q inbox.Queries) error {
+		t := DemoTenantID
+		if err := q.CreateTenant(ctx, inbox.Tenant{ID: t, Name: "Demo Business", CreatedAt: now}); err != nil {
+			return fmt.Errorf("create tenant: %w", err)
+		}
+		var users []uuid.UUID
+		for _, r := range auth.Roles {
+			n := demoNames[r]
+			u := inbox.User{ID: DemoUserID(r), TenantID: t, FirstName: n[0], LastName: n[1], Email: DemoEmail(r), Role: r, PasswordHash: hash, CreatedAt: now}
+			if err := q.CreateUser(ctx, u); err != nil {
+				return fmt.Errorf("create user: %w", err)
+			}
+			users = append(users, u.ID)
+		}
+		g := newGenerator(q, t, users, now, 42)
+		if err := g.directory(ctx); err != nil {
+			return err
+		}
+		for i := range 24 {
+			if err := g.conversation(ctx, i, 6+i%9); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("seed demo tenant: %w", err)
+	}
+	return true, nil
+}
