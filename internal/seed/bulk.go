@@ -13,13 +13,13 @@ import (
 
 // Bulk adds a tenant with conversations conversations holding messages messages in all,
 // spread over 90 days, in transactions of batch conversations. It prints progress to
-// progress (may be nil) and returns the tenant id.
-func Bulk(ctx context.Context, st inbox.Store, h Hasher, conversations, messages int, now time.Time, progress func(done int)) (uuid.UUID, error) {
+// progress (may be nil) and returns the tenant id and its admin's id.
+func Bulk(ctx context.Context, st inbox.Store, h Hasher, conversations, messages int, now time.Time, progress func(done int)) (tenant, admin uuid.UUID, err error) {
 	hash, err := h.Hash(ctx, DemoPassword)
 	if err != nil {
-		return uuid.Nil, err
+		return uuid.Nil, uuid.Nil, err
 	}
-	tenant := uuid.Must(uuid.NewV7())
+	tenant = uuid.Must(uuid.NewV7())
 	var users []uuid.UUID
 	var g *generator
 	err = st.InTx(ctx, func(q inbox.Queries) error {
@@ -43,7 +43,7 @@ func Bulk(ctx context.Context, st inbox.Store, h Hasher, conversations, messages
 		return g.directory(ctx)
 	})
 	if err != nil {
-		return uuid.Nil, err
+		return uuid.Nil, uuid.Nil, err
 	}
 	const batch = 500
 	per := max(1, messages/max(1, conversations))
@@ -63,11 +63,11 @@ func Bulk(ctx context.Context, st inbox.Store, h Hasher, conversations, messages
 			return nil
 		})
 		if err != nil {
-			return uuid.Nil, err
+			return uuid.Nil, uuid.Nil, err
 		}
 		if progress != nil {
 			progress(min(start+batch, conversations))
 		}
 	}
-	return tenant, nil
+	return tenant, users[0], nil
 }
