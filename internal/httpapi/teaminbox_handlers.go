@@ -178,7 +178,7 @@ func (s *Server) exportPDF(w http.ResponseWriter, r *http.Request) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	return s.ThreadPDF(r.Context(), principal(r.Context()), id.String(), w)
+	return s.ThreadPDF(r.Context(), principal(r.Context()), *id, w)
 }
 
 func (s *Server) websocketInfo(w http.ResponseWriter, r *http.Request) error {
