@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Seeds a large tenant into a fresh database, starts the server on loopback and measures the
+# REST API with bench/apiload. Usage: bench/api.sh [sqlite|postgres]  (N and M set the size).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+kind="${1:-sqlite}"
+N="${N:-100000}"
+M="${M:-2000000}"
+work="$(mktemp -d /tmp/teaminbox-bench.XXXXXX)"
+go build -o "$work/teaminbox" ./cmd/teaminbox
+export TEAMINBOX_DATA="$work" TEAMINBOX_ADDR=127.0.0.1:18080 TEAMINBOX_LOG_LEVEL=warn
+if [ "$kind" = postgres ]; then
+  su postgres -c "dropdb --if-exists teaminbox_bench && createdb teaminbox_bench"
+  export DATABASE_URL="postgres://postgres:postgres@127.0.0.1:5432/teaminbox_bench?sslmode=disable"
+fi
+echo "seeding $N conversations / $M messages on $kind into $work"
+start=$(date +%s)
+out="$("$work/teaminbox" seed --conversations "$N" --messages "$M")"
+echo "seeded in $(( $(date +%s) - start )) s"
+tenant="$(awk '/^tenant/{print $2}' <<<"$out")"
+admin="$(awk '/^admin/{print $2}' <<<"$out")"
+token="$("$work/teaminbox" token --role admin --tenant "$tenant" --user "$admin")"
+"$work/teaminbox" serve --no-demo &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -fs http://127.0.0.1:18080/readyz >/dev/null && break; sleep 0.2; done
+go run ./bench/apiload -url http://127.0.0.1:18080 -token "$token" -n "${REQUESTS:-300}"
