@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -169,5 +170,9 @@ func (s *Service) DeleteChannel(ctx context.Context, p auth.Principal, id uuid.U
 	if err := require(p, auth.PermSettingsWrite, "manage channels"); err != nil {
 		return err
 	}
-	return notFoundAs(s.store.DeleteChannel(ctx, p.TenantID, id), "Channel")
+	err := s.store.DeleteChannel(ctx, p.TenantID, id)
+	if errors.Is(err, ErrInUse) {
+		return Conflict("CHANNEL_IN_USE", "The channel has conversations; it cannot be deleted")
+	}
+	return notFoundAs(err, "Channel")
 }

@@ -12,6 +12,7 @@ import (
 var (
 	ErrNotFound  = errors.New("not found")
 	ErrDuplicate = errors.New("duplicate")
+	ErrInUse     = errors.New("in use") // a row others still refer to
 )
 
 // Kind classifies a domain error; transports map each kind to one status code.

@@ -51,6 +51,7 @@ type Queries interface {
 	CreateChannel(ctx context.Context, c Channel) error
 	// UpdateChannel writes name and config.
 	UpdateChannel(ctx context.Context, c Channel) error
+	// DeleteChannel is ErrInUse while conversations of the channel exist.
 	DeleteChannel(ctx context.Context, tenant, id uuid.UUID) error
 	GetChannel(ctx context.Context, tenant, id uuid.UUID) (Channel, error)
 	// LookupChannel finds a channel by id alone: webhooks arrive on a per-channel URL

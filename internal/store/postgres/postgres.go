@@ -1,0 +1,72 @@
+// Package postgres is the production store: PostgreSQL through pgx, shared by every node.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+
+	"github.com/teaminbox/teaminbox/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Store is the PostgreSQL store.
+type Store struct{ *sqlstore.Store }
+
+// Open connects to the database at url (a postgres:// URL or key=value string).
+func Open(ctx context.Context, url string) (*Store, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(32)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	return &Store{sqlstore.New(db, dialect)}, nil
+}
+
+// Migrate brings the schema up to date; nodes starting together take turns.
+func (s *Store) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return err
+	}
+	return s.Store.Migrate(ctx, sub)
+}
+
+// migrationLock is the pg_advisory_lock key of schema migrations ("teaminbx").
+const migrationLock = 0x7465616d696e6278
+
+var dialect = &sqlstore.Dialect{
+	Name:       "postgres",
+	Numbered:   true,
+	ForUpdate:  "FOR UPDATE",
+	SkipLocked: "FOR UPDATE SKIP LOCKED",
+	ILike:      "ILIKE",
+	ContentMatch: func(term string) (string, []any) {
+		return `m.content ILIKE ? ESCAPE '\'`, []any{sqlstore.LikePattern(term)} // served by the pg_trgm GIN index
+	},
+	IsUnique: func(err error) bool {
+		var e *pgconn.PgError
+		return errors.As(err, &e) && e.Code == "23505"
+	},
+	LockMigrations: func(ctx context.Context, conn *sql.Conn) (func(), error) {
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLock)); err != nil {
+			return nil, err
+		}
+		return func() {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(migrationLock))
+		}, nil
+	},
+}

@@ -1,0 +1,72 @@
+// Package sqlite is the embedded store: a single SQLite file in WAL mode, pure Go.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strings"
+
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/teaminbox/teaminbox/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Store is the SQLite store.
+type Store struct{ *sqlstore.Store }
+
+// Open opens (creating if needed) the database file at path. Every transaction begins
+// IMMEDIATE: SQLite has one writer, and a deferred transaction that reads and then writes
+// fails with SQLITE_BUSY instead of waiting for it.
+func Open(ctx context.Context, path string) (*Store, error) {
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return &Store{sqlstore.New(db, dialect)}, nil
+}
+
+// Migrate brings the schema up to date.
+func (s *Store) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return err
+	}
+	return s.Store.Migrate(ctx, sub)
+}
+
+var dialect = &sqlstore.Dialect{
+	Name:       "sqlite",
+	ForUpdate:  "", // immediate transactions already hold the write lock
+	SkipLocked: "",
+	ILike:      "LIKE", // SQLite's LIKE ignores ASCII case
+	ContentMatch: func(term string) (string, []any) {
+		// A quoted FTS5 phrase over the trigram index: a case-insensitive substring match.
+		return `m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)`,
+			[]any{`"` + strings.ReplaceAll(term, `"`, `""`) + `"`}
+	},
+	IsUnique: func(err error) bool {
+		var e *msqlite.Error
+		return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+	},
+	LockMigrations: func(context.Context, *sql.Conn) (func(), error) {
+		// One process owns the file; each migration's immediate transaction excludes others.
+		return func() {}, nil
+	},
+}

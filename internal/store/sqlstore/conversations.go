@@ -1,0 +1,342 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/teaminbox/teaminbox/internal/inbox"
+)
+
+// conversationSelect reads a conversation with everything the views join to it.
+const conversationSelect = `SELECT c.id, c.tenant_id, c.contact_id, c.channel_id, c.type, c.status, c.priority, c.category,
+	c.assigned_user_id, c.assigned_team_id, c.broadcast_id, c.campaign_id, c.unread_count, c.last_message,
+	c.last_message_at, c.last_inbound_at, c.first_response_at, c.resolved_at, c.closed_at, c.created_at, c.updated_at,
+	ct.id, ct.tenant_id, ct.first_name, ct.last_name, ct.phone, ct.email, ct.country_code, ct.created_at, ct.updated_at,
+	ch.kind, u.first_name, u.last_name, u.email, tm.name, b.name, b.campaign_id, cp.name
+FROM conversations c
+JOIN contacts ct ON ct.id = c.contact_id
+JOIN channels ch ON ch.id = c.channel_id
+LEFT JOIN users u ON u.id = c.assigned_user_id
+LEFT JOIN teams tm ON tm.id = c.assigned_team_id
+LEFT JOIN broadcasts b ON b.id = c.broadcast_id
+LEFT JOIN campaigns cp ON cp.id = b.campaign_id`
+
+// conversationRow is the scan target of conversationSelect.
+type conversationRow struct {
+	c                                   inbox.Conversation
+	userFirst, userLast, userEmail      sql.NullString
+	teamName, broadcastName, campaignNm sql.NullString
+	broadcastCampaign                   optIDHolder
+}
+
+type optIDHolder struct{ id *uuid.UUID }
+
+func (r *conversationRow) dest() []any {
+	c := &r.c
+	return []any{&c.ID, &c.TenantID, &c.ContactID, &c.ChannelID, &c.Type, &c.Status, &c.Priority, &c.Category,
+		optIDCol{&c.AssignedUserID}, optIDCol{&c.AssignedTeamID}, optIDCol{&c.BroadcastID}, optIDCol{&c.CampaignID},
+		&c.UnreadCount, jsonCol{&c.LastMessage},
+		optTimeCol{&c.LastMessageAt}, optTimeCol{&c.LastInboundAt}, optTimeCol{&c.FirstResponseAt}, optTimeCol{&c.ResolvedAt},
+		optTimeCol{&c.ClosedAt}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt},
+		&c.Contact.ID, &c.Contact.TenantID, &c.Contact.FirstName, &c.Contact.LastName, &c.Contact.Phone, &c.Contact.Email,
+		&c.Contact.CountryCode, timeCol{&c.Contact.CreatedAt}, timeCol{&c.Contact.UpdatedAt},
+		&c.Channel.Name, &r.userFirst, &r.userLast, &r.userEmail, &r.teamName, &r.broadcastName,
+		optIDCol{&r.broadcastCampaign.id}, &r.campaignNm}
+}
+
+// conversation assembles the joined references.
+func (r *conversationRow) conversation() inbox.Conversation {
+	c := r.c
+	c.Channel.ID = c.ChannelID
+	if c.AssignedUserID != nil {
+		c.AssignedUser = &inbox.UserRef{ID: *c.AssignedUserID, FirstName: r.userFirst.String, LastName: r.userLast.String, Email: r.userEmail.String}
+	}
+	if c.AssignedTeamID != nil {
+		c.AssignedTeam = &inbox.TeamRef{ID: *c.AssignedTeamID, Name: r.teamName.String}
+	}
+	if c.BroadcastID != nil {
+		c.Broadcast = &inbox.BroadcastRef{ID: *c.BroadcastID, Name: r.broadcastName.String, CampaignName: r.campaignNm.String}
+		if r.broadcastCampaign.id != nil {
+			c.Broadcast.CampaignID = *r.broadcastCampaign.id
+		}
+	}
+	c.Tags = []string{}
+	return c
+}
+
+func (q *queries) CreateConversation(ctx context.Context, c inbox.Conversation) error {
+	activity := c.CreatedAt
+	if c.LastMessageAt != nil {
+		activity = *c.LastMessageAt
+	}
+	var last any
+	if c.LastMessage != nil {
+		v, err := jsonArg(c.LastMessage)
+		if err != nil {
+			return err
+		}
+		last = v
+	}
+	_, err := q.exec(ctx, `INSERT INTO conversations (id, tenant_id, contact_id, channel_id, type, status, priority, category,
+		assigned_user_id, assigned_team_id, broadcast_id, campaign_id, unread_count, last_message, last_message_at, last_inbound_at,
+		first_response_at, resolved_at, closed_at, activity_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.TenantID, c.ContactID, c.ChannelID, c.Type, string(c.Status), string(c.Priority), c.Category,
+		optID(c.AssignedUserID), optID(c.AssignedTeamID), optID(c.BroadcastID), optID(c.CampaignID), c.UnreadCount, last,
+		optMicros(c.LastMessageAt), optMicros(c.LastInboundAt), optMicros(c.FirstResponseAt), optMicros(c.ResolvedAt),
+		optMicros(c.ClosedAt), micros(activity), micros(c.CreatedAt), micros(c.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("create conversation: %w", err)
+	}
+	return nil
+}
+
+func (q *queries) GetConversation(ctx context.Context, tenant, id uuid.UUID) (inbox.Conversation, error) {
+	var r conversationRow
+	if err := q.scanOne(ctx, "get conversation", conversationSelect+` WHERE c.tenant_id = ? AND c.id = ?`, []any{tenant, id}, r.dest()...); err != nil {
+		return inbox.Conversation{}, err
+	}
+	list := []inbox.Conversation{r.conversation()}
+	if err := q.fillTags(ctx, list); err != nil {
+		return inbox.Conversation{}, err
+	}
+	return list[0], nil
+}
+
+func (q *queries) LockConversation(ctx context.Context, tenant, id uuid.UUID) (inbox.Conversation, error) {
+	if q.d.ForUpdate != "" {
+		if err := q.exists(ctx, "lock conversation", `SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ? `+q.d.ForUpdate, tenant, id); err != nil {
+			return inbox.Conversation{}, err
+		}
+	}
+	return q.GetConversation(ctx, tenant, id)
+}
+
+func (q *queries) FindOpenConversation(ctx context.Context, tenant, contactID, channelID uuid.UUID) (inbox.Conversation, error) {
+	var id uuid.UUID
+	if err := q.scanOne(ctx, "find open conversation", `SELECT id FROM conversations
+		WHERE tenant_id = ? AND contact_id = ? AND channel_id = ? AND status <> 'closed'
+		ORDER BY created_at DESC, id DESC LIMIT 1`, []any{tenant, contactID, channelID}, &id); err != nil {
+		return inbox.Conversation{}, err
+	}
+	return q.GetConversation(ctx, tenant, id)
+}
+
+// sortColumns maps the list's sort keys to SQL; conversations without messages sort by
+// their creation time under last_message_at.
+var sortColumns = map[string]string{
+	inbox.SortLastMessageAt: "c.activity_at",
+	inbox.SortCreatedAt:     "c.created_at",
+	inbox.SortUpdatedAt:     "c.updated_at",
+	inbox.SortUnreadCount:   "c.unread_count",
+	inbox.SortPriority:      "CASE c.priority WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 WHEN 'urgent' THEN 4 ELSE 0 END",
+}
+
+// minContentSearch is the shortest term searched in message content: the trigram indexes
+// of both databases answer nothing shorter without scanning every message.
+const minContentSearch = 3
+
+func (q *queries) ListConversations(ctx context.Context, tenant uuid.UUID, f inbox.ConversationFilter) ([]inbox.Conversation, int, error) {
+	where := []string{"c.tenant_id = ?"}
+	args := []any{tenant}
+	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
+	if f.Status != "" {
+		add("c.status = ?", string(f.Status))
+	}
+	if f.CampaignID != nil {
+		add("c.campaign_id = ?", *f.CampaignID)
+	}
+	if f.BroadcastID != nil {
+		add("c.broadcast_id = ?", *f.BroadcastID)
+	}
+	if f.ChannelKind != "" {
+		add("ch.kind = ?", string(f.ChannelKind))
+	}
+	if f.AssignedTo != nil {
+		add("c.assigned_user_id = ?", *f.AssignedTo)
+	}
+	if f.AssignedTeam != nil {
+		add("c.assigned_team_id = ?", *f.AssignedTeam)
+	}
+	if f.ActiveSince != nil {
+		add("c.activity_at >= ?", micros(*f.ActiveSince))
+	}
+	if s := strings.TrimSpace(f.Search); s != "" {
+		pat := LikePattern(s)
+		cond := `((ct.first_name || ' ' || ct.last_name) ` + q.d.ILike + ` ? ESCAPE '\' OR ct.phone LIKE ? ESCAPE '\'`
+		a := []any{pat, pat}
+		if utf8.RuneCountInString(s) >= minContentSearch {
+			match, margs := q.d.ContentMatch(s)
+			cond += ` OR c.id IN (SELECT m.conversation_id FROM messages m WHERE m.tenant_id = ? AND NOT m.is_internal AND ` + match + `)`
+			a = append(append(a, tenant), margs...)
+		}
+		add(cond+")", a...)
+	}
+	from := ` FROM conversations c JOIN contacts ct ON ct.id = c.contact_id JOIN channels ch ON ch.id = c.channel_id WHERE ` + strings.Join(where, " AND ")
+	var total int
+	if err := q.row(ctx, `SELECT COUNT(*)`+from, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count conversations: %w", q.d.wrap(err))
+	}
+	col, ok := sortColumns[f.SortBy]
+	if !ok {
+		col = sortColumns[inbox.SortLastMessageAt]
+	}
+	dir := " DESC"
+	if f.SortAsc {
+		dir = " ASC"
+	}
+	limit, offset := pageWindow(f.Page, f.Limit)
+	// Page through ids first, then join the display fields for just that page.
+	rows, err := q.query(ctx, `SELECT c.id`+from+` ORDER BY `+col+dir+`, c.id`+dir+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list conversations: %w", err)
+	}
+	ids, err := collect(rows, "list conversations", func(id *uuid.UUID) []any { return []any{id} })
+	if err != nil || len(ids) == 0 {
+		return []inbox.Conversation{}, total, err
+	}
+	list, err := q.conversationsByID(ctx, tenant, ids)
+	return list, total, err
+}
+
+// conversationsByID loads conversations in the order of ids.
+func (q *queries) conversationsByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) ([]inbox.Conversation, error) {
+	rows, err := q.query(ctx, conversationSelect+` WHERE c.tenant_id = ? AND c.id IN (`+placeholders(len(ids))+`)`,
+		append([]any{tenant}, idArgs(ids)...)...)
+	if err != nil {
+		return nil, fmt.Errorf("load conversations: %w", err)
+	}
+	found, err := collect(rows, "load conversations", (*conversationRow).dest)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[uuid.UUID]inbox.Conversation, len(found))
+	for i := range found {
+		c := found[i].conversation()
+		byID[c.ID] = c
+	}
+	list := make([]inbox.Conversation, 0, len(ids))
+	for _, id := range ids {
+		if c, ok := byID[id]; ok {
+			list = append(list, c)
+		}
+	}
+	return list, q.fillTags(ctx, list)
+}
+
+// fillTags sets the tag names of each conversation with one query.
+func (q *queries) fillTags(ctx context.Context, list []inbox.Conversation) error {
+	if len(list) == 0 {
+		return nil
+	}
+	index := make(map[uuid.UUID]int, len(list))
+	ids := make([]uuid.UUID, len(list))
+	for i, c := range list {
+		index[c.ID], ids[i] = i, c.ID
+	}
+	rows, err := q.query(ctx, `SELECT ct.conversation_id, t.name FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id
+		WHERE ct.conversation_id IN (`+placeholders(len(ids))+`) ORDER BY lower(t.name)`, idArgs(ids)...)
+	if err != nil {
+		return fmt.Errorf("conversation tags: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id uuid.UUID
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return fmt.Errorf("conversation tags: %w", err)
+		}
+		i := index[id]
+		list[i].Tags = append(list[i].Tags, name)
+	}
+	return rows.Err()
+}
+
+func (q *queries) SaveConversation(ctx context.Context, c inbox.Conversation) error {
+	res, err := q.exec(ctx, `UPDATE conversations SET type = ?, status = ?, priority = ?, category = ?, assigned_user_id = ?,
+		assigned_team_id = ?, resolved_at = ?, closed_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+		c.Type, string(c.Status), string(c.Priority), c.Category, optID(c.AssignedUserID), optID(c.AssignedTeamID),
+		optMicros(c.ResolvedAt), optMicros(c.ClosedAt), micros(c.UpdatedAt), c.TenantID, c.ID)
+	if err != nil {
+		return fmt.Errorf("save conversation: %w", err)
+	}
+	return affected(res, "save conversation")
+}
+
+func (q *queries) AddConversationTag(ctx context.Context, tenant, conversationID, tagID uuid.UUID) (bool, error) {
+	if err := q.exists(ctx, "add tag: conversation", `SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?`, tenant, conversationID); err != nil {
+		return false, err
+	}
+	if err := q.exists(ctx, "add tag: tag", `SELECT 1 FROM tags WHERE tenant_id = ? AND id = ?`, tenant, tagID); err != nil {
+		return false, err
+	}
+	res, err := q.exec(ctx, `INSERT INTO conversation_tags (conversation_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, conversationID, tagID)
+	if err != nil {
+		return false, fmt.Errorf("add tag: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+func (q *queries) RemoveConversationTag(ctx context.Context, tenant, conversationID, tagID uuid.UUID) (bool, error) {
+	if err := q.exists(ctx, "remove tag: conversation", `SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?`, tenant, conversationID); err != nil {
+		return false, err
+	}
+	res, err := q.exec(ctx, `DELETE FROM conversation_tags WHERE conversation_id = ? AND tag_id = ?`, conversationID, tagID)
+	if err != nil {
+		return false, fmt.Errorf("remove tag: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+func (q *queries) MarkConversationRead(ctx context.Context, tenant, conversationID uuid.UUID) (int, error) {
+	if err := q.exists(ctx, "mark read", `SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?`, tenant, conversationID); err != nil {
+		return 0, err
+	}
+	res, err := q.exec(ctx, `UPDATE messages SET is_read = TRUE WHERE conversation_id = ? AND sender_type = 'end_user' AND NOT is_read`, conversationID)
+	if err != nil {
+		return 0, fmt.Errorf("mark messages read: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("mark messages read: %w", err)
+	}
+	if _, err := q.exec(ctx, `UPDATE conversations SET unread_count = 0 WHERE tenant_id = ? AND id = ?`, tenant, conversationID); err != nil {
+		return 0, fmt.Errorf("reset unread count: %w", err)
+	}
+	return int(n), nil
+}
+
+// touch applies a new message's effect on its conversation.
+func (q *queries) touch(ctx context.Context, tenant, conversationID uuid.UUID, t inbox.Touch) error {
+	var last, lastAt any
+	if t.LastMessage != nil {
+		v, err := jsonArg(t.LastMessage)
+		if err != nil {
+			return err
+		}
+		last, lastAt = v, micros(t.LastMessage.CreatedAt)
+	}
+	// A message older than the current last one (a late webhook) leaves the summary alone.
+	res, err := q.exec(ctx, `UPDATE conversations SET
+		last_message = CASE WHEN last_message_at IS NULL OR ? >= last_message_at THEN COALESCE(?, last_message) ELSE last_message END,
+		last_message_at = CASE WHEN last_message_at IS NULL OR ? >= last_message_at THEN COALESCE(?, last_message_at) ELSE last_message_at END,
+		activity_at = CASE WHEN ? > activity_at THEN ? ELSE activity_at END,
+		unread_count = unread_count + ?,
+		last_inbound_at = COALESCE(?, last_inbound_at),
+		first_response_at = COALESCE(first_response_at, ?),
+		updated_at = ?
+		WHERE tenant_id = ? AND id = ?`,
+		lastAt, last, lastAt, lastAt, lastAt, lastAt,
+		t.UnreadDelta, optMicros(t.InboundAt), optMicros(t.FirstResponseAt), micros(t.UpdatedAt), tenant, conversationID)
+	if err != nil {
+		return fmt.Errorf("touch conversation: %w", err)
+	}
+	return affected(res, "touch conversation")
+}

@@ -1,0 +1,100 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/teaminbox/teaminbox/internal/inbox"
+)
+
+func (q *queries) EnqueueOutbound(ctx context.Context, item inbox.OutboxItem) error {
+	_, err := q.exec(ctx, `INSERT INTO outbox (id, tenant_id, message_id, channel_id, attempts, next_attempt, last_error, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, item.ID, item.TenantID, item.MessageID, item.ChannelID, item.Attempts,
+		micros(item.NextAttempt), item.LastError, micros(item.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("enqueue outbound: %w", err)
+	}
+	return nil
+}
+
+func (q *queries) ClaimOutbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]inbox.OutboxItem, error) {
+	// One statement: the lease is taken atomically, and on PostgreSQL rows another node is
+	// claiming right now are skipped rather than waited for.
+	rows, err := q.query(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt = ?
+		WHERE id IN (SELECT id FROM outbox WHERE next_attempt <= ? ORDER BY next_attempt LIMIT ? `+q.d.SkipLocked+`)
+		RETURNING id, tenant_id, message_id, channel_id, attempts, next_attempt, last_error, created_at`,
+		micros(now.Add(lease)), micros(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim outbound: %w", err)
+	}
+	return collect(rows, "claim outbound", func(o *inbox.OutboxItem) []any {
+		return []any{&o.ID, &o.TenantID, &o.MessageID, &o.ChannelID, &o.Attempts, timeCol{&o.NextAttempt}, &o.LastError, timeCol{&o.CreatedAt}}
+	})
+}
+
+func (q *queries) CompleteOutbound(ctx context.Context, id uuid.UUID) error {
+	res, err := q.exec(ctx, `DELETE FROM outbox WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("complete outbound: %w", err)
+	}
+	return affected(res, "complete outbound")
+}
+
+func (q *queries) RetryOutbound(ctx context.Context, id uuid.UUID, at time.Time, lastError string) error {
+	res, err := q.exec(ctx, `UPDATE outbox SET next_attempt = ?, last_error = ? WHERE id = ?`, micros(at), lastError, id)
+	if err != nil {
+		return fmt.Errorf("retry outbound: %w", err)
+	}
+	return affected(res, "retry outbound")
+}
+
+func (q *queries) AppendEvent(ctx context.Context, e *inbox.Event) error {
+	// The tenant's counter row is locked until commit, so events commit in sequence order
+	// and a client resuming after seq N never misses one that commits later.
+	if err := q.scanOne(ctx, "append event: next seq", `UPDATE tenants SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq`,
+		[]any{e.TenantID}, &e.Seq); err != nil {
+		return err
+	}
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = time.Now().UTC()
+	}
+	_, err := q.exec(ctx, `INSERT INTO events (tenant_id, seq, type, conversation_id, assigned_user_id, data, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.TenantID, e.Seq, string(e.Type), optID(e.ConversationID), optID(e.AssignedUserID),
+		string(e.Data), micros(e.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("append event: %w", err)
+	}
+	return nil
+}
+
+func (q *queries) EventsSince(ctx context.Context, tenant uuid.UUID, after int64, limit int) ([]inbox.Event, int64, error) {
+	var oldest *int64
+	if err := q.row(ctx, `SELECT MIN(seq) FROM events WHERE tenant_id = ?`, tenant).Scan(&oldest); err != nil {
+		return nil, 0, fmt.Errorf("oldest event: %w", err)
+	}
+	if oldest == nil {
+		return []inbox.Event{}, 0, nil
+	}
+	rows, err := q.query(ctx, `SELECT tenant_id, seq, type, conversation_id, assigned_user_id, data, created_at
+		FROM events WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`, tenant, after, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("events since: %w", err)
+	}
+	list, err := collect(rows, "events since", func(e *inbox.Event) []any {
+		return []any{&e.TenantID, &e.Seq, &e.Type, optIDCol{&e.ConversationID}, optIDCol{&e.AssignedUserID}, rawCol{&e.Data}, timeCol{&e.CreatedAt}}
+	})
+	return list, *oldest, err
+}
+
+func (q *queries) PruneEvents(ctx context.Context, before time.Time) (int, error) {
+	res, err := q.exec(ctx, `DELETE FROM events WHERE created_at < ?
+		AND seq < (SELECT MAX(e.seq) FROM events e WHERE e.tenant_id = events.tenant_id)`, micros(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune events: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}

@@ -1,0 +1,169 @@
+// Package sqlstore implements inbox.Store once, over database/sql, for both SQLite and
+// PostgreSQL. The two schemas store the same shapes (unix-microsecond times, JSON as text),
+// so one set of queries serves both; a Dialect carries what really differs: placeholders,
+// row locks, case-insensitive matching, full-text search, error codes and migration locking.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/teaminbox/teaminbox/internal/inbox"
+)
+
+// Store is an inbox.Store over a *sql.DB.
+type Store struct {
+	queries
+	db *sql.DB
+}
+
+var _ inbox.Store = (*Store)(nil)
+
+// New wraps db, whose schema Migrate brings up to date.
+func New(db *sql.DB, d *Dialect) *Store {
+	return &Store{queries: queries{x: db, d: d}, db: db}
+}
+
+// DB returns the underlying pool, for tests and tools.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// InTx runs fn in one transaction, committed when fn returns nil.
+func (s *Store) InTx(ctx context.Context, fn func(q inbox.Queries) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(&queries{x: tx, d: s.d}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Close closes the pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queries implements inbox.Queries on a pool or a transaction.
+type queries struct {
+	x querier
+	d *Dialect
+}
+
+func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := q.x.ExecContext(ctx, q.d.bind(query), args...)
+	return res, q.d.wrap(err)
+}
+
+func (q *queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := q.x.QueryContext(ctx, q.d.bind(query), args...)
+	return rows, q.d.wrap(err)
+}
+
+func (q *queries) row(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.x.QueryRowContext(ctx, q.d.bind(query), args...)
+}
+
+// scanOne runs a one-row query; no row is inbox.ErrNotFound.
+func (q *queries) scanOne(ctx context.Context, what, query string, args []any, dest ...any) error {
+	err := q.row(ctx, query, args...).Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, inbox.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, q.d.wrap(err))
+	}
+	return nil
+}
+
+// exists is ErrNotFound when the query returns no row.
+func (q *queries) exists(ctx context.Context, what, query string, args ...any) error {
+	var one int
+	return q.scanOne(ctx, what, query, args, &one)
+}
+
+// affected turns "no row changed" into inbox.ErrNotFound.
+func affected(res sql.Result, what string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", what, inbox.ErrNotFound)
+	}
+	return nil
+}
+
+// Dialect is what differs between the databases.
+type Dialect struct {
+	Name string
+	// Numbered rewrites the ? placeholders the queries are written with to $1, $2, ...
+	Numbered bool
+	// ForUpdate locks the selected rows until the transaction ends ("" where every write
+	// transaction already holds the database's write lock, as SQLite's immediate ones do).
+	ForUpdate string
+	// SkipLocked is ForUpdate that passes over rows another transaction holds.
+	SkipLocked string
+	// ILike is the case-insensitive LIKE operator.
+	ILike string
+	// ContentMatch is a condition on messages aliased m that holds when m.content contains
+	// term (3 characters or more, any case), answered through an index, and its arguments.
+	ContentMatch func(term string) (cond string, args []any)
+	// IsUnique tells a unique-key violation.
+	IsUnique func(err error) bool
+	// LockMigrations serializes migrations across processes on conn.
+	LockMigrations func(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
+
+	rebound sync.Map // query text → numbered form
+}
+
+// bind rewrites placeholders for the dialect.
+func (d *Dialect) bind(query string) string {
+	if !d.Numbered {
+		return query
+	}
+	if v, ok := d.rebound.Load(query); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n, quoted := 0, false
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case c == '\'':
+			quoted = !quoted
+		case c == '?' && !quoted:
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	d.rebound.Store(query, b.String())
+	return b.String()
+}
+
+// wrap maps unique violations to inbox.ErrDuplicate, keeping the driver's message.
+func (d *Dialect) wrap(err error) error {
+	if err != nil && d.IsUnique(err) {
+		return fmt.Errorf("%w: %v", inbox.ErrDuplicate, err)
+	}
+	return err
+}

@@ -1,0 +1,859 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+
+	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/inbox"
+)
+
+// Run runs the conformance suite against stores that open returns (a fresh one per call).
+func Run(t *testing.T, open func(t testing.TB) inbox.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, f *fixture)
+	}{
+		{"Directory", testDirectory},
+		{"ChannelsAndTags", testChannelsAndTags},
+		{"ConversationJoins", testConversationJoins},
+		{"ConversationList", testConversationList},
+		{"Messages", testMessages},
+		{"MessagePages", testMessagePages},
+		{"DeliveryStatus", testDeliveryStatus},
+		{"Outbox", testOutbox},
+		{"Events", testEvents},
+		{"Statistics", testStatistics},
+		{"InboxMessages", testInboxMessages},
+		{"Transactions", testTransactions},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.fn(t, newFixture(t, open(t)))
+		})
+	}
+}
+
+var t0 = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+
+// fixture builds rows for one test.
+type fixture struct {
+	t   *testing.T
+	ctx context.Context
+	st  inbox.Store
+}
+
+func newFixture(t *testing.T, st inbox.Store) *fixture {
+	return &fixture{t: t, ctx: context.Background(), st: st}
+}
+
+func (f *fixture) must(err error) {
+	f.t.Helper()
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func id() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+func (f *fixture) tenant(name string) uuid.UUID {
+	t := inbox.Tenant{ID: id(), Name: name, CreatedAt: t0}
+	f.must(f.st.CreateTenant(f.ctx, t))
+	return t.ID
+}
+
+func (f *fixture) user(tenant uuid.UUID, first string, role auth.Role) inbox.User {
+	u := inbox.User{ID: id(), TenantID: tenant, FirstName: first, LastName: "Agent", Email: first + "-" + tenant.String()[:8] + "@example.com",
+		Role: role, PasswordHash: "hash", CreatedAt: t0}
+	f.must(f.st.CreateUser(f.ctx, u))
+	return u
+}
+
+func (f *fixture) contact(tenant uuid.UUID, first, phone string) inbox.Contact {
+	c := inbox.Contact{ID: id(), TenantID: tenant, FirstName: first, LastName: "Customer", Phone: phone, CountryCode: "US", CreatedAt: t0, UpdatedAt: t0}
+	f.must(f.st.CreateContact(f.ctx, c))
+	return c
+}
+
+func (f *fixture) channel(tenant uuid.UUID, kind inbox.ChannelKind) inbox.Channel {
+	c := inbox.Channel{ID: id(), TenantID: tenant, Kind: kind, Name: string(kind) + " line", Config: map[string]string{"token": "s3cret"}, CreatedAt: t0}
+	f.must(f.st.CreateChannel(f.ctx, c))
+	return c
+}
+
+func (f *fixture) conversation(tenant, contact, channel uuid.UUID, created time.Time, mod ...func(*inbox.Conversation)) inbox.Conversation {
+	c := inbox.Conversation{ID: id(), TenantID: tenant, ContactID: contact, ChannelID: channel, Type: "support",
+		Status: inbox.StatusActive, Priority: inbox.PriorityMedium, Category: "general", CreatedAt: created, UpdatedAt: created}
+	for _, m := range mod {
+		m(&c)
+	}
+	f.must(f.st.CreateConversation(f.ctx, c))
+	return c
+}
+
+// message inserts a message at `at` with the touch a use case would apply.
+func (f *fixture) message(c inbox.Conversation, sender inbox.SenderType, content string, at time.Time, mod ...func(*inbox.Message)) inbox.Message {
+	m := inbox.Message{ID: id(), TenantID: c.TenantID, ConversationID: c.ID, SenderType: sender, Content: content,
+		ContentType: inbox.ContentText, Status: inbox.DeliveryReceived, CreatedAt: at}
+	if sender != inbox.SenderEndUser {
+		m.Status = inbox.DeliveryQueued
+	}
+	for _, fn := range mod {
+		fn(&m)
+	}
+	touch := inbox.Touch{UpdatedAt: at}
+	if !m.IsInternal {
+		touch.LastMessage = &inbox.MessageSummary{ID: m.ID, SenderType: m.SenderType, Content: m.Content, ContentType: m.ContentType, CreatedAt: at}
+	}
+	if sender == inbox.SenderEndUser {
+		touch.UnreadDelta, touch.InboundAt = 1, &at
+	} else if sender == inbox.SenderBusinessUser && !m.IsInternal {
+		touch.FirstResponseAt = &at
+	}
+	ok, err := f.st.InsertMessage(f.ctx, m, touch)
+	f.must(err)
+	if !ok {
+		f.t.Fatalf("message %q was not inserted", content)
+	}
+	return m
+}
+
+func (f *fixture) get(tenant, id uuid.UUID) inbox.Conversation {
+	f.t.Helper()
+	c, err := f.st.GetConversation(f.ctx, tenant, id)
+	f.must(err)
+	return c
+}
+
+func isNotFound(t *testing.T, err error, what string) {
+	t.Helper()
+	if !errors.Is(err, inbox.ErrNotFound) {
+		t.Errorf("%s: got %v, want ErrNotFound", what, err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func testDirectory(t *testing.T, f *fixture) {
+	a, b := f.tenant("A"), f.tenant("B")
+	ua := f.user(a, "Ann", auth.RoleAdmin)
+	ub := f.user(b, "Bob", auth.RoleViewer)
+
+	got, err := f.st.GetUser(f.ctx, a, ua.ID)
+	f.must(err)
+	if diff := cmp.Diff(ua, got); diff != "" {
+		t.Errorf("GetUser (-want +got):\n%s", diff)
+	}
+	_, err = f.st.GetUser(f.ctx, a, ub.ID)
+	isNotFound(t, err, "another tenant's user")
+	byEmail, err := f.st.GetUserByEmail(f.ctx, "  "[:0]+upper(ua.Email))
+	f.must(err)
+	if byEmail.ID != ua.ID {
+		t.Errorf("GetUserByEmail is not case-insensitive: got %v", byEmail.ID)
+	}
+	dup := ua
+	dup.ID, dup.Email = id(), upper(ua.Email)
+	if err := f.st.CreateUser(f.ctx, dup); !errors.Is(err, inbox.ErrDuplicate) {
+		t.Errorf("duplicate email: got %v, want ErrDuplicate", err)
+	}
+	users, err := f.st.ListUsers(f.ctx, a)
+	f.must(err)
+	if len(users) != 1 || users[0].ID != ua.ID {
+		t.Errorf("ListUsers(A) = %v, want only Ann", users)
+	}
+
+	team := inbox.Team{ID: id(), TenantID: a, Name: "Support", MemberIDs: []uuid.UUID{ua.ID}, CreatedAt: t0}
+	f.must(f.st.CreateTeam(f.ctx, team))
+	gotTeam, err := f.st.GetTeam(f.ctx, a, team.ID)
+	f.must(err)
+	if diff := cmp.Diff(team, gotTeam); diff != "" {
+		t.Errorf("GetTeam (-want +got):\n%s", diff)
+	}
+	bad := inbox.Team{ID: id(), TenantID: a, Name: "Mixed", MemberIDs: []uuid.UUID{ub.ID}, CreatedAt: t0}
+	isNotFound(t, f.st.CreateTeam(f.ctx, bad), "team with another tenant's member")
+	_, err = f.st.GetTeam(f.ctx, b, team.ID)
+	isNotFound(t, err, "another tenant's team")
+
+	c := f.contact(a, "Carla", "+15550001111")
+	c.FirstName, c.Email, c.UpdatedAt = "Carla Maria", "carla@example.com", t0.Add(time.Hour)
+	f.must(f.st.UpdateContact(f.ctx, c))
+	gotC, err := f.st.GetContact(f.ctx, a, c.ID)
+	f.must(err)
+	if diff := cmp.Diff(c, gotC); diff != "" {
+		t.Errorf("UpdateContact (-want +got):\n%s", diff)
+	}
+	other := c
+	other.TenantID = b
+	isNotFound(t, f.st.UpdateContact(f.ctx, other), "update through another tenant")
+	f.contact(a, "Dario", "+15550002222")
+	f.contact(b, "Carlos", "+15550003333")
+	list, total, err := f.st.ListContacts(f.ctx, a, inbox.ContactFilter{Search: "CARLA", Page: 1, Limit: 10})
+	f.must(err)
+	if total != 1 || len(list) != 1 || list[0].ID != c.ID {
+		t.Errorf("ListContacts(search CARLA) = %d %v", total, list)
+	}
+	list, total, err = f.st.ListContacts(f.ctx, a, inbox.ContactFilter{Page: 2, Limit: 1})
+	f.must(err)
+	if total != 2 || len(list) != 1 {
+		t.Errorf("ListContacts page 2 = %d rows of %d", len(list), total)
+	}
+	list, _, err = f.st.ListContacts(f.ctx, a, inbox.ContactFilter{Search: "100%", Page: 1, Limit: 10})
+	f.must(err)
+	if len(list) != 0 {
+		t.Errorf("a %% in the search is a wildcard: %v", list)
+	}
+
+	ch := f.channel(a, inbox.ChannelWhatsApp)
+	ident := inbox.ContactIdentity{ChannelID: ch.ID, Address: "15550001111"}
+	f.must(f.st.AddContactIdentity(f.ctx, a, c.ID, ident))
+	if err := f.st.AddContactIdentity(f.ctx, a, c.ID, ident); !errors.Is(err, inbox.ErrDuplicate) {
+		t.Errorf("second identity: got %v, want ErrDuplicate", err)
+	}
+	found, err := f.st.FindContactByIdentity(f.ctx, a, ident)
+	f.must(err)
+	if found.ID != c.ID {
+		t.Errorf("FindContactByIdentity = %v", found.ID)
+	}
+	_, err = f.st.FindContactByIdentity(f.ctx, b, ident)
+	isNotFound(t, err, "identity from another tenant")
+	ids, err := f.st.ContactIdentities(f.ctx, a, c.ID)
+	f.must(err)
+	if diff := cmp.Diff([]inbox.ContactIdentity{ident}, ids); diff != "" {
+		t.Errorf("ContactIdentities (-want +got):\n%s", diff)
+	}
+}
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 32
+		}
+	}
+	return string(b)
+}
+
+func testChannelsAndTags(t *testing.T, f *fixture) {
+	a, b := f.tenant("A"), f.tenant("B")
+	ch := f.channel(a, inbox.ChannelTelegram)
+	got, err := f.st.LookupChannel(f.ctx, ch.ID)
+	f.must(err)
+	if diff := cmp.Diff(ch, got); diff != "" {
+		t.Errorf("LookupChannel (-want +got):\n%s", diff)
+	}
+	_, err = f.st.GetChannel(f.ctx, b, ch.ID)
+	isNotFound(t, err, "another tenant's channel")
+	ch.Name, ch.Config = "Bot", map[string]string{"bot_token": "x"}
+	f.must(f.st.UpdateChannel(f.ctx, ch))
+	got, err = f.st.GetChannel(f.ctx, a, ch.ID)
+	f.must(err)
+	if diff := cmp.Diff(ch, got); diff != "" {
+		t.Errorf("UpdateChannel (-want +got):\n%s", diff)
+	}
+	isNotFound(t, f.st.DeleteChannel(f.ctx, b, ch.ID), "delete another tenant's channel")
+	c := f.contact(a, "Eve", "+15550004444")
+	f.conversation(a, c.ID, ch.ID, t0)
+	if err := f.st.DeleteChannel(f.ctx, a, ch.ID); !errors.Is(err, inbox.ErrInUse) {
+		t.Errorf("delete a channel with conversations: got %v, want ErrInUse", err)
+	}
+	spare := f.channel(a, inbox.ChannelSMS)
+	f.must(f.st.DeleteChannel(f.ctx, a, spare.ID))
+	chans, err := f.st.ListChannels(f.ctx, a)
+	f.must(err)
+	if len(chans) != 1 {
+		t.Errorf("ListChannels after delete = %d, want 1", len(chans))
+	}
+
+	vip := inbox.Tag{ID: id(), TenantID: a, Name: "VIP", Color: "#ff0000", CreatedAt: t0}
+	f.must(f.st.CreateTag(f.ctx, vip))
+	if err := f.st.CreateTag(f.ctx, inbox.Tag{ID: id(), TenantID: a, Name: "vip", Color: "#000000", CreatedAt: t0}); !errors.Is(err, inbox.ErrDuplicate) {
+		t.Errorf("tag name differing only in case: got %v, want ErrDuplicate", err)
+	}
+	f.must(f.st.CreateTag(f.ctx, inbox.Tag{ID: id(), TenantID: b, Name: "VIP", Color: "#00ff00", CreatedAt: t0}))
+	billing := inbox.Tag{ID: id(), TenantID: a, Name: "billing", Color: "#0000ff", CreatedAt: t0}
+	f.must(f.st.CreateTag(f.ctx, billing))
+	billing.Name = "Vip"
+	if err := f.st.UpdateTag(f.ctx, billing); !errors.Is(err, inbox.ErrDuplicate) {
+		t.Errorf("rename onto an existing tag: got %v, want ErrDuplicate", err)
+	}
+	tags, err := f.st.ListTags(f.ctx, a)
+	f.must(err)
+	if len(tags) != 2 || tags[0].Name != "billing" || tags[1].Name != "VIP" {
+		t.Errorf("ListTags = %v", tags)
+	}
+	conv := f.conversation(a, c.ID, ch.ID, t0.Add(time.Minute))
+	added, err := f.st.AddConversationTag(f.ctx, a, conv.ID, vip.ID)
+	f.must(err)
+	again, err := f.st.AddConversationTag(f.ctx, a, conv.ID, vip.ID)
+	f.must(err)
+	if !added || again {
+		t.Errorf("AddConversationTag = %v then %v, want true then false", added, again)
+	}
+	_, err = f.st.AddConversationTag(f.ctx, b, conv.ID, vip.ID)
+	isNotFound(t, err, "tag another tenant's conversation")
+	if tags := f.get(a, conv.ID).Tags; len(tags) != 1 || tags[0] != "VIP" {
+		t.Errorf("tags after add = %v", tags)
+	}
+	f.must(f.st.DeleteTag(f.ctx, a, vip.ID))
+	if tags := f.get(a, conv.ID).Tags; len(tags) != 0 {
+		t.Errorf("tags after the tag was deleted = %v", tags)
+	}
+	removed, err := f.st.RemoveConversationTag(f.ctx, a, conv.ID, vip.ID)
+	f.must(err)
+	if removed {
+		t.Error("RemoveConversationTag of a tag not on the conversation reported true")
+	}
+}
+
+func testConversationJoins(t *testing.T, f *fixture) {
+	a, b := f.tenant("A"), f.tenant("B")
+	agent := f.user(a, "Ann", auth.RoleExecutive)
+	team := inbox.Team{ID: id(), TenantID: a, Name: "Sales", CreatedAt: t0}
+	f.must(f.st.CreateTeam(f.ctx, team))
+	camp := inbox.Campaign{ID: id(), TenantID: a, Name: "Black Friday", CreatedAt: t0}
+	f.must(f.st.CreateCampaign(f.ctx, camp))
+	bc := inbox.Broadcast{ID: id(), TenantID: a, CampaignID: camp.ID, Name: "Wave 1", CreatedAt: t0}
+	f.must(f.st.CreateBroadcast(f.ctx, bc))
+	isNotFound(t, f.st.CreateBroadcast(f.ctx, inbox.Broadcast{ID: id(), TenantID: b, CampaignID: camp.ID, Name: "x", CreatedAt: t0}), "broadcast of another tenant's campaign")
+	contact := f.contact(a, "Carla", "+15550001111")
+	ch := f.channel(a, inbox.ChannelWhatsApp)
+	c := f.conversation(a, contact.ID, ch.ID, t0, func(c *inbox.Conversation) {
+		c.AssignedUserID, c.AssignedTeamID, c.BroadcastID, c.CampaignID = &agent.ID, &team.ID, &bc.ID, &camp.ID
+	})
+	got := f.get(a, c.ID)
+	if got.Contact.ID != contact.ID || got.Contact.Phone != contact.Phone || got.Channel.Name != inbox.ChannelWhatsApp || got.Channel.ID != ch.ID {
+		t.Errorf("joined contact/channel wrong: %+v %+v", got.Contact, got.Channel)
+	}
+	if got.AssignedUser == nil || got.AssignedUser.FirstName != "Ann" || got.AssignedTeam == nil || got.AssignedTeam.Name != "Sales" {
+		t.Errorf("joined assignee/team wrong: %+v %+v", got.AssignedUser, got.AssignedTeam)
+	}
+	if got.Broadcast == nil || got.Broadcast.CampaignName != "Black Friday" || got.Broadcast.CampaignID != camp.ID {
+		t.Errorf("joined broadcast wrong: %+v", got.Broadcast)
+	}
+	_, err := f.st.GetConversation(f.ctx, b, c.ID)
+	isNotFound(t, err, "another tenant's conversation")
+
+	closed := t0.Add(2 * time.Hour)
+	got.Status, got.ClosedAt, got.ResolvedAt, got.AssignedUserID, got.UpdatedAt = inbox.StatusClosed, &closed, &closed, nil, closed
+	f.must(f.st.InTx(f.ctx, func(q inbox.Queries) error {
+		locked, err := q.LockConversation(f.ctx, a, c.ID)
+		if err != nil {
+			return err
+		}
+		if locked.ID != c.ID {
+			return fmt.Errorf("locked %v", locked.ID)
+		}
+		return q.SaveConversation(f.ctx, got)
+	}))
+	saved := f.get(a, c.ID)
+	if saved.Status != inbox.StatusClosed || saved.AssignedUser != nil || saved.ClosedAt == nil || !saved.ClosedAt.Equal(closed) {
+		t.Errorf("SaveConversation not applied: %+v", saved)
+	}
+	_, err = f.st.FindOpenConversation(f.ctx, a, contact.ID, ch.ID)
+	isNotFound(t, err, "open conversation when the only one is closed")
+	open := f.conversation(a, contact.ID, ch.ID, t0.Add(3*time.Hour))
+	found, err := f.st.FindOpenConversation(f.ctx, a, contact.ID, ch.ID)
+	f.must(err)
+	if found.ID != open.ID {
+		t.Errorf("FindOpenConversation = %v, want %v", found.ID, open.ID)
+	}
+	other := got
+	other.TenantID = b
+	isNotFound(t, f.st.SaveConversation(f.ctx, other), "save through another tenant")
+}
+
+func testConversationList(t *testing.T, f *fixture) {
+	a, b := f.tenant("A"), f.tenant("B")
+	agent := f.user(a, "Ann", auth.RoleExecutive)
+	wa, tg := f.channel(a, inbox.ChannelWhatsApp), f.channel(a, inbox.ChannelTelegram)
+	carla, dario := f.contact(a, "Carla", "+15550001111"), f.contact(a, "Dario", "+4915112345678")
+	c1 := f.conversation(a, carla.ID, wa.ID, t0, func(c *inbox.Conversation) { c.AssignedUserID = &agent.ID })
+	c2 := f.conversation(a, dario.ID, tg.ID, t0.Add(time.Hour), func(c *inbox.Conversation) { c.Priority = inbox.PriorityUrgent })
+	c3 := f.conversation(a, dario.ID, wa.ID, t0.Add(2*time.Hour), func(c *inbox.Conversation) { c.Status = inbox.StatusClosed })
+	f.message(c1, inbox.SenderEndUser, "My parcel never arrived", t0.Add(5*time.Hour))
+	f.message(c2, inbox.SenderEndUser, "Invoice question", t0.Add(3*time.Hour))
+	f.message(c2, inbox.SenderBusinessUser, "secret parcel remark", t0.Add(4*time.Hour), func(m *inbox.Message) { m.IsInternal = true })
+	// Another tenant's data never shows.
+	bc := f.contact(b, "Carla", "+15550001111")
+	f.conversation(b, bc.ID, f.channel(b, inbox.ChannelWhatsApp).ID, t0)
+
+	ids := func(list []inbox.Conversation) []uuid.UUID {
+		out := []uuid.UUID{}
+		for _, c := range list {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	cases := []struct {
+		name  string
+		f     inbox.ConversationFilter
+		want  []uuid.UUID
+		total int
+	}{
+		{"default: newest activity first", inbox.ConversationFilter{}, []uuid.UUID{c1.ID, c2.ID, c3.ID}, 3},
+		{"status", inbox.ConversationFilter{Status: inbox.StatusClosed}, []uuid.UUID{c3.ID}, 1},
+		{"channel", inbox.ConversationFilter{ChannelKind: inbox.ChannelTelegram}, []uuid.UUID{c2.ID}, 1},
+		{"assigned to", inbox.ConversationFilter{AssignedTo: &agent.ID}, []uuid.UUID{c1.ID}, 1},
+		{"search name", inbox.ConversationFilter{Search: "dario"}, []uuid.UUID{c2.ID, c3.ID}, 2},
+		{"search phone", inbox.ConversationFilter{Search: "+4915"}, []uuid.UUID{c2.ID, c3.ID}, 2},
+		{"search content any case", inbox.ConversationFilter{Search: "PARCEL"}, []uuid.UUID{c1.ID}, 1},
+		{"search ignores notes", inbox.ConversationFilter{Search: "secret"}, []uuid.UUID{}, 0},
+		{"active since", inbox.ConversationFilter{ActiveSince: ptr(t0.Add(150 * time.Minute))}, []uuid.UUID{c1.ID, c2.ID}, 2},
+		{"created ascending", inbox.ConversationFilter{SortBy: inbox.SortCreatedAt, SortAsc: true}, []uuid.UUID{c1.ID, c2.ID, c3.ID}, 3},
+		{"priority", inbox.ConversationFilter{SortBy: inbox.SortPriority}, []uuid.UUID{c2.ID, c3.ID, c1.ID}, 3},
+		{"page 2", inbox.ConversationFilter{Page: 2, Limit: 2}, []uuid.UUID{c3.ID}, 3},
+	}
+	for _, tc := range cases {
+		list, total, err := f.st.ListConversations(f.ctx, a, tc.f)
+		f.must(err)
+		if diff := cmp.Diff(tc.want, ids(list)); diff != "" || total != tc.total {
+			t.Errorf("%s: total %d (want %d), ids (-want +got):\n%s", tc.name, total, tc.total, diff)
+		}
+	}
+	list, _, err := f.st.ListConversations(f.ctx, a, inbox.ConversationFilter{Search: "Carla"})
+	f.must(err)
+	if len(list) != 1 || list[0].LastMessage == nil || list[0].LastMessage.Content != "My parcel never arrived" || list[0].AssignedUser == nil || list[0].UnreadCount != 1 {
+		t.Errorf("list row lacks its joined fields: %+v", list)
+	}
+}
+
+func testMessages(t *testing.T, f *fixture) {
+	a, b := f.tenant("A"), f.tenant("B")
+	agent := f.user(a, "Ann", auth.RoleExecutive)
+	ch := f.channel(a, inbox.ChannelWhatsApp)
+	c := f.conversation(a, f.contact(a, "Carla", "+15550001111").ID, ch.ID, t0)
+
+	in := f.message(c, inbox.SenderEndUser, "hello", t0.Add(time.Minute), func(m *inbox.Message) {
+		m.ProviderMessageID = "wamid.1"
+		m.Attachments = []inbox.Attachment{{MediaID: "m1", MimeType: "image/jpeg"}}
+		m.Payload = json.RawMessage(`{"type":"image"}`)
+	})
+	redelivered := in
+	redelivered.ID = id()
+	ok, err := f.st.InsertMessage(f.ctx, redelivered, inbox.Touch{UnreadDelta: 1, UpdatedAt: t0})
+	f.must(err)
+	if ok {
+		t.Error("a redelivered provider id was stored twice")
+	}
+	got, err := f.st.FindMessageByProviderID(f.ctx, ch.ID, "wamid.1")
+	f.must(err)
+	if got.ID != in.ID || string(got.Payload) != `{"type":"image"}` || len(got.Attachments) != 1 || got.Attachments[0].MediaID != "m1" {
+		t.Errorf("FindMessageByProviderID = %+v", got)
+	}
+	conv := f.get(a, c.ID)
+	if conv.UnreadCount != 1 || conv.LastInboundAt == nil || conv.LastMessage == nil || conv.LastMessage.ID != in.ID {
+		t.Errorf("touch after inbound: unread %d, inbound %v, last %+v", conv.UnreadCount, conv.LastInboundAt, conv.LastMessage)
+	}
+
+	reply := f.message(c, inbox.SenderBusinessUser, "hi!", t0.Add(2*time.Minute), func(m *inbox.Message) { m.SenderID = &agent.ID })
+	f.message(c, inbox.SenderBusinessUser, "again", t0.Add(3*time.Minute), func(m *inbox.Message) { m.SenderID = &agent.ID })
+	conv = f.get(a, c.ID)
+	if conv.FirstResponseAt == nil || !conv.FirstResponseAt.Equal(reply.CreatedAt) {
+		t.Errorf("first_response_at = %v, want the first reply's time", conv.FirstResponseAt)
+	}
+	// A late webhook with an older timestamp does not replace the last message.
+	f.message(c, inbox.SenderEndUser, "late", t0.Add(90*time.Second))
+	conv = f.get(a, c.ID)
+	if conv.LastMessage.Content != "again" || conv.UnreadCount != 2 {
+		t.Errorf("after a late message: last %q unread %d", conv.LastMessage.Content, conv.UnreadCount)
+	}
+
+	note := f.message(c, inbox.SenderBusinessUser, "@Ann look", t0.Add(4*time.Minute), func(m *inbox.Message) {
+		m.IsInternal, m.SenderID, m.MentionedUsers = true, &agent.ID, []inbox.UserRef{{ID: agent.ID}}
+	})
+	gotNote, err := f.st.GetMessage(f.ctx, a, note.ID)
+	f.must(err)
+	if len(gotNote.MentionedUsers) != 1 || gotNote.MentionedUsers[0].FirstName != "Ann" {
+		t.Errorf("mentions = %+v", gotNote.MentionedUsers)
+	}
+	if f.get(a, c.ID).LastMessage.Content != "again" {
+		t.Error("an internal note became the conversation's last message")
+	}
+	_, err = f.st.GetMessage(f.ctx, b, note.ID)
+	isNotFound(t, err, "another tenant's message")
+	stranger := f.user(b, "Bob", auth.RoleAdmin)
+	bad := inbox.Message{ID: id(), TenantID: a, ConversationID: c.ID, SenderType: inbox.SenderBusinessUser, Content: "x", ContentType: inbox.ContentText,
+		IsInternal: true, Status: inbox.DeliveryQueued, CreatedAt: t0, MentionedUsers: []inbox.UserRef{{ID: stranger.ID}}}
+	if _, err := f.st.InsertMessage(f.ctx, bad, inbox.Touch{UpdatedAt: t0}); !errors.Is(err, inbox.ErrNotFound) {
+		t.Errorf("mentioning another tenant's user: got %v", err)
+	}
+	foreign := bad
+	foreign.ID, foreign.TenantID, foreign.MentionedUsers = id(), b, nil
+	if _, err := f.st.InsertMessage(f.ctx, foreign, inbox.Touch{UpdatedAt: t0}); !errors.Is(err, inbox.ErrNotFound) {
+		t.Errorf("message into another tenant's conversation: got %v", err)
+	}
+
+	n, err := f.st.MarkConversationRead(f.ctx, a, c.ID)
+	f.must(err)
+	if n != 2 || f.get(a, c.ID).UnreadCount != 0 {
+		t.Errorf("MarkConversationRead changed %d messages, unread now %d", n, f.get(a, c.ID).UnreadCount)
+	}
+	_, err = f.st.MarkConversationRead(f.ctx, b, c.ID)
+	isNotFound(t, err, "mark another tenant's conversation read")
+}
+
+func testMessagePages(t *testing.T, f *fixture) {
+	a := f.tenant("A")
+	c := f.conversation(a, f.contact(a, "Carla", "+15550001111").ID, f.channel(a, inbox.ChannelSMS).ID, t0)
+	var msgs []inbox.Message
+	for i := range 10 {
+		msgs = append(msgs, f.message(c, inbox.SenderEndUser, fmt.Sprint("m", i), t0.Add(time.Duration(i)*time.Minute), func(m *inbox.Message) {
+			m.IsInternal = i == 9
+		}))
+	}
+	contents := func(list []inbox.Message) []string {
+		out := []string{}
+		for _, m := range list {
+			out = append(out, m.Content)
+		}
+		return out
+	}
+	cases := []struct {
+		name  string
+		p     inbox.MessagePage
+		want  []string
+		total int
+	}{
+		{"page 1 is the oldest", inbox.MessagePage{Page: 1, Limit: 3}, []string{"m0", "m1", "m2"}, 9},
+		{"page 3", inbox.MessagePage{Page: 3, Limit: 4}, []string{"m8"}, 9},
+		{"newest page", inbox.MessagePage{Limit: 3}, []string{"m6", "m7", "m8"}, 9},
+		{"newest with notes", inbox.MessagePage{Limit: 3, IncludeInternal: true}, []string{"m7", "m8", "m9"}, 10},
+		{"before", inbox.MessagePage{Limit: 3, Before: &msgs[5].ID}, []string{"m2", "m3", "m4"}, 9},
+		{"after", inbox.MessagePage{Limit: 3, After: &msgs[5].ID}, []string{"m6", "m7", "m8"}, 9},
+		{"before the first", inbox.MessagePage{Limit: 3, Before: &msgs[0].ID}, []string{}, 9},
+	}
+	for _, tc := range cases {
+		list, total, err := f.st.ListMessages(f.ctx, a, c.ID, tc.p)
+		f.must(err)
+		if diff := cmp.Diff(tc.want, contents(list)); diff != "" || total != tc.total {
+			t.Errorf("%s: total %d (want %d) (-want +got):\n%s", tc.name, total, tc.total, diff)
+		}
+	}
+	b := f.tenant("B")
+	_, _, err := f.st.ListMessages(f.ctx, b, c.ID, inbox.MessagePage{Page: 1, Limit: 3})
+	isNotFound(t, err, "another tenant's messages")
+}
+
+func testDeliveryStatus(t *testing.T, f *fixture) {
+	a := f.tenant("A")
+	ch := f.channel(a, inbox.ChannelWhatsApp)
+	c := f.conversation(a, f.contact(a, "Carla", "+15550001111").ID, ch.ID, t0)
+	m := f.message(c, inbox.SenderBusinessUser, "reply", t0)
+	f.must(f.st.SetProviderMessageID(f.ctx, a, m.ID, "wamid.out"))
+	steps := []struct {
+		status inbox.DeliveryStatus
+		moved  bool
+	}{{inbox.DeliverySent, true}, {inbox.DeliveryRead, true}, {inbox.DeliveryDelivered, false}, {inbox.DeliveryFailed, true}}
+	for i, s := range steps {
+		moved, err := f.st.ApplyMessageStatus(f.ctx, a, m.ID, inbox.StatusChange{Status: s.status, At: t0.Add(time.Duration(i+1) * time.Second), Error: map[bool]string{true: "boom"}[s.status == inbox.DeliveryFailed]})
+		f.must(err)
+		if moved != s.moved {
+			t.Errorf("apply %s: moved %v, want %v", s.status, moved, s.moved)
+		}
+	}
+	got, err := f.st.FindMessageByProviderID(f.ctx, ch.ID, "wamid.out")
+	f.must(err)
+	if got.Status != inbox.DeliveryFailed || got.Error != "boom" || got.SentAt == nil || got.ReadAt == nil || got.DeliveredAt == nil || got.FailedAt == nil {
+		t.Errorf("after receipts: %+v", got)
+	}
+	hist, err := f.st.MessageStatusHistory(f.ctx, a, m.ID)
+	f.must(err)
+	var seq []inbox.DeliveryStatus
+	for _, h := range hist {
+		seq = append(seq, h.Status)
+	}
+	want := []inbox.DeliveryStatus{inbox.DeliveryQueued, inbox.DeliverySent, inbox.DeliveryRead, inbox.DeliveryDelivered, inbox.DeliveryFailed}
+	if diff := cmp.Diff(want, seq); diff != "" {
+		t.Errorf("history (-want +got):\n%s", diff)
+	}
+	_, err = f.st.ApplyMessageStatus(f.ctx, f.tenant("B"), m.ID, inbox.StatusChange{Status: inbox.DeliveryRead, At: t0})
+	isNotFound(t, err, "receipt through another tenant")
+
+	f.must(f.st.ParkReceipt(f.ctx, ch.ID, "wamid.early", inbox.StatusChange{Status: inbox.DeliveryRead, At: t0.Add(2 * time.Second)}))
+	f.must(f.st.ParkReceipt(f.ctx, ch.ID, "wamid.early", inbox.StatusChange{Status: inbox.DeliveryDelivered, At: t0.Add(time.Second)}))
+	parked, err := f.st.TakeParkedReceipts(f.ctx, ch.ID, "wamid.early")
+	f.must(err)
+	if len(parked) != 2 || parked[0].Status != inbox.DeliveryDelivered {
+		t.Errorf("parked receipts = %+v, want delivered then read", parked)
+	}
+	parked, err = f.st.TakeParkedReceipts(f.ctx, ch.ID, "wamid.early")
+	f.must(err)
+	if len(parked) != 0 {
+		t.Errorf("parked receipts were not taken: %+v", parked)
+	}
+}
+
+func testOutbox(t *testing.T, f *fixture) {
+	a := f.tenant("A")
+	ch := f.channel(a, inbox.ChannelTelegram)
+	c := f.conversation(a, f.contact(a, "Carla", "+15550001111").ID, ch.ID, t0)
+	const n = 20
+	for i := range n {
+		m := f.message(c, inbox.SenderBusinessUser, fmt.Sprint("out ", i), t0)
+		f.must(f.st.EnqueueOutbound(f.ctx, inbox.OutboxItem{ID: id(), TenantID: a, MessageID: m.ID, ChannelID: ch.ID, NextAttempt: t0, CreatedAt: t0}))
+	}
+	// Concurrent claimers never take the same item.
+	var mu sync.Mutex
+	seen := map[uuid.UUID]int{}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				items, err := f.st.ClaimOutbound(f.ctx, t0.Add(time.Second), time.Minute, 3)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(items) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, it := range items {
+					seen[it.ID]++
+					if it.Attempts != 1 {
+						t.Errorf("attempts = %d, want 1", it.Attempts)
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(seen) != n {
+		t.Errorf("claimed %d distinct items, want %d", len(seen), n)
+	}
+	for k, v := range seen {
+		if v != 1 {
+			t.Errorf("item %v claimed %d times", k, v)
+		}
+	}
+	var first uuid.UUID
+	for k := range seen {
+		first = k
+		break
+	}
+	f.must(f.st.RetryOutbound(f.ctx, first, t0.Add(10*time.Second), "timeout"))
+	items, err := f.st.ClaimOutbound(f.ctx, t0.Add(5*time.Second), time.Minute, 10)
+	f.must(err)
+	if len(items) != 0 {
+		t.Errorf("claimed %d items before they were due", len(items))
+	}
+	items, err = f.st.ClaimOutbound(f.ctx, t0.Add(11*time.Second), time.Minute, 10)
+	f.must(err)
+	if len(items) != 1 || items[0].ID != first || items[0].Attempts != 2 || items[0].LastError != "timeout" {
+		t.Errorf("retried item = %+v", items)
+	}
+	f.must(f.st.CompleteOutbound(f.ctx, first))
+	isNotFound(t, f.st.CompleteOutbound(f.ctx, first), "complete twice")
+	// Leases expire: the rest come back after a minute.
+	items, err = f.st.ClaimOutbound(f.ctx, t0.Add(2*time.Minute), time.Minute, 100)
+	f.must(err)
+	if len(items) != n-1 {
+		t.Errorf("after the lease expired: %d items, want %d", len(items), n-1)
+	}
+}
+
+func testEvents(t *testing.T, f *fixture) {
+	a, b := f.tenant("A"), f.tenant("B")
+	appendEv := func(tenant uuid.UUID, at time.Time) inbox.Event {
+		e := inbox.Event{TenantID: tenant, Type: inbox.EventNewMessage, Data: json.RawMessage(`{"n":1}`), CreatedAt: at}
+		f.must(f.st.InTx(f.ctx, func(q inbox.Queries) error { return q.AppendEvent(f.ctx, &e) }))
+		return e
+	}
+	for i := range 5 {
+		if e := appendEv(a, t0.Add(time.Duration(i)*time.Hour)); e.Seq != int64(i+1) {
+			t.Errorf("seq %d, want %d", e.Seq, i+1)
+		}
+	}
+	if e := appendEv(b, t0); e.Seq != 1 {
+		t.Errorf("tenant B's first seq = %d, want 1", e.Seq)
+	}
+	evs, oldest, err := f.st.EventsSince(f.ctx, a, 2, 2)
+	f.must(err)
+	if oldest != 1 || len(evs) != 2 || evs[0].Seq != 3 || evs[1].Seq != 4 || string(evs[0].Data) != `{"n":1}` || evs[0].TenantID != a {
+		t.Errorf("EventsSince = %+v oldest %d", evs, oldest)
+	}
+	n, err := f.st.PruneEvents(f.ctx, t0.Add(100*time.Hour))
+	f.must(err)
+	if n != 4 {
+		t.Errorf("pruned %d, want 4 (each tenant keeps its newest)", n)
+	}
+	evs, oldest, err = f.st.EventsSince(f.ctx, a, 0, 10)
+	f.must(err)
+	if oldest != 5 || len(evs) != 1 {
+		t.Errorf("after prune: %d events, oldest %d", len(evs), oldest)
+	}
+	_, oldest, err = f.st.EventsSince(f.ctx, f.tenant("C"), 0, 10)
+	f.must(err)
+	if oldest != 0 {
+		t.Errorf("empty log oldest = %d", oldest)
+	}
+}
+
+func testStatistics(t *testing.T, f *fixture) {
+	a := f.tenant("A")
+	ann, bob := f.user(a, "Ann", auth.RoleExecutive), f.user(a, "Bob", auth.RoleExecutive)
+	team := inbox.Team{ID: id(), TenantID: a, Name: "Support", CreatedAt: t0}
+	f.must(f.st.CreateTeam(f.ctx, team))
+	wa, sms := f.channel(a, inbox.ChannelWhatsApp), f.channel(a, inbox.ChannelSMS)
+	ct := f.contact(a, "Carla", "+15550001111")
+	day2 := t0.Add(24 * time.Hour)
+	c1 := f.conversation(a, ct.ID, wa.ID, t0, func(c *inbox.Conversation) {
+		c.AssignedUserID, c.AssignedTeamID = &ann.ID, &team.ID
+		c.Status, c.ResolvedAt, c.ClosedAt = inbox.StatusClosed, ptr(t0.Add(time.Hour)), ptr(t0.Add(time.Hour))
+	})
+	f.message(c1, inbox.SenderBusinessUser, "first", t0.Add(10*time.Minute))
+	c2 := f.conversation(a, ct.ID, sms.ID, day2, func(c *inbox.Conversation) { c.AssignedUserID = &ann.ID })
+	f.message(c2, inbox.SenderEndUser, "help", day2.Add(time.Minute))
+	f.message(c2, inbox.SenderEndUser, "please", day2.Add(2*time.Minute))
+	f.message(c2, inbox.SenderBusinessUser, "on it", day2.Add(30*time.Minute))
+	f.conversation(a, ct.ID, sms.ID, day2, func(c *inbox.Conversation) { c.Status = inbox.StatusPending })
+
+	st, err := f.st.ConversationStats(f.ctx, a, inbox.StatsFilter{})
+	f.must(err)
+	if st.Total != 3 || st.ByStatus[inbox.StatusClosed] != 1 || st.ByStatus[inbox.StatusActive] != 1 || st.ByStatus[inbox.StatusPending] != 1 {
+		t.Errorf("totals/by status: %+v", st)
+	}
+	if st.ByChannel[inbox.ChannelSMS] != 2 || st.ByChannel[inbox.ChannelWhatsApp] != 1 {
+		t.Errorf("by channel: %v", st.ByChannel)
+	}
+	if diff := cmp.Diff(map[string]int{"2026-11-01": 1, "2026-11-02": 2}, st.ByDay); diff != "" {
+		t.Errorf("by day (-want +got):\n%s", diff)
+	}
+	if st.AvgResolutionSeconds == nil || *st.AvgResolutionSeconds != 3600 {
+		t.Errorf("avg resolution = %v, want 3600", st.AvgResolutionSeconds)
+	}
+	if st.AvgFirstResponseSeconds == nil || *st.AvgFirstResponseSeconds != (600+1800)/2 {
+		t.Errorf("avg first response = %v, want 1200", st.AvgFirstResponseSeconds)
+	}
+	st, err = f.st.ConversationStats(f.ctx, a, inbox.StatsFilter{Start: &day2, TeamID: nil})
+	f.must(err)
+	if st.Total != 2 || st.AvgResolutionSeconds != nil {
+		t.Errorf("from day 2: %+v", st)
+	}
+	st, err = f.st.ConversationStats(f.ctx, a, inbox.StatsFilter{TeamID: &team.ID})
+	f.must(err)
+	if st.Total != 1 {
+		t.Errorf("team filter: total %d", st.Total)
+	}
+
+	in, err := f.st.InboxStats(f.ctx, a, day2)
+	f.must(err)
+	if in.TotalConversations != 3 || in.UnreadMessages != 2 || in.UnreadConversations != 1 || in.OpenTickets != 2 || in.Unassigned != 1 {
+		t.Errorf("inbox stats: %+v", in)
+	}
+	if len(in.Agents) != 2 || in.Agents[0].User.ID != ann.ID || in.Agents[1].User.ID != bob.ID {
+		t.Fatalf("agents: %+v", in.Agents)
+	}
+	annLoad := in.Agents[0]
+	if annLoad.OpenAssigned != 1 || annLoad.Unread != 2 || annLoad.OldestWaitingSince == nil || annLoad.AvgFirstResponseSeconds == nil {
+		t.Errorf("Ann's load: %+v", annLoad)
+	}
+	if in.Agents[1].OpenAssigned != 0 || in.Agents[1].AvgFirstResponseSeconds != nil {
+		t.Errorf("Bob's load: %+v", in.Agents[1])
+	}
+}
+
+func testInboxMessages(t *testing.T, f *fixture) {
+	a, b := f.tenant("A"), f.tenant("B")
+	ann := f.user(a, "Ann", auth.RoleExecutive)
+	wa, tg := f.channel(a, inbox.ChannelWhatsApp), f.channel(a, inbox.ChannelTelegram)
+	carla, dario := f.contact(a, "Carla", "+15550001111"), f.contact(a, "Dario", "+15550002222")
+	c1 := f.conversation(a, carla.ID, wa.ID, t0, func(c *inbox.Conversation) { c.AssignedUserID = &ann.ID })
+	c2 := f.conversation(a, dario.ID, tg.ID, t0)
+	m1 := f.message(c1, inbox.SenderEndUser, "where is my order", t0.Add(1*time.Minute))
+	m2 := f.message(c1, inbox.SenderBusinessUser, "Your order shipped", t0.Add(2*time.Minute))
+	f.message(c1, inbox.SenderBusinessUser, "order note", t0.Add(3*time.Minute), func(m *inbox.Message) { m.IsInternal = true })
+	m4 := f.message(c2, inbox.SenderEndUser, "hi", t0.Add(4*time.Minute))
+	f.message(f.conversation(b, f.contact(b, "X", "+15550009999").ID, f.channel(b, inbox.ChannelWhatsApp).ID, t0), inbox.SenderEndUser, "order", t0)
+
+	ids := func(list []inbox.InboxMessage) []uuid.UUID {
+		out := []uuid.UUID{}
+		for _, m := range list {
+			out = append(out, m.ID)
+		}
+		return out
+	}
+	cases := []struct {
+		name string
+		f    inbox.InboxMessageFilter
+		want []uuid.UUID
+	}{
+		{"all, newest first, no notes", inbox.InboxMessageFilter{}, []uuid.UUID{m4.ID, m2.ID, m1.ID}},
+		{"channel", inbox.InboxMessageFilter{Channel: inbox.ChannelWhatsApp}, []uuid.UUID{m2.ID, m1.ID}},
+		{"inbound", inbox.InboxMessageFilter{Inbound: ptr(true)}, []uuid.UUID{m4.ID, m1.ID}},
+		{"outbound", inbox.InboxMessageFilter{Inbound: ptr(false)}, []uuid.UUID{m2.ID}},
+		{"unread", inbox.InboxMessageFilter{IsRead: ptr(false)}, []uuid.UUID{m4.ID, m1.ID}},
+		{"contact", inbox.InboxMessageFilter{ContactID: &dario.ID}, []uuid.UUID{m4.ID}},
+		{"assigned", inbox.InboxMessageFilter{AssignedTo: &ann.ID}, []uuid.UUID{m2.ID, m1.ID}},
+		{"search", inbox.InboxMessageFilter{Search: "ORDER"}, []uuid.UUID{m2.ID, m1.ID}},
+		{"search short", inbox.InboxMessageFilter{Search: "hi"}, []uuid.UUID{m4.ID, m2.ID}},
+		{"window", inbox.InboxMessageFilter{From: ptr(t0.Add(90 * time.Second)), To: ptr(t0.Add(4 * time.Minute))}, []uuid.UUID{m2.ID}},
+		{"cursor", inbox.InboxMessageFilter{Before: &m2.ID}, []uuid.UUID{m1.ID}},
+		{"limit", inbox.InboxMessageFilter{Limit: 1}, []uuid.UUID{m4.ID}},
+	}
+	for _, tc := range cases {
+		list, err := f.st.ListInboxMessages(f.ctx, a, tc.f)
+		f.must(err)
+		if diff := cmp.Diff(tc.want, ids(list)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+	list, err := f.st.ListInboxMessages(f.ctx, a, inbox.InboxMessageFilter{IncludeInternal: true, ConversationID: &c1.ID})
+	f.must(err)
+	if len(list) != 3 || list[0].ChannelKind != inbox.ChannelWhatsApp || list[0].ContactID != carla.ID || list[0].LastInboundAt == nil {
+		t.Errorf("with notes: %+v", list)
+	}
+}
+
+func testTransactions(t *testing.T, f *fixture) {
+	a := f.tenant("A")
+	boom := errors.New("boom")
+	ct := inbox.Contact{ID: id(), TenantID: a, FirstName: "Rolled", LastName: "Back", CreatedAt: t0, UpdatedAt: t0}
+	err := f.st.InTx(f.ctx, func(q inbox.Queries) error {
+		if err := q.CreateContact(f.ctx, ct); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Errorf("InTx returned %v, want the callback's error", err)
+	}
+	_, err = f.st.GetContact(f.ctx, a, ct.ID)
+	isNotFound(t, err, "a contact written by a rolled-back transaction")
+	// Concurrent writers all land (SQLite waits for its single writer instead of failing).
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			err := f.st.InTx(f.ctx, func(q inbox.Queries) error {
+				e := inbox.Event{TenantID: a, Type: inbox.EventPresence, Data: json.RawMessage(`{}`), CreatedAt: t0}
+				if err := q.AppendEvent(f.ctx, &e); err != nil {
+					return err
+				}
+				return q.CreateContact(f.ctx, inbox.Contact{ID: id(), TenantID: a, FirstName: fmt.Sprint("W", i), CreatedAt: t0, UpdatedAt: t0})
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	evs, _, err := f.st.EventsSince(f.ctx, a, 0, 100)
+	f.must(err)
+	for i, e := range evs {
+		if e.Seq != int64(i+1) {
+			t.Fatalf("event seqs have a gap or repeat: %d at %d", e.Seq, i)
+		}
+	}
+	if len(evs) != 8 {
+		t.Errorf("%d events, want 8", len(evs))
+	}
+}
