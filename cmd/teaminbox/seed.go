@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/teaminbox/teaminbox/internal/seed"
+)
+
+// seedCmd adds the demo tenant, or with --conversations a large tenant for benchmarks,
+// printing its id and an admin token.
+func seedCmd(ctx context.Context, args []string) error {
+	var conversations, messages int
+	cfg, err := loadConfig("seed", args, func(fs *flag.FlagSet) {
+		fs.IntVar(&conversations, "conversations", 0, "conversations of a new benchmark tenant (0: the demo tenant)")
+		fs.IntVar(&messages, "messages", 0, "messages in all, spread over the conversations")
+	})
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	now := time.Now().UTC()
+	if conversations == 0 {
+		created, err := seed.Demo(ctx, st, newHasher(), now)
+		if err != nil {
+			return err
+		}
+		slog.Info("demo tenant", "created", created, "tenant_id", seed.DemoTenantID)
+		return nil
+	}
+	start := time.Now()
+	tenant, admin, err := seed.Bulk(ctx, st, newHasher(), conversations, max(messages, conversations), now, func(done int) {
+		slog.Info("seeding", "conversations", done, "of", conversations, "elapsed", time.Since(start).Round(time.Second))
+	})
+	if err != nil {
+		return err
+	}
+	slog.Info("seeded", "tenant_id", tenant, "admin_id", admin, "elapsed", time.Since(start).Round(time.Second))
+	fmt.Printf("tenant %s\nadmin %s\n", tenant, admin)
+	return nil
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/teaminbox/teaminbox/docs"
+	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/config"
+	"github.com/teaminbox/teaminbox/internal/httpapi"
+	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/seed"
+	"github.com/teaminbox/teaminbox/web"
+)
+
+// serve runs the server until SIGINT or SIGTERM, then shuts down gracefully: stop taking
+// requests, close WebSockets with "going away", let the outbox finish, close the database.
+func serve(ctx context.Context, args []string) error {
+	var noDemo bool
+	cfg, err := loadConfig("serve", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&noDemo, "no-demo", false, "leave a new database empty instead of creating the demo tenant")
+	})
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tokens, err := newTokens(cfg)
+	if err != nil {
+		return err
+	}
+	hasher := newHasher()
+	if !noDemo {
+		if err := announceDemo(ctx, cfg, st, hasher, tokens); err != nil {
+			return err
+		}
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	app, err := wire(ctx, cfg, st, tokens, reg)
+	if err != nil {
+		return err
+	}
+	defer app.close()
+
+	api := httpapi.New(httpapi.Deps{
+		Service: app.svc, Tokens: tokens, Passwords: hasher, TokenTTL: cfg.TokenTTL,
+		Ready: st.Ping, Registry: reg, Log: slog.Default(),
+		MaxBodyBytes: cfg.MaxBodyBytes, MessageLimit: cfg.MessageLimit, LoginRate: cfg.LoginRate,
+		OpenAPI:       docs.OpenAPI,
+		WebSocket:     app.ws,
+		WebSocketInfo: app.wsInfo,
+		Webhooks:      app.webhooks,
+		Media:         app.media,
+		Web:           web.Handler(),
+	})
+	srv := &http.Server{
+		Addr: cfg.Addr, Handler: api,
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+		MaxHeaderBytes: 64 << 10,
+		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+
+	var jobs sync.WaitGroup
+	jobCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	app.start(jobCtx, &jobs)
+	jobs.Go(func() { pruneEvents(jobCtx, st, cfg.EventRetention) })
+
+	slog.Info("teaminbox listening", "addr", ln.Addr().String(), "database", databaseKind(cfg), "nats", cfg.NATSURL != "",
+		"startup", time.Since(started).Round(time.Millisecond))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		stopJobs()
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	slog.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	app.shutdownSockets(shutdownCtx)
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		slog.Warn("http shutdown", "err", err)
+	}
+	stopJobs()
+	jobs.Wait()
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	slog.Info("stopped")
+	return nil
+}
+
+func databaseKind(cfg *config.Config) string {
+	if cfg.DatabaseURL != "" {
+		return "postgres"
+	}
+	return "sqlite:" + cfg.SQLitePath()
+}
+
+// announceDemo creates the demo tenant on a new database and prints a token per role.
+func announceDemo(ctx context.Context, cfg *config.Config, st inbox.Store, h *auth.Hasher, tokens *auth.Tokens) error {
+	created, err := seed.Demo(ctx, st, h, time.Now().UTC())
+	if err != nil || !created {
+		return err
+	}
+	fmt.Fprintf(os.Stdout, "\nDemo tenant created: %s (\"Demo Business\")\n", seed.DemoTenantID)
+	fmt.Fprintf(os.Stdout, "Log in at http://localhost%s/ as ROLE@demo.teaminbox.local with password %q, or use a token:\n", portOf(cfg.Addr), seed.DemoPassword)
+	for _, r := range auth.Roles {
+		t, err := tokens.Issue(auth.Principal{TenantID: seed.DemoTenantID, UserID: seed.DemoUserID(r), Role: r}, auth.AudienceAPI, cfg.TokenTTL)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stdout, "  %-12s %s\n", r, t)
+	}
+	fmt.Fprintln(os.Stdout)
+	return nil
+}
+
+func portOf(addr string) string {
+	if _, port, err := net.SplitHostPort(addr); err == nil {
+		return ":" + port
+	}
+	return addr
+}
+
+// pruneEvents drops events older than the retention every few minutes.
+func pruneEvents(ctx context.Context, st inbox.Store, retention time.Duration) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := st.PruneEvents(ctx, time.Now().Add(-retention)); err != nil && ctx.Err() == nil {
+			slog.Warn("prune events", "err", err)
+		} else if n > 0 {
+			slog.Debug("pruned events", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/config"
+	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/store/postgres"
+	"github.com/teaminbox/teaminbox/internal/store/sqlite"
+)
+
+// migratingStore is a store that can bring its schema up to date.
+type migratingStore interface {
+	inbox.Store
+	Migrate(ctx context.Context) error
+}
+
+// openStore opens PostgreSQL when DATABASE_URL is set, the embedded SQLite file otherwise,
+// and migrates it.
+func openStore(ctx context.Context, cfg *config.Config) (inbox.Store, error) {
+	var (
+		st  migratingStore
+		err error
+	)
+	if cfg.DatabaseURL != "" {
+		st, err = postgres.Open(ctx, cfg.DatabaseURL)
+	} else {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data folder: %w", err)
+		}
+		st, err = sqlite.Open(ctx, cfg.SQLitePath())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrate database: %w", err)
+	}
+	return st, nil
+}
+
+func migrate(ctx context.Context, args []string) error {
+	cfg, err := loadConfig("migrate", args, nil)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	slog.Info("database is up to date")
+	return st.Close()
+}
+
+func newTokens(cfg *config.Config) (*auth.Tokens, error) {
+	secret, err := cfg.Secret()
+	if err != nil {
+		return nil, err
+	}
+	return auth.NewTokens(secret)
+}
+
+func newHasher() *auth.Hasher { return auth.NewHasher(auth.DefaultArgon2, 2) }

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/config"
+	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/realtime"
+)
+
+// app is the server's parts, wired from the configuration.
+type app struct {
+	svc      *inbox.Service
+	hub      *realtime.Hub
+	bus      realtime.Bus
+	ws       http.Handler
+	wsInfo   func(p auth.Principal, baseURL string) (any, error)
+	webhooks http.Handler
+	media    http.Handler
+	jobs     []func(ctx context.Context)
+}
+
+// wire builds the use cases over st and connects the real-time hub: through NATS when
+// NATS_URL is set, so several nodes share events, in memory otherwise.
+func wire(_ context.Context, cfg *config.Config, st inbox.Store, tokens *auth.Tokens, reg *prometheus.Registry) (*app, error) {
+	log := slog.Default()
+	var bus realtime.Bus = realtime.NewMemoryBus()
+	if cfg.NATSURL != "" {
+		nb, err := realtime.NewNATSBus(cfg.NATSURL, log)
+		if err != nil {
+			return nil, err
+		}
+		bus = nb
+	}
+	a := &app{bus: bus}
+	a.svc = inbox.NewService(st, realtime.NewPublisher(bus, log), log)
+	hub, err := realtime.New(realtime.Config{
+		Service: a.svc, Tokens: tokens, Bus: bus, EventLog: st, Log: log, Registry: reg,
+		AcceptAllOrigins: cfg.WebsocketAcceptAll, AllowedOrigins: cfg.AllowedOrigins,
+		TokenTTL: cfg.WebsocketTokenTTL(), TypingTimeout: cfg.TypingTimeoutDuration(),
+	})
+	if err != nil {
+		bus.Close()
+		return nil, err
+	}
+	a.hub, a.ws, a.wsInfo = hub, hub, hub.Info
+	return a, nil
+}
+
+// start runs the background jobs until ctx ends.
+func (a *app) start(ctx context.Context, wg *sync.WaitGroup) {
+	for _, job := range a.jobs {
+		wg.Go(func() { job(ctx) })
+	}
+}
+
+// shutdownSockets closes the WebSockets with "going away".
+func (a *app) shutdownSockets(ctx context.Context) { a.hub.Shutdown(ctx) }
+
+func (a *app) close() {
+	if err := a.bus.Close(); err != nil {
+		slog.Warn("close event bus", "err", err)
+	}
+}

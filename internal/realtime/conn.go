@@ -1,0 +1,274 @@
+package realtime
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/google/uuid"
+
+	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/inbox"
+)
+
+// Close codes beyond the standard ones; the web page stops reconnecting on 4001 and 4003.
+const (
+	statusUnauthorized = websocket.StatusCode(4001) // no, bad or expired token
+	statusForbidden    = websocket.StatusCode(4003) // the token's tenant is not the path's
+	statusSlowConsumer = websocket.StatusCode(4008) // fell too far behind; reconnect with since=
+	statusGoingAway    = websocket.StatusGoingAway
+)
+
+const (
+	readLimit    = 64 << 10
+	writeTimeout = 10 * time.Second
+)
+
+// conn is one agent's WebSocket.
+type conn struct {
+	h    *Hub
+	ws   *websocket.Conn
+	p    auth.Principal
+	user inbox.UserRef
+
+	send chan []byte
+	done chan struct{}
+
+	mu        sync.Mutex
+	live      bool     // false while replaying: live frames wait in held
+	held      []heldFrame
+	lastSeq   int64 // the newest durable event this client has been given
+	watching  uuid.UUID
+	closeOnce sync.Once
+}
+
+type heldFrame struct {
+	seq   int64
+	frame []byte
+}
+
+// ServeHTTP upgrades GET /ws/team-inbox/{tenant_id}/?token=JWT[&since=SEQ].
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	opts := &websocket.AcceptOptions{InsecureSkipVerify: h.cfg.AcceptAllOrigins, OriginPatterns: h.cfg.AllowedOrigins}
+	ws, err := websocket.Accept(w, r, opts)
+	if err != nil {
+		return // Accept has answered (bad origin or not a WebSocket request)
+	}
+	defer ws.CloseNow()
+	ws.SetReadLimit(readLimit)
+
+	p, user, code, reason := h.authenticate(r)
+	if code != 0 {
+		_ = ws.Close(code, reason)
+		return
+	}
+	since, sinceErr := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
+	c := &conn{h: h, ws: ws, p: p, user: user, send: make(chan []byte, h.cfg.QueueSize), done: make(chan struct{})}
+	if !h.add(c) {
+		_ = ws.Close(statusGoingAway, "server shutting down")
+		return
+	}
+	defer h.disconnect(c)
+
+	ctx := r.Context()
+	if err := c.writeNow(ctx, h.hello(c)); err != nil {
+		return
+	}
+	if sinceErr == nil && since >= 0 {
+		if err := c.replay(ctx, since); err != nil {
+			h.log.Debug("websocket replay", "err", err)
+			return
+		}
+	}
+	c.goLive()
+	h.announce(p.TenantID, p.UserID, nil)
+
+	go c.readLoop(ctx)
+	c.writeLoop(ctx)
+}
+
+// authenticate checks the token and the path's tenant; code is 0 when the client may in.
+func (h *Hub) authenticate(r *http.Request) (auth.Principal, inbox.UserRef, websocket.StatusCode, string) {
+	tok := r.URL.Query().Get("token")
+	if tok == "" {
+		tok = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	}
+	if tok == "" {
+		return auth.Principal{}, inbox.UserRef{}, statusUnauthorized, "missing token"
+	}
+	p, err := h.cfg.Tokens.Verify(tok, auth.AudienceWebSocket)
+	if err != nil {
+		// A login token works too, so API clients need no second step.
+		if p, err = h.cfg.Tokens.Verify(tok, auth.AudienceAPI); err != nil {
+			return auth.Principal{}, inbox.UserRef{}, statusUnauthorized, "invalid or expired token"
+		}
+	}
+	tenant, err := uuid.Parse(r.PathValue("tenant_id"))
+	if err != nil || tenant != p.TenantID {
+		return auth.Principal{}, inbox.UserRef{}, statusForbidden, "token is not valid for this tenant"
+	}
+	if !p.Can(auth.PermConversationsRead) {
+		return auth.Principal{}, inbox.UserRef{}, statusForbidden, "role may not read conversations"
+	}
+	u, err := h.cfg.Service.Me(r.Context(), p)
+	if err != nil { // the user was deleted since the token was issued
+		return auth.Principal{}, inbox.UserRef{}, statusUnauthorized, "unknown user"
+	}
+	return p, u.Ref(), 0, ""
+}
+
+// disconnect unregisters c and tells the tenant.
+func (h *Hub) disconnect(c *conn) {
+	h.remove(c)
+	c.close(websocket.StatusNormalClosure, "")
+	h.typing.clear(c.p.TenantID, c.p.UserID, c.user)
+	h.announce(c.p.TenantID, c.p.UserID, nil)
+}
+
+// replay sends the durable events after since, or reload_required when they are gone.
+func (c *conn) replay(ctx context.Context, since int64) error {
+	limit := c.h.cfg.ReplayLimit
+	events, oldest, err := c.h.cfg.EventLog.EventsSince(ctx, c.p.TenantID, since, limit+1)
+	if err != nil {
+		return err
+	}
+	if (oldest > since+1 && since > 0) || len(events) > limit {
+		frame, _ := encodeControl("reload_required", map[string]any{"reason": "missed events are no longer kept", "since": since})
+		return c.writeNow(ctx, frame)
+	}
+	for _, e := range events {
+		frame, err := encodeFrame(e)
+		if err != nil {
+			return err
+		}
+		if err := c.writeNow(ctx, frame); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		c.lastSeq = e.Seq
+		c.mu.Unlock()
+	}
+	return nil
+}
+
+// goLive queues what arrived during the replay, minus what the replay already sent.
+func (c *conn) goLive() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, f := range c.held {
+		if f.seq == 0 || f.seq > c.lastSeq {
+			c.queueLocked(f.seq, f.frame)
+		}
+	}
+	c.held, c.live = nil, true
+}
+
+// deliver is called by the hub for every event of the tenant; it never blocks.
+func (c *conn) deliver(seq int64, frame []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.live {
+		c.held = append(c.held, heldFrame{seq, frame})
+		if len(c.held) > c.h.cfg.QueueSize {
+			go c.close(statusSlowConsumer, "too many events while resuming")
+		}
+		return
+	}
+	if seq != 0 && seq <= c.lastSeq {
+		return
+	}
+	c.queueLocked(seq, frame)
+}
+
+func (c *conn) queueLocked(seq int64, frame []byte) {
+	select {
+	case c.send <- frame:
+		if seq > c.lastSeq {
+			c.lastSeq = seq
+		}
+	default:
+		c.h.frames.WithLabelValues("dropped").Inc()
+		go c.close(statusSlowConsumer, "client is too slow; reconnect with since=")
+	}
+}
+
+func (c *conn) writeLoop(ctx context.Context) {
+	ping := time.NewTicker(c.h.cfg.PingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-ctx.Done():
+			return
+		case f := <-c.send:
+			if err := c.writeNow(ctx, f); err != nil {
+				c.close(websocket.StatusInternalError, "write failed")
+				return
+			}
+			c.h.frames.WithLabelValues("sent").Inc()
+		case <-ping.C:
+			pctx, cancel := context.WithTimeout(ctx, writeTimeout)
+			err := c.ws.Ping(pctx)
+			cancel()
+			if err != nil {
+				c.close(websocket.StatusGoingAway, "no pong")
+				return
+			}
+		}
+	}
+}
+
+// writeNow writes one frame; a client that cannot take it in writeTimeout is dropped.
+func (c *conn) writeNow(ctx context.Context, frame []byte) error {
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	return c.ws.Write(wctx, websocket.MessageText, frame)
+}
+
+func (c *conn) readLoop(ctx context.Context) {
+	defer c.close(websocket.StatusNormalClosure, "")
+	for {
+		typ, data, err := c.ws.Read(ctx)
+		if err != nil {
+			var ce websocket.CloseError
+			if !errors.As(err, &ce) && ctx.Err() == nil {
+				c.h.log.Debug("websocket read", "err", err)
+			}
+			return
+		}
+		if typ != websocket.MessageText {
+			c.reply(errorFrame("", "BAD_FRAME", "frames are JSON text"))
+			continue
+		}
+		c.reply(c.h.handle(ctx, c, data))
+	}
+}
+
+// reply queues an answer to the client's own request.
+func (c *conn) reply(frame []byte) {
+	if frame == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.queueLocked(0, frame)
+}
+
+func (c *conn) viewing() uuid.UUID {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.watching
+}
+
+func (c *conn) close(code websocket.StatusCode, reason string) {
+	c.closeOnce.Do(func() {
+		close(c.done)
+		_ = c.ws.Close(code, reason)
+	})
+}

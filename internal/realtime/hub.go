@@ -1,0 +1,198 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/inbox"
+)
+
+// EventLog is the durable event history a reconnecting client resumes from (the store).
+type EventLog interface {
+	EventsSince(ctx context.Context, tenant uuid.UUID, after int64, limit int) ([]inbox.Event, int64, error)
+}
+
+// Config configures a Hub.
+type Config struct {
+	Service          *inbox.Service
+	Tokens           *auth.Tokens
+	Bus              Bus
+	EventLog         EventLog
+	Log              *slog.Logger
+	Registry         *prometheus.Registry // optional
+	AcceptAllOrigins bool                 // WEBSOCKET_ACCEPT_ALL
+	AllowedOrigins   []string             // host patterns when not accepting all
+	TokenTTL         time.Duration        // WEBSOCKET_TOKEN_EXPIRY
+	TypingTimeout    time.Duration        // TEAM_INBOX_TYPING_TIMEOUT
+	QueueSize        int                  // frames a connection may fall behind before it is dropped; default 256
+	PingInterval     time.Duration        // default 30s
+	ReplayLimit      int                  // the most events a resume replays; more means reload; default 1000
+}
+
+// Hub keeps every WebSocket of this node, by tenant, and delivers events to them.
+type Hub struct {
+	cfg  Config
+	log  *slog.Logger
+	node string
+
+	mu      sync.RWMutex
+	tenants map[uuid.UUID]map[*conn]struct{}
+	closing bool
+
+	presence *presence
+	typing   *typing
+
+	connections prometheus.Gauge
+	frames      *prometheus.CounterVec
+}
+
+// New returns a hub subscribed to cfg.Bus.
+func New(cfg Config) (*Hub, error) {
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = 256
+	}
+	if cfg.PingInterval <= 0 {
+		cfg.PingInterval = 30 * time.Second
+	}
+	if cfg.ReplayLimit <= 0 {
+		cfg.ReplayLimit = 1000
+	}
+	if cfg.TypingTimeout <= 0 {
+		cfg.TypingTimeout = 5 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	h := &Hub{cfg: cfg, log: cfg.Log, node: uuid.NewString(), tenants: map[uuid.UUID]map[*conn]struct{}{}, presence: newPresence()}
+	h.typing = newTyping(cfg.TypingTimeout, h.publishEphemeral)
+	h.connections = prometheus.NewGauge(prometheus.GaugeOpts{Name: "teaminbox_websocket_connections", Help: "Open WebSocket connections on this node."})
+	h.frames = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "teaminbox_websocket_frames_total", Help: "Event frames by outcome (sent, dropped)."}, []string{"outcome"})
+	if cfg.Registry != nil {
+		cfg.Registry.MustRegister(h.connections, h.frames)
+	}
+	if err := cfg.Bus.Subscribe(h.receive); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// publishEphemeral sends an event that is not logged (typing, presence).
+func (h *Hub) publishEphemeral(tenant uuid.UUID, t inbox.EventType, conversation *uuid.UUID, except uuid.UUID, data any) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		h.log.Error("encode ephemeral event", "type", t, "err", err)
+		return
+	}
+	e := inbox.Event{TenantID: tenant, Type: t, ConversationID: conversation, Data: raw, CreatedAt: time.Now().UTC()}
+	if err := h.cfg.Bus.Publish(context.Background(), Envelope{Event: e, Except: except, Node: h.node}); err != nil {
+		h.log.Warn("publish ephemeral event", "type", t, "err", err)
+	}
+}
+
+// receive delivers an envelope from the bus to this node's connections of its tenant.
+func (h *Hub) receive(env Envelope) {
+	e := env.Event
+	if e.Type == inbox.EventPresence {
+		var ev presenceEvent
+		if err := json.Unmarshal(e.Data, &ev); err != nil {
+			return
+		}
+		e.Data = h.presence.apply(e.TenantID, env.Node, ev)
+	}
+	frame, err := encodeFrame(e)
+	if err != nil {
+		h.log.Error("encode frame", "type", e.Type, "err", err)
+		return
+	}
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for c := range h.tenants[e.TenantID] {
+		if env.Except != uuid.Nil && c.p.UserID == env.Except {
+			continue
+		}
+		c.deliver(e.Seq, frame)
+	}
+}
+
+func (h *Hub) add(c *conn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return false
+	}
+	set := h.tenants[c.p.TenantID]
+	if set == nil {
+		set = map[*conn]struct{}{}
+		h.tenants[c.p.TenantID] = set
+	}
+	set[c] = struct{}{}
+	h.connections.Inc()
+	return true
+}
+
+func (h *Hub) remove(c *conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if set := h.tenants[c.p.TenantID]; set != nil {
+		if _, ok := set[c]; ok {
+			delete(set, c)
+			h.connections.Dec()
+		}
+		if len(set) == 0 {
+			delete(h.tenants, c.p.TenantID)
+		}
+	}
+}
+
+// userState is what this node knows of a user's connections: how many, and what they view.
+func (h *Hub) userState(tenant, user uuid.UUID) presenceEvent {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	ev := presenceEvent{UserID: user, Viewing: []uuid.UUID{}}
+	for c := range h.tenants[tenant] {
+		if c.p.UserID != user {
+			continue
+		}
+		ev.Connections++
+		if v := c.viewing(); v != uuid.Nil {
+			ev.Viewing = append(ev.Viewing, v)
+		}
+	}
+	return ev
+}
+
+// announce publishes a user's presence on this node after it changed.
+func (h *Hub) announce(tenant, user uuid.UUID, conversation *uuid.UUID) {
+	h.publishEphemeral(tenant, inbox.EventPresence, conversation, uuid.Nil, h.userState(tenant, user))
+}
+
+// Shutdown closes every connection with "going away", so clients reconnect to another node.
+func (h *Hub) Shutdown(ctx context.Context) {
+	h.mu.Lock()
+	h.closing = true
+	var all []*conn
+	for _, set := range h.tenants {
+		for c := range set {
+			all = append(all, c)
+		}
+	}
+	h.mu.Unlock()
+	h.typing.stop()
+	var wg sync.WaitGroup
+	for _, c := range all {
+		wg.Go(func() { c.close(statusGoingAway, "server shutting down") })
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
