@@ -40,7 +40,7 @@ type conn struct {
 	done chan struct{}
 
 	mu        sync.Mutex
-	live      bool     // false while replaying: live frames wait in held
+	live      bool // false while replaying: live frames wait in held
 	held      []heldFrame
 	lastSeq   int64 // the newest durable event this client has been given
 	watching  uuid.UUID

@@ -16,13 +16,13 @@ import (
 // frame is what the server sends: an event (seq > 0 when durable), a control frame
 // (hello, reload_required), or the answer to a client request (ack, error, with its id).
 type frame struct {
-	Type           string          `json:"type"`
-	Seq            int64           `json:"seq,omitempty"`
-	TS             *time.Time      `json:"ts,omitempty"`
-	ConversationID *uuid.UUID      `json:"conversation_id,omitempty"`
-	ID             string          `json:"id,omitempty"`
-	Data           any             `json:"data,omitempty"`
-	Error          *frameError     `json:"error,omitempty"`
+	Type           string      `json:"type"`
+	Seq            int64       `json:"seq,omitempty"`
+	TS             *time.Time  `json:"ts,omitempty"`
+	ConversationID *uuid.UUID  `json:"conversation_id,omitempty"`
+	ID             string      `json:"id,omitempty"`
+	Data           any         `json:"data,omitempty"`
+	Error          *frameError `json:"error,omitempty"`
 }
 
 type frameError struct {
