@@ -1,0 +1,461 @@
+package realtime_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/google/uuid"
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/realtime"
+	"github.com/teaminbox/teaminbox/internal/store/storetest"
+)
+
+var quiet = slog.New(slog.DiscardHandler)
+
+// world is a store with two tenants, each with users of every role and a web conversation.
+type world struct {
+	st      inbox.Store
+	tokens  *auth.Tokens
+	tenants [2]tenantRows
+}
+
+type tenantRows struct {
+	id           uuid.UUID
+	users        map[auth.Role]uuid.UUID
+	conversation uuid.UUID
+}
+
+func newWorld(t *testing.T) *world {
+	ctx := context.Background()
+	w := &world{st: storetest.OpenSQLite(t)}
+	var err error
+	if w.tokens, err = auth.NewTokens([]byte("realtime-test-secret-realtime-test")); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	for i := range w.tenants {
+		tr := tenantRows{id: uuid.New(), users: map[auth.Role]uuid.UUID{}, conversation: uuid.New()}
+		must(t, w.st.CreateTenant(ctx, inbox.Tenant{ID: tr.id, Name: fmt.Sprint("T", i), CreatedAt: now}))
+		for _, r := range auth.Roles {
+			u := inbox.User{ID: uuid.New(), TenantID: tr.id, FirstName: string(r), LastName: fmt.Sprint(i), Email: fmt.Sprintf("%s%d@x.test", r, i), Role: r, PasswordHash: "x", CreatedAt: now}
+			must(t, w.st.CreateUser(ctx, u))
+			tr.users[r] = u.ID
+		}
+		contact, channel := uuid.New(), uuid.New()
+		must(t, w.st.CreateContact(ctx, inbox.Contact{ID: contact, TenantID: tr.id, FirstName: "Carla", CreatedAt: now, UpdatedAt: now}))
+		must(t, w.st.CreateChannel(ctx, inbox.Channel{ID: channel, TenantID: tr.id, Kind: inbox.ChannelWeb, Name: "site", CreatedAt: now}))
+		must(t, w.st.CreateConversation(ctx, inbox.Conversation{ID: tr.conversation, TenantID: tr.id, ContactID: contact, ChannelID: channel,
+			Type: "support", Status: inbox.StatusActive, Priority: inbox.PriorityMedium, CreatedAt: now, UpdatedAt: now}))
+		w.tenants[i] = tr
+	}
+	return w
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// node is one server: a service, a hub and an HTTP server, on a bus.
+type node struct {
+	svc *inbox.Service
+	hub *realtime.Hub
+	srv *httptest.Server
+}
+
+func (w *world) node(t *testing.T, bus realtime.Bus, mod ...func(*realtime.Config)) *node {
+	svc := inbox.NewService(w.st, realtime.NewPublisher(bus, quiet), quiet)
+	cfg := realtime.Config{Service: svc, Tokens: w.tokens, Bus: bus, EventLog: w.st, Log: quiet, AcceptAllOrigins: true,
+		TokenTTL: time.Minute, TypingTimeout: time.Second}
+	for _, m := range mod {
+		m(&cfg)
+	}
+	hub, err := realtime.New(cfg)
+	must(t, err)
+	mux := http.NewServeMux()
+	mux.Handle("GET /ws/team-inbox/{tenant_id}/{$}", hub)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hub.Shutdown(ctx)
+		srv.Close()
+	})
+	return &node{svc: svc, hub: hub, srv: srv}
+}
+
+func (w *world) principal(i int, r auth.Role) auth.Principal {
+	return auth.Principal{TenantID: w.tenants[i].id, UserID: w.tenants[i].users[r], Role: r}
+}
+
+func (w *world) token(t *testing.T, i int, r auth.Role) string {
+	tok, err := w.tokens.Issue(w.principal(i, r), auth.AudienceWebSocket, time.Minute)
+	must(t, err)
+	return tok
+}
+
+// client is a test WebSocket client.
+type client struct {
+	t  *testing.T
+	ws *websocket.Conn
+}
+
+type frame struct {
+	Type  string          `json:"type"`
+	Seq   int64           `json:"seq"`
+	ID    string          `json:"id"`
+	Data  json.RawMessage `json:"data"`
+	Error *struct {
+		Code string `json:"code"`
+	} `json:"error"`
+}
+
+func dial(t *testing.T, n *node, tenant uuid.UUID, query string) (*client, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, strings.Replace(n.srv.URL, "http", "ws", 1)+"/ws/team-inbox/"+tenant.String()+"/?"+query, nil)
+	if err != nil {
+		return nil, err
+	}
+	ws.SetReadLimit(1 << 20)
+	t.Cleanup(func() { ws.CloseNow() })
+	return &client{t: t, ws: ws}, nil
+}
+
+// connect dials as a user and reads the hello frame.
+func (w *world) connect(t *testing.T, n *node, i int, r auth.Role, extra string) *client {
+	t.Helper()
+	c, err := dial(t, n, w.tenants[i].id, "token="+w.token(t, i, r)+extra)
+	must(t, err)
+	if f := c.next(); f.Type != "hello" {
+		t.Fatalf("first frame %q, want hello", f.Type)
+	}
+	return c
+}
+
+func (c *client) next() frame {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, raw, err := c.ws.Read(ctx)
+	if err != nil {
+		c.t.Fatalf("read: %v", err)
+	}
+	var f frame
+	must(c.t, json.Unmarshal(raw, &f))
+	return f
+}
+
+// until reads frames until one of type typ, skipping presence frames.
+func (c *client) until(typ string) frame {
+	c.t.Helper()
+	for {
+		f := c.next()
+		if f.Type == typ {
+			return f
+		}
+		if f.Type != "presence" {
+			c.t.Fatalf("got %q (%s) while waiting for %q", f.Type, f.Data, typ)
+		}
+	}
+}
+
+func (c *client) request(typ, id string, data any) {
+	c.t.Helper()
+	raw, _ := json.Marshal(map[string]any{"type": typ, "id": id, "data": data})
+	must(c.t, c.ws.Write(context.Background(), websocket.MessageText, raw))
+}
+
+// closeCode reads until the server closes and returns its code.
+func (c *client) closeCode() websocket.StatusCode {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := c.ws.Read(ctx); err != nil {
+			return websocket.CloseStatus(err)
+		}
+	}
+}
+
+func TestAuthCloseCodes(t *testing.T) {
+	w := newWorld(t)
+	n := w.node(t, realtime.NewMemoryBus())
+	expired, _ := w.tokens.Issue(w.principal(0, auth.RoleAdmin), auth.AudienceWebSocket, -time.Minute)
+	cases := []struct {
+		name, tenant, query string
+		code                websocket.StatusCode
+	}{
+		{"no token", w.tenants[0].id.String(), "", 4001},
+		{"garbage", w.tenants[0].id.String(), "token=abc", 4001},
+		{"expired", w.tenants[0].id.String(), "token=" + expired, 4001},
+		{"other tenant", w.tenants[1].id.String(), "token=" + w.token(t, 0, auth.RoleAdmin), 4003},
+		{"bad tenant id", "nope", "token=" + w.token(t, 0, auth.RoleAdmin), 4003},
+	}
+	for _, tc := range cases {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ws, _, err := websocket.Dial(ctx, strings.Replace(n.srv.URL, "http", "ws", 1)+"/ws/team-inbox/"+tc.tenant+"/?"+tc.query, nil)
+		cancel()
+		must(t, err)
+		c := &client{t: t, ws: ws}
+		if got := c.closeCode(); got != tc.code {
+			t.Errorf("%s: close code %d, want %d", tc.name, got, tc.code)
+		}
+	}
+}
+
+func TestEventsReachOnlyTheirTenant(t *testing.T) {
+	w := newWorld(t)
+	n := w.node(t, realtime.NewMemoryBus())
+	a := w.connect(t, n, 0, auth.RoleViewer, "")
+	b := w.connect(t, n, 1, auth.RoleViewer, "")
+	ctx := context.Background()
+	_, err := n.svc.AddNote(ctx, w.principal(0, auth.RoleAdmin), w.tenants[0].conversation, inbox.NoteInput{Content: "tenant A only"})
+	must(t, err)
+	f := a.until("new_message")
+	if f.Seq == 0 || !strings.Contains(string(f.Data), "tenant A only") {
+		t.Errorf("tenant A's frame: %+v %s", f, f.Data)
+	}
+	// Then something for B: if A's event had leaked, B would read it first.
+	_, err = n.svc.AddNote(ctx, w.principal(1, auth.RoleAdmin), w.tenants[1].conversation, inbox.NoteInput{Content: "tenant B only"})
+	must(t, err)
+	if f := b.until("new_message"); !strings.Contains(string(f.Data), "tenant B only") {
+		t.Errorf("tenant B got %s", f.Data)
+	}
+}
+
+func TestClientRequests(t *testing.T) {
+	w := newWorld(t)
+	n := w.node(t, realtime.NewMemoryBus())
+	conv := w.tenants[0].conversation.String()
+	agent := w.connect(t, n, 0, auth.RoleExecutive, "")
+	watcher := w.connect(t, n, 0, auth.RoleViewer, "")
+
+	agent.request("send_message", "1", map[string]any{"conversation_id": conv, "content": "Hello from the socket"})
+	if ack := untilReply(agent, "1"); ack.Type != "ack" || !strings.Contains(string(ack.Data), "Hello from the socket") {
+		t.Errorf("ack: %+v %s", ack, ack.Data)
+	}
+	if f := watcher.until("new_message"); !strings.Contains(string(f.Data), "Hello from the socket") {
+		t.Errorf("the other agent got %s", f.Data)
+	}
+	agent.request("assign", "2", map[string]any{"conversation_id": conv, "assigned_user_id": w.tenants[0].users[auth.RoleExecutive]})
+	if f := untilReply(agent, "2"); f.Type != "ack" {
+		t.Errorf("assign: %+v", f)
+	}
+	if f := watcher.until("new_message"); !strings.Contains(string(f.Data), "system") {
+		t.Errorf("assignment system message: %s", f.Data)
+	}
+	if f := watcher.until("assignment_update"); !strings.Contains(string(f.Data), w.tenants[0].users[auth.RoleExecutive].String()) {
+		t.Errorf("assignment_update: %s", f.Data)
+	}
+
+	watcher.request("send_message", "3", map[string]any{"conversation_id": conv, "content": "viewer tries"})
+	if f := watcher.until("error"); f.ID != "3" || f.Error == nil || f.Error.Code != "FORBIDDEN" {
+		t.Errorf("viewer send: %+v", f)
+	}
+	watcher.request("mark_read", "4", map[string]any{"conversation_id": w.tenants[1].conversation})
+	if f := watcher.until("error"); f.Error == nil || (f.Error.Code != "NOT_FOUND" && f.Error.Code != "FORBIDDEN") {
+		t.Errorf("another tenant's conversation: %+v", f)
+	}
+	agent.request("mark_read", "5", map[string]any{"conversation_id": w.tenants[1].conversation})
+	if f := untilReply(agent, "5"); f.Error == nil || f.Error.Code != "NOT_FOUND" {
+		t.Errorf("executive, another tenant's conversation: %+v", f)
+	}
+	agent.request("explode", "6", nil)
+	if f := untilReply(agent, "6"); f.Error == nil || f.Error.Code != "UNKNOWN_TYPE" {
+		t.Errorf("unknown type: %+v", f)
+	}
+	must(t, agent.ws.Write(context.Background(), websocket.MessageText, []byte("{not json")))
+	if f := untilReply(agent, ""); f.Error == nil || f.Error.Code != "BAD_FRAME" {
+		t.Errorf("bad frame: %+v", f)
+	}
+	agent.request("send_message", "7", map[string]any{"conversation_id": conv, "content": ""})
+	if f := untilReply(agent, "7"); f.Error == nil || f.Error.Code != "VALIDATION_ERROR" {
+		t.Errorf("empty content: %+v", f)
+	}
+	agent.request("ping", "8", nil)
+	if f := untilReply(agent, "8"); f.Type != "ack" {
+		t.Errorf("ping: %+v", f)
+	}
+}
+
+// untilReply reads until the ack or error answering id.
+func untilReply(c *client, id string) frame {
+	c.t.Helper()
+	for {
+		f := c.next()
+		if (f.Type == "ack" || f.Type == "error") && f.ID == id {
+			return f
+		}
+	}
+}
+
+func TestTypingStopsAfterTimeout(t *testing.T) {
+	w := newWorld(t)
+	n := w.node(t, realtime.NewMemoryBus(), func(c *realtime.Config) { c.TypingTimeout = 50 * time.Millisecond })
+	typist := w.connect(t, n, 0, auth.RoleExecutive, "")
+	other := w.connect(t, n, 0, auth.RoleAdmin, "")
+	typist.request("typing", "1", map[string]any{"conversation_id": w.tenants[0].conversation})
+	untilReply(typist, "1")
+	var states []bool
+	for len(states) < 2 {
+		f := other.until("typing_indicator")
+		var d struct {
+			IsTyping bool `json:"is_typing"`
+			User     struct {
+				ID uuid.UUID `json:"id"`
+			} `json:"user"`
+		}
+		must(t, json.Unmarshal(f.Data, &d))
+		if d.User.ID != w.tenants[0].users[auth.RoleExecutive] {
+			t.Errorf("typing of %v", d.User.ID)
+		}
+		states = append(states, d.IsTyping)
+	}
+	if !states[0] || states[1] {
+		t.Errorf("typing states %v, want true then false", states)
+	}
+	// The typist never got its own indicator back.
+	typist.request("ping", "2", nil)
+	for {
+		f := typist.next()
+		if f.Type == "typing_indicator" {
+			t.Fatal("the typist received its own typing indicator")
+		}
+		if f.ID == "2" {
+			break
+		}
+	}
+}
+
+func TestResume(t *testing.T) {
+	w := newWorld(t)
+	n := w.node(t, realtime.NewMemoryBus())
+	ctx := context.Background()
+	admin := w.principal(0, auth.RoleAdmin)
+	for i := range 3 {
+		_, err := n.svc.AddNote(ctx, admin, w.tenants[0].conversation, inbox.NoteInput{Content: fmt.Sprint("missed ", i)})
+		must(t, err)
+	}
+	c := w.connect(t, n, 0, auth.RoleViewer, "&since=1")
+	var seqs []int64
+	for len(seqs) < 2 {
+		f := c.until("new_message")
+		seqs = append(seqs, f.Seq)
+	}
+	if seqs[0] != 2 || seqs[1] != 3 {
+		t.Errorf("replayed seqs %v, want [2 3]", seqs)
+	}
+	_, err := n.svc.AddNote(ctx, admin, w.tenants[0].conversation, inbox.NoteInput{Content: "live"})
+	must(t, err)
+	if f := c.until("new_message"); f.Seq != 4 {
+		t.Errorf("live after replay: seq %d, want 4", f.Seq)
+	}
+	// Once the log has been pruned past a client's position, it is told to reload.
+	_, err = w.st.PruneEvents(ctx, time.Now().Add(time.Hour))
+	must(t, err)
+	late := w.connect(t, n, 0, auth.RoleViewer, "&since=1")
+	if f := late.until("reload_required"); f.Type != "reload_required" {
+		t.Errorf("got %q", f.Type)
+	}
+}
+
+func TestSlowConsumerIsDropped(t *testing.T) {
+	w := newWorld(t)
+	bus := realtime.NewMemoryBus()
+	n := w.node(t, bus, func(c *realtime.Config) { c.QueueSize = 4 })
+	slow := w.connect(t, n, 0, auth.RoleViewer, "")
+	pub := realtime.NewPublisher(bus, quiet)
+	big := json.RawMessage(`"` + strings.Repeat("x", 64<<10) + `"`)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// The client reads nothing: socket buffers fill, then the queue, then it is dropped.
+		for i := range 300 {
+			pub.Publish(context.Background(), inbox.Event{Seq: int64(i + 1), TenantID: w.tenants[0].id, Type: inbox.EventConversationUpdate, Data: big})
+		}
+	}()
+	<-done
+	if code := slow.closeCode(); code != 4008 {
+		t.Errorf("close code %d, want 4008", code)
+	}
+}
+
+func TestShutdownSaysGoingAway(t *testing.T) {
+	w := newWorld(t)
+	n := w.node(t, realtime.NewMemoryBus())
+	c := w.connect(t, n, 0, auth.RoleViewer, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	go n.hub.Shutdown(ctx)
+	if code := c.closeCode(); code != websocket.StatusGoingAway {
+		t.Errorf("close code %d, want 1001", code)
+	}
+}
+
+// TestTwoNodes: an event committed on node A reaches a client of node B exactly once,
+// through a NATS server (embedded here; TEAMINBOX_TEST_NATS_URL runs it against a real one).
+func TestTwoNodes(t *testing.T) {
+	t.Run("embedded", func(t *testing.T) {
+		ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
+		must(t, err)
+		go ns.Start()
+		t.Cleanup(ns.Shutdown)
+		if !ns.ReadyForConnections(10 * time.Second) {
+			t.Fatal("embedded NATS did not start")
+		}
+		twoNodes(t, ns.ClientURL())
+	})
+	t.Run("external", func(t *testing.T) {
+		url := os.Getenv("TEAMINBOX_TEST_NATS_URL")
+		if url == "" {
+			t.Skip("TEAMINBOX_TEST_NATS_URL is not set: skipping the external NATS variant (.ci/run sets it)")
+		}
+		twoNodes(t, url)
+	})
+}
+
+func twoNodes(t *testing.T, url string) {
+	w := newWorld(t)
+	var nodes [2]*node
+	for i := range nodes {
+		bus, err := realtime.NewNATSBus(url, quiet)
+		must(t, err)
+		t.Cleanup(func() { bus.Close() })
+		nodes[i] = w.node(t, bus)
+	}
+	onA := w.connect(t, nodes[0], 0, auth.RoleViewer, "")
+	onB := w.connect(t, nodes[1], 0, auth.RoleViewer, "")
+	otherTenant := w.connect(t, nodes[1], 1, auth.RoleViewer, "")
+	ctx := context.Background()
+	for i := range 3 {
+		_, err := nodes[0].svc.AddNote(ctx, w.principal(0, auth.RoleAdmin), w.tenants[0].conversation, inbox.NoteInput{Content: fmt.Sprint("cross-node ", i)})
+		must(t, err)
+	}
+	for _, c := range []*client{onA, onB} {
+		for i := range 3 {
+			f := c.until("new_message")
+			if f.Seq != int64(i+1) {
+				t.Errorf("seq %d, want %d (each event exactly once, in order)", f.Seq, i+1)
+			}
+		}
+	}
+	_, err := nodes[0].svc.AddNote(ctx, w.principal(1, auth.RoleAdmin), w.tenants[1].conversation, inbox.NoteInput{Content: "for tenant B"})
+	must(t, err)
+	if f := otherTenant.until("new_message"); !strings.Contains(string(f.Data), "for tenant B") {
+		t.Errorf("tenant B on node B got %s", f.Data)
+	}
+}
