@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/teaminbox/teaminbox/docs"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/httpapi"
 	"github.com/teaminbox/teaminbox/internal/inbox"
@@ -101,7 +102,7 @@ func newEnv(t *testing.T, opts ...func(*options)) *env {
 	api := httpapi.New(httpapi.Deps{
 		Service: e.svc, Tokens: e.tokens, Passwords: hasher, TokenTTL: time.Hour, Ready: e.st.Ping,
 		Registry: prometheus.NewRegistry(), Log: slog.New(slog.DiscardHandler), MaxBodyBytes: o.maxBody,
-		MessageLimit: 100, LoginRate: o.loginRPS, OpenAPI: []byte("openapi: 3.0.3\n"),
+		MessageLimit: 100, LoginRate: o.loginRPS, OpenAPI: docs.OpenAPI,
 	})
 	e.srv = httptest.NewServer(api)
 	t.Cleanup(e.srv.Close)
@@ -192,6 +193,7 @@ func (e *env) do(method, path, token string, body any) reply {
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	out := reply{Status: res.StatusCode, Header: res.Header, Raw: raw}
+	contract(e.t, req, res.StatusCode, res.Header, raw)
 	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
 		if err := json.Unmarshal(raw, &out.Body); err != nil {
 			e.t.Fatalf("%s %s: invalid JSON %q: %v", method, path, raw, err)

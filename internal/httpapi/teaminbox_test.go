@@ -1,0 +1,132 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/teaminbox/teaminbox/internal/auth"
+)
+
+// allConversations pages through the whole list.
+func (e *env) allConversations() []map[string]any {
+	var out []map[string]any
+	for page := 1; ; page++ {
+		r := e.expect(e.do("GET", fmt.Sprintf("/v1/conversations?limit=100&page=%d", page), e.tokenOf[auth.RoleAdmin], nil), 200, "list")
+		list := r.data()["conversations"].([]any)
+		for _, c := range list {
+			out = append(out, c.(map[string]any))
+		}
+		if len(list) < 100 {
+			return out
+		}
+	}
+}
+
+// TestStatisticsMatchTheList recomputes the statistics from the conversation list.
+func TestStatisticsMatchTheList(t *testing.T) {
+	e := newEnv(t)
+	all := e.allConversations()
+	byStatus, byChannel, unread, open, unassigned := map[string]float64{}, map[string]float64{}, 0.0, 0.0, 0.0
+	for _, c := range all {
+		byStatus[c["status"].(string)]++
+		byChannel[c["channel"].(map[string]any)["name"].(string)]++
+		unread += c["unread_count"].(float64)
+		if c["status"] != "closed" {
+			open++
+			if c["assigned_user"] == nil {
+				unassigned++
+			}
+		}
+	}
+	st := e.expect(e.do("GET", "/v1/conversations/statistics", e.tokenOf[auth.RoleViewer], nil), 200, "statistics").data()
+	if st["total_conversations"] != float64(len(all)) || st["closed_conversations"] != byStatus["closed"] || st["active_conversations"] != byStatus["active"] {
+		t.Errorf("statistics %v, list by status %v (%d)", st, byStatus, len(all))
+	}
+	for k, n := range byChannel {
+		if st["conversation_by_channel"].(map[string]any)[k] != n {
+			t.Errorf("by channel %s: %v, list has %v", k, st["conversation_by_channel"], n)
+		}
+	}
+	in := e.expect(e.do("GET", "/team-inbox/api/stats/", e.tokenOf[auth.RoleViewer], nil), 200, "inbox stats").data()
+	if in["unread_count"] != unread || in["open_tickets"] != open || in["unassigned_open"] != unassigned || in["total_conversations"] != float64(len(all)) {
+		t.Errorf("inbox stats %v; list: unread %v open %v unassigned %v", in, unread, open, unassigned)
+	}
+	if agents := in["agent_workload"].([]any); len(agents) != 4 {
+		t.Errorf("agent workload has %d agents, want the 4 demo users", len(agents))
+	}
+	e.expect(e.do("GET", "/v1/conversations/statistics?start_date=2026-13-01", e.tokenOf[auth.RoleViewer], nil), 400, "bad date")
+	e.expect(e.do("GET", "/v1/conversations/statistics?start_date=2026-11-10&end_date=2026-11-01", e.tokenOf[auth.RoleViewer], nil), 400, "end before start")
+}
+
+// TestInboxMessages exercises the all-channel message list and detail.
+func TestInboxMessages(t *testing.T) {
+	e := newEnv(t)
+	tok := e.tokenOf[auth.RoleViewer]
+	get := func(q string) []map[string]any {
+		t.Helper()
+		r := e.expect(e.do("GET", "/team-inbox/api/messages/?"+q, tok, nil), 200, q)
+		var out []map[string]any
+		for _, m := range r.data()["messages"].([]any) {
+			out = append(out, m.(map[string]any))
+		}
+		return out
+	}
+	all := get("limit=100")
+	if len(all) == 0 {
+		t.Fatal("no messages in the demo")
+	}
+	for _, m := range all {
+		if m["is_internal"] == true || m["author_type"] == nil {
+			t.Errorf("default list holds %v", m)
+		}
+	}
+	for _, tc := range []struct{ q, field, want string }{
+		{"platform=WHATSAPP", "platform", "WHATSAPP"},
+		{"platform=TELEGRAM", "platform", "TELEGRAM"},
+		{"direction=INCOMING", "direction", "INCOMING"},
+		{"direction=OUTGOING", "direction", "OUTGOING"},
+	} {
+		for _, m := range get(tc.q + "&limit=100") {
+			if m[tc.field] != tc.want {
+				t.Errorf("%s let through %s=%v", tc.q, tc.field, m[tc.field])
+			}
+		}
+	}
+	for _, m := range get("is_read=false&limit=100") {
+		if m["is_read"] != false || m["direction"] != "INCOMING" {
+			t.Errorf("is_read=false let through %v", m)
+		}
+	}
+	// Cursor paging walks the list without repeats.
+	page1 := get("limit=5")
+	next := page1[len(page1)-1]["id"].(string)
+	page2 := get("limit=5&before=" + next)
+	seen := map[any]bool{}
+	for _, m := range append(page1, page2...) {
+		if seen[m["id"]] {
+			t.Errorf("message %v on two pages", m["id"])
+		}
+		seen[m["id"]] = true
+	}
+	word := "order"
+	for _, m := range get("search=" + url.QueryEscape(word)) {
+		if text, _ := m["content"].(map[string]any)["text"].(string); !containsFold(text, word) {
+			t.Errorf("search %q matched %q", word, text)
+		}
+	}
+	detail := e.expect(e.do("GET", "/team-inbox/api/messages/"+all[0]["id"].(string)+"/", tok, nil), 200, "detail").data()["message"].(map[string]any)
+	if detail["id"] != all[0]["id"] {
+		t.Errorf("detail %v", detail)
+	}
+	e.expect(e.do("GET", "/team-inbox/api/messages/?platform=FAX", tok, nil), 400, "bad platform")
+	e.expect(e.do("GET", "/team-inbox/api/messages/?limit=100000", tok, nil), 400, "over TEAM_INBOX_MESSAGE_LIMIT")
+	e.expect(e.do("GET", "/team-inbox/api/messages/?from=yesterday", tok, nil), 400, "bad time")
+	notes := get("include_internal=true&limit=100")
+	if len(notes) < len(all) {
+		t.Errorf("include_internal returned fewer messages")
+	}
+}
+
+func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(sub)) }
