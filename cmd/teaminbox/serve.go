@@ -20,6 +20,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/config"
 	"github.com/teaminbox/teaminbox/internal/httpapi"
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/report"
 	"github.com/teaminbox/teaminbox/internal/seed"
 	"github.com/teaminbox/teaminbox/web"
 )
@@ -66,6 +67,7 @@ func serve(ctx context.Context, args []string) error {
 		OpenAPI:       docs.OpenAPI,
 		WebSocket:     app.ws,
 		WebSocketInfo: app.wsInfo,
+		ThreadPDF:     report.NewThreadExporter(app.svc).WritePDF,
 		Webhooks:      app.webhooks,
 		Media:         app.media,
 		Web:           web.Handler(),

@@ -20,6 +20,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/httpapi"
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/report"
 	"github.com/teaminbox/teaminbox/internal/seed"
 	"github.com/teaminbox/teaminbox/internal/store/storetest"
 )
@@ -103,6 +104,7 @@ func newEnv(t *testing.T, opts ...func(*options)) *env {
 		Service: e.svc, Tokens: e.tokens, Passwords: hasher, TokenTTL: time.Hour, Ready: e.st.Ping,
 		Registry: prometheus.NewRegistry(), Log: slog.New(slog.DiscardHandler), MaxBodyBytes: o.maxBody,
 		MessageLimit: 100, LoginRate: o.loginRPS, OpenAPI: docs.OpenAPI,
+		ThreadPDF: report.NewThreadExporter(e.svc).WritePDF,
 	})
 	e.srv = httptest.NewServer(api)
 	t.Cleanup(e.srv.Close)

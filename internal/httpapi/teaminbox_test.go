@@ -132,3 +132,21 @@ func TestInboxMessages(t *testing.T) {
 func containsFold(s, sub string) bool {
 	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
 }
+
+// TestExportPDF downloads a contact's thread as a PDF.
+func TestExportPDF(t *testing.T) {
+	e := newEnv(t)
+	tok := e.tokenOf[auth.RoleViewer]
+	contact := e.expect(e.do("GET", "/v1/contacts?limit=1", tok, nil), 200, "contacts").data()["contacts"].([]any)[0].(map[string]any)["id"].(string)
+	r := e.do("GET", "/team-inbox/api/export-pdf/?contact_id="+contact, tok, nil)
+	if r.Status != 200 || r.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(string(r.Raw), "%PDF-") {
+		t.Fatalf("export: %d %s %.40q", r.Status, r.Header.Get("Content-Type"), r.Raw)
+	}
+	if cd := r.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") || !strings.Contains(cd, ".pdf") {
+		t.Errorf("Content-Disposition %q", cd)
+	}
+	e.expect(e.do("GET", "/team-inbox/api/export-pdf/?contact_id="+e.b.contact.String(), tok, nil), 404, "another tenant's contact")
+	e.expect(e.do("GET", "/team-inbox/api/export-pdf/", tok, nil), 400, "no contact_id")
+	e.expect(e.do("GET", "/team-inbox/api/export-pdf/?contact_id=x", tok, nil), 400, "bad contact_id")
+	e.expect(e.do("GET", "/team-inbox/api/export-pdf/?contact_id="+contact, "", nil), 401, "no token")
+}
