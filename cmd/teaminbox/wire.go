@@ -5,10 +5,12 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/channels"
 	"github.com/teaminbox/teaminbox/internal/config"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/realtime"
@@ -50,6 +52,19 @@ func wire(_ context.Context, cfg *config.Config, st inbox.Store, tokens *auth.To
 		return nil, err
 	}
 	a.hub, a.ws, a.wsInfo = hub, hub, hub.Info
+
+	providers := channels.Providers()
+	a.svc.SetChannelSpecs(channels.Specs(providers))
+	hc := &http.Client{Timeout: 30 * time.Second}
+	a.webhooks = channels.NewWebhooks(a.svc, providers, cfg.PublicURL, log, reg)
+	a.media = channels.NewMedia(a.svc, providers, hc, func(tok string) (auth.Principal, error) {
+		p, err := tokens.Verify(tok, auth.AudienceAPI)
+		if err != nil {
+			p, err = tokens.Verify(tok, auth.AudienceWebSocket)
+		}
+		return p, err
+	}, log)
+	a.jobs = append(a.jobs, channels.NewOutbox(a.svc, providers, hc, cfg.PublicURL, log).Run)
 	return a, nil
 }
 

@@ -1,0 +1,167 @@
+// Package provider is the contract between the inbox and one provider family's protocol:
+// verify and parse its webhooks, send through its API, fetch its media.
+package provider
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/teaminbox/teaminbox/internal/inbox"
+)
+
+// Provider speaks one provider's protocol for channels of one kind.
+type Provider interface {
+	Spec() inbox.ChannelSpec
+	// Webhook verifies a webhook request (its raw body already read) and parses it.
+	// publicURL is the URL the provider called, as it sees it (Twilio signs it).
+	Webhook(r *http.Request, body []byte, ch inbox.Channel, publicURL string) (Batch, error)
+	// Send delivers m to the contact's address and returns the provider's message id.
+	Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to string, m inbox.Message, statusURL string) (string, error)
+}
+
+// MediaFetcher is a provider whose inbound media are ids to fetch with the channel's
+// credentials.
+type MediaFetcher interface {
+	FetchMedia(ctx context.Context, hc *http.Client, ch inbox.Channel, mediaID string) (*http.Response, error)
+}
+
+// Batch is what one webhook request carries.
+type Batch struct {
+	Messages []inbox.Inbound
+	Receipts []inbox.Receipt
+	// Reply, when set, is the answer the provider expects (a handshake echo, TwiML);
+	// otherwise the webhook answers 200 with a JSON envelope.
+	Reply *Reply
+}
+
+// Reply is a raw HTTP answer.
+type Reply struct {
+	Status      int
+	ContentType string
+	Body        []byte
+}
+
+// Errors a webhook parse returns.
+var (
+	ErrSignature = errors.New("invalid or missing signature")
+	ErrForbidden = errors.New("verification token does not match")
+)
+
+// Malformed says a verified webhook could not be parsed.
+type Malformed struct{ Err error }
+
+func (e Malformed) Error() string { return "malformed webhook: " + e.Err.Error() }
+func (e Malformed) Unwrap() error { return e.Err }
+
+// SendError is a failed send; Permanent ones are not retried.
+type SendError struct {
+	Permanent bool
+	Status    int
+	Reason    string
+}
+
+func (e *SendError) Error() string {
+	if e.Status != 0 {
+		return fmt.Sprintf("provider answered %d: %s", e.Status, e.Reason)
+	}
+	return e.Reason
+}
+
+// Permanent makes a permanent send error.
+func Permanent(reason string) error { return &SendError{Permanent: true, Reason: reason} }
+
+// IsPermanent tells whether err must not be retried.
+func IsPermanent(err error) bool {
+	var se *SendError
+	return errors.As(err, &se) && se.Permanent
+}
+
+// Do sends a request and reads the answer (capped at 1 MiB). Network failures, 429 and 5xx
+// are temporary *SendErrors; other 4xx are permanent, with reason taken from the body by
+// reason (or the raw body when it is nil).
+func Do(hc *http.Client, req *http.Request, reason func([]byte) string) ([]byte, error) {
+	res, err := hc.Do(req)
+	if err != nil {
+		return nil, &SendError{Reason: "network: " + err.Error()}
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if err != nil {
+		return nil, &SendError{Reason: "read answer: " + err.Error()}
+	}
+	if res.StatusCode/100 == 2 {
+		return body, nil
+	}
+	msg := strings.TrimSpace(string(body))
+	if reason != nil {
+		if r := reason(body); r != "" {
+			msg = r
+		}
+	}
+	if len(msg) > 500 {
+		msg = msg[:500]
+	}
+	temporary := res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500
+	return nil, &SendError{Permanent: !temporary, Status: res.StatusCode, Reason: msg}
+}
+
+// NewRequest builds a request with a body and content type.
+func NewRequest(ctx context.Context, method, url, contentType string, body []byte) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	return req, nil
+}
+
+// BaseURL is the channel's api_base_url, or the provider's default.
+func BaseURL(ch inbox.Channel, def string) string {
+	if u := strings.TrimRight(ch.Config["api_base_url"], "/"); u != "" {
+		return u
+	}
+	return def
+}
+
+// Text is the text a message sends: its content, or its first attachment's caption.
+func Text(m inbox.Message) string {
+	if m.Content == "" && len(m.Attachments) > 0 {
+		return m.Attachments[0].Caption
+	}
+	return m.Content
+}
+
+// TemplateOf returns the template an outbound message carries, if any.
+func TemplateOf(m inbox.Message) *inbox.Template {
+	if len(m.Payload) == 0 {
+		return nil
+	}
+	var p struct {
+		Template *inbox.Template `json:"template"`
+	}
+	if json.Unmarshal(m.Payload, &p) != nil {
+		return nil
+	}
+	return p.Template
+}
+
+// MediaType is the content type of a message whose first attachment has this MIME type.
+func MediaType(mime string) inbox.ContentType {
+	switch {
+	case strings.HasPrefix(mime, "image/"):
+		return inbox.ContentImage
+	case strings.HasPrefix(mime, "video/"):
+		return inbox.ContentVideo
+	case strings.HasPrefix(mime, "audio/"):
+		return inbox.ContentAudio
+	}
+	return inbox.ContentDocument
+}

@@ -1,0 +1,184 @@
+// Package rcs speaks Google RCS Business Messaging: the clientToken verification handshake,
+// Pub/Sub-style webhooks signed with X-Goog-Signature (HMAC-SHA512 of the decoded data),
+// user messages and events (DELIVERED, READ), and sends to agentMessages with our own id.
+package rcs
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/teaminbox/teaminbox/internal/channels/provider"
+	"github.com/teaminbox/teaminbox/internal/inbox"
+)
+
+// DefaultAPI is the RBM API host.
+const DefaultAPI = "https://rcsbusinessmessaging.googleapis.com"
+
+// Provider is Google RBM.
+type Provider struct{}
+
+func (Provider) Spec() inbox.ChannelSpec {
+	return inbox.ChannelSpec{
+		Required: []string{"agent_id", "client_token", "access_token"},
+		Optional: []string{"api_base_url"},
+		Secret:   []string{"client_token", "access_token"},
+	}
+}
+
+// Sign returns the X-Goog-Signature of the decoded event bytes.
+func Sign(clientToken string, data []byte) string {
+	mac := hmac.New(sha512.New, []byte(clientToken))
+	mac.Write(data)
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+type envelope struct {
+	Message *struct {
+		Data string `json:"data"`
+	} `json:"message"`
+	ClientToken string `json:"clientToken"`
+	Secret      string `json:"secret"`
+}
+
+func (Provider) Webhook(r *http.Request, body []byte, ch inbox.Channel, _ string) (provider.Batch, error) {
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return provider.Batch{}, provider.ErrSignature // unsigned garbage: refuse before anything else
+	}
+	token := ch.Config["client_token"]
+	if env.Message == nil && env.ClientToken != "" {
+		// The console's verification: echo the secret when the client token matches.
+		if token == "" || !hmac.Equal([]byte(env.ClientToken), []byte(token)) {
+			return provider.Batch{}, provider.ErrForbidden
+		}
+		return provider.Batch{Reply: &provider.Reply{Status: http.StatusOK, ContentType: "text/plain; charset=utf-8", Body: []byte(env.Secret)}}, nil
+	}
+	if env.Message == nil {
+		return provider.Batch{}, provider.ErrSignature
+	}
+	data, err := base64.StdEncoding.DecodeString(env.Message.Data)
+	if err != nil {
+		return provider.Batch{}, provider.ErrSignature
+	}
+	if token == "" || !hmac.Equal([]byte(Sign(token, data)), []byte(r.Header.Get("X-Goog-Signature"))) {
+		return provider.Batch{}, provider.ErrSignature
+	}
+	var ev Event
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return provider.Batch{}, provider.Malformed{Err: err}
+	}
+	return parse(ev, data)
+}
+
+func parse(ev Event, raw []byte) (provider.Batch, error) {
+	at, _ := time.Parse(time.RFC3339Nano, ev.SendTime)
+	switch ev.EventType {
+	case "DELIVERED", "READ":
+		st := inbox.DeliveryDelivered
+		if ev.EventType == "READ" {
+			st = inbox.DeliveryRead
+		}
+		return provider.Batch{Receipts: []inbox.Receipt{{ProviderMessageID: ev.MessageID, Status: st, At: at}}}, nil
+	case "":
+	default:
+		return provider.Batch{}, nil // typing, subscribe and server events: nothing to store
+	}
+	if ev.MessageID == "" || ev.SenderPhoneNumber == "" {
+		return provider.Batch{}, provider.Malformed{Err: fmt.Errorf("user message without messageId or sender")}
+	}
+	in := inbox.Inbound{ProviderMessageID: ev.MessageID, At: at,
+		From: inbox.Sender{Address: ev.SenderPhoneNumber, Phone: ev.SenderPhoneNumber}}
+	switch {
+	case ev.Text != "":
+		in.ContentType, in.Content = inbox.ContentText, ev.Text
+	case ev.UserFile != nil:
+		f := ev.UserFile.Payload
+		in.ContentType = provider.MediaType(f.MimeType)
+		in.Attachments = []inbox.Attachment{{URL: f.FileURI, MimeType: f.MimeType, FileName: f.FileName, Size: f.FileSizeBytes}}
+	case ev.Location != nil:
+		in.ContentType = inbox.ContentLocation
+		in.Content = fmt.Sprintf("(%.6f, %.6f)", ev.Location.Latitude, ev.Location.Longitude)
+		in.Payload, _ = json.Marshal(map[string]any{"location": ev.Location})
+	case ev.SuggestionResponse != nil:
+		in.ContentType, in.Content = inbox.ContentText, ev.SuggestionResponse.Text
+		in.Payload, _ = json.Marshal(map[string]any{"suggestion_response": ev.SuggestionResponse})
+	default:
+		in.ContentType, in.Content, in.Payload = inbox.ContentUnsupported, "Unsupported RCS message", raw
+	}
+	return provider.Batch{Messages: []inbox.Inbound{in}}, nil
+}
+
+// Send creates an agent message whose id is our message id: RBM ignores a repeated id, so
+// a retried send after a timeout never reaches the user twice.
+func (Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to string, m inbox.Message, _ string) (string, error) {
+	content := map[string]any{}
+	if len(m.Attachments) > 0 && m.Attachments[0].URL != "" {
+		content["contentInfo"] = map[string]any{"fileUrl": m.Attachments[0].URL}
+	} else {
+		content["text"] = m.Content
+	}
+	body, err := json.Marshal(map[string]any{"contentMessage": content})
+	if err != nil {
+		return "", fmt.Errorf("encode send: %w", err)
+	}
+	id := m.ID.String()
+	q := url.Values{"messageId": {id}, "agentId": {ch.Config["agent_id"]}}
+	req, err := provider.NewRequest(ctx, http.MethodPost, provider.BaseURL(ch, DefaultAPI)+"/v1/phones/"+to+"/agentMessages?"+q.Encode(), "application/json", body)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+ch.Config["access_token"])
+	if _, err := provider.Do(hc, req, apiError); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+func apiError(b []byte) string {
+	var e struct {
+		Error struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+			Status  string `json:"status"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(b, &e) != nil || e.Error.Message == "" {
+		return ""
+	}
+	return fmt.Sprintf("%d %s %s", e.Error.Code, e.Error.Status, e.Error.Message)
+}
+
+// Event is a decoded webhook event: a user message or a user event.
+type Event struct {
+	SenderPhoneNumber string `json:"senderPhoneNumber"`
+	MessageID         string `json:"messageId"`
+	EventType         string `json:"eventType,omitempty"`
+	EventID           string `json:"eventId,omitempty"`
+	SendTime          string `json:"sendTime"`
+	AgentID           string `json:"agentId"`
+	Text              string `json:"text,omitempty"`
+	UserFile          *struct {
+		Payload struct {
+			MimeType      string `json:"mimeType"`
+			FileSizeBytes int64  `json:"fileSizeBytes"`
+			FileURI       string `json:"fileUri"`
+			FileName      string `json:"fileName"`
+		} `json:"payload"`
+	} `json:"userFile,omitempty"`
+	Location *struct {
+		Latitude  float64 `json:"latitude"`
+		Longitude float64 `json:"longitude"`
+	} `json:"location,omitempty"`
+	SuggestionResponse *struct {
+		PostbackData string `json:"postbackData"`
+		Text         string `json:"text"`
+		Type         string `json:"type"`
+	} `json:"suggestionResponse,omitempty"`
+}

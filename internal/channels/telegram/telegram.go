@@ -1,0 +1,213 @@
+// Package telegram speaks the Telegram Bot API: webhook updates authenticated by the
+// X-Telegram-Bot-Api-Secret-Token header, messages of every type, sends through the bot
+// token's methods and files through getFile. Telegram has no delivery receipts.
+package telegram
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/teaminbox/teaminbox/internal/channels/provider"
+	"github.com/teaminbox/teaminbox/internal/inbox"
+)
+
+// DefaultAPI is the Bot API host.
+const DefaultAPI = "https://api.telegram.org"
+
+// Provider is the Telegram Bot API.
+type Provider struct{}
+
+func (Provider) Spec() inbox.ChannelSpec {
+	return inbox.ChannelSpec{
+		Required: []string{"bot_token", "webhook_secret"},
+		Optional: []string{"api_base_url", "bot_username"},
+		Secret:   []string{"bot_token", "webhook_secret"},
+	}
+}
+
+// Verify compares the secret header exactly (no trimming, no case folding), in constant time.
+func Verify(secret, header string) bool {
+	return secret != "" && subtle.ConstantTimeCompare([]byte(secret), []byte(header)) == 1
+}
+
+func (Provider) Webhook(r *http.Request, body []byte, ch inbox.Channel, _ string) (provider.Batch, error) {
+	if !Verify(ch.Config["webhook_secret"], r.Header.Get("X-Telegram-Bot-Api-Secret-Token")) {
+		return provider.Batch{}, provider.ErrSignature
+	}
+	var u Update
+	if err := json.Unmarshal(body, &u); err != nil {
+		return provider.Batch{}, provider.Malformed{Err: err}
+	}
+	m := u.Message
+	if m == nil {
+		m = u.ChannelPost
+	}
+	if m == nil && u.EditedMessage != nil {
+		m = u.EditedMessage
+	}
+	if m == nil {
+		return provider.Batch{}, nil // callback queries, member updates: nothing for the inbox
+	}
+	in, err := inbound(m, u.EditedMessage != nil, body)
+	if err != nil {
+		return provider.Batch{}, provider.Malformed{Err: err}
+	}
+	return provider.Batch{Messages: []inbox.Inbound{in}}, nil
+}
+
+// inbound maps a message. Its id is unique only within its chat, so the idempotency key is
+// chat:message (an edit gets its own key, so the new text is kept beside the old).
+func inbound(m *Message, edited bool, raw []byte) (inbox.Inbound, error) {
+	if m.Chat.ID == 0 || m.MessageID == 0 {
+		return inbox.Inbound{}, fmt.Errorf("message without chat or id")
+	}
+	chat := strconv.FormatInt(m.Chat.ID, 10)
+	key := chat + ":" + strconv.FormatInt(m.MessageID, 10)
+	if edited {
+		key += ":edit:" + strconv.FormatInt(m.EditDate, 10)
+	}
+	from := inbox.Sender{Address: chat, FirstName: m.Chat.FirstName, LastName: m.Chat.LastName}
+	if m.From != nil {
+		from.FirstName, from.LastName = m.From.FirstName, m.From.LastName
+	}
+	if from.FirstName == "" {
+		from.FirstName = firstOf(m.Chat.Title, m.Chat.Username)
+	}
+	in := inbox.Inbound{ProviderMessageID: key, From: from, At: time.Unix(m.Date, 0).UTC(), Content: firstOf(m.Text, m.Caption)}
+	if m.ReplyTo != nil {
+		in.ReplyToProviderID = chat + ":" + strconv.FormatInt(m.ReplyTo.MessageID, 10)
+	}
+	file := func(ct inbox.ContentType, f File, mime, name string) {
+		in.ContentType = ct
+		in.Attachments = []inbox.Attachment{{MediaID: f.FileID, MimeType: mime, FileName: name, Size: f.FileSize, Caption: m.Caption}}
+	}
+	switch {
+	case len(m.Photo) > 0:
+		file(inbox.ContentImage, m.Photo[len(m.Photo)-1], "image/jpeg", "") // the largest size comes last
+	case m.Document != nil:
+		file(inbox.ContentDocument, m.Document.File, m.Document.MimeType, m.Document.FileName)
+	case m.Video != nil:
+		file(inbox.ContentVideo, m.Video.File, m.Video.MimeType, m.Video.FileName)
+	case m.Voice != nil:
+		file(inbox.ContentAudio, m.Voice.File, m.Voice.MimeType, "")
+	case m.Audio != nil:
+		file(inbox.ContentAudio, m.Audio.File, m.Audio.MimeType, m.Audio.FileName)
+	case m.Sticker != nil:
+		file(inbox.ContentSticker, m.Sticker.File, "image/webp", "")
+		in.Content = m.Sticker.Emoji
+	case m.Location != nil:
+		in.ContentType = inbox.ContentLocation
+		in.Content = fmt.Sprintf("(%.6f, %.6f)", m.Location.Latitude, m.Location.Longitude)
+		in.Payload, _ = json.Marshal(map[string]any{"location": m.Location})
+	case m.Contact != nil:
+		in.ContentType = inbox.ContentContacts
+		in.Content = strings.TrimSpace(m.Contact.FirstName + " " + m.Contact.LastName + " " + m.Contact.PhoneNumber)
+		in.Payload, _ = json.Marshal(map[string]any{"contact": m.Contact})
+	case m.Text != "":
+		in.ContentType = inbox.ContentText
+	default:
+		in.ContentType, in.Content, in.Payload = inbox.ContentUnsupported, "Unsupported Telegram message", raw
+	}
+	return in, nil
+}
+
+func firstOf(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// Send calls sendMessage, or sendPhoto/sendDocument/... for an attachment by URL.
+func (Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to string, m inbox.Message, _ string) (string, error) {
+	chatID, err := strconv.ParseInt(to, 10, 64)
+	if err != nil {
+		return "", provider.Permanent("not a Telegram chat id: " + to)
+	}
+	method, out := "sendMessage", map[string]any{"chat_id": chatID}
+	if len(m.Attachments) > 0 && m.Attachments[0].URL != "" {
+		field := map[inbox.ContentType]string{inbox.ContentImage: "photo", inbox.ContentVideo: "video", inbox.ContentAudio: "audio"}[m.ContentType]
+		if field == "" {
+			field = "document"
+		}
+		method = "send" + strings.ToUpper(field[:1]) + field[1:]
+		out[field] = m.Attachments[0].URL
+		if c := provider.Text(m); c != "" {
+			out["caption"] = c
+		}
+	} else {
+		out["text"] = m.Content
+	}
+	body, err := json.Marshal(out)
+	if err != nil {
+		return "", fmt.Errorf("encode send: %w", err)
+	}
+	req, err := provider.NewRequest(ctx, http.MethodPost, provider.BaseURL(ch, DefaultAPI)+"/bot"+ch.Config["bot_token"]+"/"+method, "application/json", body)
+	if err != nil {
+		return "", err
+	}
+	raw, err := provider.Do(hc, req, apiError)
+	if err != nil {
+		return "", err
+	}
+	var res struct {
+		OK     bool `json:"ok"`
+		Result struct {
+			MessageID int64 `json:"message_id"`
+			Chat      struct {
+				ID int64 `json:"id"`
+			} `json:"chat"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil || !res.OK || res.Result.MessageID == 0 {
+		return "", &provider.SendError{Reason: "unexpected answer: " + string(raw)}
+	}
+	return strconv.FormatInt(chatID, 10) + ":" + strconv.FormatInt(res.Result.MessageID, 10), nil
+}
+
+func apiError(b []byte) string {
+	var e struct {
+		ErrorCode   int    `json:"error_code"`
+		Description string `json:"description"`
+	}
+	if json.Unmarshal(b, &e) != nil || e.Description == "" {
+		return ""
+	}
+	return fmt.Sprintf("%d %s", e.ErrorCode, e.Description)
+}
+
+// FetchMedia resolves a file_id with getFile and fetches the file; the URL holds the bot
+// token, so it is never shown to a browser.
+func (Provider) FetchMedia(ctx context.Context, hc *http.Client, ch inbox.Channel, fileID string) (*http.Response, error) {
+	base := provider.BaseURL(ch, DefaultAPI)
+	body, _ := json.Marshal(map[string]string{"file_id": fileID})
+	req, err := provider.NewRequest(ctx, http.MethodPost, base+"/bot"+ch.Config["bot_token"]+"/getFile", "application/json", body)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := provider.Do(hc, req, apiError)
+	if err != nil {
+		return nil, err
+	}
+	var res struct {
+		Result struct {
+			FilePath string `json:"file_path"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil || res.Result.FilePath == "" {
+		return nil, fmt.Errorf("getFile %s: no file_path", fileID)
+	}
+	req, err = provider.NewRequest(ctx, http.MethodGet, base+"/file/bot"+ch.Config["bot_token"]+"/"+res.Result.FilePath, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	return hc.Do(req)
+}

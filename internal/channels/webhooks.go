@@ -1,0 +1,155 @@
+package channels
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/teaminbox/teaminbox/internal/channels/provider"
+	"github.com/teaminbox/teaminbox/internal/inbox"
+)
+
+// maxWebhookBody bounds a webhook body (Meta's largest batches are about 3 MB).
+const maxWebhookBody = 4 << 20
+
+// Webhooks serves /webhooks/{kind}/{channel_id}: verify, make durable, then answer 2xx.
+type Webhooks struct {
+	svc       *inbox.Service
+	providers map[inbox.ChannelKind]provider.Provider
+	publicURL string
+	log       *slog.Logger
+	counter   *prometheus.CounterVec
+}
+
+// NewWebhooks returns the webhook endpoint. publicURL (TEAMINBOX_PUBLIC_URL) is the base URL
+// providers call; when empty it is rebuilt from the request and its X-Forwarded-* headers.
+func NewWebhooks(svc *inbox.Service, providers map[inbox.ChannelKind]provider.Provider, publicURL string, log *slog.Logger, reg *prometheus.Registry) *Webhooks {
+	h := &Webhooks{svc: svc, providers: providers, publicURL: strings.TrimRight(publicURL, "/"), log: log,
+		counter: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "teaminbox_webhooks_total", Help: "Provider webhooks by kind and result."}, []string{"kind", "result"})}
+	if reg != nil {
+		reg.MustRegister(h.counter)
+	}
+	return h
+}
+
+func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	kind, id, ok := parsePath(r.URL.Path)
+	result := "rejected"
+	defer func() { h.counter.WithLabelValues(string(kind), result).Inc() }()
+	if !ok {
+		writeFailure(w, http.StatusNotFound, "NOT_FOUND", "No such webhook")
+		return
+	}
+	p := h.providers[kind]
+	ch, err := h.svc.Store().LookupChannel(r.Context(), id)
+	if p == nil || errors.Is(err, inbox.ErrNotFound) || (err == nil && ch.Kind != kind) {
+		writeFailure(w, http.StatusNotFound, "NOT_FOUND", "No such webhook")
+		return
+	}
+	if err != nil {
+		h.fail(w, r, kind, "look up channel", err)
+		result = "error"
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+	if err != nil {
+		writeFailure(w, http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE", "Webhook body is too large")
+		return
+	}
+	batch, err := p.Webhook(r, body, ch, h.callURL(r))
+	var bad provider.Malformed
+	switch {
+	case errors.Is(err, provider.ErrSignature):
+		h.log.Warn("webhook signature rejected", "kind", kind, "channel", ch.ID)
+		writeFailure(w, http.StatusUnauthorized, "INVALID_SIGNATURE", "The webhook signature is missing or wrong")
+		return
+	case errors.Is(err, provider.ErrForbidden):
+		writeFailure(w, http.StatusForbidden, "FORBIDDEN", "Verification token does not match")
+		return
+	case errors.As(err, &bad):
+		h.log.Warn("malformed webhook", "kind", kind, "channel", ch.ID, "err", err)
+		writeFailure(w, http.StatusBadRequest, "VALIDATION_ERROR", bad.Error())
+		return
+	case err != nil:
+		h.fail(w, r, kind, "parse webhook", err)
+		result = "error"
+		return
+	}
+	created := 0
+	for _, in := range batch.Messages {
+		for i, a := range in.Attachments {
+			if a.MediaID != "" && a.URL == "" { // agents open provider media through our proxy
+				in.Attachments[i].URL = "/v1/media/" + ch.ID.String() + "/" + a.MediaID
+			}
+		}
+		_, isNew, err := h.svc.ReceiveInbound(r.Context(), ch, in)
+		if err != nil {
+			h.fail(w, r, kind, "store inbound message", err) // non-2xx: the provider retries
+			result = "error"
+			return
+		}
+		if isNew {
+			created++
+		}
+	}
+	for _, rc := range batch.Receipts {
+		if err := h.svc.ApplyReceipt(r.Context(), ch, rc); err != nil {
+			h.fail(w, r, kind, "apply receipt", err)
+			result = "error"
+			return
+		}
+	}
+	result = "ok"
+	h.log.Debug("webhook", "kind", kind, "channel", ch.ID, "messages", len(batch.Messages), "new", created, "receipts", len(batch.Receipts))
+	if rep := batch.Reply; rep != nil {
+		w.Header().Set("Content-Type", rep.ContentType)
+		w.WriteHeader(rep.Status)
+		_, _ = w.Write(rep.Body)
+		return
+	}
+	writeJSON(w, map[string]int{"messages": len(batch.Messages), "created": created, "receipts": len(batch.Receipts)})
+}
+
+func (h *Webhooks) fail(w http.ResponseWriter, r *http.Request, kind inbox.ChannelKind, what string, err error) {
+	h.log.ErrorContext(r.Context(), "webhook failed", "kind", kind, "step", what, "err", err)
+	writeFailure(w, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "The webhook could not be stored; retry later")
+}
+
+// parsePath reads /webhooks/{kind}/{channel_id}.
+func parsePath(path string) (inbox.ChannelKind, uuid.UUID, bool) {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	if len(parts) != 3 || parts[0] != "webhooks" {
+		return "", uuid.Nil, false
+	}
+	id, err := uuid.Parse(parts[2])
+	return inbox.ChannelKind(parts[1]), id, err == nil
+}
+
+// callURL is the URL the provider called, as it sees it.
+func (h *Webhooks) callURL(r *http.Request) string {
+	if h.publicURL != "" {
+		return h.publicURL + r.URL.RequestURI()
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p != "" {
+		scheme = p
+	}
+	host := r.Host
+	if fh := r.Header.Get("X-Forwarded-Host"); fh != "" {
+		host = fh
+	}
+	return scheme + "://" + host + r.URL.RequestURI()
+}
+
+// WebhookURL is the URL of a channel's webhook under base.
+func WebhookURL(base string, ch inbox.Channel) string {
+	return strings.TrimRight(base, "/") + "/webhooks/" + string(ch.Kind) + "/" + ch.ID.String()
+}

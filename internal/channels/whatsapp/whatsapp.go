@@ -1,0 +1,299 @@
+// Package whatsapp speaks the WhatsApp Business Cloud API: signed webhooks (X-Hub-Signature-256
+// over the raw body with the app secret), the GET verification handshake, messages of every
+// type, delivery statuses, sends through /{phone_number_id}/messages and media by id.
+package whatsapp
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/teaminbox/teaminbox/internal/channels/provider"
+	"github.com/teaminbox/teaminbox/internal/inbox"
+)
+
+// DefaultAPI is the Graph API version the sends use unless api_base_url says otherwise.
+const DefaultAPI = "https://graph.facebook.com/v24.0"
+
+// Provider is the WhatsApp Cloud API.
+type Provider struct{}
+
+func (Provider) Spec() inbox.ChannelSpec {
+	return inbox.ChannelSpec{
+		Required: []string{"phone_number_id", "access_token", "app_secret", "verify_token"},
+		Optional: []string{"api_base_url", "waba_id"},
+		Secret:   []string{"access_token", "app_secret", "verify_token"},
+	}
+}
+
+// Sign returns the X-Hub-Signature-256 value of body under secret.
+func Sign(secret string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// Verify checks the signature header against the raw body.
+func Verify(secret, header string, body []byte) bool {
+	hexSig, ok := strings.CutPrefix(header, "sha256=")
+	if !ok || secret == "" {
+		return false
+	}
+	got, err := hex.DecodeString(hexSig)
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return hmac.Equal(got, mac.Sum(nil))
+}
+
+func (Provider) Webhook(r *http.Request, body []byte, ch inbox.Channel, _ string) (provider.Batch, error) {
+	if r.Method == http.MethodGet {
+		return handshake(r, ch)
+	}
+	if !Verify(ch.Config["app_secret"], r.Header.Get("X-Hub-Signature-256"), body) {
+		return provider.Batch{}, provider.ErrSignature
+	}
+	var env Envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return provider.Batch{}, provider.Malformed{Err: err}
+	}
+	var b provider.Batch
+	for _, e := range env.Entry {
+		for _, c := range e.Changes {
+			if c.Field != "messages" {
+				continue
+			}
+			names := map[string]string{}
+			for _, ct := range c.Value.Contacts {
+				names[ct.WaID] = ct.Profile.Name
+			}
+			for _, m := range c.Value.Messages {
+				in, err := inbound(m, names[m.From])
+				if err != nil {
+					return provider.Batch{}, provider.Malformed{Err: err}
+				}
+				b.Messages = append(b.Messages, in)
+			}
+			for _, s := range c.Value.Statuses {
+				if rc, ok := receipt(s); ok {
+					b.Receipts = append(b.Receipts, rc)
+				}
+			}
+		}
+	}
+	return b, nil
+}
+
+// handshake answers Meta's subscription check: echo hub.challenge when the token matches.
+func handshake(r *http.Request, ch inbox.Channel) (provider.Batch, error) {
+	q := r.URL.Query()
+	want := ch.Config["verify_token"]
+	if q.Get("hub.mode") != "subscribe" || want == "" || !hmac.Equal([]byte(q.Get("hub.verify_token")), []byte(want)) {
+		return provider.Batch{}, provider.ErrForbidden
+	}
+	return provider.Batch{Reply: &provider.Reply{Status: http.StatusOK, ContentType: "text/plain; charset=utf-8", Body: []byte(q.Get("hub.challenge"))}}, nil
+}
+
+func unixString(s string) time.Time {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(n, 0).UTC()
+}
+
+// inbound maps one message of the webhook.
+func inbound(m Message, name string) (inbox.Inbound, error) {
+	if m.ID == "" || m.From == "" {
+		return inbox.Inbound{}, fmt.Errorf("message without id or sender")
+	}
+	first, last, _ := strings.Cut(name, " ")
+	in := inbox.Inbound{
+		ProviderMessageID: m.ID, At: unixString(m.Timestamp),
+		From: inbox.Sender{Address: m.From, Phone: "+" + m.From, FirstName: first, LastName: last},
+	}
+	if m.Context != nil {
+		in.ReplyToProviderID = m.Context.ID
+	}
+	media := func(ct inbox.ContentType, md *Media) {
+		in.ContentType, in.Content = ct, md.Caption
+		in.Attachments = []inbox.Attachment{{MediaID: md.ID, MimeType: md.MimeType, FileName: md.Filename, Caption: md.Caption}}
+	}
+	switch {
+	case m.Type == "text" && m.Text != nil:
+		in.ContentType, in.Content = inbox.ContentText, m.Text.Body
+	case m.Type == "image" && m.Image != nil:
+		media(inbox.ContentImage, m.Image)
+	case m.Type == "video" && m.Video != nil:
+		media(inbox.ContentVideo, m.Video)
+	case m.Type == "audio" && m.Audio != nil:
+		media(inbox.ContentAudio, m.Audio)
+	case m.Type == "document" && m.Document != nil:
+		media(inbox.ContentDocument, m.Document)
+	case m.Type == "sticker" && m.Sticker != nil:
+		media(inbox.ContentSticker, m.Sticker)
+	case m.Type == "location" && m.Location != nil:
+		in.ContentType = inbox.ContentLocation
+		in.Content = strings.TrimSpace(fmt.Sprintf("%s %s (%.6f, %.6f)", m.Location.Name, m.Location.Address, m.Location.Latitude, m.Location.Longitude))
+		in.Payload, _ = json.Marshal(map[string]any{"location": m.Location})
+	case m.Type == "contacts" && len(m.Contacts) > 0:
+		in.ContentType = inbox.ContentContacts
+		var names []string
+		for _, c := range m.Contacts {
+			names = append(names, c.Name.FormattedName)
+		}
+		in.Content = strings.Join(names, ", ")
+		in.Payload, _ = json.Marshal(map[string]any{"contacts": m.Contacts})
+	case m.Type == "interactive" && m.Interactive != nil:
+		in.ContentType = inbox.ContentText
+		if r := m.Interactive.ButtonReply; r != nil {
+			in.Content = r.Title
+		} else if r := m.Interactive.ListReply; r != nil {
+			in.Content = r.Title
+		}
+		in.Payload, _ = json.Marshal(map[string]any{"interactive": m.Interactive})
+	case m.Type == "button" && m.Button != nil:
+		in.ContentType, in.Content = inbox.ContentText, m.Button.Text
+	case m.Type == "reaction" && m.Reaction != nil:
+		in.ContentType, in.Content, in.ReplyToProviderID = inbox.ContentText, m.Reaction.Emoji, m.Reaction.MessageID
+		in.Payload, _ = json.Marshal(map[string]any{"reaction": m.Reaction})
+	default:
+		// A type we do not understand is kept, with the provider's raw message, never dropped.
+		in.ContentType, in.Content = inbox.ContentUnsupported, "Unsupported WhatsApp message ("+m.Type+")"
+		in.Payload = m.Raw
+	}
+	return in, nil
+}
+
+var statusOf = map[string]inbox.DeliveryStatus{
+	"sent": inbox.DeliverySent, "delivered": inbox.DeliveryDelivered, "read": inbox.DeliveryRead, "failed": inbox.DeliveryFailed,
+}
+
+func receipt(s Status) (inbox.Receipt, bool) {
+	st, ok := statusOf[s.Status]
+	if !ok || s.ID == "" {
+		return inbox.Receipt{}, false
+	}
+	r := inbox.Receipt{ProviderMessageID: s.ID, Status: st, At: unixString(s.Timestamp)}
+	if len(s.Errors) > 0 {
+		e := s.Errors[0]
+		r.Error = fmt.Sprintf("%d %s", e.Code, firstOf(e.ErrorData.Details, e.Message, e.Title))
+	}
+	return r, true
+}
+
+func firstOf(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// Send posts the message to /{phone_number_id}/messages.
+func (Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to string, m inbox.Message, _ string) (string, error) {
+	out := map[string]any{"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
+		"biz_opaque_callback_data": m.ID.String()}
+	switch t := provider.TemplateOf(m); {
+	case t != nil:
+		tpl := map[string]any{"name": t.Name, "language": map[string]string{"code": t.Language}}
+		if len(t.Parameters) > 0 {
+			var params []map[string]string
+			for _, p := range t.Parameters {
+				params = append(params, map[string]string{"type": "text", "text": p})
+			}
+			tpl["components"] = []map[string]any{{"type": "body", "parameters": params}}
+		}
+		out["type"], out["template"] = "template", tpl
+	case len(m.Attachments) > 0 && m.Attachments[0].URL != "":
+		kind := string(m.ContentType)
+		if kind == string(inbox.ContentText) || kind == "" {
+			kind = "document"
+		}
+		a := m.Attachments[0]
+		media := map[string]string{"link": a.URL}
+		if c := provider.Text(m); c != "" && kind != "audio" {
+			media["caption"] = c
+		}
+		if kind == "document" && a.FileName != "" {
+			media["filename"] = a.FileName
+		}
+		out["type"], out[kind] = kind, media
+	default:
+		out["type"], out["text"] = "text", map[string]any{"body": m.Content}
+	}
+	body, err := json.Marshal(out)
+	if err != nil {
+		return "", fmt.Errorf("encode send: %w", err)
+	}
+	req, err := provider.NewRequest(ctx, http.MethodPost, provider.BaseURL(ch, DefaultAPI)+"/"+ch.Config["phone_number_id"]+"/messages", "application/json", body)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+ch.Config["access_token"])
+	raw, err := provider.Do(hc, req, graphError)
+	if err != nil {
+		return "", err
+	}
+	var res struct {
+		Messages []struct {
+			ID string `json:"id"`
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil || len(res.Messages) == 0 || res.Messages[0].ID == "" {
+		return "", &provider.SendError{Reason: "unexpected answer: " + string(raw)}
+	}
+	return res.Messages[0].ID, nil
+}
+
+// graphError reads a Graph API error body.
+func graphError(b []byte) string {
+	var e struct {
+		Error struct {
+			Message   string `json:"message"`
+			Code      int    `json:"code"`
+			ErrorData struct {
+				Details string `json:"details"`
+			} `json:"error_data"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(b, &e) != nil || e.Error.Code == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d %s", e.Error.Code, firstOf(e.Error.ErrorData.Details, e.Error.Message))
+}
+
+// FetchMedia resolves a media id to its short-lived URL and fetches it, both with the token.
+func (Provider) FetchMedia(ctx context.Context, hc *http.Client, ch inbox.Channel, mediaID string) (*http.Response, error) {
+	req, err := provider.NewRequest(ctx, http.MethodGet, provider.BaseURL(ch, DefaultAPI)+"/"+mediaID, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+ch.Config["access_token"])
+	raw, err := provider.Do(hc, req, graphError)
+	if err != nil {
+		return nil, err
+	}
+	var meta struct {
+		URL string `json:"url"`
+	}
+	if err := json.Unmarshal(raw, &meta); err != nil || meta.URL == "" {
+		return nil, fmt.Errorf("media %s: no url in %s", mediaID, raw)
+	}
+	req, err = provider.NewRequest(ctx, http.MethodGet, meta.URL, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+ch.Config["access_token"])
+	return hc.Do(req)
+}
