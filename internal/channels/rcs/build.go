@@ -1,0 +1,27 @@
+package rcs
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"time"
+)
+
+// Push wraps an event as RBM posts it and returns the body and its X-Goog-Signature.
+func Push(clientToken string, event Event) (body []byte, signature string) {
+	data, _ := json.Marshal(event)
+	body, _ = json.Marshal(map[string]any{"message": map[string]any{
+		"data": base64.StdEncoding.EncodeToString(data), "messageId": "pubsub-" + event.MessageID + event.EventID,
+		"publishTime": time.Now().UTC().Format(time.RFC3339Nano)}, "subscription": "projects/rbm/subscriptions/agent"})
+	return body, Sign(clientToken, data)
+}
+
+// TextEvent is a user's text message.
+func TextEvent(agentID, phone, messageID, text string, at time.Time) Event {
+	return Event{SenderPhoneNumber: phone, MessageID: messageID, SendTime: at.UTC().Format(time.RFC3339Nano), AgentID: agentID, Text: text}
+}
+
+// ReceiptEvent is a DELIVERED or READ event for one of our messages.
+func ReceiptEvent(agentID, phone, messageID, eventType string, at time.Time) Event {
+	return Event{SenderPhoneNumber: phone, MessageID: messageID, EventType: eventType, EventID: eventType + "-" + messageID,
+		SendTime: at.UTC().Format(time.RFC3339Nano), AgentID: agentID}
+}

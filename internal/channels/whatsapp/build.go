@@ -1,0 +1,33 @@
+package whatsapp
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+)
+
+// The builders below produce webhook bodies in Meta's format, for the simulator and tests.
+
+func envelope(phoneNumberID string, value map[string]any) []byte {
+	value["messaging_product"] = "whatsapp"
+	value["metadata"] = map[string]string{"display_phone_number": "15550000000", "phone_number_id": phoneNumberID}
+	b, _ := json.Marshal(map[string]any{"object": "whatsapp_business_account", "entry": []any{
+		map[string]any{"id": "WABA-" + phoneNumberID, "changes": []any{map[string]any{"field": "messages", "value": value}}}}})
+	return b
+}
+
+// TextWebhook is an inbound text message from waID.
+func TextWebhook(phoneNumberID, waID, name, messageID, text string, at time.Time) []byte {
+	return envelope(phoneNumberID, map[string]any{
+		"contacts": []any{map[string]any{"profile": map[string]string{"name": name}, "wa_id": waID}},
+		"messages": []any{map[string]any{"from": waID, "id": messageID, "timestamp": strconv.FormatInt(at.Unix(), 10), "type": "text",
+			"text": map[string]string{"body": text}}},
+	})
+}
+
+// StatusWebhook is a delivery status of one of our messages.
+func StatusWebhook(phoneNumberID, messageID, status, recipient string, at time.Time) []byte {
+	return envelope(phoneNumberID, map[string]any{
+		"statuses": []any{map[string]any{"id": messageID, "status": status, "timestamp": strconv.FormatInt(at.Unix(), 10), "recipient_id": recipient}},
+	})
+}
