@@ -101,7 +101,7 @@ type fixture struct {
 	config  map[string]string
 	inbound func(webhookURL string, n int, text string) *http.Request
 	receipt func(webhookURL, providerID, status string) *http.Request // nil: the provider has none
-	address string                                                     // where replies go
+	address string                                                    // where replies go
 }
 
 func signedPost(u string, body []byte, header, value, contentType string) *http.Request {
@@ -147,7 +147,9 @@ var fixtures = []fixture{
 		inbound: func(u string, n int, text string) *http.Request {
 			return twilioPost(u, twilio.InboundSMS("AC1", fmt.Sprint("SMin", n), "+15551230000", "+15559870000", text))
 		},
-		receipt: func(u, id, status string) *http.Request { return twilioPost(u, twilio.StatusCallback("AC1", id, status)) },
+		receipt: func(u, id, status string) *http.Request {
+			return twilioPost(u, twilio.StatusCallback("AC1", id, status))
+		},
 		address: "To=+15551230000",
 	},
 	{
