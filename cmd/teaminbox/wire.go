@@ -64,7 +64,7 @@ func wire(_ context.Context, cfg *config.Config, st inbox.Store, tokens *auth.To
 		}
 		return p, err
 	}, log)
-	a.jobs = append(a.jobs, channels.NewOutbox(a.svc, providers, hc, cfg.PublicURL, log).Run)
+	a.jobs = append(a.jobs, channels.NewOutbox(a.svc, providers, hc, cfg.PublicURL, log).Run, a.sweepReplyWindows)
 	return a, nil
 }
 
@@ -72,6 +72,22 @@ func wire(_ context.Context, cfg *config.Config, st inbox.Store, tokens *auth.To
 func (a *app) start(ctx context.Context, wg *sync.WaitGroup) {
 	for _, job := range a.jobs {
 		wg.Go(func() { job(ctx) })
+	}
+}
+
+// sweepReplyWindows announces closed WhatsApp reply windows every 30 seconds.
+func (a *app) sweepReplyWindows(ctx context.Context) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		if _, err := a.svc.CloseExpiredWindows(ctx, 500); err != nil && ctx.Err() == nil {
+			slog.Warn("sweep reply windows", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
 }
 

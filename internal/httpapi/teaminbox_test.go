@@ -1,12 +1,14 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/inbox"
 )
 
 // allConversations pages through the whole list.
@@ -149,4 +151,23 @@ func TestExportPDF(t *testing.T) {
 	e.expect(e.do("GET", "/team-inbox/api/export-pdf/", tok, nil), 400, "no contact_id")
 	e.expect(e.do("GET", "/team-inbox/api/export-pdf/?contact_id=x", tok, nil), 400, "bad contact_id")
 	e.expect(e.do("GET", "/team-inbox/api/export-pdf/?contact_id="+contact, "", nil), 401, "no token")
+}
+
+// TestReplyWindowsCloseOnce announces each expired WhatsApp window once.
+func TestReplyWindowsCloseOnce(t *testing.T) {
+	e := newEnv(t)
+	n, err := e.svc.CloseExpiredWindows(context.Background(), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := e.events.ofType(inbox.EventReplyWindow)
+	if n == 0 || len(evs) != n {
+		t.Fatalf("announced %d, %d events", n, len(evs))
+	}
+	if !strings.Contains(string(evs[0].Data), `"reply_window_closed"`) || !strings.Contains(string(evs[0].Data), `"open":false`) {
+		t.Errorf("event data %s", evs[0].Data)
+	}
+	if again, _ := e.svc.CloseExpiredWindows(context.Background(), 1000); again != 0 {
+		t.Errorf("second sweep announced %d again", again)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -339,4 +340,27 @@ func (q *queries) touch(ctx context.Context, tenant, conversationID uuid.UUID, t
 		return fmt.Errorf("touch conversation: %w", err)
 	}
 	return affected(res, "touch conversation")
+}
+
+func (q *queries) ExpiredReplyWindows(ctx context.Context, before time.Time, limit int) ([]inbox.WindowRef, error) {
+	rows, err := q.query(ctx, `SELECT c.tenant_id, c.id, c.last_inbound_at FROM conversations c JOIN channels ch ON ch.id = c.channel_id
+		WHERE c.last_inbound_at < ? AND (c.window_closed_at IS NULL OR c.window_closed_at < c.last_inbound_at)
+		AND c.status <> 'closed' AND ch.kind = 'whatsapp' ORDER BY c.last_inbound_at LIMIT ?`, micros(before), limit)
+	if err != nil {
+		return nil, fmt.Errorf("expired reply windows: %w", err)
+	}
+	return collect(rows, "expired reply windows", func(r *inbox.WindowRef) []any {
+		return []any{&r.TenantID, &r.ConversationID, timeCol{&r.LastInboundAt}}
+	})
+}
+
+func (q *queries) MarkReplyWindowClosed(ctx context.Context, tenant, conversationID uuid.UUID, lastInbound time.Time) (bool, error) {
+	res, err := q.exec(ctx, `UPDATE conversations SET window_closed_at = last_inbound_at
+		WHERE tenant_id = ? AND id = ? AND last_inbound_at = ? AND (window_closed_at IS NULL OR window_closed_at < last_inbound_at)`,
+		tenant, conversationID, micros(lastInbound))
+	if err != nil {
+		return false, fmt.Errorf("mark reply window closed: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }

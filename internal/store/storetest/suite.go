@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t testing.TB) inbox.Store) {
 		{"Statistics", testStatistics},
 		{"InboxMessages", testInboxMessages},
 		{"Transactions", testTransactions},
+		{"ReplyWindows", testReplyWindows},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -855,5 +856,41 @@ func testTransactions(t *testing.T, f *fixture) {
 	}
 	if len(evs) != 8 {
 		t.Errorf("%d events, want 8", len(evs))
+	}
+}
+
+func testReplyWindows(t *testing.T, f *fixture) {
+	a := f.tenant("A")
+	wa, sms := f.channel(a, inbox.ChannelWhatsApp), f.channel(a, inbox.ChannelSMS)
+	ct := f.contact(a, "Carla", "+15550001111")
+	old := f.conversation(a, ct.ID, wa.ID, t0)
+	f.message(old, inbox.SenderEndUser, "hi", t0)
+	f.message(f.conversation(a, ct.ID, sms.ID, t0), inbox.SenderEndUser, "sms has no window", t0)
+	f.message(f.conversation(a, ct.ID, wa.ID, t0, func(c *inbox.Conversation) { c.Status = inbox.StatusClosed }), inbox.SenderEndUser, "closed", t0)
+	expired := func() []inbox.WindowRef {
+		refs, err := f.st.ExpiredReplyWindows(f.ctx, t0.Add(time.Hour), 10)
+		f.must(err)
+		return refs
+	}
+	refs := expired()
+	if len(refs) != 1 || refs[0].ConversationID != old.ID || !refs[0].LastInboundAt.Equal(t0) {
+		t.Fatalf("expired windows = %+v, want the open WhatsApp one", refs)
+	}
+	first, err := f.st.MarkReplyWindowClosed(f.ctx, a, old.ID, t0)
+	f.must(err)
+	again, err := f.st.MarkReplyWindowClosed(f.ctx, a, old.ID, t0)
+	f.must(err)
+	if !first || again || len(expired()) != 0 {
+		t.Errorf("mark: %v then %v, still listed %d", first, again, len(expired()))
+	}
+	// A new message reopens the window; its closing is announced again later.
+	f.message(old, inbox.SenderEndUser, "back", t0.Add(30*time.Minute))
+	if refs := expired(); len(refs) != 1 || !refs[0].LastInboundAt.Equal(t0.Add(30*time.Minute)) {
+		t.Errorf("after a new message: %+v", refs)
+	}
+	stale, err := f.st.MarkReplyWindowClosed(f.ctx, a, old.ID, t0)
+	f.must(err)
+	if stale {
+		t.Error("a mark for the previous window succeeded after the window reopened")
 	}
 }
