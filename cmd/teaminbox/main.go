@@ -1,4 +1,5 @@
-// Command teaminbox runs the team inbox server and its tools: serve, migrate, token and seed.
+// Command teaminbox runs the team inbox server and its tools: serve, migrate, token, seed
+// and simulate.
 package main
 
 import (
@@ -16,15 +17,16 @@ import (
 )
 
 var commands = map[string]func(ctx context.Context, args []string) error{
-	"serve":   serve,
-	"migrate": migrate,
-	"token":   token,
-	"seed":    seedCmd,
+	"serve":    serve,
+	"migrate":  migrate,
+	"token":    token,
+	"seed":     seedCmd,
+	"simulate": simulate,
 }
 
 func main() {
 	if len(os.Args) < 2 || commands[os.Args[1]] == nil {
-		fmt.Fprintln(os.Stderr, "usage: teaminbox serve|migrate|token|seed [flags]  (teaminbox CMD -h for flags)")
+		fmt.Fprintln(os.Stderr, "usage: teaminbox serve|migrate|token|seed|simulate [flags]  (teaminbox CMD -h for flags)")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
