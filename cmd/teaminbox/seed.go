@@ -42,6 +42,11 @@ func seedCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if o, ok := st.(interface{ Optimize(context.Context) error }); ok {
+		if err := o.Optimize(ctx); err != nil {
+			return err
+		}
+	}
 	slog.Info("seeded", "tenant_id", tenant, "admin_id", admin, "elapsed", time.Since(start).Round(time.Second))
 	fmt.Printf("tenant %s\nadmin %s\n", tenant, admin)
 	return nil

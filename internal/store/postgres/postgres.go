@@ -45,6 +45,15 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return s.Store.Migrate(ctx, sub)
 }
 
+// Optimize refreshes the planner's statistics, for use after a bulk load (autovacuum does
+// it otherwise, but later).
+func (s *Store) Optimize(ctx context.Context) error {
+	if _, err := s.DB().ExecContext(ctx, `ANALYZE`); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	return nil
+}
+
 // migrationLock is the pg_advisory_lock key of schema migrations ("teaminbx").
 const migrationLock = 0x7465616d696e6278
 

@@ -42,13 +42,26 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return &Store{sqlstore.New(db, dialect)}, nil
 }
 
+// Optimize refreshes the query planner's statistics where they are missing or stale,
+// sampling rather than reading whole tables; without them SQLite can pick a tenant-wide
+// index for a one-conversation query.
+func (s *Store) Optimize(ctx context.Context) error {
+	if _, err := s.DB().ExecContext(ctx, `PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002`); err != nil {
+		return fmt.Errorf("optimize sqlite: %w", err)
+	}
+	return nil
+}
+
 // Migrate brings the schema up to date.
 func (s *Store) Migrate(ctx context.Context) error {
 	sub, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
 		return err
 	}
-	return s.Store.Migrate(ctx, sub)
+	if err := s.Store.Migrate(ctx, sub); err != nil {
+		return err
+	}
+	return s.Optimize(ctx)
 }
 
 var dialect = &sqlstore.Dialect{

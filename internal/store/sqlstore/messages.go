@@ -98,7 +98,9 @@ func (q *queries) ListMessages(ctx context.Context, tenant, conversationID uuid.
 	if err := q.exists(ctx, "list messages: conversation", `SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?`, tenant, conversationID); err != nil {
 		return nil, 0, err
 	}
-	where, args := `m.conversation_id = ? AND m.tenant_id = ?`, []any{conversationID, tenant}
+	// The conversation is the tenant's (checked above); filtering by tenant again would tempt
+	// the planner into the tenant-wide index.
+	where, args := `m.conversation_id = ?`, []any{conversationID}
 	if !p.IncludeInternal {
 		where += ` AND NOT m.is_internal`
 	}
