@@ -43,8 +43,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 }
 
 // Optimize refreshes the query planner's statistics where they are missing or stale,
-// sampling rather than reading whole tables; without them SQLite can pick a tenant-wide
-// index for a one-conversation query.
+// sampling rather than reading whole tables, for use after a bulk load. Not at migration:
+// statistics taken of empty tables mislead the planner as they fill (seeding slowed 30×).
 func (s *Store) Optimize(ctx context.Context) error {
 	if _, err := s.DB().ExecContext(ctx, `PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002`); err != nil {
 		return fmt.Errorf("optimize sqlite: %w", err)
@@ -58,10 +58,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Store.Migrate(ctx, sub); err != nil {
-		return err
-	}
-	return s.Optimize(ctx)
+	return s.Store.Migrate(ctx, sub)
 }
 
 var dialect = &sqlstore.Dialect{
