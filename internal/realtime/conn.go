@@ -36,14 +36,21 @@ type conn struct {
 	p    auth.Principal
 	user inbox.UserRef
 
-	send chan []byte
-	done chan struct{}
+	ctx    context.Context // ends with the socket
+	cancel context.CancelFunc
+	done   chan struct{}
+	pinger *time.Timer
 
+	// An idle socket costs one goroutine, its reader: a writer runs only while frames wait,
+	// and pings ride a timer. That keeps ten thousand agents' sockets cheap.
 	mu        sync.Mutex
 	live      bool // false while replaying: live frames wait in held
 	held      []heldFrame
-	lastSeq   int64 // the newest durable event this client has been given
+	queue     [][]byte // frames waiting for the writer
+	writing   bool     // a writer is draining queue
+	lastSeq   int64    // the newest durable event this client has been given
 	watching  uuid.UUID
+	dropping  bool // a slow-consumer close is under way
 	closeOnce sync.Once
 }
 
@@ -59,7 +66,6 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // Accept has answered (bad origin or not a WebSocket request)
 	}
-	defer ws.CloseNow()
 	ws.SetReadLimit(readLimit)
 
 	p, user, code, reason := h.authenticate(r)
@@ -68,28 +74,43 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	since, sinceErr := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
-	c := &conn{h: h, ws: ws, p: p, user: user, send: make(chan []byte, h.cfg.QueueSize), done: make(chan struct{})}
-	if !h.add(c) {
-		_ = ws.Close(statusGoingAway, "server shutting down")
+	// The socket outlives this handler, so it gets a context of its own.
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &conn{h: h, ws: ws, p: p, user: user, ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	c.pinger = time.AfterFunc(h.cfg.PingInterval, c.keepAlive)
+	ok, first := h.add(c)
+	if !ok {
+		c.close(statusGoingAway, "server shutting down")
 		return
 	}
-	defer h.disconnect(c)
+	if err := c.start(since, sinceErr == nil && since >= 0); err != nil {
+		h.log.Debug("websocket start", "err", err)
+		h.disconnect(c)
+		return
+	}
+	if first {
+		h.announce(p.TenantID, p.UserID, nil)
+	}
+	// The reader gets a fresh goroutine, whose stack has not grown through the handshake,
+	// and this one returns, so the HTTP server's per-request state goes too.
+	go func() {
+		defer h.disconnect(c)
+		c.readLoop()
+	}()
+}
 
-	ctx := r.Context()
-	if err := c.writeNow(ctx, h.hello(c)); err != nil {
-		return
+// start greets the client and, when it resumes, replays what it missed; then it is live.
+func (c *conn) start(since int64, resume bool) error {
+	if err := c.writeNow(c.ctx, c.h.hello(c)); err != nil {
+		return err
 	}
-	if sinceErr == nil && since >= 0 {
-		if err := c.replay(ctx, since); err != nil {
-			h.log.Debug("websocket replay", "err", err)
-			return
+	if resume {
+		if err := c.replay(c.ctx, since); err != nil {
+			return err
 		}
 	}
 	c.goLive()
-	h.announce(p.TenantID, p.UserID, nil)
-
-	go c.readLoop(ctx)
-	c.writeLoop(ctx)
+	return nil
 }
 
 // authenticate checks the token and the path's tenant; code is 0 when the client may in.
@@ -124,10 +145,15 @@ func (h *Hub) authenticate(r *http.Request) (auth.Principal, inbox.UserRef, webs
 
 // disconnect unregisters c and tells the tenant.
 func (h *Hub) disconnect(c *conn) {
-	h.remove(c)
+	last := h.remove(c)
 	c.close(websocket.StatusNormalClosure, "")
 	h.typing.clear(c.p.TenantID, c.p.UserID, c.user)
-	h.announce(c.p.TenantID, c.p.UserID, nil)
+	// Leaving a conversation frees it for the others, so say which one.
+	if v := c.viewing(); v != uuid.Nil {
+		h.announce(c.p.TenantID, c.p.UserID, &v)
+	} else if last {
+		h.announce(c.p.TenantID, c.p.UserID, nil)
+	}
 }
 
 // replay sends the durable events after since, or reload_required when they are gone.
@@ -172,10 +198,13 @@ func (c *conn) goLive() {
 func (c *conn) deliver(seq int64, frame []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.dropping {
+		return
+	}
 	if !c.live {
 		c.held = append(c.held, heldFrame{seq, frame})
 		if len(c.held) > c.h.cfg.QueueSize {
-			go c.close(statusSlowConsumer, "too many events while resuming")
+			c.dropLocked("too many events while resuming")
 		}
 		return
 	}
@@ -186,42 +215,72 @@ func (c *conn) deliver(seq int64, frame []byte) {
 }
 
 func (c *conn) queueLocked(seq int64, frame []byte) {
-	select {
-	case c.send <- frame:
-		if seq > c.lastSeq {
-			c.lastSeq = seq
-		}
-	default:
+	if len(c.queue) >= c.h.cfg.QueueSize {
 		c.h.frames.WithLabelValues("dropped").Inc()
-		go c.close(statusSlowConsumer, "client is too slow; reconnect with since=")
+		c.dropLocked("client is too slow; reconnect with since=")
+		return
+	}
+	c.queue = append(c.queue, frame)
+	if seq > c.lastSeq {
+		c.lastSeq = seq
+	}
+	if !c.writing {
+		c.writing = true
+		go c.flush()
 	}
 }
 
-func (c *conn) writeLoop(ctx context.Context) {
-	ping := time.NewTicker(c.h.cfg.PingInterval)
-	defer ping.Stop()
+// flush writes the queued frames in order and ends when none is left.
+func (c *conn) flush() {
 	for {
-		select {
-		case <-c.done:
+		c.mu.Lock()
+		if len(c.queue) == 0 || c.isClosed() {
+			c.queue, c.writing = nil, false // an idle socket keeps no buffer
+			c.mu.Unlock()
 			return
-		case <-ctx.Done():
-			return
-		case f := <-c.send:
-			if err := c.writeNow(ctx, f); err != nil {
-				c.close(websocket.StatusInternalError, "write failed")
-				return
-			}
-			c.h.frames.WithLabelValues("sent").Inc()
-		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, writeTimeout)
-			err := c.ws.Ping(pctx)
-			cancel()
-			if err != nil {
-				c.close(websocket.StatusGoingAway, "no pong")
-				return
-			}
 		}
+		frame := c.queue[0]
+		c.queue[0], c.queue = nil, c.queue[1:]
+		c.mu.Unlock()
+		if err := c.writeNow(c.ctx, frame); err != nil {
+			c.close(websocket.StatusInternalError, "write failed")
+			continue // and let the loop above finish
+		}
+		c.h.frames.WithLabelValues("sent").Inc()
 	}
+}
+
+func (c *conn) isClosed() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// keepAlive pings the client every PingInterval; one that does not answer is dropped.
+func (c *conn) keepAlive() {
+	ctx, cancel := context.WithTimeout(c.ctx, writeTimeout)
+	err := c.ws.Ping(ctx)
+	cancel()
+	if err != nil {
+		c.close(statusGoingAway, "no pong")
+		return
+	}
+	if !c.isClosed() {
+		c.pinger.Reset(c.h.cfg.PingInterval)
+	}
+}
+
+// dropLocked disconnects a client that fell behind, once: the close handshake may wait for
+// the client, so it runs apart from the hub's delivery loop.
+func (c *conn) dropLocked(reason string) {
+	if c.dropping {
+		return
+	}
+	c.dropping = true
+	go c.close(statusSlowConsumer, reason)
 }
 
 // writeNow writes one frame; a client that cannot take it in writeTimeout is dropped.
@@ -231,13 +290,13 @@ func (c *conn) writeNow(ctx context.Context, frame []byte) error {
 	return c.ws.Write(wctx, websocket.MessageText, frame)
 }
 
-func (c *conn) readLoop(ctx context.Context) {
+func (c *conn) readLoop() {
 	defer c.close(websocket.StatusNormalClosure, "")
 	for {
-		typ, data, err := c.ws.Read(ctx)
+		typ, data, err := c.ws.Read(c.ctx)
 		if err != nil {
 			var ce websocket.CloseError
-			if !errors.As(err, &ce) && ctx.Err() == nil {
+			if !errors.As(err, &ce) && c.ctx.Err() == nil {
 				c.h.log.Debug("websocket read", "err", err)
 			}
 			return
@@ -246,7 +305,7 @@ func (c *conn) readLoop(ctx context.Context) {
 			c.reply(errorFrame("", "BAD_FRAME", "frames are JSON text"))
 			continue
 		}
-		c.reply(c.h.handle(ctx, c, data))
+		c.reply(c.h.handle(c.ctx, c, data))
 	}
 }
 
@@ -269,6 +328,8 @@ func (c *conn) viewing() uuid.UUID {
 func (c *conn) close(code websocket.StatusCode, reason string) {
 	c.closeOnce.Do(func() {
 		close(c.done)
+		c.pinger.Stop()
 		_ = c.ws.Close(code, reason)
+		c.cancel()
 	})
 }

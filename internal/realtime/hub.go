@@ -44,6 +44,7 @@ type Hub struct {
 
 	mu      sync.RWMutex
 	tenants map[uuid.UUID]map[*conn]struct{}
+	users   map[userKey]map[*conn]struct{} // the same connections by user, for presence
 	closing bool
 
 	presence *presence
@@ -70,7 +71,8 @@ func New(cfg Config) (*Hub, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	h := &Hub{cfg: cfg, log: cfg.Log, node: uuid.NewString(), tenants: map[uuid.UUID]map[*conn]struct{}{}, presence: newPresence()}
+	h := &Hub{cfg: cfg, log: cfg.Log, node: uuid.NewString(), tenants: map[uuid.UUID]map[*conn]struct{}{},
+		users: map[userKey]map[*conn]struct{}{}, presence: newPresence()}
 	h.typing = newTyping(cfg.TypingTimeout, h.publishEphemeral)
 	h.connections = prometheus.NewGauge(prometheus.GaugeOpts{Name: "teaminbox_websocket_connections", Help: "Open WebSocket connections on this node."})
 	h.frames = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "teaminbox_websocket_frames_total", Help: "Event frames by outcome (sent, dropped)."}, []string{"outcome"})
@@ -104,7 +106,7 @@ func (h *Hub) receive(env Envelope) {
 		if err := json.Unmarshal(e.Data, &ev); err != nil {
 			return
 		}
-		e.Data = h.presence.apply(e.TenantID, env.Node, ev)
+		e.Data = h.presence.apply(e.TenantID, env.Node, ev, e.ConversationID)
 	}
 	frame, err := encodeFrame(e)
 	if err != nil {
@@ -121,34 +123,54 @@ func (h *Hub) receive(env Envelope) {
 	}
 }
 
-func (h *Hub) add(c *conn) bool {
+type userKey struct{ tenant, user uuid.UUID }
+
+// add registers c; first says it is its user's first connection on this node.
+func (h *Hub) add(c *conn) (ok, first bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closing {
-		return false
+		return false, false
 	}
-	set := h.tenants[c.p.TenantID]
-	if set == nil {
-		set = map[*conn]struct{}{}
-		h.tenants[c.p.TenantID] = set
-	}
-	set[c] = struct{}{}
+	addTo(h.tenants, c.p.TenantID, c)
+	key := userKey{c.p.TenantID, c.p.UserID}
+	first = len(h.users[key]) == 0
+	addTo(h.users, key, c)
 	h.connections.Inc()
-	return true
+	return true, first
 }
 
-func (h *Hub) remove(c *conn) {
+// remove unregisters c; last says no connection of its user is left on this node.
+func (h *Hub) remove(c *conn) (last bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if set := h.tenants[c.p.TenantID]; set != nil {
-		if _, ok := set[c]; ok {
-			delete(set, c)
-			h.connections.Dec()
-		}
-		if len(set) == 0 {
-			delete(h.tenants, c.p.TenantID)
-		}
+	if removeFrom(h.tenants, c.p.TenantID, c) {
+		h.connections.Dec()
 	}
+	key := userKey{c.p.TenantID, c.p.UserID}
+	removeFrom(h.users, key, c)
+	return len(h.users[key]) == 0
+}
+
+func addTo[K comparable](sets map[K]map[*conn]struct{}, k K, c *conn) {
+	set := sets[k]
+	if set == nil {
+		set = map[*conn]struct{}{}
+		sets[k] = set
+	}
+	set[c] = struct{}{}
+}
+
+func removeFrom[K comparable](sets map[K]map[*conn]struct{}, k K, c *conn) bool {
+	set := sets[k]
+	if _, ok := set[c]; !ok {
+		return false
+	}
+	delete(set, c)
+	if len(set) == 0 {
+		delete(sets, k)
+	}
+	return true
 }
 
 // userState is what this node knows of a user's connections: how many, and what they view.
@@ -156,10 +178,7 @@ func (h *Hub) userState(tenant, user uuid.UUID) presenceEvent {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	ev := presenceEvent{UserID: user, Viewing: []uuid.UUID{}}
-	for c := range h.tenants[tenant] {
-		if c.p.UserID != user {
-			continue
-		}
+	for c := range h.users[userKey{tenant, user}] {
 		ev.Connections++
 		if v := c.viewing(); v != uuid.Nil {
 			ev.Viewing = append(ev.Viewing, v)
@@ -168,7 +187,9 @@ func (h *Hub) userState(tenant, user uuid.UUID) presenceEvent {
 	return ev
 }
 
-// announce publishes a user's presence on this node after it changed.
+// announce publishes a user's presence on this node after it changed: online or not, and
+// what the user views. A second tab of an online user changes neither, so it is not announced
+// (with every connection announcing to every other, a tenant's connections cost N² frames).
 func (h *Hub) announce(tenant, user uuid.UUID, conversation *uuid.UUID) {
 	h.publishEphemeral(tenant, inbox.EventPresence, conversation, uuid.Nil, h.userState(tenant, user))
 }

@@ -36,8 +36,9 @@ func newPresence() *presence {
 	return &presence{tenants: map[uuid.UUID]map[uuid.UUID]map[string]presenceEvent{}}
 }
 
-// apply records ev from node and returns the frame data to deliver.
-func (p *presence) apply(tenant uuid.UUID, node string, ev presenceEvent) json.RawMessage {
+// apply records ev from node and returns the frame data to deliver, with the viewers of
+// conversation (by default the one the user views last).
+func (p *presence) apply(tenant uuid.UUID, node string, ev presenceEvent, conversation *uuid.UUID) json.RawMessage {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	users := p.tenants[tenant]
@@ -59,9 +60,11 @@ func (p *presence) apply(tenant uuid.UUID, node string, ev presenceEvent) json.R
 		}
 	}
 	frame := presenceFrame{UserID: ev.UserID, Online: p.onlineLocked(tenant)}
-	if len(ev.Viewing) > 0 {
-		conv := ev.Viewing[len(ev.Viewing)-1]
-		frame.ConversationID, frame.Viewers = &conv, p.viewersLocked(tenant, conv)
+	if conversation == nil && len(ev.Viewing) > 0 {
+		conversation = &ev.Viewing[len(ev.Viewing)-1]
+	}
+	if conversation != nil {
+		frame.ConversationID, frame.Viewers = conversation, p.viewersLocked(tenant, *conversation)
 	}
 	raw, _ := json.Marshal(frame)
 	return raw

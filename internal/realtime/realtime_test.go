@@ -459,3 +459,54 @@ func twoNodes(t *testing.T, url string) {
 		t.Errorf("tenant B on node B got %s", f.Data)
 	}
 }
+
+// presenceOf reads frames until a presence frame and decodes it.
+func (c *client) presence() (online, viewers []uuid.UUID, conversation *uuid.UUID) {
+	c.t.Helper()
+	var p struct {
+		Online         []uuid.UUID `json:"online"`
+		Viewers        []uuid.UUID `json:"viewers"`
+		ConversationID *uuid.UUID  `json:"conversation_id"`
+	}
+	for {
+		if f := c.next(); f.Type == "presence" {
+			must(c.t, json.Unmarshal(f.Data, &p))
+			return p.Online, p.Viewers, p.ConversationID
+		}
+	}
+}
+
+func TestPresenceAndCollision(t *testing.T) {
+	w := newWorld(t)
+	n := w.node(t, realtime.NewMemoryBus())
+	admin, exec := w.tenants[0].users[auth.RoleAdmin], w.tenants[0].users[auth.RoleExecutive]
+	conv := w.tenants[0].conversation
+
+	a := w.connect(t, n, 0, auth.RoleAdmin, "")
+	if online, _, _ := a.presence(); len(online) != 1 || online[0] != admin {
+		t.Fatalf("alone online = %v, want the admin", online)
+	}
+	b := w.connect(t, n, 0, auth.RoleExecutive, "")
+	if online, _, _ := a.presence(); len(online) != 2 {
+		t.Fatalf("online after the executive came = %v, want both", online)
+	}
+	// A second tab of an online user changes nothing others need to hear of.
+	b2 := w.connect(t, n, 0, auth.RoleExecutive, "")
+	b.request("view", "v1", map[string]any{"conversation_id": conv})
+	if f := b.until("ack"); f.ID != "v1" {
+		t.Fatalf("ack %q, want v1", f.ID)
+	}
+	online, viewers, c := a.presence()
+	if len(online) != 2 || c == nil || *c != conv || len(viewers) != 1 || viewers[0] != exec {
+		t.Fatalf("after view: online %v, conversation %v, viewers %v; want the executive viewing %s", online, c, viewers, conv)
+	}
+	// Leaving while viewing tells the others the conversation is free, even with a tab left.
+	b.ws.Close(websocket.StatusNormalClosure, "")
+	if online, viewers, c := a.presence(); len(online) != 2 || c == nil || *c != conv || len(viewers) != 0 {
+		t.Fatalf("after the viewing tab closed: online %v, conversation %v, viewers %v; want both online, nobody viewing %s", online, c, viewers, conv)
+	}
+	b2.ws.Close(websocket.StatusNormalClosure, "")
+	if online, _, _ := a.presence(); len(online) != 1 || online[0] != admin {
+		t.Fatalf("after the executive left: online %v, want only the admin", online)
+	}
+}
