@@ -29,7 +29,7 @@ type Deps struct {
 
 	WebSocket     http.Handler                                        // /ws/team-inbox/{tenant_id}/
 	WebSocketInfo func(p auth.Principal, baseURL string) (any, error) // /team-inbox/websocket/info/
-	ThreadPDF     func(ctx context.Context, p auth.Principal, contactID uuid.UUID, w http.ResponseWriter) error
+	ThreadPDF     func(ctx context.Context, p auth.Principal, contactID uuid.UUID, withNotes bool, w http.ResponseWriter) error
 	Webhooks      http.Handler // /webhooks/...
 	Media         http.Handler // /v1/media/...
 	Web           http.Handler // the agents' page at /

@@ -175,10 +175,11 @@ func (s *Server) exportPDF(w http.ResponseWriter, r *http.Request) error {
 		q.bad.Add("contact_id", "contact_id is required")
 	}
 	id := q.id("contact_id")
+	notes := q.boolean("include_notes")
 	if err := q.err(); err != nil {
 		return err
 	}
-	return s.ThreadPDF(r.Context(), principal(r.Context()), *id, w)
+	return s.ThreadPDF(r.Context(), principal(r.Context()), *id, notes == nil || *notes, w)
 }
 
 func (s *Server) websocketInfo(w http.ResponseWriter, r *http.Request) error {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -147,6 +150,7 @@ func TestExportPDF(t *testing.T) {
 	if cd := r.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") || !strings.Contains(cd, ".pdf") {
 		t.Errorf("Content-Disposition %q", cd)
 	}
+	e.expect(e.do("GET", "/team-inbox/api/export-pdf/?contact_id="+contact+"&include_notes=maybe", tok, nil), 400, "include_notes not a boolean")
 	e.expect(e.do("GET", "/team-inbox/api/export-pdf/?contact_id="+e.b.contact.String(), tok, nil), 404, "another tenant's contact")
 	e.expect(e.do("GET", "/team-inbox/api/export-pdf/", tok, nil), 400, "no contact_id")
 	e.expect(e.do("GET", "/team-inbox/api/export-pdf/?contact_id=x", tok, nil), 400, "bad contact_id")
@@ -169,5 +173,36 @@ func TestReplyWindowsCloseOnce(t *testing.T) {
 	}
 	if again, _ := e.svc.CloseExpiredWindows(context.Background(), 1000); again != 0 {
 		t.Errorf("second sweep announced %d again", again)
+	}
+}
+
+// TestExportPDFNotes reads the PDF's text back: a note is in it, marked, unless left out.
+func TestExportPDFNotes(t *testing.T) {
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
+	}
+	e := newEnv(t)
+	exec_, viewer := e.tokenOf[auth.RoleExecutive], e.tokenOf[auth.RoleViewer]
+	conv := e.expect(e.do("GET", "/v1/conversations?limit=1", viewer, nil), 200, "list").data()["conversations"].([]any)[0].(map[string]any)
+	contact := conv["end_user"].(map[string]any)["id"].(string)
+	e.expect(e.do("POST", "/v1/conversations/"+conv["id"].(string)+"/notes", exec_, map[string]any{"content": "Refund NOTE-7F3 approved"}), 201, "note")
+
+	text := func(query string) string {
+		r := e.expect(e.do("GET", "/team-inbox/api/export-pdf/?contact_id="+contact+query, viewer, nil), 200, "export")
+		f := filepath.Join(t.TempDir(), "thread.pdf")
+		if err := os.WriteFile(f, r.Raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command("pdftotext", "-layout", f, "-").Output()
+		if err != nil {
+			t.Fatalf("pdftotext: %v", err)
+		}
+		return string(out)
+	}
+	if got := text(""); !strings.Contains(got, "NOTE-7F3") || !containsFold(got, "internal note") {
+		t.Errorf("the default export lacks the note or its mark:\n%s", got)
+	}
+	if got := text("&include_notes=false"); strings.Contains(got, "NOTE-7F3") {
+		t.Errorf("include_notes=false still has the note:\n%s", got)
 	}
 }

@@ -27,9 +27,10 @@ type ThreadExporter struct {
 // NewThreadExporter returns an exporter over the use cases.
 func NewThreadExporter(svc *inbox.Service) *ThreadExporter { return &ThreadExporter{svc: svc} }
 
-// WritePDF renders the thread of contactID, as seen by p, and writes it as a download.
+// WritePDF renders the thread of contactID, as seen by p, and writes it as a download;
+// internal notes are in it, marked, unless withNotes is false (a copy for the customer).
 // It renders into memory first, so a failure still gets an error envelope.
-func (e *ThreadExporter) WritePDF(ctx context.Context, p auth.Principal, contactID uuid.UUID, w http.ResponseWriter) error {
+func (e *ThreadExporter) WritePDF(ctx context.Context, p auth.Principal, contactID uuid.UUID, withNotes bool, w http.ResponseWriter) error {
 	t, err := e.svc.ContactThread(ctx, p, contactID)
 	if err != nil {
 		return err
@@ -38,7 +39,7 @@ func (e *ThreadExporter) WritePDF(ctx context.Context, p auth.Principal, contact
 	if err != nil {
 		return err
 	}
-	doc := buildThread(t, users, e.svc.Now())
+	doc := buildThread(t, users, withNotes, e.svc.Now())
 	var buf bytes.Buffer
 	if err := pdf.Render(&buf, doc); err != nil {
 		return fmt.Errorf("render thread pdf: %w", err)
@@ -52,7 +53,7 @@ func (e *ThreadExporter) WritePDF(ctx context.Context, p auth.Principal, contact
 	return err
 }
 
-func buildThread(t inbox.Thread, users []inbox.User, now time.Time) pdf.Thread {
+func buildThread(t inbox.Thread, users []inbox.User, withNotes bool, now time.Time) pdf.Thread {
 	names := map[uuid.UUID]string{}
 	for _, u := range users {
 		names[u.ID] = u.Ref().Name()
@@ -82,6 +83,9 @@ func buildThread(t inbox.Thread, users []inbox.User, now time.Time) pdf.Thread {
 		}
 	}
 	for _, m := range t.Messages {
+		if m.IsInternal && !withNotes {
+			continue
+		}
 		pm := pdf.Message{At: m.CreatedAt, Text: m.Content, Internal: m.IsInternal}
 		switch {
 		case m.SenderType == inbox.SenderSystem:
