@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 
@@ -65,6 +66,14 @@ var dialect = &sqlstore.Dialect{
 	ILike:      "ILIKE",
 	ContentMatch: func(term string) (string, []any) {
 		return `m.content ILIKE ? ESCAPE '\'`, []any{sqlstore.LikePattern(term)} // served by the pg_trgm GIN index
+	},
+	RecentContentMatches: func(tenant uuid.UUID, term string, limit int) (string, []any) {
+		return `SELECT m.conversation_id FROM messages m WHERE m.tenant_id = ? AND NOT m.is_internal
+			AND m.content ILIKE ? ESCAPE '\' ORDER BY m.created_at DESC LIMIT ?`, []any{tenant, sqlstore.LikePattern(term), limit}
+	},
+	ContactMatch: func(term string) (string, []any) {
+		pat := sqlstore.LikePattern(term)
+		return `((ct.first_name || ' ' || ct.last_name) ILIKE ? ESCAPE '\' OR ct.phone ILIKE ? ESCAPE '\')`, []any{pat, pat}
 	},
 	IsUnique: func(err error) bool {
 		var e *pgconn.PgError

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/google/uuid"
 	msqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -61,15 +62,25 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return s.Store.Migrate(ctx, sub)
 }
 
+// phrase quotes term as an FTS5 phrase: over a trigram index, a case-insensitive substring.
+func phrase(term string) string { return `"` + strings.ReplaceAll(term, `"`, `""`) + `"` }
+
 var dialect = &sqlstore.Dialect{
 	Name:       "sqlite",
 	ForUpdate:  "", // immediate transactions already hold the write lock
 	SkipLocked: "",
 	ILike:      "LIKE", // SQLite's LIKE ignores ASCII case
 	ContentMatch: func(term string) (string, []any) {
-		// A quoted FTS5 phrase over the trigram index: a case-insensitive substring match.
-		return `m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)`,
-			[]any{`"` + strings.ReplaceAll(term, `"`, `""`) + `"`}
+		return `m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)`, []any{phrase(term)}
+	},
+	RecentContentMatches: func(tenant uuid.UUID, term string, limit int) (string, []any) {
+		// FTS5 walks the matches in rowid order and stops at the limit.
+		return `SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+			WHERE messages_fts MATCH ? AND m.tenant_id = ? AND NOT m.is_internal ORDER BY f.rowid DESC LIMIT ?`,
+			[]any{phrase(term), tenant, limit}
+	},
+	ContactMatch: func(term string) (string, []any) {
+		return `ct.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?)`, []any{phrase(term)}
 	},
 	IsUnique: func(err error) bool {
 		var e *msqlite.Error

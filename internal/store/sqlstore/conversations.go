@@ -156,7 +156,7 @@ func (q *queries) ListConversations(ctx context.Context, tenant uuid.UUID, f inb
 		add("c.broadcast_id = ?", *f.BroadcastID)
 	}
 	if f.ChannelKind != "" {
-		add("ch.kind = ?", string(f.ChannelKind))
+		add("c.channel_id IN (SELECT id FROM channels WHERE tenant_id = ? AND kind = ?)", tenant, string(f.ChannelKind))
 	}
 	if f.AssignedTo != nil {
 		add("c.assigned_user_id = ?", *f.AssignedTo)
@@ -168,17 +168,10 @@ func (q *queries) ListConversations(ctx context.Context, tenant uuid.UUID, f inb
 		add("c.activity_at >= ?", micros(*f.ActiveSince))
 	}
 	if s := strings.TrimSpace(f.Search); s != "" {
-		pat := LikePattern(s)
-		cond := `((ct.first_name || ' ' || ct.last_name) ` + q.d.ILike + ` ? ESCAPE '\' OR ct.phone LIKE ? ESCAPE '\'`
-		a := []any{pat, pat}
-		if utf8.RuneCountInString(s) >= minContentSearch {
-			match, margs := q.d.ContentMatch(s)
-			cond += ` OR c.id IN (SELECT m.conversation_id FROM messages m WHERE m.tenant_id = ? AND NOT m.is_internal AND ` + match + `)`
-			a = append(append(a, tenant), margs...)
-		}
-		add(cond+")", a...)
+		cond, a := q.searchCondition(tenant, s)
+		add(cond, a...)
 	}
-	from := ` FROM conversations c JOIN contacts ct ON ct.id = c.contact_id JOIN channels ch ON ch.id = c.channel_id WHERE ` + strings.Join(where, " AND ")
+	from := ` FROM conversations c WHERE ` + strings.Join(where, " AND ")
 	var total int
 	if err := q.row(ctx, `SELECT COUNT(*)`+from, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count conversations: %w", q.d.wrap(err))
@@ -203,6 +196,24 @@ func (q *queries) ListConversations(ctx context.Context, tenant uuid.UUID, f inb
 	}
 	list, err := q.conversationsByID(ctx, tenant, ids)
 	return list, total, err
+}
+
+// contentSearchWindow bounds the content part of a search to the newest matching messages,
+// so a common word costs no more than a rare one; names and phones are matched in full.
+const contentSearchWindow = 500
+
+// searchCondition matches conversations whose contact's name or phone contains s, or with a
+// recent customer-visible message that does.
+func (q *queries) searchCondition(tenant uuid.UUID, s string) (string, []any) {
+	if utf8.RuneCountInString(s) < minContentSearch {
+		pat := LikePattern(s)
+		return `c.contact_id IN (SELECT ct.id FROM contacts ct WHERE ct.tenant_id = ? AND
+			((ct.first_name || ' ' || ct.last_name) ` + q.d.ILike + ` ? ESCAPE '\' OR ct.phone LIKE ? ESCAPE '\'))`, []any{tenant, pat, pat}
+	}
+	contact, cargs := q.d.ContactMatch(s)
+	recent, rargs := q.d.RecentContentMatches(tenant, s, contentSearchWindow)
+	args := append(append([]any{tenant}, cargs...), rargs...)
+	return `(c.contact_id IN (SELECT ct.id FROM contacts ct WHERE ct.tenant_id = ? AND ` + contact + `) OR c.id IN (` + recent + `))`, args
 }
 
 // conversationsByID loads conversations in the order of ids.

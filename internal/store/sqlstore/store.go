@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/google/uuid"
+
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
 
@@ -126,6 +128,13 @@ type Dialect struct {
 	// ContentMatch is a condition on messages aliased m that holds when m.content contains
 	// term (3 characters or more, any case), answered through an index, and its arguments.
 	ContentMatch func(term string) (cond string, args []any)
+	// RecentContentMatches is a query of the conversation ids of the newest limit messages
+	// of tenant, notes excluded, whose content contains term (3 characters or more), and its
+	// arguments: a bounded walk down the index, newest first, however common the term.
+	RecentContentMatches func(tenant uuid.UUID, term string, limit int) (query string, args []any)
+	// ContactMatch is a condition on contacts aliased ct that holds when the full name or
+	// the phone contains term (3 characters or more, any case), answered through an index.
+	ContactMatch func(term string) (cond string, args []any)
 	// IsUnique tells a unique-key violation.
 	IsUnique func(err error) bool
 	// LockMigrations serializes migrations across processes on conn.

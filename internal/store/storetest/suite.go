@@ -419,6 +419,14 @@ func testConversationList(t *testing.T, f *fixture) {
 			t.Errorf("%s: total %d (want %d), ids (-want +got):\n%s", tc.name, total, tc.total, diff)
 		}
 	}
+	// The name index follows renames.
+	dario.FirstName = "Dorian"
+	f.must(f.st.UpdateContact(f.ctx, dario))
+	for term, want := range map[string]int{"dorian": 2, "dario": 0, "Do": 2} {
+		if _, total, err := f.st.ListConversations(f.ctx, a, inbox.ConversationFilter{Search: term}); err != nil || total != want {
+			t.Errorf("search %q after the rename: %d conversations (want %d), %v", term, total, want, err)
+		}
+	}
 	list, _, err := f.st.ListConversations(f.ctx, a, inbox.ConversationFilter{Search: "Carla"})
 	f.must(err)
 	if len(list) != 1 || list[0].LastMessage == nil || list[0].LastMessage.Content != "My parcel never arrived" || list[0].AssignedUser == nil || list[0].UnreadCount != 1 {
