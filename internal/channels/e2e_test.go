@@ -42,7 +42,7 @@ type fakeProvider struct {
 	n    int
 }
 
-func newFakeProvider(t *testing.T) *fakeProvider {
+func newFakeProvider(t testing.TB) *fakeProvider {
 	f := &fakeProvider{}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -169,7 +169,7 @@ var fixtures = []fixture{
 
 // stack is a server with the API, the webhooks, the WebSocket and an outbox, over SQLite.
 type stack struct {
-	t      *testing.T
+	t      testing.TB
 	st     inbox.Store
 	svc    *inbox.Service
 	srv    *httptest.Server
@@ -179,7 +179,7 @@ type stack struct {
 	fake   *fakeProvider
 }
 
-func newStack(t *testing.T) *stack {
+func newStack(t testing.TB) *stack {
 	ctx := context.Background()
 	s := &stack{t: t, st: storetest.OpenSQLite(t), tenant: uuid.New(), fake: newFakeProvider(t)}
 	tokens, _ := auth.NewTokens([]byte("e2e-secret-e2e-secret-e2e-secret!"))
@@ -263,7 +263,7 @@ func (s *stack) hook(r *http.Request) int {
 }
 
 type socket struct {
-	t  *testing.T
+	t  testing.TB
 	ws *websocket.Conn
 }
 

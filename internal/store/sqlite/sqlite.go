@@ -66,10 +66,12 @@ func (s *Store) Migrate(ctx context.Context) error {
 func phrase(term string) string { return `"` + strings.ReplaceAll(term, `"`, `""`) + `"` }
 
 var dialect = &sqlstore.Dialect{
-	Name:       "sqlite",
-	ForUpdate:  "", // immediate transactions already hold the write lock
-	SkipLocked: "",
-	ILike:      "LIKE", // SQLite's LIKE ignores ASCII case
+	Name:              "sqlite",
+	ForUpdate:         "", // immediate transactions already hold the write lock
+	SkipLocked:        "",
+	ILike:             "LIKE", // SQLite's LIKE ignores ASCII case
+	SingleWriter:      true,
+	PrepareStatements: true,
 	ContentMatch: func(term string) (string, []any) {
 		return `m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)`, []any{phrase(term)}
 	},

@@ -21,14 +21,19 @@ import (
 // Store is an inbox.Store over a *sql.DB.
 type Store struct {
 	queries
-	db *sql.DB
+	db     *sql.DB
+	writer sync.Mutex // taken around transactions when the dialect has a single writer
 }
 
 var _ inbox.Store = (*Store)(nil)
 
 // New wraps db, whose schema Migrate brings up to date.
 func New(db *sql.DB, d *Dialect) *Store {
-	return &Store{queries: queries{x: db, d: d}, db: db}
+	var cache *stmtCache
+	if d.PrepareStatements {
+		cache = &stmtCache{db: db, m: map[string]*sql.Stmt{}}
+	}
+	return &Store{queries: queries{x: db, d: d, stmts: cache}, db: db}
 }
 
 // DB returns the underlying pool, for tests and tools.
@@ -36,11 +41,16 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 // InTx runs fn in one transaction, committed when fn returns nil.
 func (s *Store) InTx(ctx context.Context, fn func(q inbox.Queries) error) error {
+	if s.d.SingleWriter {
+		// Queue here rather than in the database's busy handler, which polls with sleeps.
+		s.writer.Lock()
+		defer s.writer.Unlock()
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&queries{x: tx, d: s.d}); err != nil {
+	if err := fn(&queries{x: tx, d: s.d, stmts: s.stmts, tx: tx}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -54,7 +64,10 @@ func (s *Store) InTx(ctx context.Context, fn func(q inbox.Queries) error) error 
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // Close closes the pool.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.stmts.close()
+	return s.db.Close()
+}
 
 // querier is what *sql.DB and *sql.Tx share.
 type querier interface {
@@ -65,22 +78,39 @@ type querier interface {
 
 // queries implements inbox.Queries on a pool or a transaction.
 type queries struct {
-	x querier
-	d *Dialect
+	x     querier
+	d     *Dialect
+	stmts *stmtCache // nil: no prepared statements
+	tx    *sql.Tx    // set inside a transaction
+}
+
+// on returns what runs query: a cached prepared statement when there is one, else x.
+func (q *queries) on(ctx context.Context, query string) querier {
+	st := q.stmts.get(ctx, query)
+	if st == nil {
+		return q.x
+	}
+	if q.tx != nil {
+		st = q.tx.StmtContext(ctx, st) // reuses the statement prepared on the transaction's connection
+	}
+	return stmtQuerier{st}
 }
 
 func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := q.x.ExecContext(ctx, q.d.bind(query), args...)
+	query = q.d.bind(query)
+	res, err := q.on(ctx, query).ExecContext(ctx, query, args...)
 	return res, q.d.wrap(err)
 }
 
 func (q *queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := q.x.QueryContext(ctx, q.d.bind(query), args...)
+	query = q.d.bind(query)
+	rows, err := q.on(ctx, query).QueryContext(ctx, query, args...)
 	return rows, q.d.wrap(err)
 }
 
 func (q *queries) row(ctx context.Context, query string, args ...any) *sql.Row {
-	return q.x.QueryRowContext(ctx, q.d.bind(query), args...)
+	query = q.d.bind(query)
+	return q.on(ctx, query).QueryRowContext(ctx, query, args...)
 }
 
 // scanOne runs a one-row query; no row is inbox.ErrNotFound.
@@ -123,6 +153,12 @@ type Dialect struct {
 	ForUpdate string
 	// SkipLocked is ForUpdate that passes over rows another transaction holds.
 	SkipLocked string
+	// SingleWriter says the database runs one write transaction at a time (SQLite), so the
+	// store queues writers itself.
+	SingleWriter bool
+	// PrepareStatements keeps statements prepared across calls; worth it where parsing is
+	// dear (the pure-Go SQLite) and the driver does not cache them itself (pgx does).
+	PrepareStatements bool
 	// ILike is the case-insensitive LIKE operator.
 	ILike string
 	// ContentMatch is a condition on messages aliased m that holds when m.content contains
