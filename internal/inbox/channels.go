@@ -30,14 +30,17 @@ type ChannelView struct {
 	Name       string            `json:"name"`
 	Config     map[string]string `json:"config"`
 	SecretsSet []string          `json:"secrets_set"`
-	WebhookURL string            `json:"webhook_path"` // relative to the server's public URL
+	WebhookURL *string           `json:"webhook_path"` // relative to the server's public URL; null for web, which has none
 	CreatedAt  time.Time         `json:"created_at"`
 }
 
 // View returns the client view of ch under spec.
 func (ch Channel) View(spec ChannelSpec) ChannelView {
-	v := ChannelView{ID: ch.ID, Kind: ch.Kind, Name: ch.Name, Config: map[string]string{}, SecretsSet: []string{},
-		WebhookURL: fmt.Sprintf("/webhooks/%s/%s", ch.Kind, ch.ID), CreatedAt: ch.CreatedAt}
+	v := ChannelView{ID: ch.ID, Kind: ch.Kind, Name: ch.Name, Config: map[string]string{}, SecretsSet: []string{}, CreatedAt: ch.CreatedAt}
+	if ch.Kind != ChannelWeb {
+		path := fmt.Sprintf("/webhooks/%s/%s", ch.Kind, ch.ID)
+		v.WebhookURL = &path
+	}
 	for _, k := range slices.Sorted(maps.Keys(ch.Config)) {
 		if slices.Contains(spec.Secret, k) {
 			v.SecretsSet = append(v.SecretsSet, k)
