@@ -37,7 +37,7 @@ type tenantRows struct {
 	conversation uuid.UUID
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	ctx := context.Background()
 	w := &world{st: storetest.OpenSQLite(t)}
 	var err error
@@ -77,7 +77,7 @@ type node struct {
 	srv *httptest.Server
 }
 
-func (w *world) node(t *testing.T, bus realtime.Bus, mod ...func(*realtime.Config)) *node {
+func (w *world) node(t testing.TB, bus realtime.Bus, mod ...func(*realtime.Config)) *node {
 	svc := inbox.NewService(w.st, realtime.NewPublisher(bus, quiet), quiet)
 	cfg := realtime.Config{Service: svc, Tokens: w.tokens, Bus: bus, EventLog: w.st, Log: quiet, AcceptAllOrigins: true,
 		TokenTTL: time.Minute, TypingTimeout: time.Second}
@@ -102,7 +102,7 @@ func (w *world) principal(i int, r auth.Role) auth.Principal {
 	return auth.Principal{TenantID: w.tenants[i].id, UserID: w.tenants[i].users[r], Role: r}
 }
 
-func (w *world) token(t *testing.T, i int, r auth.Role) string {
+func (w *world) token(t testing.TB, i int, r auth.Role) string {
 	tok, err := w.tokens.Issue(w.principal(i, r), auth.AudienceWebSocket, time.Minute)
 	must(t, err)
 	return tok
@@ -110,7 +110,7 @@ func (w *world) token(t *testing.T, i int, r auth.Role) string {
 
 // client is a test WebSocket client.
 type client struct {
-	t  *testing.T
+	t  testing.TB
 	ws *websocket.Conn
 }
 
@@ -124,7 +124,7 @@ type frame struct {
 	} `json:"error"`
 }
 
-func dial(t *testing.T, n *node, tenant uuid.UUID, query string) (*client, error) {
+func dial(t testing.TB, n *node, tenant uuid.UUID, query string) (*client, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	ws, _, err := websocket.Dial(ctx, strings.Replace(n.srv.URL, "http", "ws", 1)+"/ws/team-inbox/"+tenant.String()+"/?"+query, nil)
