@@ -27,12 +27,15 @@ const (
 const (
 	readLimit    = 64 << 10
 	writeTimeout = 10 * time.Second
+	// coalesceDelay is how long a busy socket's writer waits for more frames to batch.
+	coalesceDelay = time.Millisecond
 )
 
 // conn is one agent's WebSocket.
 type conn struct {
 	h    *Hub
 	ws   *websocket.Conn
+	raw  *frameConn // data frames go here; the library keeps the handshake and control frames
 	p    auth.Principal
 	user inbox.UserRef
 
@@ -62,7 +65,8 @@ type heldFrame struct {
 // ServeHTTP upgrades GET /ws/team-inbox/{tenant_id}/?token=JWT[&since=SEQ].
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	opts := &websocket.AcceptOptions{InsecureSkipVerify: h.cfg.AcceptAllOrigins, OriginPatterns: h.cfg.AllowedOrigins}
-	ws, err := websocket.Accept(w, r, opts)
+	hj := &frameHijacker{ResponseWriter: w}
+	ws, err := websocket.Accept(hj, r, opts)
 	if err != nil {
 		return // Accept has answered (bad origin or not a WebSocket request)
 	}
@@ -76,7 +80,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	since, sinceErr := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
 	// The socket outlives this handler, so it gets a context of its own.
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &conn{h: h, ws: ws, p: p, user: user, ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	c := &conn{h: h, ws: ws, raw: hj.conn, p: p, user: user, ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	c.pinger = time.AfterFunc(h.cfg.PingInterval, c.keepAlive)
 	ok, first := h.add(c)
 	if !ok {
@@ -101,7 +105,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // start greets the client and, when it resumes, replays what it missed; then it is live.
 func (c *conn) start(since int64, resume bool) error {
-	if err := c.writeNow(c.ctx, c.h.hello(c)); err != nil {
+	if err := c.raw.writeText(c.h.hello(c)); err != nil {
 		return err
 	}
 	if resume {
@@ -165,14 +169,14 @@ func (c *conn) replay(ctx context.Context, since int64) error {
 	}
 	if (oldest > since+1 && since > 0) || len(events) > limit {
 		frame, _ := encodeControl("reload_required", map[string]any{"reason": "missed events are no longer kept", "since": since})
-		return c.writeNow(ctx, frame)
+		return c.raw.writeText(frame)
 	}
 	for _, e := range events {
 		frame, err := encodeFrame(e)
 		if err != nil {
 			return err
 		}
-		if err := c.writeNow(ctx, frame); err != nil {
+		if err := c.raw.writeText(frame); err != nil {
 			return err
 		}
 		c.mu.Lock()
@@ -230,7 +234,8 @@ func (c *conn) queueLocked(seq int64, frame []byte) {
 	}
 }
 
-// flush writes the queued frames in order and ends when none is left.
+// flush writes the queued frames in order and ends when none is left. Frames that queued
+// up while it wrote go out together, in one system call.
 func (c *conn) flush() {
 	for {
 		c.mu.Lock()
@@ -239,14 +244,19 @@ func (c *conn) flush() {
 			c.mu.Unlock()
 			return
 		}
-		frame := c.queue[0]
-		c.queue[0], c.queue = nil, c.queue[1:]
+		batch := c.queue
+		c.queue = nil
 		c.mu.Unlock()
-		if err := c.writeNow(c.ctx, frame); err != nil {
+		if err := c.raw.writeText(batch...); err != nil {
 			c.close(websocket.StatusInternalError, "write failed")
 			continue // and let the loop above finish
 		}
-		c.h.frames.WithLabelValues("sent").Inc()
+		c.h.frames.WithLabelValues("sent").Add(float64(len(batch)))
+		if len(batch) > 1 {
+			// Frames are arriving faster than one write each: let the next ones gather,
+			// so a busy tenant costs a few system calls per socket per millisecond.
+			time.Sleep(coalesceDelay)
+		}
 	}
 }
 
@@ -281,13 +291,6 @@ func (c *conn) dropLocked(reason string) {
 	}
 	c.dropping = true
 	go c.close(statusSlowConsumer, reason)
-}
-
-// writeNow writes one frame; a client that cannot take it in writeTimeout is dropped.
-func (c *conn) writeNow(ctx context.Context, frame []byte) error {
-	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-	defer cancel()
-	return c.ws.Write(wctx, websocket.MessageText, frame)
 }
 
 func (c *conn) readLoop() {
@@ -329,6 +332,7 @@ func (c *conn) close(code websocket.StatusCode, reason string) {
 	c.closeOnce.Do(func() {
 		close(c.done)
 		c.pinger.Stop()
+		c.raw.closing()
 		_ = c.ws.Close(code, reason)
 		c.cancel()
 	})
