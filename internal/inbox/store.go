@@ -149,6 +149,8 @@ type Queries interface {
 	// EventsSince returns up to limit events with Seq > after, in order, and the oldest
 	// Seq still retained (0 when the log is empty).
 	EventsSince(ctx context.Context, tenant uuid.UUID, after int64, limit int) ([]Event, int64, error)
+	// LatestSeq is the tenant's newest committed event's Seq (0 when there is none).
+	LatestSeq(ctx context.Context, tenant uuid.UUID) (int64, error)
 	// PruneEvents deletes events created before `before`, keeping each tenant's newest.
 	PruneEvents(ctx context.Context, before time.Time) (int, error)
 }

@@ -104,8 +104,19 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // start greets the client and, when it resumes, replays what it missed; then it is live.
+// A new client is given the newest committed event's seq, registered as already seen: what
+// it loads after hello includes everything up to it, and live frames follow it.
 func (c *conn) start(since int64, resume bool) error {
-	if err := c.raw.writeText(c.h.hello(c)); err != nil {
+	latest, err := c.h.cfg.EventLog.LatestSeq(c.ctx, c.p.TenantID)
+	if err != nil {
+		return err
+	}
+	if !resume {
+		c.mu.Lock()
+		c.lastSeq = latest
+		c.mu.Unlock()
+	}
+	if err := c.raw.writeText(c.h.hello(c, latest)); err != nil {
 		return err
 	}
 	if resume {

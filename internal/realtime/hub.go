@@ -17,6 +17,7 @@ import (
 // EventLog is the durable event history a reconnecting client resumes from (the store).
 type EventLog interface {
 	EventsSince(ctx context.Context, tenant uuid.UUID, after int64, limit int) ([]inbox.Event, int64, error)
+	LatestSeq(ctx context.Context, tenant uuid.UUID) (int64, error)
 }
 
 // Config configures a Hub.

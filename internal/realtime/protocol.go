@@ -51,9 +51,9 @@ func errorFrame(id, code, message string) []byte {
 }
 
 // hello is the first frame: who the server thinks the client is and what it can send.
-func (h *Hub) hello(c *conn) []byte {
+func (h *Hub) hello(c *conn, latest int64) []byte {
 	b, _ := encodeControl("hello", map[string]any{
-		"tenant_id": c.p.TenantID, "user": c.user, "role": c.p.Role,
+		"seq": latest, "tenant_id": c.p.TenantID, "user": c.user, "role": c.p.Role,
 		"online": h.presence.online(c.p.TenantID), "typing_timeout_seconds": h.cfg.TypingTimeout.Seconds(),
 		"client_events": clientEvents,
 	})

@@ -350,6 +350,16 @@ func TestResume(t *testing.T) {
 		_, err := n.svc.AddNote(ctx, admin, w.tenants[0].conversation, inbox.NoteInput{Content: fmt.Sprint("missed ", i)})
 		must(t, err)
 	}
+	// A new client learns where the log stands, and resumes from there.
+	fresh, err := dial(t, n, w.tenants[0].id, "token="+w.token(t, 0, auth.RoleViewer))
+	must(t, err)
+	var hello struct {
+		Seq int64 `json:"seq"`
+	}
+	must(t, json.Unmarshal(fresh.next().Data, &hello))
+	if hello.Seq != 3 {
+		t.Errorf("hello seq %d, want 3 (three events so far)", hello.Seq)
+	}
 	c := w.connect(t, n, 0, auth.RoleViewer, "&since=1")
 	var seqs []int64
 	for len(seqs) < 2 {
@@ -359,10 +369,13 @@ func TestResume(t *testing.T) {
 	if seqs[0] != 2 || seqs[1] != 3 {
 		t.Errorf("replayed seqs %v, want [2 3]", seqs)
 	}
-	_, err := n.svc.AddNote(ctx, admin, w.tenants[0].conversation, inbox.NoteInput{Content: "live"})
+	_, err = n.svc.AddNote(ctx, admin, w.tenants[0].conversation, inbox.NoteInput{Content: "live"})
 	must(t, err)
 	if f := c.until("new_message"); f.Seq != 4 {
 		t.Errorf("live after replay: seq %d, want 4", f.Seq)
+	}
+	if f := fresh.until("new_message"); f.Seq != 4 {
+		t.Errorf("live after hello: seq %d, want 4", f.Seq)
 	}
 	// Once the log has been pruned past a client's position, it is told to reload.
 	_, err = w.st.PruneEvents(ctx, time.Now().Add(time.Hour))

@@ -273,6 +273,11 @@ function onFrame(f) {
   if (f.seq) state.lastSeq = Math.max(state.lastSeq, f.seq);
   const d = f.data || {};
   switch (f.type) {
+    case "hello":
+      // A fresh socket: what changed before it was registered is in a reload, what changes
+      // after arrives live, and a drop resumes from here.
+      if (!state.lastSeq) { state.lastSeq = d.seq || 0; loadList(true); loadStats(); }
+      break;
     case "new_message":
       upsertConversation(d.conversation);
       if (state.current && d.conversation.id === state.current.id) { state.current = { ...state.current, ...d.conversation }; addMessage(d.message); }

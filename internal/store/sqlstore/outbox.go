@@ -89,6 +89,16 @@ func (q *queries) EventsSince(ctx context.Context, tenant uuid.UUID, after int64
 	return list, *oldest, err
 }
 
+// LatestSeq reads the newest logged event: sequence numbers commit in order (the tenant's
+// counter row stays locked until commit), so every event up to it is committed.
+func (q *queries) LatestSeq(ctx context.Context, tenant uuid.UUID) (int64, error) {
+	var seq int64
+	if err := q.row(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events WHERE tenant_id = ?`, tenant).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("latest event: %w", err)
+	}
+	return seq, nil
+}
+
 func (q *queries) PruneEvents(ctx context.Context, before time.Time) (int, error) {
 	res, err := q.exec(ctx, `DELETE FROM events WHERE created_at < ?
 		AND seq < (SELECT MAX(e.seq) FROM events e WHERE e.tenant_id = events.tenant_id)`, micros(before))
