@@ -123,15 +123,30 @@ func TestRenderEmpty(t *testing.T) {
 	}
 }
 
+// BenchmarkRender1000 renders a 1,000-message thread written in several scripts, so every
+// embedded font is subset, and reports the file's size.
+//
+//	go test ./internal/report/pdf -run '^$' -bench Render1000
 func BenchmarkRender1000(b *testing.B) {
+	texts := []string{
+		"message %d with some ordinary text in it, and a price of ₹1,499",
+		"сообщение %d: где мой заказ?",
+		"الرسالة %d: أين طلبي؟",
+		"संदेश %d: मेरा ऑर्डर कहाँ है?",
+		"message %d 🙂 thanks!",
+	}
 	th := sample()
 	th.Messages = nil
 	for i := range 1000 {
-		th.Messages = append(th.Messages, Message{At: t0, Direction: "in", Author: "A", Text: fmt.Sprintf("message %d with some ordinary text in it", i)})
+		th.Messages = append(th.Messages, Message{At: t0, Direction: "in", Author: "A", Text: fmt.Sprintf(texts[i%len(texts)], i), Status: "read"})
 	}
+	var size int
 	for b.Loop() {
-		if err := Render(&bytes.Buffer{}, th); err != nil {
+		var out bytes.Buffer
+		if err := Render(&out, th); err != nil {
 			b.Fatal(err)
 		}
+		size = out.Len()
 	}
+	b.ReportMetric(float64(size), "bytes")
 }
