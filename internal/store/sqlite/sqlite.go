@@ -26,10 +26,12 @@ type Store struct{ *sqlstore.Store }
 
 // Open opens (creating if needed) the database file at path. Every transaction begins
 // IMMEDIATE: SQLite has one writer, and a deferred transaction that reads and then writes
-// fails with SQLITE_BUSY instead of waiting for it.
+// fails with SQLITE_BUSY instead of waiting for it. Temporary files (statement and
+// savepoint journals, sorts) stay in memory: a group commit's savepoints would otherwise
+// write every page they touch to disk once more.
 func Open(ctx context.Context, path string) (*Store, error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)

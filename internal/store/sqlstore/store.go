@@ -21,8 +21,8 @@ import (
 // Store is an inbox.Store over a *sql.DB.
 type Store struct {
 	queries
-	db     *sql.DB
-	writer sync.Mutex // taken around transactions when the dialect has a single writer
+	db    *sql.DB
+	group groupCommit // runs the transactions when the dialect has a single writer
 }
 
 var _ inbox.Store = (*Store)(nil)
@@ -43,9 +43,12 @@ func (s *Store) DB() *sql.DB { return s.db }
 func (s *Store) InTx(ctx context.Context, fn func(q inbox.Queries) error) error {
 	if s.d.SingleWriter {
 		// Queue here rather than in the database's busy handler, which polls with sleeps.
-		s.writer.Lock()
-		defer s.writer.Unlock()
+		return s.group.run(ctx, s, fn)
 	}
+	return s.runTx(ctx, fn)
+}
+
+func (s *Store) runTx(ctx context.Context, fn func(q inbox.Queries) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -82,6 +85,16 @@ type queries struct {
 	d     *Dialect
 	stmts *stmtCache // nil: no prepared statements
 	tx    *sql.Tx    // set inside a transaction
+	// detached, when set, replaces the callers' contexts: a shared (group) transaction
+	// must not be interrupted by one of them.
+	detached context.Context
+}
+
+func (q *queries) context(ctx context.Context) context.Context {
+	if q.detached != nil {
+		return q.detached
+	}
+	return ctx
 }
 
 // on returns what runs query: a cached prepared statement when there is one, else x.
@@ -97,18 +110,21 @@ func (q *queries) on(ctx context.Context, query string) querier {
 }
 
 func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = q.context(ctx)
 	query = q.d.bind(query)
 	res, err := q.on(ctx, query).ExecContext(ctx, query, args...)
 	return res, q.d.wrap(err)
 }
 
 func (q *queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = q.context(ctx)
 	query = q.d.bind(query)
 	rows, err := q.on(ctx, query).QueryContext(ctx, query, args...)
 	return rows, q.d.wrap(err)
 }
 
 func (q *queries) row(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = q.context(ctx)
 	query = q.d.bind(query)
 	return q.on(ctx, query).QueryRowContext(ctx, query, args...)
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -838,19 +840,27 @@ func testTransactions(t *testing.T, f *fixture) {
 	}
 	_, err = f.st.GetContact(f.ctx, a, ct.ID)
 	isNotFound(t, err, "a contact written by a rolled-back transaction")
-	// Concurrent writers all land (SQLite waits for its single writer instead of failing).
+	// Concurrent writers all land (SQLite waits for its single writer instead of failing,
+	// and may commit several together); those that fail roll back alone, leaving no gap in
+	// the event sequence.
 	var wg sync.WaitGroup
-	for i := range 8 {
+	for i := range 16 {
 		wg.Go(func() {
 			err := f.st.InTx(f.ctx, func(q inbox.Queries) error {
 				e := inbox.Event{TenantID: a, Type: inbox.EventPresence, Data: json.RawMessage(`{}`), CreatedAt: t0}
 				if err := q.AppendEvent(f.ctx, &e); err != nil {
 					return err
 				}
-				return q.CreateContact(f.ctx, inbox.Contact{ID: id(), TenantID: a, FirstName: fmt.Sprint("W", i), CreatedAt: t0, UpdatedAt: t0})
+				if err := q.CreateContact(f.ctx, inbox.Contact{ID: id(), TenantID: a, FirstName: fmt.Sprint("W", i), CreatedAt: t0, UpdatedAt: t0}); err != nil {
+					return err
+				}
+				if i%2 == 1 {
+					return boom
+				}
+				return nil
 			})
-			if err != nil {
-				t.Error(err)
+			if want := error(nil); i%2 == 1 && !errors.Is(err, boom) || i%2 == 0 && err != want {
+				t.Errorf("writer %d: %v", i, err)
 			}
 		})
 	}
@@ -864,6 +874,21 @@ func testTransactions(t *testing.T, f *fixture) {
 	}
 	if len(evs) != 8 {
 		t.Errorf("%d events, want 8", len(evs))
+	}
+	contacts, _, err := f.st.ListContacts(f.ctx, a, inbox.ContactFilter{Search: "W", Page: 1, Limit: 100})
+	f.must(err)
+	kept := 0
+	for _, c := range contacts {
+		n, err := strconv.Atoi(strings.TrimPrefix(c.FirstName, "W"))
+		if err != nil || !strings.HasPrefix(c.FirstName, "W") {
+			continue // another test's contact
+		}
+		if kept++; n%2 == 1 {
+			t.Errorf("contact %s of a failed writer was kept", c.FirstName)
+		}
+	}
+	if kept != 8 {
+		t.Errorf("%d contacts of writers, want 8", kept)
 	}
 }
 

@@ -1,0 +1,115 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/teaminbox/teaminbox/internal/inbox"
+)
+
+// maxGroup bounds how many transactions share one commit.
+const maxGroup = 64
+
+// groupCommit runs the transactions of a single-writer database together: whoever finds
+// no batch under way runs the waiting ones in one database transaction, each inside its own
+// savepoint so that a failing one rolls back alone, and one commit makes them all durable.
+// Under load a commit (the WAL write) is then shared by many messages instead of paid by
+// each; alone, a transaction runs at once as before.
+type groupCommit struct {
+	mu      sync.Mutex
+	waiting []*groupTx
+	running bool
+}
+
+type groupTx struct {
+	ctx  context.Context
+	fn   func(q inbox.Queries) error
+	done chan error
+}
+
+// run queues fn and returns its outcome once its batch has committed or rolled back.
+func (g *groupCommit) run(ctx context.Context, s *Store, fn func(q inbox.Queries) error) error {
+	t := &groupTx{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	g.mu.Lock()
+	g.waiting = append(g.waiting, t)
+	lead := !g.running
+	g.running = true
+	g.mu.Unlock()
+	if lead {
+		g.drain(s)
+	}
+	return <-t.done
+}
+
+// drain runs batches until none is waiting.
+func (g *groupCommit) drain(s *Store) {
+	for {
+		g.mu.Lock()
+		n := min(len(g.waiting), maxGroup)
+		if n == 0 {
+			g.running = false
+			g.mu.Unlock()
+			return
+		}
+		batch := g.waiting[:n:n]
+		g.waiting = g.waiting[n:]
+		g.mu.Unlock()
+		g.commit(s, batch)
+	}
+}
+
+func (g *groupCommit) commit(s *Store, batch []*groupTx) {
+	if len(batch) == 1 {
+		batch[0].done <- s.runTx(batch[0].ctx, batch[0].fn)
+		return
+	}
+	// The transaction outlives any one caller, so it runs detached from their contexts:
+	// one caller hanging up must not interrupt (and so roll back) the others' work.
+	ctx := context.WithoutCancel(batch[0].ctx)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		for _, t := range batch {
+			t.done <- fmt.Errorf("begin: %w", err)
+		}
+		return
+	}
+	q := &queries{x: tx, d: s.d, stmts: s.stmts, tx: tx, detached: ctx}
+	var ok []*groupTx
+	for _, t := range batch {
+		if err := t.ctx.Err(); err != nil {
+			t.done <- err
+			continue
+		}
+		if err := g.step(ctx, q, t.fn); err != nil {
+			t.done <- err
+			continue
+		}
+		ok = append(ok, t)
+	}
+	err = tx.Commit()
+	if err != nil {
+		err = fmt.Errorf("commit: %w", err)
+	}
+	for _, t := range ok {
+		t.done <- err
+	}
+}
+
+// step runs one transaction's work inside a savepoint of the shared transaction.
+func (g *groupCommit) step(ctx context.Context, q *queries, fn func(q inbox.Queries) error) error {
+	if _, err := q.exec(ctx, "SAVEPOINT one"); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := fn(q); err != nil {
+		if _, rerr := q.exec(ctx, "ROLLBACK TO one"); rerr != nil {
+			return fmt.Errorf("%w (and rolling back: %v)", err, rerr)
+		}
+		_, _ = q.exec(ctx, "RELEASE one")
+		return err
+	}
+	if _, err := q.exec(ctx, "RELEASE one"); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
