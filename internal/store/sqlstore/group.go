@@ -76,12 +76,23 @@ func (g *groupCommit) commit(s *Store, batch []*groupTx) {
 	}
 	q := &queries{x: tx, d: s.d, stmts: s.stmts, tx: tx, detached: ctx}
 	var ok []*groupTx
-	for _, t := range batch {
+	for i, t := range batch {
 		if err := t.ctx.Err(); err != nil {
 			t.done <- err
 			continue
 		}
-		if err := g.step(ctx, q, t.fn); err != nil {
+		err, broken := g.step(ctx, q, t.fn)
+		if broken != nil {
+			// The database gave up the whole transaction (a savepoint cannot be rolled
+			// back to): nothing of the batch is kept, and each caller hears why.
+			_ = tx.Rollback()
+			t.done <- err
+			for _, o := range append(ok, batch[i+1:]...) {
+				o.done <- fmt.Errorf("group transaction aborted: %w", broken)
+			}
+			return
+		}
+		if err != nil {
 			t.done <- err
 			continue
 		}
@@ -96,20 +107,23 @@ func (g *groupCommit) commit(s *Store, batch []*groupTx) {
 	}
 }
 
-// step runs one transaction's work inside a savepoint of the shared transaction.
-func (g *groupCommit) step(ctx context.Context, q *queries, fn func(q inbox.Queries) error) error {
+// step runs one transaction's work inside a savepoint of the shared transaction. err is
+// the work's own failure; broken is set when the shared transaction cannot go on.
+func (g *groupCommit) step(ctx context.Context, q *queries, fn func(q inbox.Queries) error) (err, broken error) {
 	if _, err := q.exec(ctx, "SAVEPOINT one"); err != nil {
-		return fmt.Errorf("savepoint: %w", err)
+		return fmt.Errorf("savepoint: %w", err), err
 	}
 	if err := fn(q); err != nil {
 		if _, rerr := q.exec(ctx, "ROLLBACK TO one"); rerr != nil {
-			return fmt.Errorf("%w (and rolling back: %v)", err, rerr)
+			return err, rerr
 		}
-		_, _ = q.exec(ctx, "RELEASE one")
-		return err
+		if _, rerr := q.exec(ctx, "RELEASE one"); rerr != nil {
+			return err, rerr
+		}
+		return err, nil
 	}
 	if _, err := q.exec(ctx, "RELEASE one"); err != nil {
-		return fmt.Errorf("release savepoint: %w", err)
+		return fmt.Errorf("release savepoint: %w", err), err
 	}
-	return nil
+	return nil, nil
 }
