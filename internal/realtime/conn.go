@@ -111,6 +111,7 @@ func (c *conn) start(since int64, resume bool) error {
 	if err != nil {
 		return err
 	}
+	c.h.order.start(c.p.TenantID, latest)
 	if !resume {
 		c.mu.Lock()
 		c.lastSeq = latest

@@ -35,6 +35,7 @@ type Config struct {
 	QueueSize        int                  // frames a connection may fall behind before it is dropped; default 256
 	PingInterval     time.Duration        // default 30s
 	ReplayLimit      int                  // the most events a resume replays; more means reload; default 1000
+	GapWait          time.Duration        // how long an event waits for an earlier one before it is read from the log; default 200ms
 }
 
 // Hub keeps every WebSocket of this node, by tenant, and delivers events to them.
@@ -50,6 +51,7 @@ type Hub struct {
 
 	presence *presence
 	typing   *typing
+	order    *order
 
 	connections prometheus.Gauge
 	frames      *prometheus.CounterVec
@@ -66,6 +68,9 @@ func New(cfg Config) (*Hub, error) {
 	if cfg.ReplayLimit <= 0 {
 		cfg.ReplayLimit = 1000
 	}
+	if cfg.GapWait <= 0 {
+		cfg.GapWait = 200 * time.Millisecond
+	}
 	if cfg.TypingTimeout <= 0 {
 		cfg.TypingTimeout = 5 * time.Second
 	}
@@ -75,6 +80,9 @@ func New(cfg Config) (*Hub, error) {
 	h := &Hub{cfg: cfg, log: cfg.Log, node: uuid.NewString(), tenants: map[uuid.UUID]map[*conn]struct{}{},
 		users: map[userKey]map[*conn]struct{}{}, presence: newPresence()}
 	h.typing = newTyping(cfg.TypingTimeout, h.publishEphemeral)
+	h.order = newOrder(cfg.EventLog, cfg.Log, cfg.GapWait, func(tenant uuid.UUID, seq int64, frame []byte) {
+		h.fanOut(tenant, uuid.Nil, seq, frame)
+	})
 	h.connections = prometheus.NewGauge(prometheus.GaugeOpts{Name: "teaminbox_websocket_connections", Help: "Open WebSocket connections on this node."})
 	h.frames = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "teaminbox_websocket_frames_total", Help: "Event frames by outcome (sent, dropped)."}, []string{"outcome"})
 	if cfg.Registry != nil {
@@ -114,13 +122,22 @@ func (h *Hub) receive(env Envelope) {
 		h.log.Error("encode frame", "type", e.Type, "err", err)
 		return
 	}
+	if e.Seq == 0 { // ephemeral: no order to keep
+		h.fanOut(e.TenantID, env.Except, 0, frame)
+		return
+	}
+	h.order.accept(e.TenantID, e.Seq, frame)
+}
+
+// fanOut hands a frame to every connection of the tenant on this node, but except's.
+func (h *Hub) fanOut(tenant, except uuid.UUID, seq int64, frame []byte) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	for c := range h.tenants[e.TenantID] {
-		if env.Except != uuid.Nil && c.p.UserID == env.Except {
+	for c := range h.tenants[tenant] {
+		if except != uuid.Nil && c.p.UserID == except {
 			continue
 		}
-		c.deliver(e.Seq, frame)
+		c.deliver(seq, frame)
 	}
 }
 

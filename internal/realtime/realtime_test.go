@@ -523,3 +523,35 @@ func TestPresenceAndCollision(t *testing.T) {
 		t.Fatalf("after the executive left: online %v, want only the admin", online)
 	}
 }
+
+// Publishes race, so a later event can reach the hub first; sockets still get them in
+// order, and one whose publish was lost is read from the log.
+func TestEventsReachSocketsInOrder(t *testing.T) {
+	w := newWorld(t)
+	bus := realtime.NewMemoryBus()
+	n := w.node(t, bus, func(c *realtime.Config) { c.GapWait = 50 * time.Millisecond })
+	c := w.connect(t, n, 0, auth.RoleViewer, "")
+	ctx := context.Background()
+	evs := make([]inbox.Event, 3)
+	for i := range evs {
+		evs[i] = inbox.Event{TenantID: w.tenants[0].id, Type: inbox.EventConversationUpdate, ConversationID: &w.tenants[0].conversation,
+			Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i)), CreatedAt: time.Now()}
+		must(t, w.st.InTx(ctx, func(q inbox.Queries) error { return q.AppendEvent(ctx, &evs[i]) }))
+	}
+	// The third overtakes the first, and the second is never published.
+	must(t, bus.Publish(ctx, realtime.Envelope{Event: evs[2]}))
+	must(t, bus.Publish(ctx, realtime.Envelope{Event: evs[0]}))
+	for i, want := range evs {
+		f := c.until(string(inbox.EventConversationUpdate))
+		if f.Seq != want.Seq || string(f.Data) != string(want.Data) {
+			t.Errorf("frame %d: seq %d %s, want seq %d %s", i, f.Seq, f.Data, want.Seq, want.Data)
+		}
+	}
+	// A late publish of what the log already gave is not sent again.
+	must(t, bus.Publish(ctx, realtime.Envelope{Event: evs[1]}))
+	_, err := n.svc.AddNote(ctx, w.principal(0, auth.RoleAdmin), w.tenants[0].conversation, inbox.NoteInput{Content: "next"})
+	must(t, err)
+	if f := c.until(string(inbox.EventNewMessage)); f.Seq != evs[2].Seq+1 {
+		t.Errorf("next event seq %d, want %d", f.Seq, evs[2].Seq+1)
+	}
+}
