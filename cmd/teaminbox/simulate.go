@@ -37,6 +37,7 @@ func simulate(ctx context.Context, args []string) error {
 	duration := fs.Duration("duration", 10*time.Second, "how long to send")
 	contacts := fs.Int("contacts", 20, "distinct contacts writing")
 	workers := fs.Int("workers", 8, "concurrent requests")
+	token := fs.String("token", "", "a login token of the channel's tenant: also time each message from webhook to its WebSocket frame")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,16 +45,29 @@ func simulate(ctx context.Context, args []string) error {
 		return fmt.Errorf("--channel (a channel id) and --secret are required")
 	}
 	target := strings.TrimRight(*base, "/") + "/webhooks/" + *kind + "/" + *channel
-	build, err := builder(*kind, target, *secret, *account)
+	var watcher *frameWatcher
+	if *token != "" {
+		if *kind == "voice" {
+			return fmt.Errorf("--token times text messages; a call has none")
+		}
+		w, err := watchFrames(ctx, strings.TrimRight(*base, "/"), *token)
+		if err != nil {
+			return err
+		}
+		watcher = w
+	}
+	build, err := builder(*kind, target, *secret, *account, watcher != nil)
 	if err != nil {
 		return err
 	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: max(*workers, 1)}}
 	run := uuid.NewString()[:8]
 	jobs := make(chan int)
 	var (
 		ok, failed atomic.Int64
 		mu         sync.Mutex
 		latencies  []time.Duration
+		sent       = map[string]time.Time{} // by tag, when timing frames
 		wg         sync.WaitGroup
 	)
 	for range max(*workers, 1) {
@@ -65,7 +79,12 @@ func simulate(ctx context.Context, args []string) error {
 					continue
 				}
 				start := time.Now()
-				res, err := http.DefaultClient.Do(req)
+				if watcher != nil {
+					mu.Lock()
+					sent[tagFor(run, n)] = start
+					mu.Unlock()
+				}
+				res, err := client.Do(req)
 				took := time.Since(start)
 				if err != nil {
 					failed.Add(1)
@@ -104,24 +123,31 @@ loop:
 	close(jobs)
 	wg.Wait()
 	elapsed := time.Since(start)
-	slices.Sort(latencies)
-	pct := func(p float64) time.Duration {
-		if len(latencies) == 0 {
-			return 0
-		}
-		return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))]
-	}
 	fmt.Printf("%s: %d sent, %d accepted, %d failed in %s (%.0f/s); webhook latency p50 %s p99 %s\n",
 		*kind, n, ok.Load(), failed.Load(), elapsed.Round(time.Millisecond), float64(ok.Load())/elapsed.Seconds(),
-		pct(0.50).Round(time.Microsecond), pct(0.99).Round(time.Microsecond))
+		percentile(latencies, 0.50), percentile(latencies, 0.99))
+	if watcher != nil {
+		frames, missing := watcher.latencies(sent, 5*time.Second)
+		fmt.Printf("webhook → WebSocket frame: p50 %s p99 %s max %s; %d of %d frames missing\n",
+			percentile(frames, 0.50), percentile(frames, 0.99), percentile(frames, 1), missing, len(sent))
+	}
 	return nil
+}
+
+// percentile sorts d and returns its p-quantile (p in [0, 1]), rounded to microseconds.
+func percentile(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	return d[min(len(d)-1, int(p*float64(len(d))))].Round(time.Microsecond)
 }
 
 var sampleTexts = []string{"Hi, where is my order?", "Can I change my delivery address?", "Thanks, that worked!",
 	"Is the blue one back in stock?", "I was charged twice", "Hola, ¿tienen envío a Madrid?", "Здравствуйте, где мой заказ?"}
 
 // builder returns a function making the n-th signed request of a run, from contact c.
-func builder(kind, target, secret, account string) (func(ctx context.Context, n int, run string, c int) (*http.Request, error), error) {
+func builder(kind, target, secret, account string, tagged bool) (func(ctx context.Context, n int, run string, c int) (*http.Request, error), error) {
 	post := func(ctx context.Context, body []byte, contentType, header, sig string) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 		if err != nil {
@@ -131,24 +157,29 @@ func builder(kind, target, secret, account string) (func(ctx context.Context, n 
 		req.Header.Set(header, sig)
 		return req, nil
 	}
-	text := func(n int) string { return sampleTexts[n%len(sampleTexts)] }
+	text := func(n int, run string) string {
+		if tagged {
+			return sampleTexts[n%len(sampleTexts)] + " " + tagFor(run, n)
+		}
+		return sampleTexts[n%len(sampleTexts)]
+	}
 	phone := func(c int) string { return fmt.Sprintf("+1555%07d", c) }
 	switch kind {
 	case "whatsapp":
 		return func(ctx context.Context, n int, run string, c int) (*http.Request, error) {
-			b := whatsapp.TextWebhook(account, strings.TrimPrefix(phone(c), "+"), fmt.Sprintf("Customer %d", c), fmt.Sprintf("wamid.sim-%s-%d", run, n), text(n), time.Now())
+			b := whatsapp.TextWebhook(account, strings.TrimPrefix(phone(c), "+"), fmt.Sprintf("Customer %d", c), fmt.Sprintf("wamid.sim-%s-%d", run, n), text(n, run), time.Now())
 			return post(ctx, b, "application/json", "X-Hub-Signature-256", whatsapp.Sign(secret, b))
 		}, nil
 	case "telegram":
 		return func(ctx context.Context, n int, run string, c int) (*http.Request, error) {
-			b := telegram.TextUpdate(int64(n), 7000000000+int64(c), time.Now().UnixNano()%1e12+int64(n), fmt.Sprintf("Customer %d", c), text(n), time.Now())
+			b := telegram.TextUpdate(int64(n), 7000000000+int64(c), time.Now().UnixNano()%1e12+int64(n), fmt.Sprintf("Customer %d", c), text(n, run), time.Now())
 			return post(ctx, b, "application/json", "X-Telegram-Bot-Api-Secret-Token", secret)
 		}, nil
 	case "sms", "voice":
 		return func(ctx context.Context, n int, run string, c int) (*http.Request, error) {
 			var form url.Values
 			if kind == "sms" {
-				form = twilio.InboundSMS(account, fmt.Sprintf("SMsim%s%d", run, n), phone(c), "+15550000000", text(n))
+				form = twilio.InboundSMS(account, fmt.Sprintf("SMsim%s%d", run, n), phone(c), "+15550000000", text(n, run))
 			} else {
 				form = twilio.IncomingCall(account, fmt.Sprintf("CAsim%s%d", run, n), phone(c), "+15550000000")
 			}
@@ -156,7 +187,7 @@ func builder(kind, target, secret, account string) (func(ctx context.Context, n 
 		}, nil
 	case "rcs":
 		return func(ctx context.Context, n int, run string, c int) (*http.Request, error) {
-			b, sig := rcs.Push(secret, rcs.TextEvent(account, phone(c), fmt.Sprintf("rcs-sim-%s-%d", run, n), text(n), time.Now()))
+			b, sig := rcs.Push(secret, rcs.TextEvent(account, phone(c), fmt.Sprintf("rcs-sim-%s-%d", run, n), text(n, run), time.Now()))
 			return post(ctx, b, "application/json", "X-Goog-Signature", sig)
 		}, nil
 	}
