@@ -65,6 +65,7 @@ func run(base, token string, n, conc int) error {
 		{"statistics v1 (all)", "/v1/conversations/statistics"},
 		{"team-inbox stats", "/team-inbox/api/stats/"},
 		{"team-inbox messages", "/team-inbox/api/messages/"},
+		{"thread PDF of a contact", "/team-inbox/api/export-pdf/?contact_id=" + ids["contact"]},
 	}
 	fmt.Printf("%-42s %8s %8s %8s %8s\n", "scenario", "p50", "p99", "max", "errors")
 	for _, s := range scenarios {
@@ -108,6 +109,7 @@ func (c *client) discover() (map[string]string, error) {
 		Data struct {
 			Conversations []struct {
 				EndUser struct {
+					ID        string `json:"id"`
 					FirstName string `json:"first_name"`
 					Phone     string `json:"phone"`
 				} `json:"end_user"`
@@ -122,7 +124,7 @@ func (c *client) discover() (map[string]string, error) {
 	}
 	ids := map[string]string{}
 	for _, cv := range list.Data.Conversations {
-		ids["name"], ids["phone"] = cv.EndUser.FirstName, cv.EndUser.Phone
+		ids["name"], ids["phone"], ids["contact"] = cv.EndUser.FirstName, cv.EndUser.Phone, cv.EndUser.ID
 		if cv.AssignedUser != nil && cv.AssignedTeam != nil {
 			ids["user"], ids["team"] = cv.AssignedUser.ID, cv.AssignedTeam.ID
 		}
