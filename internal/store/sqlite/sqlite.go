@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	msqlite "modernc.org/sqlite"
@@ -22,16 +24,20 @@ import (
 var migrationFiles embed.FS
 
 // Store is the SQLite store.
-type Store struct{ *sqlstore.Store }
+type Store struct {
+	*sqlstore.Store
+	stopCheckpoints func()
+}
 
 // Open opens (creating if needed) the database file at path. Every transaction begins
 // IMMEDIATE: SQLite has one writer, and a deferred transaction that reads and then writes
-// fails with SQLITE_BUSY instead of waiting for it. Temporary files (statement and
+// fails with SQLITE_BUSY instead of waiting for it. Checkpoints run in the background (see
+// checkpoints), not inside the commit that crosses SQLite's threshold. Temporary files (statement and
 // savepoint journals, sorts) stay in memory: a group commit's savepoints would otherwise
 // write every page they touch to disk once more.
 func Open(ctx context.Context, path string) (*Store, error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -42,7 +48,42 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return &Store{sqlstore.New(db, dialect)}, nil
+	s := &Store{Store: sqlstore.New(db, dialect)}
+	s.stopCheckpoints = s.checkpoints(checkpointInterval)
+	return s, nil
+}
+
+const checkpointInterval = time.Second
+
+// checkpoints copies the WAL into the database file every interval, without blocking
+// readers or writers (PASSIVE), until the returned stop is called. SQLite's automatic
+// checkpoint would run inside whichever commit crosses 1,000 pages, and its fsyncs would
+// land on that request: the tail of the write latency.
+func (s *Store) checkpoints(interval time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if _, err := s.DB().ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil && ctx.Err() == nil {
+					slog.WarnContext(ctx, "sqlite checkpoint", "err", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// Close stops the checkpoints and closes the database (which checkpoints what is left).
+func (s *Store) Close() error {
+	s.stopCheckpoints()
+	return s.Store.Close()
 }
 
 // Optimize refreshes the query planner's statistics where they are missing or stale,
