@@ -11,52 +11,59 @@ import (
 // maxGroup bounds how many transactions share one commit.
 const maxGroup = 64
 
-// groupCommit runs the transactions of a single-writer database together: whoever finds
-// no batch under way runs the waiting ones in one database transaction, each inside its own
-// savepoint so that a failing one rolls back alone, and one commit makes them all durable.
-// Under load a commit (the WAL write) is then shared by many messages instead of paid by
-// each; alone, a transaction runs at once as before.
+// groupCommit runs the transactions of a single-writer database together: a leader runs
+// the waiting ones in one database transaction, each inside its own savepoint so that a
+// failing one rolls back alone, and one commit makes them all durable; then it hands the
+// lead to the first of those that queued meanwhile and goes back to its caller. Under load
+// a commit (the WAL write) is shared by many messages instead of paid by each; alone, a
+// transaction runs at once as before.
 type groupCommit struct {
 	mu      sync.Mutex
 	waiting []*groupTx
-	running bool
+	running bool // a leader is at work
 }
 
 type groupTx struct {
 	ctx  context.Context
 	fn   func(q inbox.Queries) error
 	done chan error
+	lead chan struct{} // this one leads the next batch
 }
 
 // run queues fn and returns its outcome once its batch has committed or rolled back.
 func (g *groupCommit) run(ctx context.Context, s *Store, fn func(q inbox.Queries) error) error {
-	t := &groupTx{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	t := &groupTx{ctx: ctx, fn: fn, done: make(chan error, 1), lead: make(chan struct{}, 1)}
 	g.mu.Lock()
 	g.waiting = append(g.waiting, t)
 	lead := !g.running
 	g.running = true
 	g.mu.Unlock()
-	if lead {
-		g.drain(s)
+	if !lead {
+		select {
+		case err := <-t.done:
+			return err
+		case <-t.lead:
+		}
 	}
+	g.lead(s)
 	return <-t.done
 }
 
-// drain runs batches until none is waiting.
-func (g *groupCommit) drain(s *Store) {
-	for {
-		g.mu.Lock()
-		n := min(len(g.waiting), maxGroup)
-		if n == 0 {
-			g.running = false
-			g.mu.Unlock()
-			return
-		}
-		batch := g.waiting[:n:n]
-		g.waiting = g.waiting[n:]
-		g.mu.Unlock()
-		g.commit(s, batch)
+// lead runs one batch, the leader's own transaction first, and passes the lead on.
+func (g *groupCommit) lead(s *Store) {
+	g.mu.Lock()
+	n := min(len(g.waiting), maxGroup)
+	batch := g.waiting[:n:n]
+	g.waiting = g.waiting[n:]
+	g.mu.Unlock()
+	g.commit(s, batch)
+	g.mu.Lock()
+	if len(g.waiting) == 0 {
+		g.running = false
+	} else {
+		g.waiting[0].lead <- struct{}{}
 	}
+	g.mu.Unlock()
 }
 
 func (g *groupCommit) commit(s *Store, batch []*groupTx) {
