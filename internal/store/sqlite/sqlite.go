@@ -136,6 +136,7 @@ var dialect = &sqlstore.Dialect{
 			WHERE messages_fts MATCH ? AND m.tenant_id = ? AND NOT m.is_internal ORDER BY f.rowid DESC LIMIT ?`,
 			[]any{phrase(term), tenant, limit}
 	},
+	StatsSource: "conversations c INDEXED BY conversations_stats",
 	ContactMatch: func(term string) (string, []any) {
 		return `ct.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?)`, []any{phrase(term)}
 	},

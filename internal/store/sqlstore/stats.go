@@ -36,7 +36,7 @@ func (q *queries) ConversationStats(ctx context.Context, tenant uuid.UUID, f inb
 	rows, err := q.query(ctx, `SELECT c.status, c.channel_id, c.created_at / `+strconv.FormatInt(dayMicros, 10)+`, COUNT(*),
 		CAST(SUM(c.resolved_at - c.created_at) AS DOUBLE PRECISION), COUNT(c.resolved_at),
 		CAST(SUM(c.first_response_at - c.created_at) AS DOUBLE PRECISION), COUNT(c.first_response_at)
-		FROM conversations c WHERE `+strings.Join(where, " AND ")+` GROUP BY 1, 2, 3`, args...)
+		FROM `+q.d.StatsSource+` WHERE `+strings.Join(where, " AND ")+` GROUP BY 1, 2, 3`, args...)
 	if err != nil {
 		return st, fmt.Errorf("conversation stats: %w", err)
 	}
@@ -134,7 +134,7 @@ func (q *queries) InboxStats(ctx context.Context, tenant uuid.UUID, _ time.Time)
 		COALESCE(SUM(CASE WHEN c.unread_count > 0 THEN 1 ELSE 0 END), 0),
 		MIN(CASE WHEN c.unread_count > 0 THEN c.last_inbound_at END),
 		CAST(SUM(c.first_response_at - c.created_at) AS DOUBLE PRECISION), COUNT(c.first_response_at)
-		FROM conversations c WHERE c.tenant_id = ? GROUP BY 1, 2, 3`, tenant)
+		FROM `+q.d.StatsSource+` WHERE c.tenant_id = ? GROUP BY 1, 2, 3`, tenant)
 	if err != nil {
 		return st, fmt.Errorf("inbox stats: %w", err)
 	}
