@@ -179,9 +179,12 @@ type stack struct {
 	fake   *fakeProvider
 }
 
-func newStack(t testing.TB) *stack {
+func newStack(t testing.TB) *stack { return newStackOn(t, storetest.OpenSQLite(t)) }
+
+// newStackOn is newStack over the given store.
+func newStackOn(t testing.TB, st inbox.Store) *stack {
 	ctx := context.Background()
-	s := &stack{t: t, st: storetest.OpenSQLite(t), tenant: uuid.New(), fake: newFakeProvider(t)}
+	s := &stack{t: t, st: st, tenant: uuid.New(), fake: newFakeProvider(t)}
 	tokens, _ := auth.NewTokens([]byte("e2e-secret-e2e-secret-e2e-secret!"))
 	bus := realtime.NewMemoryBus()
 	s.svc = inbox.NewService(s.st, realtime.NewPublisher(bus, quiet), quiet)
