@@ -35,71 +35,79 @@ type Inbound struct {
 // stores the message, and emits new_message. A redelivered message (same provider id on the
 // same channel) changes nothing and returns the stored one with created=false.
 func (s *Service) ReceiveInbound(ctx context.Context, ch Channel, in Inbound) (Message, bool, error) {
-	var (
-		m       Message
-		created bool
-	)
 	// Two webhooks of a new contact may race to create it (or a redelivery to store the
 	// same message); the loser's transaction fails on the unique key and is run again,
 	// when it finds what the winner stored.
-	var err error
+	var (
+		m       Message
+		created bool
+		err     error
+	)
 	for attempt := 0; attempt < 3; attempt++ {
-		err = s.write(ctx, ch.TenantID, func(q Queries, em *emitter) error {
-			created = false
-			if in.ProviderMessageID != "" {
-				dup, err := q.FindMessageByProviderID(ctx, ch.ID, in.ProviderMessageID)
-				if err == nil {
-					m = dup
-					return nil
-				}
-				if !errors.Is(err, ErrNotFound) {
-					return fmt.Errorf("look up provider id: %w", err)
-				}
-			}
-			contact, err := s.findOrCreateContact(ctx, q, ch, in.From, em.now)
-			if err != nil {
-				return err
-			}
-			c, opened, err := s.findOrOpenConversation(ctx, q, ch, contact.ID, em.now)
-			if err != nil {
-				return err
-			}
-			windowWasOpen := c.ReplyWindowAt(em.now) != nil && c.ReplyWindowAt(em.now).Open
-			at := in.At
-			if at.IsZero() || at.After(em.now) {
-				at = em.now
-			}
-			m = Message{
-				ID: uuid.Must(uuid.NewV7()), TenantID: ch.TenantID, ConversationID: c.ID,
-				SenderType: SenderEndUser, SenderID: ptr(contact.ID), Content: in.Content,
-				ContentType: in.ContentType, Attachments: in.Attachments, Payload: in.Payload,
-				Status: DeliveryReceived, ProviderMessageID: in.ProviderMessageID, CreatedAt: at,
-			}
-			if in.ReplyToProviderID != "" {
-				if quoted, err := q.FindMessageByProviderID(ctx, ch.ID, in.ReplyToProviderID); err == nil {
-					m.ReplyToID = &quoted.ID
-				}
-			}
-			touch := Touch{LastMessage: m.summary(), UnreadDelta: 1, InboundAt: ptr(em.now), UpdatedAt: em.now}
-			if opened {
-				if err := s.emitConversation(ctx, q, em, c.ID, "created"); err != nil {
-					return err
-				}
-			}
-			if err := s.insert(ctx, q, em, &c, &m, touch); err != nil {
-				return err
-			}
-			created = true
-			if w := c.ReplyWindowAt(em.now); w != nil && !windowWasOpen && !opened {
-				em.emit(EventReplyWindow, &c, ConversationEvent{Reason: "reply_window_opened", Conversation: c.View(em.now)})
-			}
-			return nil
-		})
-		if !errors.Is(err, ErrDuplicate) {
+		if m, created, err = s.receiveOnce(ctx, ch, in); !errors.Is(err, ErrDuplicate) {
 			break
 		}
 	}
 	m.Normalize()
+	return m, created, err
+}
+
+// receiveOnce stores one inbound message in one transaction.
+func (s *Service) receiveOnce(ctx context.Context, ch Channel, in Inbound) (Message, bool, error) {
+	var (
+		m       Message
+		created bool
+	)
+	err := s.write(ctx, ch.TenantID, func(q Queries, em *emitter) error {
+		if in.ProviderMessageID != "" {
+			dup, err := q.FindMessageByProviderID(ctx, ch.ID, in.ProviderMessageID)
+			if err == nil {
+				m = dup
+				return nil
+			}
+			if !errors.Is(err, ErrNotFound) {
+				return fmt.Errorf("look up provider id: %w", err)
+			}
+		}
+		contact, err := s.findOrCreateContact(ctx, q, ch, in.From, em.now)
+		if err != nil {
+			return err
+		}
+		c, opened, err := s.findOrOpenConversation(ctx, q, ch, contact.ID, em.now)
+		if err != nil {
+			return err
+		}
+		windowWasOpen := c.ReplyWindowAt(em.now) != nil && c.ReplyWindowAt(em.now).Open
+		at := in.At
+		if at.IsZero() || at.After(em.now) {
+			at = em.now
+		}
+		m = Message{
+			ID: uuid.Must(uuid.NewV7()), TenantID: ch.TenantID, ConversationID: c.ID,
+			SenderType: SenderEndUser, SenderID: ptr(contact.ID), Content: in.Content,
+			ContentType: in.ContentType, Attachments: in.Attachments, Payload: in.Payload,
+			Status: DeliveryReceived, ProviderMessageID: in.ProviderMessageID, CreatedAt: at,
+		}
+		if in.ReplyToProviderID != "" {
+			if quoted, err := q.FindMessageByProviderID(ctx, ch.ID, in.ReplyToProviderID); err == nil {
+				m.ReplyToID = &quoted.ID
+			}
+		}
+		touch := Touch{LastMessage: m.summary(), UnreadDelta: 1, InboundAt: ptr(em.now), UpdatedAt: em.now}
+		if opened {
+			if err := s.emitConversation(ctx, q, em, c.ID, "created"); err != nil {
+				return err
+			}
+		}
+		if err := s.insert(ctx, q, em, &c, &m, touch); err != nil {
+			return err
+		}
+		created = true
+		if w := c.ReplyWindowAt(em.now); w != nil && !windowWasOpen && !opened {
+			em.emit(EventReplyWindow, &c, ConversationEvent{Reason: "reply_window_opened", Conversation: c.View(em.now)})
+		}
+		return nil
+	})
 	return m, created, err
 }
 
