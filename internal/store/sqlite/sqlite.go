@@ -32,9 +32,9 @@ type Store struct {
 // Open opens (creating if needed) the database file at path. Every transaction begins
 // IMMEDIATE: SQLite has one writer, and a deferred transaction that reads and then writes
 // fails with SQLITE_BUSY instead of waiting for it. Checkpoints run in the background (see
-// checkpoints), not inside the commit that crosses SQLite's threshold. Temporary files (statement and
-// savepoint journals, sorts) stay in memory: a group commit's savepoints would otherwise
-// write every page they touch to disk once more.
+// checkpoints), not inside the commit that crosses SQLite's threshold. Temporary files
+// (statement and savepoint journals, sorts) stay in memory: a group commit's savepoints
+// would otherwise write every page they touch to disk once more.
 func Open(ctx context.Context, path string) (*Store, error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
