@@ -53,12 +53,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
-const checkpointInterval = time.Second
+const (
+	checkpointInterval = time.Second
+	// restartPages is how long the WAL may grow (in pages of 4 KiB) before a checkpoint
+	// waits for a pause in the writes to finish (see checkpoint).
+	restartPages = 16384
+)
 
-// checkpoints copies the WAL into the database file every interval, without blocking
-// readers or writers (PASSIVE), until the returned stop is called. SQLite's automatic
-// checkpoint would run inside whichever commit crosses 1,000 pages, and its fsyncs would
-// land on that request: the tail of the write latency.
+// checkpoints copies the WAL into the database file every interval (see checkpoint) until
+// the returned stop is called. SQLite's automatic checkpoint would run inside whichever
+// commit crosses 1,000 pages, and its fsyncs would land on that request: the tail of the
+// write latency.
 func (s *Store) checkpoints(interval time.Duration) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -71,13 +76,32 @@ func (s *Store) checkpoints(interval time.Duration) (stop func()) {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
-				if _, err := s.DB().ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil && ctx.Err() == nil {
+				if err := s.checkpoint(ctx); err != nil && ctx.Err() == nil {
 					slog.WarnContext(ctx, "sqlite checkpoint", "err", err)
 				}
 			}
 		}
 	}()
 	return func() { cancel(); <-done }
+}
+
+// checkpoint copies what it can of the WAL without blocking readers or writers (PASSIVE).
+// The WAL starts again from its beginning only when a writer finds it wholly copied, which a
+// steady stream of writes never lets happen: the file grew to 7.7 GB during a bulk seed. So
+// once it is restartPages long, the rest is copied with new writers held back for that
+// moment (RESTART), and the next write starts the WAL over.
+func (s *Store) checkpoint(ctx context.Context) error {
+	var busy, pages, copied int
+	if err := s.DB().QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &pages, &copied); err != nil {
+		return fmt.Errorf("passive checkpoint: %w", err)
+	}
+	if pages < restartPages {
+		return nil
+	}
+	if _, err := s.DB().ExecContext(ctx, `PRAGMA wal_checkpoint(RESTART)`); err != nil {
+		return fmt.Errorf("restart checkpoint: %w", err)
+	}
+	return nil
 }
 
 // Close stops the checkpoints and closes the database (which checkpoints what is left).
@@ -136,7 +160,6 @@ var dialect = &sqlstore.Dialect{
 			WHERE messages_fts MATCH ? AND m.tenant_id = ? AND NOT m.is_internal ORDER BY f.rowid DESC LIMIT ?`,
 			[]any{phrase(term), tenant, limit}
 	},
-	StatsSource: "conversations c INDEXED BY conversations_stats",
 	ContactMatch: func(term string) (string, []any) {
 		return `ct.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?)`, []any{phrase(term)}
 	},
