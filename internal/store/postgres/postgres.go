@@ -67,7 +67,6 @@ var dialect = &sqlstore.Dialect{
 	ContentMatch: func(term string) (string, []any) {
 		return `m.content ILIKE ? ESCAPE '\'`, []any{sqlstore.LikePattern(term)} // served by the pg_trgm GIN index
 	},
-	StatsSource: "conversations c",
 	RecentContentMatches: func(tenant uuid.UUID, term string, limit int) (string, []any) {
 		return `SELECT m.conversation_id FROM messages m WHERE m.tenant_id = ? AND NOT m.is_internal
 			AND m.content ILIKE ? ESCAPE '\' ORDER BY m.created_at DESC LIMIT ?`, []any{tenant, sqlstore.LikePattern(term), limit}

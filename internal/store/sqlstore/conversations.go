@@ -172,9 +172,9 @@ func (q *queries) ListConversations(ctx context.Context, tenant uuid.UUID, f inb
 		add(cond, a...)
 	}
 	from := ` FROM conversations c WHERE ` + strings.Join(where, " AND ")
-	var total int
-	if err := q.row(ctx, `SELECT COUNT(*)`+from, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count conversations: %w", q.d.wrap(err))
+	total, err := q.countConversations(ctx, tenant, f, from, args)
+	if err != nil {
+		return nil, 0, err
 	}
 	col, ok := sortColumns[f.SortBy]
 	if !ok {
@@ -196,6 +196,41 @@ func (q *queries) ListConversations(ctx context.Context, tenant uuid.UUID, f inb
 	}
 	list, err := q.conversationsByID(ctx, tenant, ids)
 	return list, total, err
+}
+
+// countConversations answers a list's total from the per-assignee counters (migration 0005)
+// when every filter is one of their columns, and by counting the matching rows otherwise.
+func (q *queries) countConversations(ctx context.Context, tenant uuid.UUID, f inbox.ConversationFilter, from string, args []any) (int, error) {
+	var total int
+	// Any filter but these four (a filter added later included) is counted row by row.
+	rest := f
+	rest.Status, rest.ChannelKind, rest.AssignedTo, rest.AssignedTeam = "", "", nil, nil
+	rest.Page, rest.Limit, rest.SortBy, rest.SortAsc = 0, 0, "", false
+	if rest != (inbox.ConversationFilter{}) {
+		if err := q.row(ctx, `SELECT COUNT(*)`+from, args...).Scan(&total); err != nil {
+			return 0, fmt.Errorf("count conversations: %w", q.d.wrap(err))
+		}
+		return total, nil
+	}
+	where, cargs := []string{"tenant_id = ?"}, []any{tenant}
+	add := func(cond string, a any) { where = append(where, cond); cargs = append(cargs, a) }
+	if f.Status != "" {
+		add("status = ?", string(f.Status))
+	}
+	if f.ChannelKind != "" {
+		where = append(where, "channel_id IN (SELECT id FROM channels WHERE tenant_id = ? AND kind = ?)")
+		cargs = append(cargs, tenant, string(f.ChannelKind))
+	}
+	if f.AssignedTo != nil {
+		add("user_id = ?", *f.AssignedTo)
+	}
+	if f.AssignedTeam != nil {
+		add("team_id = ?", *f.AssignedTeam)
+	}
+	if err := q.row(ctx, `SELECT COALESCE(SUM(conversations), 0) FROM conversation_loads WHERE `+strings.Join(where, " AND "), cargs...).Scan(&total); err != nil {
+		return 0, fmt.Errorf("count conversations: %w", q.d.wrap(err))
+	}
+	return total, nil
 }
 
 // contentSearchWindow bounds the content part of a search to the newest matching messages,

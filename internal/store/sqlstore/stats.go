@@ -2,9 +2,7 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -15,28 +13,32 @@ import (
 
 const dayMicros = int64(24 * time.Hour / time.Microsecond)
 
-// ConversationStats reads the conversations once, grouped by status, channel and day, from
-// an index that holds every column it needs; the totals and averages add those groups up.
+// nobody stands for "no team" and "no assignee" in the counters' keys (see migration 0005).
+var nobody = uuid.Nil
+
+// ConversationStats adds up the counters of conversations per day of creation, team, status
+// and channel, which triggers keep up to date (migration 0005): a few thousand rows however
+// many conversations there are. Start and End count whole UTC days.
 func (q *queries) ConversationStats(ctx context.Context, tenant uuid.UUID, f inbox.StatsFilter) (inbox.ConversationStats, error) {
-	where, args := []string{"c.tenant_id = ?"}, []any{tenant}
+	where, args := []string{"tenant_id = ?"}, []any{tenant}
 	if f.Start != nil {
-		where, args = append(where, "c.created_at >= ?"), append(args, micros(*f.Start))
+		where, args = append(where, "day >= ?"), append(args, micros(*f.Start)/dayMicros)
 	}
 	if f.End != nil {
-		where, args = append(where, "c.created_at < ?"), append(args, micros(*f.End))
+		where, args = append(where, "day < ?"), append(args, micros(*f.End)/dayMicros)
 	}
 	if f.TeamID != nil {
-		where, args = append(where, "c.assigned_team_id = ?"), append(args, *f.TeamID)
+		where, args = append(where, "team_id = ?"), append(args, *f.TeamID)
 	}
 	st := inbox.ConversationStats{ByStatus: map[inbox.Status]int{}, ByChannel: map[inbox.ChannelKind]int{}, ByDay: map[string]int{}}
 	kinds, err := q.channelKinds(ctx, tenant)
 	if err != nil {
 		return st, err
 	}
-	rows, err := q.query(ctx, `SELECT c.status, c.channel_id, c.created_at / `+strconv.FormatInt(dayMicros, 10)+`, COUNT(*),
-		CAST(SUM(c.resolved_at - c.created_at) AS DOUBLE PRECISION), COUNT(c.resolved_at),
-		CAST(SUM(c.first_response_at - c.created_at) AS DOUBLE PRECISION), COUNT(c.first_response_at)
-		FROM `+q.d.StatsSource+` WHERE `+strings.Join(where, " AND ")+` GROUP BY 1, 2, 3`, args...)
+	rows, err := q.query(ctx, `SELECT status, channel_id, day, SUM(conversations),
+		SUM(CAST(resolution_sum AS DOUBLE PRECISION)), SUM(resolved),
+		SUM(CAST(first_response_sum AS DOUBLE PRECISION)), SUM(first_responded)
+		FROM conversation_days WHERE `+strings.Join(where, " AND ")+` GROUP BY 1, 2, 3 HAVING SUM(conversations) > 0`, args...)
 	if err != nil {
 		return st, fmt.Errorf("conversation stats: %w", err)
 	}
@@ -47,9 +49,8 @@ func (q *queries) ConversationStats(ctx context.Context, tenant uuid.UUID, f inb
 			status        string
 			channel       uuid.UUID
 			day           int64
-			n             int
-			resSum, frSum sql.NullFloat64
-			resN, frN     int
+			n, resN, frN  int
+			resSum, frSum float64
 		)
 		if err := rows.Scan(&status, &channel, &day, &n, &resSum, &resN, &frSum, &frN); err != nil {
 			return st, fmt.Errorf("conversation stats: %w", err)
@@ -71,10 +72,8 @@ type average struct {
 	n   int
 }
 
-func (a *average) add(sum sql.NullFloat64, n int) {
-	if sum.Valid {
-		a.sum, a.n = a.sum+sum.Float64, a.n+n
-	}
+func (a *average) add(sum float64, n int) {
+	a.sum, a.n = a.sum+sum, a.n+n
 }
 
 // seconds is the average in seconds; nil when nothing was averaged.
@@ -105,21 +104,24 @@ func (q *queries) channelKinds(ctx context.Context, tenant uuid.UUID) (map[uuid.
 	return kinds, rows.Err()
 }
 
-// InboxStats reads the conversations once, grouped by status, channel and assignee, from
-// the same covering index as ConversationStats, and lists every user with their load.
+// InboxStats adds up the counters of conversations per assignee, team, status and channel
+// (migration 0005), and finds each agent's oldest waiting conversation at the head of an
+// index of the waiting ones.
 func (q *queries) InboxStats(ctx context.Context, tenant uuid.UUID, _ time.Time) (inbox.InboxStats, error) {
 	st := inbox.InboxStats{ByChannel: map[inbox.ChannelKind]int{}, Agents: []inbox.AgentLoad{}}
 	kinds, err := q.channelKinds(ctx, tenant)
 	if err != nil {
 		return st, err
 	}
-	users, err := q.query(ctx, `SELECT id, first_name, last_name, email FROM users WHERE tenant_id = ?
-		ORDER BY first_name, last_name, id`, tenant)
+	users, err := q.query(ctx, `SELECT u.id, u.first_name, u.last_name, u.email,
+		(SELECT MIN(c.last_inbound_at) FROM conversations c WHERE c.tenant_id = u.tenant_id
+			AND c.assigned_user_id = u.id AND c.unread_count > 0 AND c.status <> 'closed')
+		FROM users u WHERE u.tenant_id = ? ORDER BY u.first_name, u.last_name, u.id`, tenant)
 	if err != nil {
 		return st, fmt.Errorf("agent workload: %w", err)
 	}
 	loads, err := collect(users, "agent workload", func(a *inbox.AgentLoad) []any {
-		return []any{&a.User.ID, &a.User.FirstName, &a.User.LastName, &a.User.Email}
+		return []any{&a.User.ID, &a.User.FirstName, &a.User.LastName, &a.User.Email, optTimeCol{&a.OldestWaitingSince}}
 	})
 	if err != nil {
 		return st, err
@@ -130,26 +132,21 @@ func (q *queries) InboxStats(ctx context.Context, tenant uuid.UUID, _ time.Time)
 		byUser[loads[i].User.ID] = &loads[i]
 		firstResponse[loads[i].User.ID] = &average{}
 	}
-	rows, err := q.query(ctx, `SELECT c.status, c.channel_id, c.assigned_user_id, COUNT(*), COALESCE(SUM(c.unread_count), 0),
-		COALESCE(SUM(CASE WHEN c.unread_count > 0 THEN 1 ELSE 0 END), 0),
-		MIN(CASE WHEN c.unread_count > 0 THEN c.last_inbound_at END),
-		CAST(SUM(c.first_response_at - c.created_at) AS DOUBLE PRECISION), COUNT(c.first_response_at)
-		FROM `+q.d.StatsSource+` WHERE c.tenant_id = ? GROUP BY 1, 2, 3`, tenant)
+	rows, err := q.query(ctx, `SELECT status, channel_id, user_id, SUM(conversations), SUM(unread_messages), SUM(unread),
+		SUM(CAST(first_response_sum AS DOUBLE PRECISION)), SUM(first_responded)
+		FROM conversation_loads WHERE tenant_id = ? GROUP BY 1, 2, 3 HAVING SUM(conversations) > 0`, tenant)
 	if err != nil {
 		return st, fmt.Errorf("inbox stats: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			status             string
-			channel            uuid.UUID
-			assignee           *uuid.UUID
-			n, unread, waiting int
-			oldest             *time.Time
-			frSum              sql.NullFloat64
-			frN                int
+			status                  string
+			channel, assignee       uuid.UUID
+			n, unread, waiting, frN int
+			frSum                   float64
 		)
-		if err := rows.Scan(&status, &channel, optIDCol{&assignee}, &n, &unread, &waiting, optTimeCol{&oldest}, &frSum, &frN); err != nil {
+		if err := rows.Scan(&status, &channel, &assignee, &n, &unread, &waiting, &frSum, &frN); err != nil {
 			return st, fmt.Errorf("inbox stats: %w", err)
 		}
 		open := inbox.Status(status) != inbox.StatusClosed
@@ -160,24 +157,20 @@ func (q *queries) InboxStats(ctx context.Context, tenant uuid.UUID, _ time.Time)
 		if open {
 			st.OpenTickets += n
 		}
-		if assignee == nil {
+		if assignee == nobody {
 			if open {
 				st.Unassigned += n
 			}
 			continue
 		}
-		a := byUser[*assignee]
+		a := byUser[assignee]
 		if a == nil {
 			continue // a user deleted since
 		}
-		firstResponse[*assignee].add(frSum, frN)
-		if !open {
-			continue
-		}
-		a.OpenAssigned += n
-		a.Unread += unread
-		if oldest != nil && (a.OldestWaitingSince == nil || oldest.Before(*a.OldestWaitingSince)) {
-			a.OldestWaitingSince = oldest
+		firstResponse[assignee].add(frSum, frN)
+		if open {
+			a.OpenAssigned += n
+			a.Unread += unread
 		}
 	}
 	for i := range loads {

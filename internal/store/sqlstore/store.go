@@ -187,9 +187,6 @@ type Dialect struct {
 	// ContactMatch is a condition on contacts aliased ct that holds when the full name or
 	// the phone contains term (3 characters or more, any case), answered through an index.
 	ContactMatch func(term string) (cond string, args []any)
-	// StatsSource is the conversations table, aliased c, as the statistics read it: SQLite
-	// is told to use the covering index (its sampled statistics make it prefer another).
-	StatsSource string
 	// IsUnique tells a unique-key violation.
 	IsUnique func(err error) bool
 	// LockMigrations serializes migrations across processes on conn.

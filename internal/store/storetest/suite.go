@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t testing.TB) inbox.Store) {
 		{"Outbox", testOutbox},
 		{"Events", testEvents},
 		{"Statistics", testStatistics},
+		{"CountersFollowChanges", testCountersFollowChanges},
 		{"InboxMessages", testInboxMessages},
 		{"Transactions", testTransactions},
 		{"ReplyWindows", testReplyWindows},
