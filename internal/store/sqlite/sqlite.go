@@ -88,8 +88,8 @@ func (s *Store) checkpoints(interval time.Duration) (stop func()) {
 // checkpoint copies what it can of the WAL without blocking readers or writers (PASSIVE).
 // The WAL starts again from its beginning only when a writer finds it wholly copied, which a
 // steady stream of writes never lets happen: the file grew to 7.7 GB during a bulk seed. So
-// once it is restartPages long, the rest is copied with new writers held back for that
-// moment (RESTART), and the next write starts the WAL over.
+// once it is restartPages long, the rest is copied in a turn between two transactions
+// (RESTART), and the next write starts the WAL over.
 func (s *Store) checkpoint(ctx context.Context) error {
 	var busy, pages, copied int
 	if err := s.DB().QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &pages, &copied); err != nil {
@@ -98,10 +98,12 @@ func (s *Store) checkpoint(ctx context.Context) error {
 	if pages < restartPages {
 		return nil
 	}
-	if _, err := s.DB().ExecContext(ctx, `PRAGMA wal_checkpoint(RESTART)`); err != nil {
-		return fmt.Errorf("restart checkpoint: %w", err)
-	}
-	return nil
+	return s.BetweenTx(ctx, func(ctx context.Context) error {
+		if _, err := s.DB().ExecContext(ctx, `PRAGMA wal_checkpoint(RESTART)`); err != nil {
+			return fmt.Errorf("restart checkpoint: %w", err)
+		}
+		return nil
+	})
 }
 
 // Close stops the checkpoints and closes the database (which checkpoints what is left).

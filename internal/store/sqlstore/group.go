@@ -24,15 +24,25 @@ type groupCommit struct {
 }
 
 type groupTx struct {
-	ctx  context.Context
-	fn   func(q inbox.Queries) error
-	done chan error
-	lead chan struct{} // this one leads the next batch
+	ctx     context.Context
+	fn      func(q inbox.Queries) error
+	between func(ctx context.Context) error // instead of fn: work done alone, outside any transaction
+	done    chan error
+	lead    chan struct{} // this one leads the next batch
 }
 
 // run queues fn and returns its outcome once its batch has committed or rolled back.
 func (g *groupCommit) run(ctx context.Context, s *Store, fn func(q inbox.Queries) error) error {
-	t := &groupTx{ctx: ctx, fn: fn, done: make(chan error, 1), lead: make(chan struct{}, 1)}
+	return g.queue(s, &groupTx{ctx: ctx, fn: fn})
+}
+
+// runBetween queues fn to run in its turn between two transactions, none running meanwhile.
+func (g *groupCommit) runBetween(ctx context.Context, s *Store, fn func(ctx context.Context) error) error {
+	return g.queue(s, &groupTx{ctx: ctx, between: fn})
+}
+
+func (g *groupCommit) queue(s *Store, t *groupTx) error {
+	t.done, t.lead = make(chan error, 1), make(chan struct{}, 1)
 	g.mu.Lock()
 	g.waiting = append(g.waiting, t)
 	lead := !g.running
@@ -49,10 +59,14 @@ func (g *groupCommit) run(ctx context.Context, s *Store, fn func(q inbox.Queries
 	return <-t.done
 }
 
-// lead runs one batch, the leader's own transaction first, and passes the lead on.
+// lead runs one batch, the leader's own transaction first, and passes the lead on. Work
+// to be done between transactions is a batch of its own.
 func (g *groupCommit) lead(s *Store) {
 	g.mu.Lock()
-	n := min(len(g.waiting), maxGroup)
+	n := 1
+	for g.waiting[0].between == nil && n < min(len(g.waiting), maxGroup) && g.waiting[n].between == nil {
+		n++
+	}
 	batch := g.waiting[:n:n]
 	g.waiting = g.waiting[n:]
 	g.mu.Unlock()
@@ -67,6 +81,10 @@ func (g *groupCommit) lead(s *Store) {
 }
 
 func (g *groupCommit) commit(s *Store, batch []*groupTx) {
+	if t := batch[0]; t.between != nil {
+		t.done <- t.between(t.ctx)
+		return
+	}
 	if len(batch) == 1 {
 		batch[0].done <- s.runTx(batch[0].ctx, batch[0].fn)
 		return

@@ -48,6 +48,17 @@ func (s *Store) InTx(ctx context.Context, fn func(q inbox.Queries) error) error 
 	return s.runTx(ctx, fn)
 }
 
+// BetweenTx runs fn when no transaction of this store is running, and starts none until
+// it returns: for work that needs the database's write lock outside a transaction, such as
+// SQLite's checkpoints, which would otherwise wait for a gap in the writes that the busy
+// handler's polling rarely finds.
+func (s *Store) BetweenTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if s.d.SingleWriter {
+		return s.group.runBetween(ctx, s, fn)
+	}
+	return fn(ctx)
+}
+
 func (s *Store) runTx(ctx context.Context, fn func(q inbox.Queries) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
