@@ -1,0 +1,214 @@
+// Package transfer copies a team inbox from the embedded SQLite database into PostgreSQL,
+// for a team that outgrows one node (and to load a large benchmark set into PostgreSQL
+// faster than inserting it row by row).
+package transfer
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// tables in an order that satisfies the foreign keys. The statistics' counters are not
+// copied: PostgreSQL's triggers build them as the conversations arrive.
+var tables = []string{
+	"tenants", "users", "teams", "team_members", "contacts", "channels", "contact_identities",
+	"campaigns", "broadcasts", "tags", "conversations", "conversation_tags", "messages",
+	"message_mentions", "message_status_history", "parked_receipts", "outbox", "events",
+}
+
+// ErrNotEmpty is returned when the target database already holds a tenant.
+var ErrNotEmpty = errors.New("the PostgreSQL database already holds data")
+
+// SQLiteToPostgres copies every row of src (a migrated SQLite database) into dst (a
+// migrated, empty PostgreSQL database) in one transaction, with COPY.
+func SQLiteToPostgres(ctx context.Context, src, dst *sql.DB) error {
+	var found bool
+	if err := dst.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM tenants)`).Scan(&found); err != nil {
+		return fmt.Errorf("check target: %w", err)
+	}
+	if found {
+		return ErrNotEmpty
+	}
+	conn, err := dst.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("target connection: %w", err)
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		pg := dc.(*stdlib.Conn).Conn()
+		tx, err := pg.Begin(ctx)
+		if err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+		for _, table := range tables {
+			start := time.Now()
+			n, err := copyTable(ctx, src, tx, table)
+			if err != nil {
+				return err
+			}
+			slog.InfoContext(ctx, "copied", "table", table, "rows", n, "elapsed", time.Since(start).Round(time.Millisecond))
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
+	})
+}
+
+// column is a target column and the conversion of SQLite's value to its type.
+type column struct {
+	name    string
+	convert func(v any) (any, error)
+}
+
+func copyTable(ctx context.Context, src *sql.DB, tx pgx.Tx, table string) (int64, error) {
+	cols, err := targetColumns(ctx, tx, table)
+	if err != nil {
+		return 0, err
+	}
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.name
+	}
+	rows, err := src.QueryContext(ctx, `SELECT `+strings.Join(names, ", ")+` FROM `+table)
+	if err != nil {
+		return 0, fmt.Errorf("read %s: %w", table, err)
+	}
+	defer rows.Close()
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{table}, names, &rowSource{rows: rows, cols: cols})
+	if err != nil {
+		return n, fmt.Errorf("copy %s: %w", table, err)
+	}
+	return n, nil
+}
+
+// targetColumns lists table's columns in PostgreSQL with a conversion for each type the
+// schema uses.
+func targetColumns(ctx context.Context, tx pgx.Tx, table string) ([]column, error) {
+	rows, err := tx.Query(ctx, `SELECT column_name, data_type FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`, table)
+	if err != nil {
+		return nil, fmt.Errorf("columns of %s: %w", table, err)
+	}
+	defer rows.Close()
+	var cols []column
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			return nil, fmt.Errorf("columns of %s: %w", table, err)
+		}
+		conv, ok := conversions[typ]
+		if !ok {
+			return nil, fmt.Errorf("column %s.%s: no conversion for type %s", table, name, typ)
+		}
+		cols = append(cols, column{name: name, convert: conv})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("columns of %s: %w", table, err)
+	}
+	if len(cols) == 0 {
+		return nil, fmt.Errorf("table %s is missing from the target", table)
+	}
+	return cols, nil
+}
+
+// conversions turn the values SQLite stores (ids as text, booleans as 0/1) into what pgx
+// writes for each PostgreSQL type; NULL stays NULL.
+var conversions = map[string]func(v any) (any, error){
+	"uuid": func(v any) (any, error) {
+		s, err := text(v)
+		if err != nil || s == nil {
+			return nil, err
+		}
+		id, err := uuid.Parse(*s)
+		return [16]byte(id), err
+	},
+	"boolean": func(v any) (any, error) {
+		switch b := v.(type) {
+		case nil:
+			return nil, nil
+		case int64:
+			return b != 0, nil
+		case bool:
+			return b, nil
+		}
+		return nil, fmt.Errorf("boolean stored as %T", v)
+	},
+	"bigint":  integer,
+	"integer": integer,
+	"text": func(v any) (any, error) {
+		s, err := text(v)
+		if err != nil || s == nil {
+			return nil, err
+		}
+		return *s, nil
+	},
+}
+
+func integer(v any) (any, error) {
+	switch v.(type) {
+	case nil, int64:
+		return v, nil
+	}
+	return nil, fmt.Errorf("integer stored as %T", v)
+}
+
+func text(v any) (*string, error) {
+	switch s := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return &s, nil
+	case []byte:
+		str := string(s)
+		return &str, nil
+	}
+	return nil, fmt.Errorf("text stored as %T", v)
+}
+
+// rowSource feeds SQLite's rows to COPY, converted.
+type rowSource struct {
+	rows *sql.Rows
+	cols []column
+	err  error
+}
+
+func (r *rowSource) Next() bool { return r.err == nil && r.rows.Next() }
+
+func (r *rowSource) Values() ([]any, error) {
+	raw := make([]any, len(r.cols))
+	ptrs := make([]any, len(raw))
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	if err := r.rows.Scan(ptrs...); err != nil {
+		r.err = err
+		return nil, err
+	}
+	for i, c := range r.cols {
+		v, err := c.convert(raw[i])
+		if err != nil {
+			r.err = fmt.Errorf("column %s: %w", c.name, err)
+			return nil, r.err
+		}
+		raw[i] = v
+	}
+	return raw, nil
+}
+
+func (r *rowSource) Err() error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.rows.Err()
+}

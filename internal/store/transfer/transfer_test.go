@@ -1,0 +1,90 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/seed"
+	"github.com/teaminbox/teaminbox/internal/store/postgres"
+	"github.com/teaminbox/teaminbox/internal/store/sqlite"
+	"github.com/teaminbox/teaminbox/internal/store/storetest"
+)
+
+// TestSQLiteToPostgres copies a seeded SQLite inbox and checks that PostgreSQL then holds
+// every row and answers the same lists and statistics, its counters rebuilt by its triggers.
+func TestSQLiteToPostgres(t *testing.T) {
+	dst := storetest.OpenPostgres(t).(*postgres.Store)
+	src := storetest.OpenSQLite(t).(*sqlite.Store)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	h := auth.NewHasher(auth.DefaultArgon2, 2)
+	if _, err := seed.Demo(ctx, src, h, now); err != nil {
+		t.Fatal(err)
+	}
+	tenant, _, err := seed.Bulk(ctx, src, h, 60, 500, now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := SQLiteToPostgres(ctx, src.DB(), dst.DB()); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range tables {
+		var want, got int
+		if err := src.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if err := dst.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want || table == "messages" && want == 0 {
+			t.Errorf("%s: %d rows copied of %d", table, got, want)
+		}
+	}
+	approx := cmpopts.EquateApprox(0, 1e-9)
+	for _, tn := range []inbox.Tenant{{ID: seed.DemoTenantID}, {ID: tenant}} {
+		want, err := src.ConversationStats(ctx, tn.ID, inbox.StatsFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := dst.ConversationStats(ctx, tn.ID, inbox.StatsFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got, approx); diff != "" || want.Total == 0 {
+			t.Errorf("statistics (-SQLite +PostgreSQL):\n%s", diff)
+		}
+		wantIn, err := src.InboxStats(ctx, tn.ID, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gotIn, err := dst.InboxStats(ctx, tn.ID, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(wantIn, gotIn, approx); diff != "" {
+			t.Errorf("inbox statistics (-SQLite +PostgreSQL):\n%s", diff)
+		}
+		f := inbox.ConversationFilter{Status: inbox.StatusActive, Limit: 20}
+		wantList, wantTotal, err := src.ListConversations(ctx, tn.ID, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gotList, gotTotal, err := dst.ListConversations(ctx, tn.ID, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(wantList, gotList); diff != "" || gotTotal != wantTotal {
+			t.Errorf("list: total %d, want %d (-SQLite +PostgreSQL):\n%s", gotTotal, wantTotal, diff)
+		}
+	}
+	if err := SQLiteToPostgres(ctx, src.DB(), dst.DB()); !errors.Is(err, ErrNotEmpty) {
+		t.Errorf("a second copy into the same database: %v, want ErrNotEmpty", err)
+	}
+}
