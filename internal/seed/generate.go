@@ -49,10 +49,12 @@ func newGenerator(q inbox.Queries, tenant uuid.UUID, users []uuid.UUID, now time
 	return &generator{q: q, tenant: tenant, users: users, now: now, rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), span: 30 * 24 * time.Hour}
 }
 
+// id is the next id of the tenant's data: random but repeatable, and mixed with the tenant's
+// id so that two tenants seeded alike do not collide.
 func (g *generator) id() uuid.UUID {
 	var b [16]byte
 	for i := range b {
-		b[i] = byte(g.rnd.Uint32())
+		b[i] = byte(g.rnd.Uint32()) ^ g.tenant[i]
 	}
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
