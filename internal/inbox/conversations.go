@@ -95,7 +95,7 @@ func (s *Service) StartConversation(ctx context.Context, p auth.Principal, in Ne
 		}
 		open, err := q.FindOpenConversation(ctx, p.TenantID, in.ContactID, in.ChannelID)
 		if err == nil {
-			id = open.ID
+			id = open
 			return nil
 		}
 		if !errors.Is(err, ErrNotFound) {

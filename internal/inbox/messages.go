@@ -204,14 +204,13 @@ func (s *Service) systemMessage(ctx context.Context, q Queries, em *emitter, c *
 
 // insert stores m with its touch and emits new_message with the conversation as it is after.
 func (s *Service) insert(ctx context.Context, q Queries, em *emitter, c *Conversation, m *Message, touch Touch) error {
-	if _, err := q.InsertMessage(ctx, *m, touch); err != nil {
+	after, err := q.InsertMessage(ctx, *m, touch)
+	if err != nil {
 		return fmt.Errorf("insert message: %w", err)
 	}
-	after, err := q.GetConversation(ctx, c.TenantID, c.ID)
-	if err != nil {
-		return fmt.Errorf("reload conversation: %w", err)
+	if after != nil {
+		after.ApplyTo(c)
 	}
-	*c = after
 	m.Normalize()
 	em.emit(EventNewMessage, c, MessageEvent{Message: *m, Conversation: c.View(em.now)})
 	return nil

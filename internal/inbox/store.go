@@ -78,9 +78,9 @@ type Queries interface {
 	// LockConversation is GetConversation that also locks the row until the transaction
 	// ends (SELECT ... FOR UPDATE where the database has it), for read-modify-write.
 	LockConversation(ctx context.Context, tenant, id uuid.UUID) (Conversation, error)
-	// FindOpenConversation returns the newest conversation of the contact on the channel
-	// whose status is not closed.
-	FindOpenConversation(ctx context.Context, tenant, contactID, channelID uuid.UUID) (Conversation, error)
+	// FindOpenConversation returns the id of the newest conversation of the contact on the
+	// channel whose status is not closed.
+	FindOpenConversation(ctx context.Context, tenant, contactID, channelID uuid.UUID) (uuid.UUID, error)
 	// ListConversations returns one page of the filtered list and the total count, each
 	// row with its joined fields, without one query per row.
 	ListConversations(ctx context.Context, tenant uuid.UUID, f ConversationFilter) ([]Conversation, int, error)
@@ -93,9 +93,10 @@ type Queries interface {
 	RemoveConversationTag(ctx context.Context, tenant, conversationID, tagID uuid.UUID) (bool, error)
 
 	// InsertMessage stores m (and its MentionedUsers' ids) and applies touch to its
-	// conversation in the same statement set. A message whose ProviderMessageID is set and
-	// already stored on the same channel is not stored again: it reports false and no error.
-	InsertMessage(ctx context.Context, m Message, touch Touch) (bool, error)
+	// conversation, returning the conversation's touched fields as stored. A message whose
+	// ProviderMessageID is set and already stored on the same channel is not stored again:
+	// it returns nil and no error.
+	InsertMessage(ctx context.Context, m Message, touch Touch) (*Touched, error)
 	// GetMessage returns the message with its mentioned users.
 	GetMessage(ctx context.Context, tenant, id uuid.UUID) (Message, error)
 	// ListMessages returns one page of a conversation's messages, oldest first within the
@@ -167,6 +168,22 @@ type Touch struct {
 	// FirstResponseAt sets first_response_at when set and it is still null.
 	FirstResponseAt *time.Time
 	UpdatedAt       time.Time
+}
+
+// Touched is a conversation's state after a message touched it.
+type Touched struct {
+	UnreadCount     int
+	LastMessage     *MessageSummary
+	LastMessageAt   *time.Time
+	LastInboundAt   *time.Time
+	FirstResponseAt *time.Time
+	UpdatedAt       time.Time
+}
+
+// ApplyTo copies the touched fields onto c, which the message's transaction has locked.
+func (t *Touched) ApplyTo(c *Conversation) {
+	c.UnreadCount, c.LastMessage, c.LastMessageAt = t.UnreadCount, t.LastMessage, t.LastMessageAt
+	c.LastInboundAt, c.FirstResponseAt, c.UpdatedAt = t.LastInboundAt, t.FirstResponseAt, t.UpdatedAt
 }
 
 // ContactFilter selects contacts.

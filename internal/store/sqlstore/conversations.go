@@ -118,14 +118,12 @@ func (q *queries) LockConversation(ctx context.Context, tenant, id uuid.UUID) (i
 	return q.GetConversation(ctx, tenant, id)
 }
 
-func (q *queries) FindOpenConversation(ctx context.Context, tenant, contactID, channelID uuid.UUID) (inbox.Conversation, error) {
+func (q *queries) FindOpenConversation(ctx context.Context, tenant, contactID, channelID uuid.UUID) (uuid.UUID, error) {
 	var id uuid.UUID
-	if err := q.scanOne(ctx, "find open conversation", `SELECT id FROM conversations
+	err := q.scanOne(ctx, "find open conversation", `SELECT id FROM conversations
 		WHERE tenant_id = ? AND contact_id = ? AND channel_id = ? AND status <> 'closed'
-		ORDER BY created_at DESC, id DESC LIMIT 1`, []any{tenant, contactID, channelID}, &id); err != nil {
-		return inbox.Conversation{}, err
-	}
-	return q.GetConversation(ctx, tenant, id)
+		ORDER BY created_at DESC, id DESC LIMIT 1`, []any{tenant, contactID, channelID}, &id)
+	return id, err
 }
 
 // sortColumns maps the list's sort keys to SQL; conversations without messages sort by
@@ -360,18 +358,19 @@ func (q *queries) MarkConversationRead(ctx context.Context, tenant, conversation
 	return int(n), nil
 }
 
-// touch applies a new message's effect on its conversation.
-func (q *queries) touch(ctx context.Context, tenant, conversationID uuid.UUID, t inbox.Touch) error {
+// touch applies a new message's effect on its conversation and returns the fields it touched.
+func (q *queries) touch(ctx context.Context, tenant, conversationID uuid.UUID, t inbox.Touch) (*inbox.Touched, error) {
 	var last, lastAt any
 	if t.LastMessage != nil {
 		v, err := jsonArg(t.LastMessage)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		last, lastAt = v, micros(t.LastMessage.CreatedAt)
 	}
 	// A message older than the current last one (a late webhook) leaves the summary alone.
-	res, err := q.exec(ctx, `UPDATE conversations SET
+	var after inbox.Touched
+	if err := q.scanOne(ctx, "touch conversation", `UPDATE conversations SET
 		last_message = CASE WHEN last_message_at IS NULL OR ? >= last_message_at THEN COALESCE(?, last_message) ELSE last_message END,
 		last_message_at = CASE WHEN last_message_at IS NULL OR ? >= last_message_at THEN COALESCE(?, last_message_at) ELSE last_message_at END,
 		activity_at = CASE WHEN ? > activity_at THEN ? ELSE activity_at END,
@@ -379,13 +378,15 @@ func (q *queries) touch(ctx context.Context, tenant, conversationID uuid.UUID, t
 		last_inbound_at = COALESCE(?, last_inbound_at),
 		first_response_at = COALESCE(first_response_at, ?),
 		updated_at = ?
-		WHERE tenant_id = ? AND id = ?`,
-		lastAt, last, lastAt, lastAt, lastAt, lastAt,
-		t.UnreadDelta, optMicros(t.InboundAt), optMicros(t.FirstResponseAt), micros(t.UpdatedAt), tenant, conversationID)
-	if err != nil {
-		return fmt.Errorf("touch conversation: %w", err)
+		WHERE tenant_id = ? AND id = ?
+		RETURNING unread_count, last_message, last_message_at, last_inbound_at, first_response_at, updated_at`,
+		[]any{lastAt, last, lastAt, lastAt, lastAt, lastAt,
+			t.UnreadDelta, optMicros(t.InboundAt), optMicros(t.FirstResponseAt), micros(t.UpdatedAt), tenant, conversationID},
+		&after.UnreadCount, jsonCol{&after.LastMessage}, optTimeCol{&after.LastMessageAt}, optTimeCol{&after.LastInboundAt},
+		optTimeCol{&after.FirstResponseAt}, timeCol{&after.UpdatedAt}); err != nil {
+		return nil, err
 	}
-	return affected(res, "touch conversation")
+	return &after, nil
 }
 
 func (q *queries) ExpiredReplyWindows(ctx context.Context, before time.Time, limit int) ([]inbox.WindowRef, error) {

@@ -40,48 +40,51 @@ func (c rawCol) Scan(v any) error {
 	return nil
 }
 
-func (q *queries) InsertMessage(ctx context.Context, m inbox.Message, touch inbox.Touch) (bool, error) {
-	var channelID uuid.UUID
-	if err := q.scanOne(ctx, "insert message: conversation", `SELECT channel_id FROM conversations WHERE tenant_id = ? AND id = ?`,
-		[]any{m.TenantID, m.ConversationID}, &channelID); err != nil {
-		return false, err
-	}
+func (q *queries) InsertMessage(ctx context.Context, m inbox.Message, touch inbox.Touch) (*inbox.Touched, error) {
 	attachments := m.Attachments
 	if attachments == nil {
 		attachments = []inbox.Attachment{}
 	}
 	att, err := jsonArg(attachments)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
+	// The channel comes from the conversation, which must be the tenant's.
 	res, err := q.exec(ctx, `INSERT INTO messages (id, tenant_id, conversation_id, channel_id, sender_type, sender_id, content,
 		content_type, is_internal, attachments, payload, status, provider_message_id, reply_to_id, error, is_read, created_at,
 		sent_at, delivered_at, read_at, failed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		m.ID, m.TenantID, m.ConversationID, channelID, string(m.SenderType), optID(m.SenderID), m.Content,
+		SELECT ?, ?, ?, c.channel_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM conversations c
+		WHERE c.tenant_id = ? AND c.id = ? ON CONFLICT DO NOTHING`,
+		m.ID, m.TenantID, m.ConversationID, string(m.SenderType), optID(m.SenderID), m.Content,
 		string(m.ContentType), m.IsInternal, att, rawArg(m.Payload), string(m.Status), optText(m.ProviderMessageID),
 		optID(m.ReplyToID), m.Error, m.IsRead, micros(m.CreatedAt), optMicros(m.SentAt), optMicros(m.DeliveredAt),
-		optMicros(m.ReadAt), optMicros(m.FailedAt))
+		optMicros(m.ReadAt), optMicros(m.FailedAt), m.TenantID, m.ConversationID)
 	if err != nil {
-		return false, fmt.Errorf("insert message: %w", err)
+		return nil, fmt.Errorf("insert message: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return false, err // the provider's id is already stored on this channel
+		if err != nil {
+			return nil, fmt.Errorf("insert message: %w", err)
+		}
+		// Nothing inserted: the provider's id is already stored on this channel, or there
+		// is no such conversation.
+		return nil, q.exists(ctx, "insert message: conversation", `SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ?`,
+			m.TenantID, m.ConversationID)
 	}
 	for _, u := range m.MentionedUsers {
 		if err := q.exists(ctx, "mention", `SELECT 1 FROM users WHERE tenant_id = ? AND id = ?`, m.TenantID, u.ID); err != nil {
-			return false, err
+			return nil, err
 		}
 		if _, err := q.exec(ctx, `INSERT INTO message_mentions (message_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, m.ID, u.ID); err != nil {
-			return false, fmt.Errorf("insert mention: %w", err)
+			return nil, fmt.Errorf("insert mention: %w", err)
 		}
 	}
 	if m.Status.Rank() > 0 {
 		if err := q.recordStatus(ctx, m.ID, inbox.StatusChange{Status: m.Status, At: m.CreatedAt, Error: m.Error}); err != nil {
-			return false, err
+			return nil, err
 		}
 	}
-	return true, q.touch(ctx, m.TenantID, m.ConversationID, touch)
+	return q.touch(ctx, m.TenantID, m.ConversationID, touch)
 }
 
 func (q *queries) GetMessage(ctx context.Context, tenant, id uuid.UUID) (inbox.Message, error) {

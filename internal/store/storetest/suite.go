@@ -122,10 +122,20 @@ func (f *fixture) message(c inbox.Conversation, sender inbox.SenderType, content
 	} else if sender == inbox.SenderBusinessUser && !m.IsInternal {
 		touch.FirstResponseAt = &at
 	}
-	ok, err := f.st.InsertMessage(f.ctx, m, touch)
+	after, err := f.st.InsertMessage(f.ctx, m, touch)
 	f.must(err)
-	if !ok {
+	if after == nil {
 		f.t.Fatalf("message %q was not inserted", content)
+	}
+	// What InsertMessage says it touched is what the conversation now holds.
+	stored := f.get(c.TenantID, c.ID)
+	touched := inbox.Conversation{}
+	after.ApplyTo(&touched)
+	want := inbox.Conversation{}
+	(&inbox.Touched{UnreadCount: stored.UnreadCount, LastMessage: stored.LastMessage, LastMessageAt: stored.LastMessageAt,
+		LastInboundAt: stored.LastInboundAt, FirstResponseAt: stored.FirstResponseAt, UpdatedAt: stored.UpdatedAt}).ApplyTo(&want)
+	if diff := cmp.Diff(want, touched); diff != "" {
+		f.t.Errorf("message %q: touched fields (-stored +returned):\n%s", content, diff)
 	}
 	return m
 }
@@ -366,8 +376,8 @@ func testConversationJoins(t *testing.T, f *fixture) {
 	open := f.conversation(a, contact.ID, ch.ID, t0.Add(3*time.Hour))
 	found, err := f.st.FindOpenConversation(f.ctx, a, contact.ID, ch.ID)
 	f.must(err)
-	if found.ID != open.ID {
-		t.Errorf("FindOpenConversation = %v, want %v", found.ID, open.ID)
+	if found != open.ID {
+		t.Errorf("FindOpenConversation = %v, want %v", found, open.ID)
 	}
 	other := got
 	other.TenantID = b
@@ -450,9 +460,9 @@ func testMessages(t *testing.T, f *fixture) {
 	})
 	redelivered := in
 	redelivered.ID = id()
-	ok, err := f.st.InsertMessage(f.ctx, redelivered, inbox.Touch{UnreadDelta: 1, UpdatedAt: t0})
+	after, err := f.st.InsertMessage(f.ctx, redelivered, inbox.Touch{UnreadDelta: 1, UpdatedAt: t0})
 	f.must(err)
-	if ok {
+	if after != nil {
 		t.Error("a redelivered provider id was stored twice")
 	}
 	got, err := f.st.FindMessageByProviderID(f.ctx, ch.ID, "wamid.1")
