@@ -11,8 +11,12 @@ import (
 	"github.com/go-text/typesetting/language"
 )
 
-// The Noto fonts (SIL Open Font License, fonts/LICENSE-OFL.txt) are embedded so a build never
-// needs a system font. Sans covers Latin, Cyrillic, Greek and ₹; the others add scripts it lacks.
+// The Noto fonts (SIL Open Font License: fonts/LICENSE-OFL.txt, and for Noto Emoji
+// fonts/LICENSE-NotoEmoji-OFL.txt) are embedded so a build never needs a system font. Sans
+// covers Latin, Cyrillic, Greek and ₹; the others add scripts it lacks. Noto Emoji is the
+// black-and-white outline font, the static Regular instance Google Fonts serves (v64, from the
+// npm package @expo-google-fonts/noto-emoji 0.4.7): colour emoji fonts are bitmaps or
+// layered paints that a PDF font cannot carry.
 //
 //go:embed fonts/*.ttf
 var fontFiles embed.FS
@@ -31,8 +35,9 @@ var (
 	devanagari = &fontFile{name: "NotoSansDevanagari-Regular"}
 	arabic     = &fontFile{name: "NotoSansArabic-Regular"}
 	hebrew     = &fontFile{name: "NotoSansHebrew-Regular"}
+	emoji      = &fontFile{name: "NotoEmoji-Regular"}
 
-	allFonts = []*fontFile{sans, sansBold, devanagari, arabic, hebrew}
+	allFonts = []*fontFile{sans, sansBold, devanagari, arabic, hebrew, emoji}
 
 	loadOnce sync.Once
 	loadErr  error
@@ -94,14 +99,14 @@ func newFaces() *faces {
 // has the glyph (so spaces and punctuation inside Arabic or Devanagari text shape with it),
 // else the first font of the fallback order that has it.
 type fontmap struct {
-	fallback []*font.Face // text font first
+	fallback []*font.Face // text font first, emoji last
 	byScript map[language.Script]*font.Face
 	script   language.Script
 }
 
 func newFontmap(fs *faces, text *fontFile) *fontmap {
 	return &fontmap{
-		fallback: []*font.Face{fs.of[text], fs.of[devanagari], fs.of[arabic], fs.of[hebrew]},
+		fallback: []*font.Face{fs.of[text], fs.of[devanagari], fs.of[arabic], fs.of[hebrew], fs.of[emoji]},
 		byScript: map[language.Script]*font.Face{
 			language.Devanagari: fs.of[devanagari],
 			language.Arabic:     fs.of[arabic],
@@ -125,6 +130,8 @@ func (m *fontmap) ResolveFace(r rune) *font.Face {
 	}
 	return m.fallback[0] // its .notdef box shows that something is missing
 }
+
+func (m *fontmap) emoji() *font.Face { return m.fallback[len(m.fallback)-1] }
 
 // clean drops what has no glyph in any font (control characters) and turns tabs into spaces.
 func clean(s string) string {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/go-text/typesetting/di"
 	"github.com/go-text/typesetting/shaping"
@@ -35,7 +36,7 @@ type line struct {
 
 // engine is a render's text machinery: it splits a paragraph by bidi level, script and
 // font (segmenter), shapes each run (HarfBuzz port: Arabic joining, Devanagari conjuncts
-// and reordering) and breaks the result into lines, ordering each line's
+// and reordering, emoji sequences) and breaks the result into lines, ordering each line's
 // runs visually. Its parts keep buffers between paragraphs and are not safe for concurrent
 // use, so each render has its own.
 type engine struct {
@@ -83,7 +84,9 @@ func (t *typesetter) wrapParagraph(text []rune, width float64) []line {
 	dir := direction(text)
 	var runs []shaping.Output
 	for _, in := range t.eng.seg.Split(shaping.Input{Text: text, RunEnd: len(text), Direction: dir, Size: fixed.I(emSize)}, fm) {
-		runs = append(runs, t.eng.shaper.Shape(in))
+		for _, part := range respace(in, fm) {
+			runs = append(runs, t.eng.shaper.Shape(part))
+		}
 	}
 	limit := fixed.Int26_6(width * ptPerMM / t.size * emSize * 64)
 	wrapped, _ := t.eng.wrapper.WrapParagraphF(shaping.WrapConfig{Direction: dir}, limit, text, shaping.NewSliceIterator(runs))
@@ -100,6 +103,30 @@ func (t *typesetter) wrapParagraph(text []rune, width float64) []line {
 		lines = append(lines, l)
 	}
 	return lines
+}
+
+// respace gives spaces between emoji back to the text font: the segmenter never changes font
+// for a space, and the emoji font's is a full em wide.
+func respace(in shaping.Input, fm *fontmap) []shaping.Input {
+	if in.Face != fm.emoji() {
+		return []shaping.Input{in}
+	}
+	var parts []shaping.Input
+	start := in.RunStart
+	for i := in.RunStart + 1; i <= in.RunEnd; i++ {
+		space := unicode.IsSpace(in.Text[start])
+		if i < in.RunEnd && unicode.IsSpace(in.Text[i]) == space {
+			continue
+		}
+		part := in
+		part.RunStart, part.RunEnd = start, i
+		if space {
+			part.Face = fm.fallback[0]
+		}
+		parts = append(parts, part)
+		start = i
+	}
+	return parts
 }
 
 // direction is a paragraph's base direction: that of its first strong character outside

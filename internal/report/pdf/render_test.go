@@ -168,6 +168,39 @@ func TestRenderRightToLeft(t *testing.T) {
 	}
 }
 
+// TestRenderEmoji checks that emoji come from the emoji font, a sequence (a skin tone, a
+// family joined by ZWJ) as one glyph, and read back as the characters they were.
+func TestRenderEmoji(t *testing.T) {
+	th := sample()
+	th.Messages = []Message{{At: t0, Direction: "in", Author: "A", Text: "ok 😀 👍🏽 👨‍👩‍👧 done"}}
+	pdf, path := renderFile(t, th)
+	drawn := slices.Collect(maps.Values(toUnicode(t, pdf)[emoji.name]))
+	for _, e := range []string{"😀", "👍🏽", "👨‍👩‍👧"} {
+		if !slices.Contains(drawn, e) {
+			t.Errorf("%q is not one glyph of the emoji font: %q", e, drawn)
+		}
+	}
+	if text := poppler(t, "pdftotext", "-enc", "UTF-8", path, "-"); !strings.Contains(text, "ok 😀 👍🏽 👨‍👩‍👧 done") {
+		t.Errorf("the emoji do not read back:\n%s", text)
+	}
+}
+
+// TestLayoutEmojiSpaces checks that a space between emoji is the text font's, not the emoji
+// font's em-wide one.
+func TestLayoutEmojiSpaces(t *testing.T) {
+	if err := loadFonts(); err != nil {
+		t.Fatal(err)
+	}
+	ts := &typesetter{eng: newEngine(), size: bodySize}
+	var files []string
+	for _, r := range ts.wrap("😀 😀", 100)[0].runs {
+		files = append(files, r.file.name)
+	}
+	if want := []string{emoji.name, sans.name, emoji.name}; !slices.Equal(files, want) {
+		t.Errorf("runs in %v, want %v", files, want)
+	}
+}
+
 // TestLayoutReordersIMatra checks the shaping of कि: the vowel sign ि, written after its
 // consonant, is drawn before it.
 func TestLayoutReordersIMatra(t *testing.T) {
