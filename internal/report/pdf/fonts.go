@@ -13,10 +13,11 @@ import (
 
 // The Noto fonts (SIL Open Font License: fonts/LICENSE-OFL.txt, and for Noto Emoji
 // fonts/LICENSE-NotoEmoji-OFL.txt) are embedded so a build never needs a system font. Sans
-// covers Latin, Cyrillic, Greek and ₹; the others add scripts it lacks. Noto Emoji is the
-// black-and-white outline font, the static Regular instance Google Fonts serves (v64, from the
-// npm package @expo-google-fonts/noto-emoji 0.4.7): colour emoji fonts are bitmaps or
-// layered paints that a PDF font cannot carry.
+// covers Latin, Cyrillic, Greek and ₹; the others add scripts it lacks, and symbols (Symbols2:
+// ✓, ★, ●, ☐; Math: arrows, ≠, ≤, ∞). Noto Emoji is the black-and-white outline font, the
+// static Regular instance Google Fonts serves (v64, from the npm package
+// @expo-google-fonts/noto-emoji 0.4.7): colour emoji fonts are bitmaps or layered paints that a
+// PDF font cannot carry.
 //
 //go:embed fonts/*.ttf
 var fontFiles embed.FS
@@ -35,9 +36,11 @@ var (
 	devanagari = &fontFile{name: "NotoSansDevanagari-Regular"}
 	arabic     = &fontFile{name: "NotoSansArabic-Regular"}
 	hebrew     = &fontFile{name: "NotoSansHebrew-Regular"}
+	symbols    = &fontFile{name: "NotoSansSymbols2-Regular"}
+	mathSyms   = &fontFile{name: "NotoSansMath-Regular"}
 	emoji      = &fontFile{name: "NotoEmoji-Regular"}
 
-	allFonts = []*fontFile{sans, sansBold, devanagari, arabic, hebrew, emoji}
+	allFonts = []*fontFile{sans, sansBold, devanagari, arabic, hebrew, symbols, mathSyms, emoji}
 
 	loadOnce sync.Once
 	loadErr  error
@@ -95,9 +98,9 @@ func newFaces() *faces {
 	return fs
 }
 
-// fontmap picks the font of each rune for the shaper: the font of the run's script when it
-// has the glyph (so spaces and punctuation inside Arabic or Devanagari text shape with it),
-// else the first font of the fallback order that has it.
+// fontmap picks the font of each rune for the shaper: the emoji font for pictographs, the
+// font of the run's script when it has the glyph (so spaces and punctuation inside Arabic or
+// Devanagari text shape with it), else the first font of the fallback order that has it.
 type fontmap struct {
 	fallback []*font.Face // text font first, emoji last
 	byScript map[language.Script]*font.Face
@@ -106,7 +109,7 @@ type fontmap struct {
 
 func newFontmap(fs *faces, text *fontFile) *fontmap {
 	return &fontmap{
-		fallback: []*font.Face{fs.of[text], fs.of[devanagari], fs.of[arabic], fs.of[hebrew], fs.of[emoji]},
+		fallback: []*font.Face{fs.of[text], fs.of[devanagari], fs.of[arabic], fs.of[hebrew], fs.of[symbols], fs.of[mathSyms], fs.of[emoji]},
 		byScript: map[language.Script]*font.Face{
 			language.Devanagari: fs.of[devanagari],
 			language.Arabic:     fs.of[arabic],
@@ -118,6 +121,13 @@ func newFontmap(fs *faces, text *fontFile) *fontmap {
 func (m *fontmap) SetScript(s language.Script) { m.script = s }
 
 func (m *fontmap) ResolveFace(r rune) *font.Face {
+	// Pictographs past U+1F000 are emoji first: Symbols2 has a 👍 too, and 👍🏽 split across
+	// two fonts would not form.
+	if r >= 0x1F000 {
+		if _, ok := m.emoji().NominalGlyph(r); ok {
+			return m.emoji()
+		}
+	}
 	if f := m.byScript[m.script]; f != nil {
 		if _, ok := f.NominalGlyph(r); ok {
 			return f

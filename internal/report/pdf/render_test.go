@@ -185,6 +185,26 @@ func TestRenderEmoji(t *testing.T) {
 	}
 }
 
+// TestRenderSymbols checks that symbols the text font lacks come from the symbol fonts, not as
+// empty boxes, and read back.
+func TestRenderSymbols(t *testing.T) {
+	th := sample()
+	th.Messages = []Message{{At: t0, Direction: "in", Author: "A", Text: "done ✓ → ≠ ★ ₹5"}}
+	pdf, path := renderFile(t, th)
+	fonts := toUnicode(t, pdf)
+	for file, want := range map[*fontFile][]string{sans: {"₹"}, symbols: {"✓", "★"}, mathSyms: {"→", "≠"}} {
+		drawn := slices.Collect(maps.Values(fonts[file.name]))
+		for _, w := range want {
+			if !slices.Contains(drawn, w) {
+				t.Errorf("%s is not drawn from %s: %q", w, file.name, drawn)
+			}
+		}
+	}
+	if text := poppler(t, "pdftotext", "-enc", "UTF-8", path, "-"); !strings.Contains(text, "done ✓ → ≠ ★ ₹5") {
+		t.Errorf("the symbols do not read back:\n%s", text)
+	}
+}
+
 // TestLayoutEmojiSpaces checks that a space between emoji is the text font's, not the emoji
 // font's em-wide one.
 func TestLayoutEmojiSpaces(t *testing.T) {
