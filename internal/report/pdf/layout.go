@@ -1,160 +1,164 @@
 package pdf
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"unicode"
 
-	"codeberg.org/go-pdf/fpdf"
-	"golang.org/x/image/font/sfnt"
+	"github.com/go-text/typesetting/di"
+	"github.com/go-text/typesetting/shaping"
+	"golang.org/x/image/math/fixed"
+	"golang.org/x/text/unicode/bidi"
 )
 
-// run is text drawn in one font.
-type run struct {
-	family string
-	text   string
-	width  float64
+// emSize is the size text is shaped at, whatever its point size: advances come out in
+// 1/64 of 1/emSize em, finer than the 1/1000 em a PDF places text by, and the longest
+// paragraph stays far inside the 26.6 fixed-point range.
+const emSize = 100
+
+// glyphRun is text shaped in one font: glyph ids with advances and offsets, in visual
+// (left-to-right) order, and the paragraph they came from, which their clusters index.
+type glyphRun struct {
+	file   *fontFile
+	glyphs []shaping.Glyph
+	text   []rune
+	width  float64 // mm
+	rtl    bool    // shaped right to left
 }
 
-// line is one laid-out line.
+// line is one laid-out line, its runs in visual order.
 type line struct {
-	runs  []run
-	width float64
+	runs  []glyphRun
+	width float64 // mm
+	rtl   bool    // of a right-to-left paragraph, so aligned right
 }
 
-// typesetter splits text into runs by font coverage and wraps it to a width. There is no
-// shaping: joined scripts (Arabic, Devanagari conjuncts) show their letters unjoined.
+// engine is a render's text machinery: it splits a paragraph by bidi level, script and
+// font (segmenter), shapes each run (HarfBuzz port: Arabic joining, Devanagari conjuncts
+// and reordering, emoji sequences) and breaks the result into lines, ordering each line's
+// runs visually. Its parts keep buffers between paragraphs and are not safe for concurrent
+// use, so each render has its own.
+type engine struct {
+	faces         *faces
+	regular, bold *fontmap
+	seg           shaping.Segmenter
+	shaper        shaping.HarfbuzzShaper
+	wrapper       shaping.LineWrapper
+}
+
+func newEngine() *engine {
+	fs := newFaces()
+	return &engine{faces: fs, regular: newFontmap(fs, sans), bold: newFontmap(fs, sansBold)}
+}
+
+// typesetter lays text out at one size and weight (bold applies to the sans font only).
 type typesetter struct {
-	pdf   *fpdf.Fpdf
-	size  float64
-	style string // "" or "B" (bold applies to the sans font only)
-	buf   sfnt.Buffer
+	eng  *engine
+	size float64 // pt
+	bold bool
 }
 
-func (t *typesetter) family(f *face) string {
-	if t.style == "B" && f == fallback[0] {
-		return "sans-bold"
-	}
-	return f.family
-}
-
-func (t *typesetter) measure(family, text string) float64 {
-	t.pdf.SetFont(family, "", t.size)
-	return t.pdf.GetStringWidth(text)
-}
-
-// runs splits s into same-font runs.
-func (t *typesetter) runs(s string) []run {
-	var out []run
-	var cur strings.Builder
-	fam := ""
-	flush := func() {
-		if cur.Len() > 0 {
-			out = append(out, run{family: fam, text: cur.String(), width: t.measure(fam, cur.String())})
-			cur.Reset()
-		}
-	}
-	for _, r := range s {
-		if r = printable(r); r < 0 {
-			continue
-		}
-		f := fam
-		if !unicode.IsSpace(r) || fam == "" {
-			f = t.family(faceFor(r, &t.buf))
-		}
-		if f != fam {
-			flush()
-			fam = f
-		}
-		cur.WriteRune(r)
-	}
-	flush()
-	return out
+// mm converts a shaped length to millimetres.
+func (t *typesetter) mm(v fixed.Int26_6) float64 {
+	return float64(v) / 64 / emSize * t.size / ptPerMM
 }
 
 // wrap lays paragraphs of text out in lines at most width wide.
 func (t *typesetter) wrap(text string, width float64) []line {
 	var lines []line
 	for _, para := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
-		lines = append(lines, t.wrapParagraph(para, width)...)
+		lines = append(lines, t.wrapParagraph([]rune(clean(para)), width)...)
 	}
 	return lines
 }
 
-func (t *typesetter) wrapParagraph(para string, width float64) []line {
-	var lines []line
-	var cur line
-	emit := func() {
-		lines = append(lines, cur)
-		cur = line{}
+func (t *typesetter) wrapParagraph(text []rune, width float64) []line {
+	if len(text) == 0 {
+		return []line{{}}
 	}
-	for _, word := range splitWords(para) {
-		rs := t.runs(word)
-		w := 0.0
-		for _, r := range rs {
-			w += r.width
-		}
-		if cur.width+w <= width || (cur.width == 0 && w <= width) {
-			cur.runs, cur.width = append(cur.runs, rs...), cur.width+w
-			continue
-		}
-		if strings.TrimSpace(word) == "" {
-			continue // a space at the end of a line
-		}
-		if len(cur.runs) > 0 {
-			emit()
-		}
-		if w <= width {
-			cur.runs, cur.width = rs, w
-			continue
-		}
-		// A word longer than the line (a URL, say) breaks between characters.
-		for _, r := range rs {
-			for _, ch := range r.text {
-				cw := t.measure(r.family, string(ch))
-				if cur.width+cw > width && len(cur.runs) > 0 {
-					emit()
-				}
-				cur.runs, cur.width = appendRune(cur.runs, r.family, ch, cw), cur.width+cw
-			}
+	fm := t.eng.regular
+	if t.bold {
+		fm = t.eng.bold
+	}
+	dir := direction(text)
+	var runs []shaping.Output
+	for _, in := range t.eng.seg.Split(shaping.Input{Text: text, RunEnd: len(text), Direction: dir, Size: fixed.I(emSize)}, fm) {
+		for _, part := range respace(in, fm) {
+			runs = append(runs, t.eng.shaper.Shape(part))
 		}
 	}
-	if len(cur.runs) > 0 || len(lines) == 0 {
-		emit()
+	limit := fixed.Int26_6(width * ptPerMM / t.size * emSize * 64)
+	wrapped, _ := t.eng.wrapper.WrapParagraphF(shaping.WrapConfig{Direction: dir}, limit, text, shaping.NewSliceIterator(runs))
+	lines := make([]line, 0, len(wrapped))
+	for _, wl := range wrapped {
+		slices.SortFunc(wl, func(a, b shaping.Output) int { return cmp.Compare(a.VisualIndex, b.VisualIndex) })
+		l := line{runs: make([]glyphRun, 0, len(wl)), rtl: dir == di.DirectionRTL}
+		for _, o := range wl {
+			// The wrapper's lines share its buffers until the next paragraph.
+			r := glyphRun{file: t.eng.faces.file[o.Face], glyphs: slices.Clone(o.Glyphs), text: text, width: t.mm(o.Advance),
+				rtl: o.Direction.Progression() == di.TowardTopLeft}
+			l.runs, l.width = append(l.runs, r), l.width+r.width
+		}
+		lines = append(lines, l)
 	}
 	return lines
 }
 
-func appendRune(runs []run, family string, ch rune, w float64) []run {
-	if n := len(runs); n > 0 && runs[n-1].family == family {
-		runs[n-1].text += string(ch)
-		runs[n-1].width += w
-		return runs
+// respace gives spaces between emoji back to the text font: the segmenter never changes font
+// for a space, and the emoji font's is a full em wide.
+func respace(in shaping.Input, fm *fontmap) []shaping.Input {
+	if in.Face != fm.emoji() {
+		return []shaping.Input{in}
 	}
-	return append(runs, run{family: family, text: string(ch), width: w})
+	var parts []shaping.Input
+	start := in.RunStart
+	for i := in.RunStart + 1; i <= in.RunEnd; i++ {
+		space := unicode.IsSpace(in.Text[start])
+		if i < in.RunEnd && unicode.IsSpace(in.Text[i]) == space {
+			continue
+		}
+		part := in
+		part.RunStart, part.RunEnd = start, i
+		if space {
+			part.Face = fm.fallback[0]
+		}
+		parts = append(parts, part)
+		start = i
+	}
+	return parts
 }
 
-// splitWords splits s into words, each keeping its trailing spaces.
-func splitWords(s string) []string {
-	var out []string
-	start := 0
-	for i, r := range s {
-		if r == ' ' && i+1 < len(s) && s[i+1] != ' ' {
-			out = append(out, s[start:i+1])
-			start = i + 1
+// direction is a paragraph's base direction: that of its first strong character outside
+// isolates (Unicode bidi algorithm, rules P2 and P3), left to right when it has none.
+func direction(text []rune) di.Direction {
+	isolated := 0
+	for _, r := range text {
+		p, _ := bidi.LookupRune(r)
+		switch c := p.Class(); {
+		case c == bidi.LRI || c == bidi.RLI || c == bidi.FSI:
+			isolated++
+		case c == bidi.PDI && isolated > 0:
+			isolated--
+		case isolated > 0:
+		case c == bidi.L:
+			return di.DirectionLTR
+		case c == bidi.R || c == bidi.AL:
+			return di.DirectionRTL
 		}
 	}
-	if start < len(s) {
-		out = append(out, s[start:])
-	}
-	return out
+	return di.DirectionLTR
 }
 
-// draw writes a line at (x, y).
-func (t *typesetter) draw(l line, x, y, h float64) {
+// isolate keeps the direction of a name from reaching the text around it: after an Arabic
+// name, "2026-11-20" would read as Arabic-context numbers, 20-11-2026.
+func isolate(s string) string { return "\u2068" + s + "\u2069" }
+
+// draw writes a line from x with its baseline placed as a cell of height h at y would have it.
+func (t *typesetter) draw(d *document, l line, x, y, h float64, color [3]int) {
+	baseline := y + h/2 + 0.3*t.size/ptPerMM
 	for _, r := range l.runs {
-		t.pdf.SetFont(r.family, "", t.size)
-		t.pdf.SetXY(x, y)
-		t.pdf.CellFormat(r.width, h, r.text, "", 0, "L", false, 0, "")
+		d.glyphs(r, x, baseline, t.size, color)
 		x += r.width
 	}
 }

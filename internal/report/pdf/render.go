@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"time"
-
-	"codeberg.org/go-pdf/fpdf"
 )
 
 // ContactInfo is who the thread is with.
@@ -60,59 +58,64 @@ func Render(w io.Writer, t Thread) (err error) {
 	if err := loadFonts(); err != nil {
 		return err
 	}
-	defer func() { // the engine panics on some inputs; a bad message must not take the server down
+	defer func() { // the shaper is a large port; a bad message must not take the server down
 		if r := recover(); r != nil {
 			err = fmt.Errorf("render pdf: %v", r)
 		}
 	}()
-	p := fpdf.New("P", "mm", "A4", "")
-	p.SetMargins(margin, margin, margin)
-	p.SetAutoPageBreak(false, margin)
-	p.AddUTF8FontFromBytes("sans-bold", "", fontData[boldFile])
-	for _, f := range fallback {
-		p.AddUTF8FontFromBytes(f.family, "", fontData[f.file])
-	}
-	p.SetTitle(t.Title, true)
-	p.SetCreator("teaminbox", true)
-	p.AliasNbPages("{nb}")
-	p.SetFooterFunc(func() {
-		p.SetY(-margin + 3)
-		p.SetFont("sans", "", metaSize)
-		p.SetTextColor(120, 120, 120)
-		p.CellFormat(0, 4, fmt.Sprintf("Page %d of {nb}", p.PageNo()), "", 0, "C", false, 0, "")
-	})
-	p.AddPage()
-	r := &renderer{pdf: p}
+	eng := newEngine()
+	r := &renderer{doc: newDocument(t.Title, eng.faces), eng: eng}
+	r.addPage()
 	r.header(t)
 	if len(t.Messages) == 0 {
-		r.paragraph("No messages", bodySize, "", [3]int{110, 110, 110}, margin)
+		r.paragraph("No messages", bodySize, false, [3]int{110, 110, 110}, margin)
 	}
 	for _, m := range t.Messages {
 		r.message(m)
 	}
-	if err := p.Error(); err != nil {
+	r.footers()
+	if err := r.doc.write(w); err != nil {
 		return fmt.Errorf("render pdf: %w", err)
 	}
-	return p.Output(w)
+	return nil
 }
 
 type renderer struct {
-	pdf *fpdf.Fpdf
+	doc *document
+	eng *engine
+	y   float64 // where the next thing goes, from the top of the page (mm)
 }
 
-func (r *renderer) pageWidth() float64 { w, _ := r.pdf.GetPageSize(); return w - 2*margin }
+const pageBottom = pageHeight - margin - 6 // above the footer
+
+func (r *renderer) pageWidth() float64 { return pageWidth - 2*margin }
+
+func (r *renderer) addPage() {
+	r.doc.addPage()
+	r.y = margin
+}
 
 // room starts a new page unless h more millimetres fit on this one.
 func (r *renderer) room(h float64) {
-	_, ph := r.pdf.GetPageSize()
-	if r.pdf.GetY()+h > ph-margin-6 {
-		r.pdf.AddPage()
+	if r.y+h > pageBottom {
+		r.addPage()
+	}
+}
+
+// footers numbers the pages, now that their count is known.
+func (r *renderer) footers() {
+	ts := &typesetter{eng: r.eng, size: metaSize}
+	for i := range r.doc.pages {
+		r.doc.page = r.doc.pages[i]
+		for _, l := range ts.wrap(fmt.Sprintf("Page %d of %d", i+1, len(r.doc.pages)), r.pageWidth()) {
+			ts.draw(r.doc, l, margin+(r.pageWidth()-l.width)/2, pageHeight-margin+3, 4, [3]int{120, 120, 120})
+		}
 	}
 }
 
 func (r *renderer) header(t Thread) {
-	r.paragraph(t.Title, 15, "B", [3]int{0, 0, 0}, margin)
-	r.pdf.Ln(1)
+	r.paragraph(t.Title, 15, true, [3]int{0, 0, 0}, margin)
+	r.y++
 	rows := [][2]string{
 		{"Contact", t.Contact.Name}, {"Phone", t.Contact.Phone}, {"Email", t.Contact.Email},
 		{"Channel", t.Channel}, {"Status", t.Status}, {"Assignee", t.Assignee}, {"Team", t.Team},
@@ -122,25 +125,26 @@ func (r *renderer) header(t Thread) {
 		if row[1] == "" {
 			continue
 		}
-		r.paragraph(row[0]+": "+row[1], 9, "", [3]int{60, 60, 60}, margin)
+		r.paragraph(row[0]+": "+row[1], 9, false, [3]int{60, 60, 60}, margin)
 	}
-	r.pdf.Ln(2)
-	y := r.pdf.GetY()
-	r.pdf.SetDrawColor(200, 200, 200)
-	r.pdf.Line(margin, y, margin+r.pageWidth(), y)
-	r.pdf.Ln(4)
+	r.y += 2
+	r.doc.line(margin, r.y, margin+r.pageWidth(), r.y, [3]int{200, 200, 200})
+	r.y += 4
 }
 
 // paragraph writes text wrapped to the page from x.
-func (r *renderer) paragraph(text string, size float64, style string, color [3]int, x float64) {
-	ts := &typesetter{pdf: r.pdf, size: size, style: style}
+func (r *renderer) paragraph(text string, size float64, bold bool, color [3]int, x float64) {
+	ts := &typesetter{eng: r.eng, size: size, bold: bold}
 	h := size * 0.5
-	r.pdf.SetTextColor(color[0], color[1], color[2])
-	for _, l := range ts.wrap(text, r.pageWidth()-(x-margin)) {
+	width := r.pageWidth() - (x - margin)
+	for _, l := range ts.wrap(text, width) {
 		r.room(h)
-		y := r.pdf.GetY()
-		ts.draw(l, x, y, h)
-		r.pdf.SetXY(margin, y+h)
+		lx := x
+		if l.rtl {
+			lx = x + width - l.width
+		}
+		ts.draw(r.doc, l, lx, r.y, h, color)
+		r.y += h
 	}
 }
 
@@ -159,15 +163,15 @@ func (r *renderer) message(m Message) {
 	case "note", "system":
 		width = full
 	}
-	meta := m.Author + "  ·  " + stamp(m.At)
+	meta := isolate(m.Author) + "  ·  " + stamp(m.At)
 	if st.label != "" {
 		meta = st.label + "  ·  " + meta
 	}
 	if m.Status != "" {
 		meta += "  ·  " + m.Status
 	}
-	body := &typesetter{pdf: r.pdf, size: bodySize}
-	head := &typesetter{pdf: r.pdf, size: metaSize, style: "B"}
+	body := &typesetter{eng: r.eng, size: bodySize}
+	head := &typesetter{eng: r.eng, size: metaSize, bold: true}
 	inner := width - 2*padding
 	text := m.Text
 	for _, a := range m.Attachments {
@@ -186,29 +190,27 @@ func (r *renderer) message(m Message) {
 	}
 	// Keep the start of a block with its first lines; long blocks continue on the next page.
 	r.room(padding + 4 + 2*lineHeight)
-	r.pdf.SetFillColor(st.fill[0], st.fill[1], st.fill[2])
-	r.pdf.SetTextColor(st.text[0], st.text[1], st.text[2])
-	y := r.pdf.GetY()
-	r.pdf.Rect(x, y, width, padding, "F")
+	y := r.y
+	r.doc.rect(x, y, width, padding, st.fill)
 	y += padding
 	for _, ln := range lines {
-		_, ph := r.pdf.GetPageSize()
-		if y+ln.h > ph-margin-6 {
-			r.pdf.AddPage()
-			y = r.pdf.GetY()
-			r.pdf.SetFillColor(st.fill[0], st.fill[1], st.fill[2])
-			r.pdf.SetTextColor(st.text[0], st.text[1], st.text[2])
+		if y+ln.h > pageBottom {
+			r.addPage()
+			y = r.y
 		}
-		r.pdf.Rect(x, y, width, ln.h, "F")
+		r.doc.rect(x, y, width, ln.h, st.fill)
 		lx := x + padding
-		if m.Direction == "system" {
+		switch {
+		case m.Direction == "system":
 			lx = x + (width-ln.l.width)/2
+		case ln.l.rtl:
+			lx = x + width - padding - ln.l.width
 		}
-		ln.ts.draw(ln.l, lx, y, ln.h)
+		ln.ts.draw(r.doc, ln.l, lx, y, ln.h, st.text)
 		y += ln.h
 	}
-	r.pdf.Rect(x, y, width, padding, "F")
-	r.pdf.SetXY(margin, y+padding+3)
+	r.doc.rect(x, y, width, padding, st.fill)
+	r.y = y + padding + 3
 }
 
 // placed is a laid-out line with its font and height.
