@@ -10,6 +10,7 @@ import (
 	"io/fs"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 
@@ -75,6 +76,7 @@ var dialect = &sqlstore.Dialect{
 		pat := sqlstore.LikePattern(term)
 		return `((ct.first_name || ' ' || ct.last_name) ILIKE ? ESCAPE '\' OR ct.phone ILIKE ? ESCAPE '\')`, []any{pat, pat}
 	},
+	FreshPlan: pgx.QueryExecModeExec,
 	IsUnique: func(err error) bool {
 		var e *pgconn.PgError
 		return errors.As(err, &e) && e.Code == "23505"

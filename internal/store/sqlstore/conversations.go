@@ -165,15 +165,12 @@ func (q *queries) ListConversations(ctx context.Context, tenant uuid.UUID, f inb
 	if f.ActiveSince != nil {
 		add("c.activity_at >= ?", micros(*f.ActiveSince))
 	}
-	if s := strings.TrimSpace(f.Search); s != "" {
-		cond, a := q.searchCondition(tenant, s)
+	search := strings.TrimSpace(f.Search)
+	if search != "" {
+		cond, a := q.searchCondition(tenant, search)
 		add(cond, a...)
 	}
 	from := ` FROM conversations c WHERE ` + strings.Join(where, " AND ")
-	total, err := q.countConversations(ctx, tenant, f, from, args)
-	if err != nil {
-		return nil, 0, err
-	}
 	col, ok := sortColumns[f.SortBy]
 	if !ok {
 		col = sortColumns[inbox.SortLastMessageAt]
@@ -182,18 +179,57 @@ func (q *queries) ListConversations(ctx context.Context, tenant uuid.UUID, f inb
 	if f.SortAsc {
 		dir = " ASC"
 	}
+	order := ` ORDER BY ` + col + dir + `, c.id` + dir
 	limit, offset := pageWindow(f.Page, f.Limit)
+	var (
+		ids   []uuid.UUID
+		total int
+		err   error
+	)
 	// Page through ids first, then join the display fields for just that page.
-	rows, err := q.query(ctx, `SELECT c.id`+from+` ORDER BY `+col+dir+`, c.id`+dir+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list conversations: %w", err)
+	if search != "" {
+		ids, total, err = q.searchPage(ctx, from+order, args, limit, offset)
+	} else {
+		ids, total, err = q.listPage(ctx, tenant, f, from, from+order, args, limit, offset)
 	}
-	ids, err := collect(rows, "list conversations", func(id *uuid.UUID) []any { return []any{id} })
 	if err != nil || len(ids) == 0 {
 		return []inbox.Conversation{}, total, err
 	}
 	list, err := q.conversationsByID(ctx, tenant, ids)
 	return list, total, err
+}
+
+// listPage reads a page of a list without a search, and its total.
+func (q *queries) listPage(ctx context.Context, tenant uuid.UUID, f inbox.ConversationFilter, from, ordered string, args []any, limit, offset int) ([]uuid.UUID, int, error) {
+	total, err := q.countConversations(ctx, tenant, f, from, args)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := q.query(ctx, `SELECT c.id`+ordered+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list conversations: %w", err)
+	}
+	ids, err := collect(rows, "list conversations", func(id *uuid.UUID) []any { return []any{id} })
+	return ids, total, err
+}
+
+// searchPage reads a page of a search with the number of all its matches beside each row,
+// so the search runs once, planned for its own term (see Dialect.FreshPlan).
+func (q *queries) searchPage(ctx context.Context, ordered string, args []any, limit, offset int) ([]uuid.UUID, int, error) {
+	rows, err := q.query(ctx, `SELECT c.id, COUNT(*) OVER ()`+ordered+` LIMIT ? OFFSET ?`, q.d.freshPlan(append(args, limit, offset))...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search conversations: %w", err)
+	}
+	var total int
+	ids, err := collect(rows, "search conversations", func(id *uuid.UUID) []any { return []any{id, &total} })
+	if err != nil || len(ids) > 0 || offset == 0 {
+		return ids, total, err
+	}
+	// A page past the end has no row to carry the total.
+	if err := q.row(ctx, `SELECT COUNT(*) FROM (SELECT c.id`+ordered+`) matches`, q.d.freshPlan(args)...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count search: %w", q.d.wrap(err))
+	}
+	return ids, total, nil
 }
 
 // countConversations answers a list's total from the per-assignee counters (migration 0005)
@@ -245,8 +281,12 @@ func (q *queries) searchCondition(tenant uuid.UUID, s string) (string, []any) {
 	}
 	contact, cargs := q.d.ContactMatch(s)
 	recent, rargs := q.d.RecentContentMatches(tenant, s, contentSearchWindow)
-	args := append(append([]any{tenant}, cargs...), rargs...)
-	return `(c.contact_id IN (SELECT ct.id FROM contacts ct WHERE ct.tenant_id = ? AND ` + contact + `) OR c.id IN (` + recent + `))`, args
+	args := append(append([]any{tenant, tenant}, cargs...), rargs...)
+	// A union of two id sets, each found through its own index; an OR of the two conditions
+	// made PostgreSQL scan every conversation.
+	return `c.id IN (SELECT cc.id FROM conversations cc WHERE cc.tenant_id = ? AND cc.contact_id IN
+		(SELECT ct.id FROM contacts ct WHERE ct.tenant_id = ? AND ` + contact + `)
+		UNION SELECT r.conversation_id FROM (` + recent + `) r)`, args
 }
 
 // conversationsByID loads conversations in the order of ids.

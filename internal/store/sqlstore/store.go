@@ -159,6 +159,14 @@ func (q *queries) exists(ctx context.Context, what, query string, args ...any) e
 }
 
 // affected turns "no row changed" into inbox.ErrNotFound.
+// freshPlan puts FreshPlan before args.
+func (d *Dialect) freshPlan(args []any) []any {
+	if d.FreshPlan == nil {
+		return args
+	}
+	return append([]any{d.FreshPlan}, args...)
+}
+
 func affected(res sql.Result, what string) error {
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -198,6 +206,11 @@ type Dialect struct {
 	// ContactMatch is a condition on contacts aliased ct that holds when the full name or
 	// the phone contains term (3 characters or more, any case), answered through an index.
 	ContactMatch func(term string) (cond string, args []any)
+	// FreshPlan, when set, is put before a query's arguments to have the database plan it
+	// for those arguments: PostgreSQL runs it as an unnamed statement, not a cached prepared
+	// one whose generic plan ignores how many rows a search term matches (a phone number
+	// was searched by walking all 2M messages).
+	FreshPlan any
 	// IsUnique tells a unique-key violation.
 	IsUnique func(err error) bool
 	// LockMigrations serializes migrations across processes on conn.

@@ -424,6 +424,8 @@ func testConversationList(t *testing.T, f *fixture) {
 		{"created ascending", inbox.ConversationFilter{SortBy: inbox.SortCreatedAt, SortAsc: true}, []uuid.UUID{c1.ID, c2.ID, c3.ID}, 3},
 		{"priority", inbox.ConversationFilter{SortBy: inbox.SortPriority}, []uuid.UUID{c2.ID, c3.ID, c1.ID}, 3},
 		{"page 2", inbox.ConversationFilter{Page: 2, Limit: 2}, []uuid.UUID{c3.ID}, 3},
+		{"search page 2", inbox.ConversationFilter{Search: "dario", Page: 2, Limit: 1}, []uuid.UUID{c3.ID}, 2},
+		{"search past the end", inbox.ConversationFilter{Search: "dario", Page: 3, Limit: 1}, []uuid.UUID{}, 2},
 	}
 	for _, tc := range cases {
 		list, total, err := f.st.ListConversations(f.ctx, a, tc.f)
