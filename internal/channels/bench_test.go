@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/teaminbox/teaminbox/internal/channels/whatsapp"
+	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/store/storetest"
 )
 
 // BenchmarkWhatsAppInbound posts signed WhatsApp text webhooks from 1,000 contacts, 32 at a
@@ -15,8 +17,15 @@ import (
 // SQLite; each answered 200 is a durable message.
 //
 //	go test ./internal/channels -run '^$' -bench WhatsAppInbound -benchtime 5000x
-func BenchmarkWhatsAppInbound(b *testing.B) {
-	s := newStack(b)
+func BenchmarkWhatsAppInbound(b *testing.B) { benchWhatsAppInbound(b, storetest.OpenSQLite(b)) }
+
+// BenchmarkWhatsAppInboundPostgres is the same on PostgreSQL (TEAMINBOX_TEST_POSTGRES_URL).
+func BenchmarkWhatsAppInboundPostgres(b *testing.B) {
+	benchWhatsAppInbound(b, storetest.OpenPostgres(b))
+}
+
+func benchWhatsAppInbound(b *testing.B, st inbox.Store) {
+	s := newStackOn(b, st)
 	ch := s.channel(fixtures[0])
 	url := s.srv.URL + "/webhooks/whatsapp/" + ch.ID.String()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}

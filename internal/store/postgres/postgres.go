@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -21,7 +22,14 @@ import (
 var migrationFiles embed.FS
 
 // Store is the PostgreSQL store.
-type Store struct{ *sqlstore.Store }
+type Store struct {
+	*sqlstore.Store
+	stopFolding func()
+}
+
+// foldInterval is how often the statistics' recorded changes are folded into their counters
+// (see migration 0005).
+const foldInterval = time.Second
 
 // Open connects to the database at url (a postgres:// URL or key=value string).
 func Open(ctx context.Context, url string) (*Store, error) {
@@ -35,7 +43,32 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	return &Store{sqlstore.New(db, dialect)}, nil
+	s := &Store{Store: sqlstore.New(db, dialect)}
+	s.stopFolding = sqlstore.Every(foldInterval, "fold conversation counts", s.FoldCounts)
+	return s, nil
+}
+
+// FoldCounts moves the changes the conversations' triggers recorded into the statistics'
+// counters, which keeps the changes few for the statistics to add up.
+func (s *Store) FoldCounts(ctx context.Context) error {
+	if _, err := s.DB().ExecContext(ctx, `SELECT conversation_counts_fold()`); err != nil {
+		if isUndefinedFunction(err) {
+			return nil // the migration that creates it has not run yet
+		}
+		return fmt.Errorf("fold conversation counts: %w", err)
+	}
+	return nil
+}
+
+func isUndefinedFunction(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "42883"
+}
+
+// Close stops the folding and closes the pool.
+func (s *Store) Close() error {
+	s.stopFolding()
+	return s.Store.Close()
 }
 
 // Migrate brings the schema up to date; nodes starting together take turns.

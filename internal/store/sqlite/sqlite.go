@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -49,7 +48,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	s := &Store{Store: sqlstore.New(db, dialect)}
-	s.stopCheckpoints = s.checkpoints(checkpointInterval)
+	s.stopCheckpoints = sqlstore.Every(checkpointInterval, "sqlite checkpoint", s.checkpoint)
 	return s, nil
 }
 
@@ -60,32 +59,10 @@ const (
 	restartPages = 16384
 )
 
-// checkpoints copies the WAL into the database file every interval (see checkpoint) until
-// the returned stop is called. SQLite's automatic checkpoint would run inside whichever
-// commit crosses 1,000 pages, and its fsyncs would land on that request: the tail of the
-// write latency.
-func (s *Store) checkpoints(interval time.Duration) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(interval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				if err := s.checkpoint(ctx); err != nil && ctx.Err() == nil {
-					slog.WarnContext(ctx, "sqlite checkpoint", "err", err)
-				}
-			}
-		}
-	}()
-	return func() { cancel(); <-done }
-}
-
-// checkpoint copies what it can of the WAL without blocking readers or writers (PASSIVE).
+// checkpoint copies what it can of the WAL without blocking readers or writers (PASSIVE),
+// every checkpointInterval in the background: SQLite's automatic checkpoint would run inside
+// whichever commit crosses 1,000 pages, and its fsyncs would land on that request, the tail of
+// the write latency.
 // The WAL starts again from its beginning only when a writer finds it wholly copied, which a
 // steady stream of writes never lets happen: the file grew to 7.7 GB during a bulk seed. So
 // once it is restartPages long, the rest is copied in a turn between two transactions

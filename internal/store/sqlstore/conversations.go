@@ -261,7 +261,7 @@ func (q *queries) countConversations(ctx context.Context, tenant uuid.UUID, f in
 	if f.AssignedTeam != nil {
 		add("team_id = ?", *f.AssignedTeam)
 	}
-	if err := q.row(ctx, `SELECT COALESCE(SUM(conversations), 0) FROM conversation_loads WHERE `+strings.Join(where, " AND "), cargs...).Scan(&total); err != nil {
+	if err := q.row(ctx, `SELECT COALESCE(SUM(conversations), 0) FROM conversation_loads_now WHERE `+strings.Join(where, " AND "), cargs...).Scan(&total); err != nil {
 		return 0, fmt.Errorf("count conversations: %w", q.d.wrap(err))
 	}
 	return total, nil

@@ -38,7 +38,7 @@ func (q *queries) ConversationStats(ctx context.Context, tenant uuid.UUID, f inb
 	rows, err := q.query(ctx, `SELECT status, channel_id, day, SUM(conversations),
 		SUM(CAST(resolution_sum AS DOUBLE PRECISION)), SUM(resolved),
 		SUM(CAST(first_response_sum AS DOUBLE PRECISION)), SUM(first_responded)
-		FROM conversation_days WHERE `+strings.Join(where, " AND ")+` GROUP BY 1, 2, 3 HAVING SUM(conversations) > 0`, args...)
+		FROM conversation_days_now WHERE `+strings.Join(where, " AND ")+` GROUP BY 1, 2, 3 HAVING SUM(conversations) > 0`, args...)
 	if err != nil {
 		return st, fmt.Errorf("conversation stats: %w", err)
 	}
@@ -134,7 +134,7 @@ func (q *queries) InboxStats(ctx context.Context, tenant uuid.UUID, _ time.Time)
 	}
 	rows, err := q.query(ctx, `SELECT status, channel_id, user_id, SUM(conversations), SUM(unread_messages), SUM(unread),
 		SUM(CAST(first_response_sum AS DOUBLE PRECISION)), SUM(first_responded)
-		FROM conversation_loads WHERE tenant_id = ? GROUP BY 1, 2, 3 HAVING SUM(conversations) > 0`, tenant)
+		FROM conversation_loads_now WHERE tenant_id = ? GROUP BY 1, 2, 3 HAVING SUM(conversations) > 0`, tenant)
 	if err != nil {
 		return st, fmt.Errorf("inbox stats: %w", err)
 	}

@@ -9,9 +9,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -46,6 +48,29 @@ func (s *Store) InTx(ctx context.Context, fn func(q inbox.Queries) error) error 
 		return s.group.run(ctx, s, fn)
 	}
 	return s.runTx(ctx, fn)
+}
+
+// Every runs fn every interval in the background, logging its failures as what, until the
+// returned stop is called; stop waits for a run in progress.
+func Every(interval time.Duration, what string, fn func(ctx context.Context) error) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if err := fn(ctx); err != nil && ctx.Err() == nil {
+					slog.WarnContext(ctx, what, "err", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // BetweenTx runs fn when no transaction of this store is running, and starts none until

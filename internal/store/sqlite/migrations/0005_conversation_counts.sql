@@ -126,3 +126,7 @@ SELECT tenant_id, COALESCE(assigned_user_id, '00000000-0000-0000-0000-0000000000
     SUM(unread_count), SUM(unread_count > 0), COALESCE(SUM(first_response_at - created_at), 0),
     COUNT(first_response_at)
 FROM conversations GROUP BY 1, 2, 3, 4, 5;
+
+-- What the statistics read (PostgreSQL adds the changes it has not folded in yet).
+CREATE VIEW conversation_days_now AS SELECT * FROM conversation_days;
+CREATE VIEW conversation_loads_now AS SELECT * FROM conversation_loads;
