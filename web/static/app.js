@@ -229,7 +229,8 @@ async function exportPDF(ev) {
 
 // ---- statistics ----
 let statsTimer = 0;
-function loadStatsSoon() { clearTimeout(statsTimer); statsTimer = setTimeout(loadStats, 1000); }
+// At most once a second: restarting the timer on every event would starve it while events keep coming.
+function loadStatsSoon() { if (!statsTimer) statsTimer = setTimeout(() => { statsTimer = 0; loadStats(); }, 1000); }
 async function loadStats() {
   const s = await api("GET", "/team-inbox/api/stats/");
   const dl = $("#stats");
