@@ -119,7 +119,8 @@ func (c *client) discover() (map[string]string, error) {
 		} `json:"data"`
 	}
 	ctx := context.Background()
-	if err := c.get(ctx, "/v1/conversations?limit=100", &list); err != nil {
+	// The oldest conversations are the seeded ones, whatever traffic came in since.
+	if err := c.get(ctx, "/v1/conversations?limit=100&sort_by=created_at&sort_direction=asc", &list); err != nil {
 		return nil, err
 	}
 	ids := map[string]string{}
@@ -145,7 +146,7 @@ func (c *client) discover() (map[string]string, error) {
 			Conversations []struct{ ID string } `json:"conversations"`
 		} `json:"data"`
 	}
-	if err := c.get(ctx, "/v1/conversations?limit=100&sort_by=created_at", &page); err != nil {
+	if err := c.get(ctx, "/v1/conversations?limit=100&sort_by=created_at&sort_direction=asc", &page); err != nil {
 		return nil, err
 	}
 	for _, cv := range page.Data.Conversations {

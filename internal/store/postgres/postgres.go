@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -107,6 +108,11 @@ var dialect = &sqlstore.Dialect{
 	},
 	ContactMatch: func(term string) (string, []any) {
 		pat := sqlstore.LikePattern(term)
+		// Phones are stored in E.164: a term with anything but digits and + cannot be in
+		// one, and leaving that index out saves a third of a name search.
+		if strings.Trim(term, "+0123456789") != "" {
+			return `(ct.first_name || ' ' || ct.last_name) ILIKE ? ESCAPE '\'`, []any{pat}
+		}
 		return `((ct.first_name || ' ' || ct.last_name) ILIKE ? ESCAPE '\' OR ct.phone ILIKE ? ESCAPE '\')`, []any{pat, pat}
 	},
 	FreshPlan: pgx.QueryExecModeExec,
