@@ -35,7 +35,7 @@ type Store struct {
 // (statement and savepoint journals, sorts) stay in memory: a group commit's savepoints
 // would otherwise write every page they touch to disk once more.
 func Open(ctx context.Context, path string) (*Store, error) {
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(" + busyTimeoutMS + ")" +
 		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -51,6 +51,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s.stopCheckpoints = sqlstore.Every(checkpointInterval, "sqlite checkpoint", s.checkpoint)
 	return s, nil
 }
+
+// busyTimeoutMS is how long a connection waits for a lock another holds.
+const busyTimeoutMS = "10000"
 
 const (
 	checkpointInterval = time.Second
@@ -75,8 +78,19 @@ func (s *Store) checkpoint(ctx context.Context) error {
 	if pages < restartPages {
 		return nil
 	}
+	conn, err := s.DB().Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("restart checkpoint: %w", err)
+	}
+	defer conn.Close()
+	// Writers wait for the restart; the restart must not wait for readers (a long export
+	// would stall every write): if one is still on the old WAL, try again next time.
+	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 5`); err != nil {
+		return fmt.Errorf("restart checkpoint: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA busy_timeout = `+busyTimeoutMS) //nolint:errcheck // the pool's setting, put back
 	return s.BetweenTx(ctx, func(ctx context.Context) error {
-		if _, err := s.DB().ExecContext(ctx, `PRAGMA wal_checkpoint(RESTART)`); err != nil {
+		if _, err := conn.ExecContext(ctx, `PRAGMA wal_checkpoint(RESTART)`); err != nil {
 			return fmt.Errorf("restart checkpoint: %w", err)
 		}
 		return nil
