@@ -49,7 +49,7 @@ type conn struct {
 	mu        sync.Mutex
 	live      bool // false while replaying: live frames wait in held
 	held      []heldFrame
-	queue     [][]byte // frames waiting for the writer
+	queue     [][]byte // whole frames waiting for the writer
 	writing   bool     // a writer is draining queue
 	lastSeq   int64    // the newest durable event this client has been given
 	watching  uuid.UUID
@@ -210,7 +210,8 @@ func (c *conn) goLive() {
 	c.held, c.live = nil, true
 }
 
-// deliver is called by the hub for every event of the tenant; it never blocks.
+// deliver is called by the hub with every event's frame (see appendTextFrame) of the
+// tenant; it never blocks.
 func (c *conn) deliver(seq int64, frame []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -232,7 +233,7 @@ func (c *conn) deliver(seq int64, frame []byte) {
 
 func (c *conn) queueLocked(seq int64, frame []byte) {
 	if len(c.queue) >= c.h.cfg.QueueSize {
-		c.h.frames.WithLabelValues("dropped").Inc()
+		c.h.dropped.Inc()
 		c.dropLocked("client is too slow; reconnect with since=")
 		return
 	}
@@ -259,11 +260,11 @@ func (c *conn) flush() {
 		batch := c.queue
 		c.queue = nil
 		c.mu.Unlock()
-		if err := c.raw.writeText(batch...); err != nil {
+		if err := c.raw.writeFrames(batch); err != nil {
 			c.close(websocket.StatusInternalError, "write failed")
 			continue // and let the loop above finish
 		}
-		c.h.frames.WithLabelValues("sent").Add(float64(len(batch)))
+		c.h.sent.Add(float64(len(batch)))
 		if len(batch) > 1 {
 			// Frames are arriving faster than one write each: let the next ones gather,
 			// so a busy tenant costs a few system calls per socket per millisecond.
@@ -331,7 +332,7 @@ func (c *conn) reply(frame []byte) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.queueLocked(0, frame)
+	c.queueLocked(0, appendTextFrame(nil, frame))
 }
 
 func (c *conn) viewing() uuid.UUID {

@@ -26,24 +26,26 @@ func (f *frameConn) Write(p []byte) (int, error) {
 	return f.Conn.Write(p)
 }
 
-// writeText sends frames as unfragmented text messages; a client that cannot take them in
-// writeTimeout is cut off.
-func (f *frameConn) writeText(frames ...[]byte) error {
-	size := 0
-	for _, p := range frames {
-		size += len(p) + 10
+// writeText sends payloads as unfragmented text messages.
+func (f *frameConn) writeText(payloads ...[]byte) error {
+	frames := make([][]byte, len(payloads))
+	for i, p := range payloads {
+		frames[i] = appendTextFrame(nil, p)
 	}
-	buf := make([]byte, 0, size)
-	for _, p := range frames {
-		buf = appendTextFrame(buf, p)
-	}
+	return f.writeFrames(frames)
+}
+
+// writeFrames sends whole frames (see appendTextFrame) in one system call; a client that
+// cannot take them in writeTimeout is cut off.
+func (f *frameConn) writeFrames(frames [][]byte) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
 		return net.ErrClosed
 	}
 	_ = f.Conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-	_, err := f.Conn.Write(buf)
+	bufs := net.Buffers(frames) // writev: frames shared by many sockets are not copied
+	_, err := bufs.WriteTo(f.Conn)
 	_ = f.Conn.SetWriteDeadline(time.Time{})
 	return err
 }

@@ -53,8 +53,8 @@ type Hub struct {
 	typing   *typing
 	order    *order
 
-	connections prometheus.Gauge
-	frames      *prometheus.CounterVec
+	connections   prometheus.Gauge
+	sent, dropped prometheus.Counter // teaminbox_websocket_frames_total by outcome
 }
 
 // New returns a hub subscribed to cfg.Bus.
@@ -84,9 +84,10 @@ func New(cfg Config) (*Hub, error) {
 		h.fanOut(tenant, uuid.Nil, seq, frame)
 	})
 	h.connections = prometheus.NewGauge(prometheus.GaugeOpts{Name: "teaminbox_websocket_connections", Help: "Open WebSocket connections on this node."})
-	h.frames = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "teaminbox_websocket_frames_total", Help: "Event frames by outcome (sent, dropped)."}, []string{"outcome"})
+	frames := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "teaminbox_websocket_frames_total", Help: "Event frames by outcome (sent, dropped)."}, []string{"outcome"})
+	h.sent, h.dropped = frames.WithLabelValues("sent"), frames.WithLabelValues("dropped")
 	if cfg.Registry != nil {
-		cfg.Registry.MustRegister(h.connections, h.frames)
+		cfg.Registry.MustRegister(h.connections, frames)
 	}
 	if err := cfg.Bus.Subscribe(h.receive); err != nil {
 		return nil, err
@@ -130,7 +131,8 @@ func (h *Hub) receive(env Envelope) {
 }
 
 // fanOut hands a frame to every connection of the tenant on this node, but except's.
-func (h *Hub) fanOut(tenant, except uuid.UUID, seq int64, frame []byte) {
+func (h *Hub) fanOut(tenant, except uuid.UUID, seq int64, payload []byte) {
+	frame := appendTextFrame(nil, payload) // built once, shared by all the sockets
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for c := range h.tenants[tenant] {
