@@ -27,7 +27,8 @@ const (
 const (
 	readLimit    = 64 << 10
 	writeTimeout = 10 * time.Second
-	// coalesceDelay is how long a busy socket's writer waits for more frames to batch.
+	// coalesceDelay is how long a busy socket's writer waits for more frames to batch; a
+	// socket written to longer ago than that is idle, and its next frame goes out at once.
 	coalesceDelay = time.Millisecond
 )
 
@@ -49,9 +50,10 @@ type conn struct {
 	mu        sync.Mutex
 	live      bool // false while replaying: live frames wait in held
 	held      []heldFrame
-	queue     [][]byte // frames waiting for the writer
-	writing   bool     // a writer is draining queue
-	lastSeq   int64    // the newest durable event this client has been given
+	queue     [][]byte  // whole frames waiting for the writer
+	writing   bool      // a writer is draining queue
+	wrote     time.Time // the last write to the socket, for coalesceDelay
+	lastSeq   int64     // the newest durable event this client has been given
 	watching  uuid.UUID
 	dropping  bool // a slow-consumer close is under way
 	closeOnce sync.Once
@@ -210,7 +212,8 @@ func (c *conn) goLive() {
 	c.held, c.live = nil, true
 }
 
-// deliver is called by the hub for every event of the tenant; it never blocks.
+// deliver is called by the hub with every event's frame (see appendTextFrame) of the
+// tenant; it never blocks.
 func (c *conn) deliver(seq int64, frame []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -232,43 +235,64 @@ func (c *conn) deliver(seq int64, frame []byte) {
 
 func (c *conn) queueLocked(seq int64, frame []byte) {
 	if len(c.queue) >= c.h.cfg.QueueSize {
-		c.h.frames.WithLabelValues("dropped").Inc()
+		c.h.dropped.Inc()
 		c.dropLocked("client is too slow; reconnect with since=")
 		return
 	}
-	c.queue = append(c.queue, frame)
 	if seq > c.lastSeq {
 		c.lastSeq = seq
 	}
-	if !c.writing {
-		c.writing = true
-		go c.flush()
+	if c.writing {
+		c.queue = append(c.queue, frame)
+		return
 	}
+	if now := time.Now(); now.Sub(c.wrote) >= coalesceDelay {
+		// An idle socket takes the frame at once, from this goroutine: a fan-out to a
+		// thousand sockets wakes no goroutine per socket. A busy one is left to its writer,
+		// which batches.
+		taken, pending := c.raw.tryWrite(frame)
+		if taken {
+			c.h.sent.Inc()
+			if !pending {
+				c.wrote = now
+				return
+			}
+			frame = nil // its rest waits in c.raw
+		}
+	}
+	if frame != nil {
+		c.queue = append(c.queue, frame)
+	}
+	c.writing = true
+	go c.flush()
 }
 
-// flush writes the queued frames in order and ends when none is left. Frames that queued
-// up while it wrote go out together, in one system call.
+// flush writes the queued frames in order, and what tryWrite left of one, and ends when none
+// is left. Frames that queue up while it writes go out together, in one system call.
 func (c *conn) flush() {
 	for {
 		c.mu.Lock()
-		if len(c.queue) == 0 || c.isClosed() {
-			c.queue, c.writing = nil, false // an idle socket keeps no buffer
-			c.mu.Unlock()
-			return
-		}
 		batch := c.queue
 		c.queue = nil
 		c.mu.Unlock()
-		if err := c.raw.writeText(batch...); err != nil {
+		if err := c.raw.writeFrames(batch); err != nil {
 			c.close(websocket.StatusInternalError, "write failed")
-			continue // and let the loop above finish
+		} else {
+			c.h.sent.Add(float64(len(batch)))
 		}
-		c.h.frames.WithLabelValues("sent").Add(float64(len(batch)))
 		if len(batch) > 1 {
 			// Frames are arriving faster than one write each: let the next ones gather,
 			// so a busy tenant costs a few system calls per socket per millisecond.
 			time.Sleep(coalesceDelay)
 		}
+		c.mu.Lock()
+		c.wrote = time.Now()
+		if len(c.queue) == 0 || c.isClosed() {
+			c.queue, c.writing = nil, false // an idle socket keeps no buffer
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
 	}
 }
 
@@ -331,7 +355,7 @@ func (c *conn) reply(frame []byte) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.queueLocked(0, frame)
+	c.queueLocked(0, appendTextFrame(nil, frame))
 }
 
 func (c *conn) viewing() uuid.UUID {

@@ -6,44 +6,112 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 )
 
 // frameConn is the TCP connection under a WebSocket. The hub writes its data frames here
-// itself, as many as are waiting in one system call; the library's per-message path (a
-// lock, a timer and a flush each) is what limits a node that sends thousands of frames a
-// second. The library still writes control frames (pings, pongs, close) through Write, a
-// whole frame per call, so the two never interleave inside a frame.
+// itself: one frame straight from the fan-out when the socket takes it without waiting, or
+// else as many as are waiting in one system call; the library's per-message path (a lock, a
+// timer and a flush each) is what limits a node that sends thousands of frames a second.
+// The library still writes control frames (pings, pongs, close) through Write, a whole frame
+// per call, so the two never interleave inside a frame.
 type frameConn struct {
 	net.Conn
+	raw      syscall.RawConn       // for tryWrite; nil when the connection has no descriptor
+	writeOut func(fd uintptr) bool // f.writeOnce, bound once so that tryWrite allocates nothing
+
 	mu     sync.Mutex
-	closed bool // a close frame is on its way: no data frame may follow it
+	closed bool   // a close frame is on its way: no data frame may follow it
+	unsent []byte // the rest of a frame tryWrite began: it goes out before anything else
+	out    []byte // what writeOnce writes
+	n      int    // and what it wrote
+}
+
+func newFrameConn(nc net.Conn) *frameConn {
+	f := &frameConn{Conn: nc}
+	if sc, ok := nc.(syscall.Conn); ok {
+		f.raw, _ = sc.SyscallConn()
+	}
+	f.writeOut = f.writeOnce
+	return f
 }
 
 func (f *frameConn) Write(p []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if len(f.unsent) > 0 {
+		if _, err := f.Conn.Write(f.unsent); err != nil {
+			return 0, err
+		}
+		f.unsent = nil
+	}
 	return f.Conn.Write(p)
 }
 
-// writeText sends frames as unfragmented text messages; a client that cannot take them in
-// writeTimeout is cut off.
-func (f *frameConn) writeText(frames ...[]byte) error {
-	size := 0
-	for _, p := range frames {
-		size += len(p) + 10
+// tryWrite writes a frame (see appendTextFrame) if the socket takes it without waiting,
+// which an idle socket does. taken is false when the socket took none of it; when it took a
+// part, pending is true and the rest waits for writeFrames.
+func (f *frameConn) tryWrite(frame []byte) (taken, pending bool) {
+	if f.raw == nil {
+		return false, false
 	}
-	buf := make([]byte, 0, size)
-	for _, p := range frames {
-		buf = appendTextFrame(buf, p)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed || len(f.unsent) > 0 {
+		return false, false
 	}
+	f.out, f.n = frame, 0
+	err := f.raw.Write(f.writeOut)
+	n := f.n
+	f.out = nil
+	switch {
+	case err != nil || n == 0:
+		return false, false
+	case n < len(frame):
+		f.unsent = frame[n:]
+		return true, true
+	}
+	return true, false
+}
+
+// writeOnce is tryWrite's single write(2): it never asks to wait for the socket, and leaves
+// errors to writeFrames, which meets them again.
+func (f *frameConn) writeOnce(fd uintptr) bool {
+	for {
+		n, err := syscall.Write(int(fd), f.out)
+		if err == syscall.EINTR {
+			continue
+		}
+		f.n = max(n, 0)
+		return true
+	}
+}
+
+// writeText sends payloads as unfragmented text messages.
+func (f *frameConn) writeText(payloads ...[]byte) error {
+	frames := make([][]byte, len(payloads))
+	for i, p := range payloads {
+		frames[i] = appendTextFrame(nil, p)
+	}
+	return f.writeFrames(frames)
+}
+
+// writeFrames sends whole frames (see appendTextFrame) in one system call; a client that
+// cannot take them in writeTimeout is cut off.
+func (f *frameConn) writeFrames(frames [][]byte) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
 		return net.ErrClosed
 	}
+	if len(f.unsent) > 0 {
+		frames = append([][]byte{f.unsent}, frames...)
+		f.unsent = nil
+	}
 	_ = f.Conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-	_, err := f.Conn.Write(buf)
+	bufs := net.Buffers(frames) // writev: frames shared by many sockets are not copied
+	_, err := bufs.WriteTo(f.Conn)
 	_ = f.Conn.SetWriteDeadline(time.Time{})
 	return err
 }
@@ -82,7 +150,7 @@ func (h *frameHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	h.conn = &frameConn{Conn: nc}
+	h.conn = newFrameConn(nc)
 	brw.Writer.Reset(h.conn) // empty: the server flushed the 101 response before hijacking
 	return h.conn, brw, nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -53,8 +55,8 @@ type Hub struct {
 	typing   *typing
 	order    *order
 
-	connections prometheus.Gauge
-	frames      *prometheus.CounterVec
+	connections   prometheus.Gauge
+	sent, dropped prometheus.Counter // teaminbox_websocket_frames_total by outcome
 }
 
 // New returns a hub subscribed to cfg.Bus.
@@ -84,9 +86,10 @@ func New(cfg Config) (*Hub, error) {
 		h.fanOut(tenant, uuid.Nil, seq, frame)
 	})
 	h.connections = prometheus.NewGauge(prometheus.GaugeOpts{Name: "teaminbox_websocket_connections", Help: "Open WebSocket connections on this node."})
-	h.frames = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "teaminbox_websocket_frames_total", Help: "Event frames by outcome (sent, dropped)."}, []string{"outcome"})
+	frames := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "teaminbox_websocket_frames_total", Help: "Event frames by outcome (sent, dropped)."}, []string{"outcome"})
+	h.sent, h.dropped = frames.WithLabelValues("sent"), frames.WithLabelValues("dropped")
 	if cfg.Registry != nil {
-		cfg.Registry.MustRegister(h.connections, h.frames)
+		cfg.Registry.MustRegister(h.connections, frames)
 	}
 	if err := cfg.Bus.Subscribe(h.receive); err != nil {
 		return nil, err
@@ -129,15 +132,61 @@ func (h *Hub) receive(env Envelope) {
 	h.order.accept(e.TenantID, e.Seq, frame)
 }
 
-// fanOut hands a frame to every connection of the tenant on this node, but except's.
-func (h *Hub) fanOut(tenant, except uuid.UUID, seq int64, frame []byte) {
+// fanOut hands a frame to every connection of the tenant on this node, but except's. The
+// sockets are shared out among this goroutine and one helper per other core, a chunk at a
+// time, so that the writes of a large tenant use every core; it returns when every socket
+// has the frame, so that a socket's frames keep the order of the calls.
+func (h *Hub) fanOut(tenant, except uuid.UUID, seq int64, payload []byte) {
 	h.mu.RLock()
-	defer h.mu.RUnlock()
-	for c := range h.tenants[tenant] {
-		if except != uuid.Nil && c.p.UserID == except {
-			continue
+	set := h.tenants[tenant]
+	conns := make([]*conn, 0, len(set))
+	for c := range set {
+		if except == uuid.Nil || c.p.UserID != except {
+			conns = append(conns, c)
 		}
-		c.deliver(seq, frame)
+	}
+	h.mu.RUnlock()
+	if len(conns) == 0 {
+		return
+	}
+	// The frame is built once and shared by all the sockets.
+	j := &fanJob{seq: seq, frame: appendTextFrame(nil, payload), conns: conns, done: make(chan struct{})}
+	j.left.Store(int64(len(conns)))
+	for range min(runtime.GOMAXPROCS(0), len(conns)/fanChunk) - 1 {
+		go j.work()
+	}
+	j.work()
+	<-j.done
+}
+
+// fanChunk is how many sockets a fan-out worker takes at a time: few enough that a thousand
+// share out evenly, enough that taking them costs nothing beside their writes.
+const fanChunk = 32
+
+type fanJob struct {
+	seq   int64
+	frame []byte
+	conns []*conn
+	next  atomic.Int64 // the first socket of the next chunk
+	left  atomic.Int64 // sockets not yet handed the frame
+	done  chan struct{}
+}
+
+// work delivers chunks of the job until none is left.
+func (j *fanJob) work() {
+	for {
+		end := int(j.next.Add(fanChunk))
+		start := end - fanChunk
+		if start >= len(j.conns) {
+			return
+		}
+		end = min(end, len(j.conns))
+		for _, c := range j.conns[start:end] {
+			c.deliver(j.seq, j.frame)
+		}
+		if j.left.Add(int64(start-end)) == 0 {
+			close(j.done)
+		}
 	}
 }
 
