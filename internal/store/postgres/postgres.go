@@ -99,21 +99,28 @@ var dialect = &sqlstore.Dialect{
 	ForUpdate:  "FOR UPDATE",
 	SkipLocked: "FOR UPDATE SKIP LOCKED",
 	ILike:      "ILIKE",
+	// Matches compare lower(pattern) with a stored lowered copy of the text, through its
+	// trigram index (migration 0007): lowering each candidate, as ILIKE does, cost 3 µs apiece.
 	ContentMatch: func(term string) (string, []any) {
-		return `m.content ILIKE ? ESCAPE '\'`, []any{sqlstore.LikePattern(term)} // served by the pg_trgm GIN index
+		return `m.search_content LIKE lower(?) ESCAPE '\'`, []any{sqlstore.LikePattern(term)}
 	},
 	RecentContentMatches: func(tenant uuid.UUID, term string, limit int) (string, []any) {
 		return `SELECT m.conversation_id FROM messages m WHERE m.tenant_id = ? AND NOT m.is_internal
-			AND m.content ILIKE ? ESCAPE '\' ORDER BY m.created_at DESC LIMIT ?`, []any{tenant, sqlstore.LikePattern(term), limit}
+			AND m.search_content LIKE lower(?) ESCAPE '\' ORDER BY m.created_at DESC LIMIT ?`, []any{tenant, sqlstore.LikePattern(term), limit}
 	},
-	ContactMatch: func(term string) (string, []any) {
+	// A search by name finds contacts, each standing for its conversation_count conversations.
+	NameMatches: func(tenant uuid.UUID, term string) sqlstore.NameMatch {
 		pat := sqlstore.LikePattern(term)
+		cond, args := `ct.search_name LIKE lower(?) ESCAPE '\'`, []any{tenant, pat}
 		// Phones are stored in E.164: a term with anything but digits and + cannot be in
 		// one, and leaving that index out saves a third of a name search.
-		if strings.Trim(term, "+0123456789") != "" {
-			return `(ct.first_name || ' ' || ct.last_name) ILIKE ? ESCAPE '\'`, []any{pat}
+		if strings.Trim(term, "+0123456789") == "" {
+			cond, args = `(`+cond+` OR ct.phone LIKE ? ESCAPE '\')`, append(args, pat)
 		}
-		return `((ct.first_name || ' ' || ct.last_name) ILIKE ? ESCAPE '\' OR ct.phone ILIKE ? ESCAPE '\')`, []any{pat, pat}
+		return sqlstore.NameMatch{
+			Query: `SELECT ct.id AS k, ct.conversation_count AS n FROM contacts ct WHERE ct.tenant_id = ? AND ` + cond,
+			Args:  args, Key: "c.contact_id", Count: "(SELECT COALESCE(SUM(n), 0) FROM named)",
+		}
 	},
 	FreshPlan: pgx.QueryExecModeExec,
 	IsUnique: func(err error) bool {

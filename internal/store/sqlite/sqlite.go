@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	msqlite "modernc.org/sqlite"
@@ -142,6 +143,7 @@ var dialect = &sqlstore.Dialect{
 	ForUpdate:         "", // immediate transactions already hold the write lock
 	SkipLocked:        "",
 	ILike:             "LIKE", // SQLite's LIKE ignores ASCII case
+	Unindexed:         "+",
 	SingleWriter:      true,
 	PrepareStatements: true,
 	ContentMatch: func(term string) (string, []any) {
@@ -153,8 +155,21 @@ var dialect = &sqlstore.Dialect{
 			WHERE messages_fts MATCH ? AND m.tenant_id = ? AND NOT m.is_internal ORDER BY f.rowid DESC LIMIT ?`,
 			[]any{phrase(term), tenant, limit}
 	},
-	ContactMatch: func(term string) (string, []any) {
-		return `ct.rowid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?)`, []any{phrase(term)}
+	// A search by name finds conversations: in conversation_names (migration 0007), whose
+	// rowids are the tenant's rowid << 40 | the conversation's, for 3 characters or more.
+	NameMatches: func(tenant uuid.UUID, term string) sqlstore.NameMatch {
+		m := sqlstore.NameMatch{Key: "c.rowid", Count: "(SELECT COUNT(*) FROM named)"}
+		if utf8.RuneCountInString(term) < sqlstore.MinIndexedTerm {
+			pat := sqlstore.LikePattern(term)
+			m.Query = `SELECT c.rowid AS k FROM conversations c WHERE c.tenant_id = ? AND c.contact_id IN (SELECT ct.id FROM contacts ct
+				WHERE ct.tenant_id = ? AND ((ct.first_name || ' ' || ct.last_name) LIKE ? ESCAPE '\' OR ct.phone LIKE ? ESCAPE '\'))`
+			m.Args = []any{tenant, tenant, pat, pat}
+			return m
+		}
+		m.Query = `SELECT rowid & 1099511627775 AS k FROM conversation_names WHERE conversation_names MATCH ?
+			AND rowid BETWEEN (SELECT rowid << 40 FROM tenants WHERE id = ?) AND (SELECT (rowid << 40) | 1099511627775 FROM tenants WHERE id = ?)`
+		m.Args = []any{phrase(term), tenant, tenant}
+		return m
 	},
 	IsUnique: func(err error) bool {
 		var e *msqlite.Error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -136,9 +137,9 @@ var sortColumns = map[string]string{
 	inbox.SortPriority:      "CASE c.priority WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 WHEN 'urgent' THEN 4 ELSE 0 END",
 }
 
-// minContentSearch is the shortest term searched in message content: the trigram indexes
-// of both databases answer nothing shorter without scanning every message.
-const minContentSearch = 3
+// MinIndexedTerm is the shortest search term the trigram indexes of both databases answer:
+// a shorter one is matched by scanning, and the conversation list leaves message content out.
+const MinIndexedTerm = 3
 
 func (q *queries) ListConversations(ctx context.Context, tenant uuid.UUID, f inbox.ConversationFilter) ([]inbox.Conversation, int, error) {
 	where := []string{"c.tenant_id = ?"}
@@ -165,11 +166,6 @@ func (q *queries) ListConversations(ctx context.Context, tenant uuid.UUID, f inb
 	if f.ActiveSince != nil {
 		add("c.activity_at >= ?", micros(*f.ActiveSince))
 	}
-	search := strings.TrimSpace(f.Search)
-	if search != "" {
-		cond, a := q.searchCondition(tenant, search)
-		add(cond, a...)
-	}
 	from := ` FROM conversations c WHERE ` + strings.Join(where, " AND ")
 	col, ok := sortColumns[f.SortBy]
 	if !ok {
@@ -187,8 +183,9 @@ func (q *queries) ListConversations(ctx context.Context, tenant uuid.UUID, f inb
 		err   error
 	)
 	// Page through ids first, then join the display fields for just that page.
-	if search != "" {
-		ids, total, err = q.searchPage(ctx, from+order, args, limit, offset)
+	if search := strings.TrimSpace(f.Search); search != "" {
+		walkable := col == sortColumns[inbox.SortLastMessageAt]
+		ids, total, err = q.searchPage(ctx, tenant, search, where, args, order, walkable, limit, offset)
 	} else {
 		ids, total, err = q.listPage(ctx, tenant, f, from, from+order, args, limit, offset)
 	}
@@ -211,25 +208,6 @@ func (q *queries) listPage(ctx context.Context, tenant uuid.UUID, f inbox.Conver
 	}
 	ids, err := collect(rows, "list conversations", func(id *uuid.UUID) []any { return []any{id} })
 	return ids, total, err
-}
-
-// searchPage reads a page of a search with the number of all its matches beside each row,
-// so the search runs once, planned for its own term (see Dialect.FreshPlan).
-func (q *queries) searchPage(ctx context.Context, ordered string, args []any, limit, offset int) ([]uuid.UUID, int, error) {
-	rows, err := q.query(ctx, `SELECT c.id, COUNT(*) OVER ()`+ordered+` LIMIT ? OFFSET ?`, q.d.freshPlan(append(args, limit, offset))...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("search conversations: %w", err)
-	}
-	var total int
-	ids, err := collect(rows, "search conversations", func(id *uuid.UUID) []any { return []any{id, &total} })
-	if err != nil || len(ids) > 0 || offset == 0 {
-		return ids, total, err
-	}
-	// A page past the end has no row to carry the total.
-	if err := q.row(ctx, `SELECT COUNT(*) FROM (SELECT c.id`+ordered+`) matches`, q.d.freshPlan(args)...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count search: %w", q.d.wrap(err))
-	}
-	return ids, total, nil
 }
 
 // countConversations answers a list's total from the per-assignee counters (migration 0005)
@@ -271,22 +249,96 @@ func (q *queries) countConversations(ctx context.Context, tenant uuid.UUID, f in
 // so a common word costs no more than a rare one; names and phones are matched in full.
 const contentSearchWindow = 500
 
-// searchCondition matches conversations whose contact's name or phone contains s, or with a
-// recent customer-visible message that does.
-func (q *queries) searchCondition(tenant uuid.UUID, s string) (string, []any) {
-	if utf8.RuneCountInString(s) < minContentSearch {
-		pat := LikePattern(s)
-		return `c.contact_id IN (SELECT ct.id FROM contacts ct WHERE ct.tenant_id = ? AND
-			((ct.first_name || ' ' || ct.last_name) ` + q.d.ILike + ` ? ESCAPE '\' OR ct.phone LIKE ? ESCAPE '\'))`, []any{tenant, pat, pat}
+// searchPage reads a page of the conversations that pass where (conditions on conversations
+// aliased c, the tenant's first, with args) and whose contact's name or phone contains s, or
+// with a recent customer-visible message that does; and how many there are. walkable says
+// an index serves the list's order.
+func (q *queries) searchPage(ctx context.Context, tenant uuid.UUID, s string, where []string, args []any, order string, walkable bool, limit, offset int) ([]uuid.UUID, int, error) {
+	m := q.searchMatches(tenant, s)
+	if walkable && len(where) == 1 {
+		return q.searchAll(ctx, tenant, m, order, limit, offset)
 	}
-	contact, cargs := q.d.ContactMatch(s)
-	recent, rargs := q.d.RecentContentMatches(tenant, s, contentSearchWindow)
-	args := append(append([]any{tenant, tenant}, cargs...), rargs...)
-	// A union of two id sets, each found through its own index; an OR of the two conditions
-	// made PostgreSQL scan every conversation.
-	return `c.id IN (SELECT cc.id FROM conversations cc WHERE cc.tenant_id = ? AND cc.contact_id IN
-		(SELECT ct.id FROM contacts ct WHERE ct.tenant_id = ? AND ` + contact + `)
-		UNION SELECT r.conversation_id FROM (` + recent + `) r)`, args
+	// The matches gathered and sorted, with the total beside each row, so the search runs
+	// once, planned for its own term (see Dialect.FreshPlan).
+	ordered := ` FROM conversations c WHERE ` + strings.Join(where, " AND ") + ` AND ` + m.gathered + order
+	args = slices.Concat(m.args, args, []any{tenant})
+	rows, err := q.query(ctx, m.with+` SELECT c.id, COUNT(*) OVER ()`+ordered+` LIMIT ? OFFSET ?`, q.d.freshPlan(append(args, limit, offset))...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search conversations: %w", err)
+	}
+	var total int
+	ids, err := collect(rows, "search conversations", func(id *uuid.UUID) []any { return []any{id, &total} })
+	if err != nil || len(ids) > 0 || offset == 0 {
+		return ids, total, err
+	}
+	// A page past the end has no row to carry the total.
+	if err := q.row(ctx, m.with+` SELECT COUNT(*) FROM (SELECT c.id`+ordered+`) matches`, q.d.freshPlan(args)...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count search: %w", q.d.wrap(err))
+	}
+	return ids, total, nil
+}
+
+// searchAll reads a page of a search that nothing else filters, in one statement that
+// counts the matches first: the conversations matching by name, and those found by their
+// content alone. Matches are usually few, and gathered and sorted. When they are a large
+// share of the tenant's conversations (a first name that 5,000 contacts share), more than
+// sqrt((offset+limit)·all), the page is read instead by walking the list in its order, which
+// fills it after about (offset+limit)·all/total rows. The branch not taken has a LIMIT of 0,
+// which both databases check before running it (a constant condition in its WHERE was not
+// enough for SQLite, which gathered and walked all the same).
+func (q *queries) searchAll(ctx context.Context, tenant uuid.UUID, m searchMatches, order string, limit, offset int) ([]uuid.UUID, int, error) {
+	u, key := q.d.Unindexed, m.name.Key
+	dense := `(SELECT by_name * by_name > ? * conversations FROM counts)`
+	rows, err := q.query(ctx, m.with+`, counts AS MATERIALIZED (SELECT `+m.name.Count+` AS by_name,
+			(SELECT COUNT(*) FROM conversations c WHERE c.tenant_id = ? AND c.id IN (SELECT conversation_id FROM recent)
+				AND NOT `+key+` IN (SELECT k FROM named)) AS by_content,
+			(SELECT COALESCE(SUM(conversations), 0) FROM conversation_loads_now WHERE tenant_id = ?) AS conversations)
+		SELECT c.id, t.by_name + t.by_content FROM counts t LEFT JOIN (
+			SELECT * FROM (SELECT c.id, c.activity_at FROM conversations c WHERE c.tenant_id = ? AND
+				(`+u+key+` IN (SELECT k FROM named) OR `+u+`c.id IN (SELECT conversation_id FROM recent))`+order+`
+				LIMIT CASE WHEN `+dense+` THEN ? ELSE 0 END OFFSET ?) walked
+			UNION ALL
+			SELECT * FROM (SELECT c.id, c.activity_at FROM conversations c WHERE c.tenant_id = ? AND `+m.gathered+order+`
+				LIMIT CASE WHEN `+dense+` THEN 0 ELSE ? END OFFSET ?) gathered
+		) c ON 1 = 1`+order,
+		q.d.freshPlan(slices.Concat(m.args, []any{tenant, tenant, tenant, offset + limit, limit, offset, tenant, tenant, offset + limit, limit, offset}))...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search conversations: %w", err)
+	}
+	var total int
+	found, err := collect(rows, "search conversations", func(id *uuid.NullUUID) []any { return []any{id, &total} })
+	ids := []uuid.UUID{}
+	for _, id := range found {
+		if id.Valid {
+			ids = append(ids, id.UUID)
+		}
+	}
+	return ids, total, err
+}
+
+// searchMatches are the parts of a search for s: a WITH clause that names the matches by
+// name or phone (named) and the conversations of the newest customer-visible messages that
+// contain s (recent, none for a term too short for the content index), and its arguments;
+// and gathered, the condition on conversations aliased c that they match, with one argument:
+// the tenant. It is a union of two id sets, each found through its own index: an OR of the
+// two conditions made PostgreSQL scan every conversation.
+type searchMatches struct {
+	name           NameMatch
+	with, gathered string
+	args           []any
+}
+
+func (q *queries) searchMatches(tenant uuid.UUID, s string) searchMatches {
+	m := searchMatches{name: q.d.NameMatches(tenant, s)}
+	recent, rargs := `SELECT id AS conversation_id FROM conversations WHERE 1 = 0`, []any(nil)
+	if utf8.RuneCountInString(s) >= MinIndexedTerm {
+		recent, rargs = q.d.RecentContentMatches(tenant, s, contentSearchWindow)
+	}
+	m.with = `WITH named AS MATERIALIZED (` + m.name.Query + `), recent AS MATERIALIZED (` + recent + `)`
+	m.args = slices.Concat(m.name.Args, rargs)
+	m.gathered = `c.id IN (SELECT c.id FROM conversations c WHERE c.tenant_id = ? AND ` + m.name.Key + ` IN (SELECT k FROM named)
+		UNION SELECT conversation_id FROM recent)`
+	return m
 }
 
 // conversationsByID loads conversations in the order of ids.

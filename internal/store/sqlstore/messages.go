@@ -329,7 +329,7 @@ func (q *queries) ListInboxMessages(ctx context.Context, tenant uuid.UUID, f inb
 		add("NOT m.is_internal AND m.sender_type <> 'system'")
 	}
 	if s := strings.TrimSpace(f.Search); s != "" {
-		if len([]rune(s)) >= minContentSearch {
+		if len([]rune(s)) >= MinIndexedTerm {
 			cond, a := q.d.ContentMatch(s)
 			add(cond, a...)
 		} else {

@@ -183,7 +183,6 @@ func (q *queries) exists(ctx context.Context, what, query string, args ...any) e
 	return q.scanOne(ctx, what, query, args, &one)
 }
 
-// affected turns "no row changed" into inbox.ErrNotFound.
 // freshPlan puts FreshPlan before args.
 func (d *Dialect) freshPlan(args []any) []any {
 	if d.FreshPlan == nil {
@@ -192,6 +191,7 @@ func (d *Dialect) freshPlan(args []any) []any {
 	return append([]any{d.FreshPlan}, args...)
 }
 
+// affected turns "no row changed" into inbox.ErrNotFound.
 func affected(res sql.Result, what string) error {
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -228,9 +228,13 @@ type Dialect struct {
 	// of tenant, notes excluded, whose content contains term (3 characters or more), and its
 	// arguments: a bounded walk down the index, newest first, however common the term.
 	RecentContentMatches func(tenant uuid.UUID, term string, limit int) (query string, args []any)
-	// ContactMatch is a condition on contacts aliased ct that holds when the full name or
-	// the phone contains term (3 characters or more, any case), answered through an index.
-	ContactMatch func(term string) (cond string, args []any)
+	// NameMatches finds the tenant's conversations whose contact's full name or phone
+	// contains term (any case), through an index when term has 3 characters or more.
+	NameMatches func(tenant uuid.UUID, term string) NameMatch
+	// Unindexed goes before a column in a condition to keep the planner from answering the
+	// condition through an index on that column (SQLite's unary +), where walking another
+	// index in the order wanted finds a page sooner. Empty where no hint is needed.
+	Unindexed string
 	// FreshPlan, when set, is put before a query's arguments to have the database plan it
 	// for those arguments: PostgreSQL runs it as an unnamed statement, not a cached prepared
 	// one whose generic plan ignores how many rows a search term matches (a phone number
@@ -242,6 +246,19 @@ type Dialect struct {
 	LockMigrations func(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
 
 	rebound sync.Map // query text → numbered form
+}
+
+// NameMatch is how a dialect finds the conversations of a search by contact name or phone.
+type NameMatch struct {
+	// Query selects k: one key per match, standing for one conversation or for all the
+	// conversations of one contact. Args are its arguments.
+	Query string
+	Args  []any
+	// Key is the expression on conversations aliased c that k is compared with.
+	Key string
+	// Count is the number of conversations the keys stand for, an expression over the
+	// query's rows named named.
+	Count string
 }
 
 // bind rewrites placeholders for the dialect.

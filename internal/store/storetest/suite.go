@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +29,7 @@ func Run(t *testing.T, open func(t testing.TB) inbox.Store) {
 		{"ChannelsAndTags", testChannelsAndTags},
 		{"ConversationJoins", testConversationJoins},
 		{"ConversationList", testConversationList},
+		{"SearchPlans", testSearchPlans},
 		{"Messages", testMessages},
 		{"MessagePages", testMessagePages},
 		{"DeliveryStatus", testDeliveryStatus},
@@ -446,6 +448,94 @@ func testConversationList(t *testing.T, f *fixture) {
 	f.must(err)
 	if len(list) != 1 || list[0].LastMessage == nil || list[0].LastMessage.Content != "My parcel never arrived" || list[0].AssignedUser == nil || list[0].UnreadCount != 1 {
 		t.Errorf("list row lacks its joined fields: %+v", list)
+	}
+}
+
+// testSearchPlans checks searches whose matches are a large share of the tenant's
+// conversations (read by walking the list in its order) and a small one (gathered, then
+// sorted) against the answer computed here, page by page, in both directions.
+func testSearchPlans(t *testing.T, f *fixture) {
+	a, b := f.tenant("A"), f.tenant("B")
+	wa := f.channel(a, inbox.ChannelWhatsApp)
+	type row struct {
+		id       uuid.UUID
+		activity time.Time
+		closed   bool
+	}
+	var maria, john, mentions []row
+	for i := range 60 {
+		name, list := "Maria", &maria
+		if i%3 == 0 {
+			name, list = "John", &john
+		}
+		contact := f.contact(a, name, fmt.Sprintf("+1555%07d", i))
+		// Creation and activity orders differ; some contacts have a second conversation.
+		created := t0.Add(time.Duration(i) * time.Minute)
+		for k := range 1 + i%4/3 {
+			closed := i%7 == k
+			c := f.conversation(a, contact.ID, wa.ID, created.Add(time.Duration(k)*time.Second), func(c *inbox.Conversation) {
+				if closed {
+					c.Status = inbox.StatusClosed
+				}
+			})
+			activity := c.CreatedAt
+			if i%5 != 0 {
+				activity = t0.Add(time.Duration((i*37+k*11)%97) * time.Hour)
+				f.message(c, inbox.SenderEndUser, "Hello there", activity)
+			}
+			*list = append(*list, row{c.ID, activity, closed})
+			// Some of John's conversations mention Maria: content matches; a note never counts.
+			if name == "John" && i%2 == 0 {
+				f.message(c, inbox.SenderBusinessUser, "Maria will call you back", activity.Add(-time.Minute))
+				mentions = append(mentions, row{c.ID, activity, closed})
+			} else if name == "John" {
+				f.message(c, inbox.SenderBusinessUser, "ask Maria", activity.Add(-time.Minute), func(m *inbox.Message) { m.IsInternal = true })
+			}
+		}
+	}
+	f.conversation(b, f.contact(b, "Maria", "+15550000000").ID, f.channel(b, inbox.ChannelWhatsApp).ID, t0)
+	maria = append(maria, mentions...)
+	sorted := func(rows []row, asc, closed bool) []uuid.UUID {
+		rows = slices.DeleteFunc(slices.Clone(rows), func(r row) bool { return closed && !r.closed })
+		slices.SortFunc(rows, func(x, y row) int {
+			c := x.activity.Compare(y.activity)
+			if c == 0 {
+				c = strings.Compare(x.id.String(), y.id.String())
+			}
+			if !asc {
+				c = -c
+			}
+			return c
+		})
+		out := make([]uuid.UUID, len(rows))
+		for i, r := range rows {
+			out[i] = r.id
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		term string
+		rows []row
+	}{{"maria", maria}, {"JOHN", john}} {
+		for _, filter := range []inbox.ConversationFilter{{}, {SortAsc: true}, {Status: inbox.StatusClosed}} {
+			asc, closed := filter.SortAsc, filter.Status == inbox.StatusClosed
+			want := sorted(tc.rows, asc, closed)
+			for _, limit := range []int{20, 7} {
+				for page := 1; (page-1)*limit <= len(want); page++ {
+					filter.Search, filter.Page, filter.Limit = tc.term, page, limit
+					list, total, err := f.st.ListConversations(f.ctx, a, filter)
+					f.must(err)
+					got := []uuid.UUID{}
+					for _, c := range list {
+						got = append(got, c.ID)
+					}
+					end := min(page*limit, len(want))
+					if diff := cmp.Diff(want[(page-1)*limit:end], got); diff != "" || total != len(want) {
+						t.Errorf("%+v: total %d (want %d), ids (-want +got):\n%s", filter, total, len(want), diff)
+					}
+				}
+			}
+		}
 	}
 }
 

@@ -18,12 +18,16 @@ import (
 )
 
 // tables in an order that satisfies the foreign keys. The statistics' counters are not
-// copied: PostgreSQL's triggers build them as the conversations arrive.
+// copied: PostgreSQL's triggers build them as the conversations arrive, as they do the
+// columns in counted.
 var tables = []string{
 	"tenants", "users", "teams", "team_members", "contacts", "channels", "contact_identities",
 	"campaigns", "broadcasts", "tags", "conversations", "conversation_tags", "messages",
 	"message_mentions", "message_status_history", "parked_receipts", "outbox", "events",
 }
+
+// counted are the columns triggers keep (table.column), left to them.
+var counted = map[string]bool{"contacts.conversation_count": true}
 
 // ErrNotEmpty is returned when the target database already holds a tenant.
 var ErrNotEmpty = errors.New("the PostgreSQL database already holds data")
@@ -92,11 +96,11 @@ func copyTable(ctx context.Context, src *sql.DB, tx pgx.Tx, table string) (int64
 	return n, nil
 }
 
-// targetColumns lists table's columns in PostgreSQL with a conversion for each type the
-// schema uses.
+// targetColumns lists table's columns in PostgreSQL, but for generated ones, with a
+// conversion for each type the schema uses.
 func targetColumns(ctx context.Context, tx pgx.Tx, table string) ([]column, error) {
 	rows, err := tx.Query(ctx, `SELECT column_name, data_type FROM information_schema.columns
-		WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`, table)
+		WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER' ORDER BY ordinal_position`, table)
 	if err != nil {
 		return nil, fmt.Errorf("columns of %s: %w", table, err)
 	}
@@ -106,6 +110,9 @@ func targetColumns(ctx context.Context, tx pgx.Tx, table string) ([]column, erro
 		var name, typ string
 		if err := rows.Scan(&name, &typ); err != nil {
 			return nil, fmt.Errorf("columns of %s: %w", table, err)
+		}
+		if counted[table+"."+name] {
+			continue
 		}
 		conv, ok := conversions[typ]
 		if !ok {

@@ -71,17 +71,19 @@ func TestSQLiteToPostgres(t *testing.T) {
 		if diff := cmp.Diff(wantIn, gotIn, approx); diff != "" {
 			t.Errorf("inbox statistics (-SQLite +PostgreSQL):\n%s", diff)
 		}
-		f := inbox.ConversationFilter{Status: inbox.StatusActive, Limit: 20}
-		wantList, wantTotal, err := src.ListConversations(ctx, tn.ID, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		gotList, gotTotal, err := dst.ListConversations(ctx, tn.ID, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(wantList, gotList); diff != "" || gotTotal != wantTotal {
-			t.Errorf("list: total %d, want %d (-SQLite +PostgreSQL):\n%s", gotTotal, wantTotal, diff)
+		// A search's total adds up the contacts' conversation counts, which the copy rebuilds.
+		for _, f := range []inbox.ConversationFilter{{Status: inbox.StatusActive, Limit: 20}, {Search: "Maria", Limit: 20}} {
+			wantList, wantTotal, err := src.ListConversations(ctx, tn.ID, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotList, gotTotal, err := dst.ListConversations(ctx, tn.ID, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(wantList, gotList); diff != "" || gotTotal != wantTotal {
+				t.Errorf("list %+v: total %d, want %d (-SQLite +PostgreSQL):\n%s", f, gotTotal, wantTotal, diff)
+			}
 		}
 	}
 	if err := SQLiteToPostgres(ctx, src.DB(), dst.DB()); !errors.Is(err, ErrNotEmpty) {
