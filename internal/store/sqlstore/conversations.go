@@ -279,26 +279,27 @@ func (q *queries) searchPage(ctx context.Context, tenant uuid.UUID, s string, wh
 }
 
 // searchAll reads a page of a search that nothing else filters, in one statement that
-// counts the matches first: the conversations matching by name, and those found by their
-// content alone. Matches are usually few, and gathered and sorted. When they are a large
-// share of the tenant's conversations (a first name that 5,000 contacts share), more than
+// first counts the conversations matching by name. Matches are usually few, and gathered
+// and sorted, with their number beside each row. When they are a large share of the
+// tenant's conversations (a first name that 5,000 contacts share), more than
 // sqrt((offset+limit)·all), the page is read instead by walking the list in its order, which
-// fills it after about (offset+limit)·all/total rows. The branch not taken has a LIMIT of 0,
-// which both databases check before running it (a constant condition in its WHERE was not
-// enough for SQLite, which gathered and walked all the same).
+// fills it after about (offset+limit)·all/total rows, and the total is the name matches
+// plus the conversations found by their content alone. The branch not taken has a LIMIT of
+// 0, which both databases check before running it (a constant condition in its WHERE was
+// not enough for SQLite, which gathered and walked all the same).
 func (q *queries) searchAll(ctx context.Context, tenant uuid.UUID, m searchMatches, order string, limit, offset int) ([]uuid.UUID, int, error) {
 	u, key := q.d.Unindexed, m.name.Key
 	dense := `(SELECT by_name * by_name > ? * conversations FROM counts)`
 	rows, err := q.query(ctx, m.with+`, counts AS MATERIALIZED (SELECT `+m.name.Count+` AS by_name,
-			(SELECT COUNT(*) FROM conversations c WHERE c.tenant_id = ? AND c.id IN (SELECT conversation_id FROM recent)
-				AND NOT `+key+` IN (SELECT k FROM named)) AS by_content,
 			(SELECT COALESCE(SUM(conversations), 0) FROM conversation_loads_now WHERE tenant_id = ?) AS conversations)
-		SELECT c.id, t.by_name + t.by_content FROM counts t LEFT JOIN (
-			SELECT * FROM (SELECT c.id, c.activity_at FROM conversations c WHERE c.tenant_id = ? AND
+		SELECT c.id, COALESCE(c.total, t.by_name + (SELECT COUNT(*) FROM conversations c WHERE c.tenant_id = ?
+			AND c.id IN (SELECT conversation_id FROM recent) AND NOT `+key+` IN (SELECT k FROM named)))
+		FROM counts t LEFT JOIN (
+			SELECT * FROM (SELECT c.id, c.activity_at, CAST(NULL AS BIGINT) AS total FROM conversations c WHERE c.tenant_id = ? AND
 				(`+u+key+` IN (SELECT k FROM named) OR `+u+`c.id IN (SELECT conversation_id FROM recent))`+order+`
 				LIMIT CASE WHEN `+dense+` THEN ? ELSE 0 END OFFSET ?) walked
 			UNION ALL
-			SELECT * FROM (SELECT c.id, c.activity_at FROM conversations c WHERE c.tenant_id = ? AND `+m.gathered+order+`
+			SELECT * FROM (SELECT c.id, c.activity_at, COUNT(*) OVER () AS total FROM conversations c WHERE c.tenant_id = ? AND `+m.gathered+order+`
 				LIMIT CASE WHEN `+dense+` THEN 0 ELSE ? END OFFSET ?) gathered
 		) c ON 1 = 1`+order,
 		q.d.freshPlan(slices.Concat(m.args, []any{tenant, tenant, tenant, offset + limit, limit, offset, tenant, tenant, offset + limit, limit, offset}))...)
