@@ -139,11 +139,16 @@ func (s *Store) Migrate(ctx context.Context) error {
 func phrase(term string) string { return `"` + strings.ReplaceAll(term, `"`, `""`) + `"` }
 
 var dialect = &sqlstore.Dialect{
-	Name:              "sqlite",
-	ForUpdate:         "", // immediate transactions already hold the write lock
-	SkipLocked:        "",
-	ILike:             "LIKE", // SQLite's LIKE ignores ASCII case
-	Unindexed:         "+",
+	Name:       "sqlite",
+	ForUpdate:  "", // immediate transactions already hold the write lock
+	SkipLocked: "",
+	ILike:      "LIKE", // SQLite's LIKE ignores ASCII case
+	Unindexed:  "+",
+	// Index the messages queued for content search (migration 0008), all in one statement.
+	BeforeCommit: []string{
+		`INSERT INTO messages_fts (rowid, content) SELECT m.rowid, m.content FROM messages_fts_queue q JOIN messages m ON m.rowid = q.message_rowid`,
+		`DELETE FROM messages_fts_queue`,
+	},
 	SingleWriter:      true,
 	PrepareStatements: true,
 	ContentMatch: func(term string) (string, []any) {

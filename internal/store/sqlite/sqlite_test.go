@@ -73,3 +73,115 @@ func TestBetweenTx(t *testing.T) {
 }
 
 var errBoom = errors.New("boom")
+
+// TestMessagesIndexedAtCommit checks that messages queued for content search by concurrent,
+// group-committed transactions, some of them failing, end up indexed exactly once each, and
+// that content changes and deletions keep the index true whether the message was still
+// queued or already indexed (FTS5's integrity-check compares the index with the messages).
+func TestMessagesIndexedAtCommit(t *testing.T) {
+	st := storetest.OpenSQLite(t).(*sqlite.Store)
+	ctx := context.Background()
+	now := time.Now()
+	tenant := inbox.Tenant{ID: uuid.Must(uuid.NewV7()), Name: "A", CreatedAt: now}
+	contact := inbox.Contact{ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, FirstName: "Carla", Phone: "+15550001111", CreatedAt: now, UpdatedAt: now}
+	channel := inbox.Channel{ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, Kind: inbox.ChannelWhatsApp, Name: "wa", Config: map[string]string{}, CreatedAt: now}
+	conv := inbox.Conversation{ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, ContactID: contact.ID, ChannelID: channel.ID, Type: "support",
+		Status: inbox.StatusActive, Priority: inbox.PriorityMedium, Category: "general", CreatedAt: now, UpdatedAt: now}
+	for _, err := range []error{st.CreateTenant(ctx, tenant), st.CreateContact(ctx, contact), st.CreateChannel(ctx, channel), st.CreateConversation(ctx, conv)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	message := func(content string) inbox.Message {
+		return inbox.Message{ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, ConversationID: conv.ID, SenderType: inbox.SenderEndUser,
+			Content: content, ContentType: inbox.ContentText, Status: inbox.DeliveryReceived, CreatedAt: time.Now()}
+	}
+	failed := errors.New("rolled back on purpose")
+	var wg sync.WaitGroup
+	const writers, each = 8, 25
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				err := st.InTx(ctx, func(q inbox.Queries) error {
+					content := fmt.Sprintf("parcel w%di%d.", w, i)
+					if i%5 == 4 {
+						content = "ghost " + content
+					}
+					if _, err := q.InsertMessage(ctx, message(content), inbox.Touch{UpdatedAt: time.Now()}); err != nil {
+						return err
+					}
+					if i%5 == 4 {
+						return failed
+					}
+					return nil
+				})
+				if err != nil && !errors.Is(err, failed) {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	count := func(query string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := st.DB().QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	matches := func(term string) int {
+		return count(`SELECT COUNT(*) FROM messages_fts WHERE messages_fts MATCH ?`, `"`+term+`"`)
+	}
+	integrity := func(when string) {
+		t.Helper()
+		if _, err := st.DB().ExecContext(ctx, `INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`); err != nil {
+			t.Errorf("%s: the content index does not match the messages: %v", when, err)
+		}
+		if n := count(`SELECT COUNT(*) FROM messages_fts_queue`); n != 0 {
+			t.Errorf("%s: %d messages left queued after the commits", when, n)
+		}
+	}
+	if got, want := matches("parcel"), writers*each*4/5; got != want {
+		t.Errorf("%d messages found by content, want %d", got, want)
+	}
+	if n := matches("ghost"); n != 0 {
+		t.Errorf("%d rolled-back messages found by content", n)
+	}
+	integrity("after the group commits")
+
+	// Outside the store's transactions (as a tool would), change and delete a message that
+	// is indexed and one that is only queued; the next write transaction indexes the rest.
+	tx, err := st.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`UPDATE messages SET content = 'changed one' WHERE content = 'parcel w0i0.'`,
+		`DELETE FROM messages WHERE content = 'parcel w0i1.'`,
+		`CREATE TEMP TABLE copies AS SELECT * FROM messages WHERE content IN ('parcel w1i0.', 'parcel w1i1.')`,
+		`UPDATE copies SET id = 'copy-' || id, content = 'queued ' || content`,
+		`INSERT INTO messages SELECT * FROM copies`,
+		`UPDATE messages SET content = 'changed two' WHERE content = 'queued parcel w1i0.'`,
+		`DELETE FROM messages WHERE content = 'queued parcel w1i1.'`,
+	} {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(stmt, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateTenant(ctx, inbox.Tenant{ID: uuid.Must(uuid.NewV7()), Name: "B", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.InsertMessage(ctx, message("parcel last"), inbox.Touch{UpdatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	for term, want := range map[string]int{"changed one": 1, "changed two": 1, "queued": 0, "parcel w0i0.": 0, "parcel w0i1.": 0, "parcel w1i0.": 1, "parcel last": 1} {
+		if got := matches(term); got != want {
+			t.Errorf("%q found in %d messages, want %d", term, got, want)
+		}
+	}
+	integrity("after changes outside the store")
+}

@@ -123,8 +123,9 @@ func (g *groupCommit) commit(s *Store, batch []*groupTx) {
 		}
 		ok = append(ok, t)
 	}
-	err = tx.Commit()
-	if err != nil {
+	if err = q.beforeCommit(ctx); err != nil {
+		_ = tx.Rollback()
+	} else if err = tx.Commit(); err != nil {
 		err = fmt.Errorf("commit: %w", err)
 	}
 	for _, t := range ok {

@@ -50,6 +50,19 @@ func (s *Store) InTx(ctx context.Context, fn func(q inbox.Queries) error) error 
 	return s.runTx(ctx, fn)
 }
 
+// InsertMessage inserts m and touches its conversation in one transaction; outside one, each
+// statement would commit alone, and a message queued for indexing would wait for the next
+// transaction (see Dialect.BeforeCommit).
+func (s *Store) InsertMessage(ctx context.Context, m inbox.Message, t inbox.Touch) (*inbox.Touched, error) {
+	var touched *inbox.Touched
+	err := s.InTx(ctx, func(q inbox.Queries) error {
+		var err error
+		touched, err = q.InsertMessage(ctx, m, t)
+		return err
+	})
+	return touched, err
+}
+
 // Every runs fn every interval in the background, logging its failures as what, until the
 // returned stop is called; stop waits for a run in progress.
 func Every(interval time.Duration, what string, fn func(ctx context.Context) error) (stop func()) {
@@ -89,7 +102,12 @@ func (s *Store) runTx(ctx context.Context, fn func(q inbox.Queries) error) error
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&queries{x: tx, d: s.d, stmts: s.stmts, tx: tx}); err != nil {
+	q := &queries{x: tx, d: s.d, stmts: s.stmts, tx: tx}
+	if err := fn(q); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := q.beforeCommit(ctx); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -131,6 +149,16 @@ func (q *queries) context(ctx context.Context) context.Context {
 		return q.detached
 	}
 	return ctx
+}
+
+// beforeCommit runs the dialect's BeforeCommit statements.
+func (q *queries) beforeCommit(ctx context.Context) error {
+	for _, stmt := range q.d.BeforeCommit {
+		if _, err := q.exec(ctx, stmt); err != nil {
+			return fmt.Errorf("before commit: %w", err)
+		}
+	}
+	return nil
 }
 
 // on returns what runs query: a cached prepared statement when there is one, else x.
@@ -231,6 +259,9 @@ type Dialect struct {
 	// NameMatches finds the tenant's conversations whose contact's full name or phone
 	// contains term (any case), through an index when term has 3 characters or more.
 	NameMatches func(tenant uuid.UUID, term string) NameMatch
+	// BeforeCommit are statements every write transaction runs last, before it commits
+	// (SQLite indexes the messages the transaction queued for content search).
+	BeforeCommit []string
 	// Unindexed goes before a column in a condition to keep the planner from answering the
 	// condition through an index on that column (SQLite's unary +), where walking another
 	// index in the order wanted finds a page sooner. Empty where no hint is needed.
