@@ -436,6 +436,15 @@ func testConversationList(t *testing.T, f *fixture) {
 			t.Errorf("%s: total %d (want %d), ids (-want +got):\n%s", tc.name, total, tc.total, diff)
 		}
 	}
+	// Terms that mean something to LIKE, FTS5 or SQL match literally, and fail nothing.
+	for _, term := range []string{`%`, `_`, `\`, `"`, `'`, `""""`, `a"b`, `100%`, `*`, `NEAR(a b)`, `) OR 1=1 --`, `dario*`, `ü`, `Dariö`, `😀😀😀`, strings.Repeat("x", 200)} {
+		for _, filter := range []inbox.ConversationFilter{{Search: term}, {Search: term, Status: inbox.StatusActive}, {Search: term, SortBy: inbox.SortPriority}} {
+			list, total, err := f.st.ListConversations(f.ctx, a, filter)
+			if err != nil || total != 0 || len(list) != 0 {
+				t.Errorf("search %q: %d conversations (total %d), %v; want none", term, len(list), total, err)
+			}
+		}
+	}
 	// The name index follows renames.
 	dario.FirstName = "Dorian"
 	f.must(f.st.UpdateContact(f.ctx, dario))
