@@ -14,6 +14,11 @@ type Store interface {
 	Queries
 	// InTx runs fn in one transaction: all of fn's writes commit together or not at all.
 	InTx(ctx context.Context, fn func(q Queries) error) error
+	// InTenantTx is InTx for work of one tenant that appends its events. The store may run
+	// it in one database transaction with other such work of the same tenant, each in a
+	// savepoint of its own, so that the tenant's event sequence is taken and committed once
+	// for many; fn must not rely on running alone (it may see the others' uncommitted writes).
+	InTenantTx(ctx context.Context, tenant uuid.UUID, fn func(q Queries) error) error
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -122,7 +122,14 @@ var dialect = &sqlstore.Dialect{
 			Args:  args, Key: "c.contact_id", Count: "(SELECT COALESCE(SUM(n), 0) FROM named)",
 		}
 	},
-	FreshPlan: pgx.QueryExecModeExec,
+	FreshPlan:    pgx.QueryExecModeExec,
+	GroupTenants: true,
+	// A group locks the conversations of several messages, in no set order, so it can
+	// deadlock with another node's group; the one PostgreSQL picks runs again alone.
+	Retryable: func(err error) bool {
+		var e *pgconn.PgError
+		return errors.As(err, &e) && (e.Code == "40P01" || e.Code == "40001")
+	},
 	IsUnique: func(err error) bool {
 		var e *pgconn.PgError
 		return errors.As(err, &e) && e.Code == "23505"

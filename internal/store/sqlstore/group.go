@@ -11,11 +11,12 @@ import (
 // maxGroup bounds how many transactions share one commit.
 const maxGroup = 64
 
-// groupCommit runs the transactions of a single-writer database together: a leader runs
-// the waiting ones in one database transaction, each inside its own savepoint so that a
-// failing one rolls back alone, and one commit makes them all durable; then it hands the
-// lead to the first of those that queued meanwhile and goes back to its caller. Under load
-// a commit (the WAL write) is shared by many messages instead of paid by each; alone, a
+// groupCommit runs transactions together (those of a single-writer database, or those of
+// one tenant on PostgreSQL): a leader runs the waiting ones in one database transaction,
+// each inside its own savepoint so that a failing one rolls back alone, and one commit makes
+// them all durable; then it hands the lead to the first of those that queued meanwhile and
+// goes back to its caller. Under load a commit (the WAL write, and on PostgreSQL the tenant's
+// event counter lock) is shared by many messages instead of paid by each; alone, a
 // transaction runs at once as before.
 type groupCommit struct {
 	mu      sync.Mutex
@@ -100,7 +101,13 @@ func (g *groupCommit) commit(s *Store, batch []*groupTx) {
 		return
 	}
 	q := &queries{x: tx, d: s.d, stmts: s.stmts, tx: tx, detached: ctx}
-	var ok []*groupTx
+	var ok, again []*groupTx
+	// Work that failed for a reason worth another try runs again alone, after the batch.
+	defer func() {
+		for _, t := range again {
+			t.done <- s.runTx(t.ctx, t.fn)
+		}
+	}()
 	for i, t := range batch {
 		if err := t.ctx.Err(); err != nil {
 			t.done <- err
@@ -116,6 +123,10 @@ func (g *groupCommit) commit(s *Store, batch []*groupTx) {
 				o.done <- fmt.Errorf("group transaction aborted: %w", broken)
 			}
 			return
+		}
+		if err != nil && s.d.Retryable != nil && s.d.Retryable(err) {
+			again = append(again, t)
+			continue
 		}
 		if err != nil {
 			t.done <- err

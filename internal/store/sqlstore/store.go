@@ -25,6 +25,9 @@ type Store struct {
 	queries
 	db    *sql.DB
 	group groupCommit // runs the transactions when the dialect has a single writer
+	// tenantGroups run each tenant's InTenantTx work where the dialect groups it
+	// (tenant id → *groupCommit; one small entry per tenant that ever wrote, kept).
+	tenantGroups sync.Map
 }
 
 var _ inbox.Store = (*Store)(nil)
@@ -48,6 +51,17 @@ func (s *Store) InTx(ctx context.Context, fn func(q inbox.Queries) error) error 
 		return s.group.run(ctx, s, fn)
 	}
 	return s.runTx(ctx, fn)
+}
+
+// InTenantTx runs fn in a transaction shared with the tenant's other InTenantTx work where
+// the dialect groups a tenant's transactions (see Dialect.GroupTenants), and as InTx does
+// otherwise.
+func (s *Store) InTenantTx(ctx context.Context, tenant uuid.UUID, fn func(q inbox.Queries) error) error {
+	if s.d.SingleWriter || !s.d.GroupTenants {
+		return s.InTx(ctx, fn)
+	}
+	g, _ := s.tenantGroups.LoadOrStore(tenant, &groupCommit{})
+	return g.(*groupCommit).run(ctx, s, fn)
 }
 
 // InsertMessage inserts m and touches its conversation in one transaction; outside one, each
@@ -259,6 +273,13 @@ type Dialect struct {
 	// NameMatches finds the tenant's conversations whose contact's full name or phone
 	// contains term (any case), through an index when term has 3 characters or more.
 	NameMatches func(tenant uuid.UUID, term string) NameMatch
+	// GroupTenants runs each tenant's InTenantTx work in shared transactions (group
+	// commit). Every transaction that appends a tenant's events holds its event counter's
+	// row lock until it commits: one at a time, each waking a convoy of the others.
+	GroupTenants bool
+	// Retryable tells an error after which a grouped transaction's work is worth running
+	// again on its own: a deadlock with another node's group, say.
+	Retryable func(err error) bool
 	// BeforeCommit are statements every write transaction runs last, before it commits
 	// (SQLite indexes the messages the transaction queued for content search).
 	BeforeCommit []string

@@ -40,6 +40,14 @@ func OpenSQLite(t testing.TB) inbox.Store {
 // ends. It skips the test when TEAMINBOX_TEST_POSTGRES_URL is unset.
 func OpenPostgres(t testing.TB) inbox.Store {
 	t.Helper()
+	return OpenPostgresAt(t, PostgresURL(t))
+}
+
+// PostgresURL creates a schema of its own for t, dropped when t ends, and returns the URL of
+// the test database with that schema first in the search path. It skips the test when
+// TEAMINBOX_TEST_POSTGRES_URL is unset.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
 	base := os.Getenv(PostgresEnv)
 	if base == "" {
 		t.Skip(PostgresEnv + " is not set: skipping the PostgreSQL variant (.ci/run sets it)")
@@ -74,7 +82,15 @@ func OpenPostgres(t testing.TB) inbox.Store {
 	q := u.Query()
 	q.Set("search_path", schema+",public")
 	u.RawQuery = q.Encode()
-	st, err := postgres.Open(ctx, u.String())
+	return u.String()
+}
+
+// OpenPostgresAt returns a migrated store on the database at dsn (one node of several, when
+// called again with the same dsn), closed when t ends.
+func OpenPostgresAt(t testing.TB, dsn string) *postgres.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
