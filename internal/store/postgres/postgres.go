@@ -99,6 +99,8 @@ var dialect = &sqlstore.Dialect{
 	ForUpdate:  "FOR UPDATE",
 	SkipLocked: "FOR UPDATE SKIP LOCKED",
 	ILike:      "ILIKE",
+	TagNames: `(SELECT json_agg(t.name ORDER BY lower(t.name)) FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id
+		WHERE ct.conversation_id = c.id)`,
 	// Matches compare lower(pattern) with a stored lowered copy of the text, through its
 	// trigram index (migration 0007): lowering each candidate, as ILIKE does, cost 3 µs apiece.
 	ContentMatch: func(term string) (string, []any) {

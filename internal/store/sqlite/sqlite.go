@@ -144,6 +144,8 @@ var dialect = &sqlstore.Dialect{
 	SkipLocked: "",
 	ILike:      "LIKE", // SQLite's LIKE ignores ASCII case
 	Unindexed:  "+",
+	TagNames: `(SELECT CASE WHEN COUNT(*) > 0 THEN json_group_array(name) END FROM (SELECT t.name FROM conversation_tags ct
+		JOIN tags t ON t.id = ct.tag_id WHERE ct.conversation_id = c.id ORDER BY lower(t.name)))`,
 	// Index the messages queued for content search (migration 0008), all in one statement.
 	BeforeCommit: []string{
 		`INSERT INTO messages_fts (rowid, content) SELECT m.rowid, m.content FROM messages_fts_queue q JOIN messages m ON m.rowid = q.message_rowid`,

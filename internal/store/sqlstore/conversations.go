@@ -14,12 +14,14 @@ import (
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
 
-// conversationSelect reads a conversation with everything the views join to it.
-const conversationSelect = `SELECT c.id, c.tenant_id, c.contact_id, c.channel_id, c.type, c.status, c.priority, c.category,
+// conversationSelect reads a conversation with everything the views join to it, its tag
+// names included, in one statement.
+func (d *Dialect) conversationSelect() string {
+	return `SELECT c.id, c.tenant_id, c.contact_id, c.channel_id, c.type, c.status, c.priority, c.category,
 	c.assigned_user_id, c.assigned_team_id, c.broadcast_id, c.campaign_id, c.unread_count, c.last_message,
 	c.last_message_at, c.last_inbound_at, c.first_response_at, c.resolved_at, c.closed_at, c.created_at, c.updated_at,
 	ct.id, ct.tenant_id, ct.first_name, ct.last_name, ct.phone, ct.email, ct.country_code, ct.created_at, ct.updated_at,
-	ch.kind, u.first_name, u.last_name, u.email, tm.name, b.name, b.campaign_id, cp.name
+	ch.kind, u.first_name, u.last_name, u.email, tm.name, b.name, b.campaign_id, cp.name, ` + d.TagNames + `
 FROM conversations c
 JOIN contacts ct ON ct.id = c.contact_id
 JOIN channels ch ON ch.id = c.channel_id
@@ -27,8 +29,9 @@ LEFT JOIN users u ON u.id = c.assigned_user_id
 LEFT JOIN teams tm ON tm.id = c.assigned_team_id
 LEFT JOIN broadcasts b ON b.id = c.broadcast_id
 LEFT JOIN campaigns cp ON cp.id = b.campaign_id`
+}
 
-// conversationRow is the scan target of conversationSelect.
+// conversationRow is the scan target of Dialect.conversationSelect.
 type conversationRow struct {
 	c                                   inbox.Conversation
 	userFirst, userLast, userEmail      sql.NullString
@@ -48,7 +51,7 @@ func (r *conversationRow) dest() []any {
 		&c.Contact.ID, &c.Contact.TenantID, &c.Contact.FirstName, &c.Contact.LastName, &c.Contact.Phone, &c.Contact.Email,
 		&c.Contact.CountryCode, timeCol{&c.Contact.CreatedAt}, timeCol{&c.Contact.UpdatedAt},
 		&c.Channel.Name, &r.userFirst, &r.userLast, &r.userEmail, &r.teamName, &r.broadcastName,
-		optIDCol{&r.broadcastCampaign.id}, &r.campaignNm}
+		optIDCol{&r.broadcastCampaign.id}, &r.campaignNm, jsonCol{&c.Tags}}
 }
 
 // conversation assembles the joined references.
@@ -67,7 +70,9 @@ func (r *conversationRow) conversation() inbox.Conversation {
 			c.Broadcast.CampaignID = *r.broadcastCampaign.id
 		}
 	}
-	c.Tags = []string{}
+	if c.Tags == nil {
+		c.Tags = []string{}
+	}
 	return c
 }
 
@@ -99,24 +104,24 @@ func (q *queries) CreateConversation(ctx context.Context, c inbox.Conversation) 
 }
 
 func (q *queries) GetConversation(ctx context.Context, tenant, id uuid.UUID) (inbox.Conversation, error) {
-	var r conversationRow
-	if err := q.scanOne(ctx, "get conversation", conversationSelect+` WHERE c.tenant_id = ? AND c.id = ?`, []any{tenant, id}, r.dest()...); err != nil {
-		return inbox.Conversation{}, err
-	}
-	list := []inbox.Conversation{r.conversation()}
-	if err := q.fillTags(ctx, list); err != nil {
-		return inbox.Conversation{}, err
-	}
-	return list[0], nil
+	return q.conversation(ctx, "get conversation", "", tenant, id)
 }
 
+// LockConversation reads the conversation and locks its row, in one statement.
 func (q *queries) LockConversation(ctx context.Context, tenant, id uuid.UUID) (inbox.Conversation, error) {
+	lock := ""
 	if q.d.ForUpdate != "" {
-		if err := q.exists(ctx, "lock conversation", `SELECT 1 FROM conversations WHERE tenant_id = ? AND id = ? `+q.d.ForUpdate, tenant, id); err != nil {
-			return inbox.Conversation{}, err
-		}
+		lock = ` ` + q.d.ForUpdate + ` OF c`
 	}
-	return q.GetConversation(ctx, tenant, id)
+	return q.conversation(ctx, "lock conversation", lock, tenant, id)
+}
+
+func (q *queries) conversation(ctx context.Context, what, lock string, tenant, id uuid.UUID) (inbox.Conversation, error) {
+	var r conversationRow
+	if err := q.scanOne(ctx, what, q.d.conversationSelect()+` WHERE c.tenant_id = ? AND c.id = ?`+lock, []any{tenant, id}, r.dest()...); err != nil {
+		return inbox.Conversation{}, err
+	}
+	return r.conversation(), nil
 }
 
 func (q *queries) FindOpenConversation(ctx context.Context, tenant, contactID, channelID uuid.UUID) (uuid.UUID, error) {
@@ -344,7 +349,7 @@ func (q *queries) searchMatches(tenant uuid.UUID, s string) searchMatches {
 
 // conversationsByID loads conversations in the order of ids.
 func (q *queries) conversationsByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) ([]inbox.Conversation, error) {
-	rows, err := q.query(ctx, conversationSelect+` WHERE c.tenant_id = ? AND c.id IN (`+placeholders(len(ids))+`)`,
+	rows, err := q.query(ctx, q.d.conversationSelect()+` WHERE c.tenant_id = ? AND c.id IN (`+placeholders(len(ids))+`)`,
 		append([]any{tenant}, idArgs(ids)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("load conversations: %w", err)
@@ -364,35 +369,7 @@ func (q *queries) conversationsByID(ctx context.Context, tenant uuid.UUID, ids [
 			list = append(list, c)
 		}
 	}
-	return list, q.fillTags(ctx, list)
-}
-
-// fillTags sets the tag names of each conversation with one query.
-func (q *queries) fillTags(ctx context.Context, list []inbox.Conversation) error {
-	if len(list) == 0 {
-		return nil
-	}
-	index := make(map[uuid.UUID]int, len(list))
-	ids := make([]uuid.UUID, len(list))
-	for i, c := range list {
-		index[c.ID], ids[i] = i, c.ID
-	}
-	rows, err := q.query(ctx, `SELECT ct.conversation_id, t.name FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id
-		WHERE ct.conversation_id IN (`+placeholders(len(ids))+`) ORDER BY lower(t.name)`, idArgs(ids)...)
-	if err != nil {
-		return fmt.Errorf("conversation tags: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id uuid.UUID
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return fmt.Errorf("conversation tags: %w", err)
-		}
-		i := index[id]
-		list[i].Tags = append(list[i].Tags, name)
-	}
-	return rows.Err()
+	return list, nil
 }
 
 func (q *queries) SaveConversation(ctx context.Context, c inbox.Conversation) error {

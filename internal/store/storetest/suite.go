@@ -306,6 +306,7 @@ func testChannelsAndTags(t *testing.T, f *fixture) {
 		t.Errorf("ListTags = %v", tags)
 	}
 	conv := f.conversation(a, c.ID, ch.ID, t0.Add(time.Minute))
+	other := f.conversation(a, c.ID, ch.ID, t0)
 	added, err := f.st.AddConversationTag(f.ctx, a, conv.ID, vip.ID)
 	f.must(err)
 	again, err := f.st.AddConversationTag(f.ctx, a, conv.ID, vip.ID)
@@ -317,6 +318,31 @@ func testChannelsAndTags(t *testing.T, f *fixture) {
 	isNotFound(t, err, "tag another tenant's conversation")
 	if tags := f.get(a, conv.ID).Tags; len(tags) != 1 || tags[0] != "VIP" {
 		t.Errorf("tags after add = %v", tags)
+	}
+	// Several tags come in name order, any case, whether the conversation is read, locked
+	// or listed.
+	for _, tag := range []inbox.Tag{vip, billing} {
+		_, err := f.st.AddConversationTag(f.ctx, a, other.ID, tag.ID)
+		f.must(err)
+	}
+	var locked inbox.Conversation
+	f.must(f.st.InTx(f.ctx, func(q inbox.Queries) error {
+		var err error
+		locked, err = q.LockConversation(f.ctx, a, other.ID)
+		return err
+	}))
+	list, _, err := f.st.ListConversations(f.ctx, a, inbox.ConversationFilter{Limit: 100})
+	f.must(err)
+	var listed inbox.Conversation
+	for _, c := range list {
+		if c.ID == other.ID {
+			listed = c
+		}
+	}
+	for what, tags := range map[string][]string{"read": f.get(a, other.ID).Tags, "locked": locked.Tags, "listed": listed.Tags} {
+		if diff := cmp.Diff([]string{"billing", "VIP"}, tags); diff != "" {
+			t.Errorf("tags of a conversation %s (-want +got):\n%s", what, diff)
+		}
 	}
 	f.must(f.st.DeleteTag(f.ctx, a, vip.ID))
 	if tags := f.get(a, conv.ID).Tags; len(tags) != 0 {
