@@ -136,15 +136,14 @@ func (s *Service) findOrCreateContact(ctx context.Context, q Queries, ch Channel
 // findOrOpenConversation returns the contact's open conversation on the channel, or opens a
 // new active one: a closed conversation stays closed, and its history stays where it was.
 func (s *Service) findOrOpenConversation(ctx context.Context, q Queries, ch Channel, contactID uuid.UUID, now time.Time) (Conversation, bool, error) {
-	id, err := q.FindOpenConversation(ctx, ch.TenantID, contactID, ch.ID)
+	c, err := q.LockOpenConversation(ctx, ch.TenantID, contactID, ch.ID)
 	if err == nil {
-		c, err := q.LockConversation(ctx, ch.TenantID, id)
-		return c, false, err
+		return c, false, nil
 	}
 	if !errors.Is(err, ErrNotFound) {
 		return Conversation{}, false, fmt.Errorf("find open conversation: %w", err)
 	}
-	c := Conversation{
+	c = Conversation{
 		ID: uuid.Must(uuid.NewV7()), TenantID: ch.TenantID, ContactID: contactID, ChannelID: ch.ID,
 		Type: "support", Status: StatusActive, Priority: PriorityMedium, CreatedAt: now, UpdatedAt: now,
 	}

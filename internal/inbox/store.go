@@ -86,6 +86,9 @@ type Queries interface {
 	// FindOpenConversation returns the id of the newest conversation of the contact on the
 	// channel whose status is not closed.
 	FindOpenConversation(ctx context.Context, tenant, contactID, channelID uuid.UUID) (uuid.UUID, error)
+	// LockOpenConversation is LockConversation of the conversation FindOpenConversation
+	// finds, in one statement.
+	LockOpenConversation(ctx context.Context, tenant, contactID, channelID uuid.UUID) (Conversation, error)
 	// ListConversations returns one page of the filtered list and the total count, each
 	// row with its joined fields, without one query per row.
 	ListConversations(ctx context.Context, tenant uuid.UUID, f ConversationFilter) ([]Conversation, int, error)

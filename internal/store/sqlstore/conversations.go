@@ -109,11 +109,17 @@ func (q *queries) GetConversation(ctx context.Context, tenant, id uuid.UUID) (in
 
 // LockConversation reads the conversation and locks its row, in one statement.
 func (q *queries) LockConversation(ctx context.Context, tenant, id uuid.UUID) (inbox.Conversation, error) {
-	lock := ""
-	if q.d.ForUpdate != "" {
-		lock = ` ` + q.d.ForUpdate + ` OF c`
+	return q.conversation(ctx, "lock conversation", q.lockOf("c"), tenant, id)
+}
+
+func (q *queries) LockOpenConversation(ctx context.Context, tenant, contactID, channelID uuid.UUID) (inbox.Conversation, error) {
+	var r conversationRow
+	if err := q.scanOne(ctx, "lock open conversation", q.d.conversationSelect()+` WHERE c.tenant_id = ? AND c.contact_id = ?
+		AND c.channel_id = ? AND c.status <> 'closed' ORDER BY c.created_at DESC, c.id DESC LIMIT 1`+q.lockOf("c"),
+		[]any{tenant, contactID, channelID}, r.dest()...); err != nil {
+		return inbox.Conversation{}, err
 	}
-	return q.conversation(ctx, "lock conversation", lock, tenant, id)
+	return r.conversation(), nil
 }
 
 func (q *queries) conversation(ctx context.Context, what, lock string, tenant, id uuid.UUID) (inbox.Conversation, error) {
@@ -122,6 +128,15 @@ func (q *queries) conversation(ctx context.Context, what, lock string, tenant, i
 		return inbox.Conversation{}, err
 	}
 	return r.conversation(), nil
+}
+
+// lockOf is the clause that locks the rows of alias until the transaction ends, where the
+// database has one.
+func (q *queries) lockOf(alias string) string {
+	if q.d.ForUpdate == "" {
+		return ""
+	}
+	return ` ` + q.d.ForUpdate + ` OF ` + alias
 }
 
 func (q *queries) FindOpenConversation(ctx context.Context, tenant, contactID, channelID uuid.UUID) (uuid.UUID, error) {

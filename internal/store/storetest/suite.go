@@ -399,14 +399,33 @@ func testConversationJoins(t *testing.T, f *fixture) {
 	if saved.Status != inbox.StatusClosed || saved.AssignedUser != nil || saved.ClosedAt == nil || !saved.ClosedAt.Equal(closed) {
 		t.Errorf("SaveConversation not applied: %+v", saved)
 	}
+	lockOpen := func(tenant uuid.UUID) (inbox.Conversation, error) {
+		var c inbox.Conversation
+		err := f.st.InTx(f.ctx, func(q inbox.Queries) error {
+			var err error
+			c, err = q.LockOpenConversation(f.ctx, tenant, contact.ID, ch.ID)
+			return err
+		})
+		return c, err
+	}
 	_, err = f.st.FindOpenConversation(f.ctx, a, contact.ID, ch.ID)
 	isNotFound(t, err, "open conversation when the only one is closed")
+	_, err = lockOpen(a)
+	isNotFound(t, err, "lock the open conversation when the only one is closed")
+	f.conversation(a, contact.ID, ch.ID, t0.Add(2*time.Hour))
 	open := f.conversation(a, contact.ID, ch.ID, t0.Add(3*time.Hour))
 	found, err := f.st.FindOpenConversation(f.ctx, a, contact.ID, ch.ID)
 	f.must(err)
 	if found != open.ID {
-		t.Errorf("FindOpenConversation = %v, want %v", found, open.ID)
+		t.Errorf("FindOpenConversation = %v, want %v (the newest)", found, open.ID)
 	}
+	locked, err := lockOpen(a)
+	f.must(err)
+	if diff := cmp.Diff(f.get(a, open.ID), locked); diff != "" {
+		t.Errorf("LockOpenConversation (-GetConversation +locked):\n%s", diff)
+	}
+	_, err = lockOpen(b)
+	isNotFound(t, err, "lock the open conversation through another tenant")
 	other := got
 	other.TenantID = b
 	isNotFound(t, f.st.SaveConversation(f.ctx, other), "save through another tenant")
