@@ -126,6 +126,7 @@ var dialect = &sqlstore.Dialect{
 	},
 	FreshPlan:    pgx.QueryExecModeExec,
 	GroupTenants: true,
+	UpdateInWith: true,
 	// A group locks the conversations of several messages, in no set order, so it can
 	// deadlock with another node's group; the one PostgreSQL picks runs again alone.
 	Retryable: func(err error) bool {

@@ -51,19 +51,27 @@ func (q *queries) RetryOutbound(ctx context.Context, id uuid.UUID, at time.Time,
 	return affected(res, "retry outbound")
 }
 
+// nextEventSeq takes the tenant's next event sequence number. The tenant's counter row stays
+// locked until commit, so events commit in sequence order and a client resuming after seq N
+// never misses one that commits later.
+const nextEventSeq = `UPDATE tenants SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq`
+
 func (q *queries) AppendEvent(ctx context.Context, e *inbox.Event) error {
-	// The tenant's counter row is locked until commit, so events commit in sequence order
-	// and a client resuming after seq N never misses one that commits later.
-	if err := q.scanOne(ctx, "append event: next seq", `UPDATE tenants SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq`,
-		[]any{e.TenantID}, &e.Seq); err != nil {
-		return err
-	}
 	if e.CreatedAt.IsZero() {
 		e.CreatedAt = time.Now().UTC()
 	}
+	values := []any{string(e.Type), optID(e.ConversationID), optID(e.AssignedUserID), string(e.Data), micros(e.CreatedAt)}
+	if q.d.UpdateInWith {
+		// One round trip instead of two.
+		return q.scanOne(ctx, "append event", `WITH s AS (`+nextEventSeq+`)
+			INSERT INTO events (tenant_id, seq, type, conversation_id, assigned_user_id, data, created_at)
+			SELECT ?, s.event_seq, ?, ?, ?, ?, ? FROM s RETURNING seq`, append([]any{e.TenantID, e.TenantID}, values...), &e.Seq)
+	}
+	if err := q.scanOne(ctx, "append event: next seq", nextEventSeq, []any{e.TenantID}, &e.Seq); err != nil {
+		return err
+	}
 	_, err := q.exec(ctx, `INSERT INTO events (tenant_id, seq, type, conversation_id, assigned_user_id, data, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.TenantID, e.Seq, string(e.Type), optID(e.ConversationID), optID(e.AssignedUserID),
-		string(e.Data), micros(e.CreatedAt))
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, append([]any{e.TenantID, e.Seq}, values...)...)
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)
 	}

@@ -280,6 +280,9 @@ type Dialect struct {
 	// Retryable tells an error after which a grouped transaction's work is worth running
 	// again on its own: a deadlock with another node's group, say.
 	Retryable func(err error) bool
+	// UpdateInWith says an UPDATE … RETURNING may feed an INSERT in one statement (a WITH
+	// clause), which SQLite does not allow.
+	UpdateInWith bool
 	// TagNames is an expression of the names of conversation c's tags as a JSON array,
 	// ordered by lower(name), or NULL when it has none.
 	TagNames string
