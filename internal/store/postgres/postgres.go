@@ -124,9 +124,10 @@ var dialect = &sqlstore.Dialect{
 			Args:  args, Key: "c.contact_id", Count: "(SELECT COALESCE(SUM(n), 0) FROM named)",
 		}
 	},
-	FreshPlan:    pgx.QueryExecModeExec,
-	GroupTenants: true,
-	UpdateInWith: true,
+	FreshPlan:      pgx.QueryExecModeExec,
+	GroupTenants:   true,
+	UpdateInWith:   true,
+	NestSavepoints: true,
 	// A group locks the conversations of several messages, in no set order, so it can
 	// deadlock with another node's group; the one PostgreSQL picks runs again alone.
 	Retryable: func(err error) bool {

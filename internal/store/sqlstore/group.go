@@ -154,13 +154,20 @@ func (g *groupCommit) step(ctx context.Context, q *queries, fn func(q inbox.Quer
 		if _, rerr := q.exec(ctx, "ROLLBACK TO one"); rerr != nil {
 			return err, rerr
 		}
-		if _, rerr := q.exec(ctx, "RELEASE one"); rerr != nil {
-			return err, rerr
-		}
-		return err, nil
+		return err, g.release(ctx, q)
 	}
-	if _, err := q.exec(ctx, "RELEASE one"); err != nil {
+	if err := g.release(ctx, q); err != nil {
 		return fmt.Errorf("release savepoint: %w", err), err
 	}
 	return nil, nil
+}
+
+// release ends the savepoint of a transaction's work, where the dialect wants it ended;
+// otherwise the next one nests in it, and ROLLBACK TO still finds the innermost.
+func (g *groupCommit) release(ctx context.Context, q *queries) error {
+	if q.d.NestSavepoints {
+		return nil
+	}
+	_, err := q.exec(ctx, "RELEASE one")
+	return err
 }

@@ -277,6 +277,11 @@ type Dialect struct {
 	// commit). Every transaction that appends a tenant's events holds its event counter's
 	// row lock until it commits: one at a time, each waking a convoy of the others.
 	GroupTenants bool
+	// NestSavepoints leaves each piece of a group's work in its savepoint, the next one
+	// nested in it, instead of releasing it: PostgreSQL keeps a released subtransaction until
+	// commit all the same, and a RELEASE is one more round trip per message. (SQLite would
+	// journal the pages of every open level.)
+	NestSavepoints bool
 	// Retryable tells an error after which a grouped transaction's work is worth running
 	// again on its own: a deadlock with another node's group, say.
 	Retryable func(err error) bool
