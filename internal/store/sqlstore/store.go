@@ -1,7 +1,8 @@
 // Package sqlstore implements inbox.Store once, over database/sql, for both SQLite and
 // PostgreSQL. The two schemas store the same shapes (unix-microsecond times, JSON as text),
 // so one set of queries serves both; a Dialect carries what really differs: placeholders,
-// row locks, case-insensitive matching, full-text search, error codes and migration locking.
+// row locks, case-insensitive matching, full-text search, how transactions are grouped,
+// error codes and migration locking.
 package sqlstore
 
 import (
