@@ -104,27 +104,24 @@ func (q *queries) CreateConversation(ctx context.Context, c inbox.Conversation) 
 }
 
 func (q *queries) GetConversation(ctx context.Context, tenant, id uuid.UUID) (inbox.Conversation, error) {
-	return q.conversation(ctx, "get conversation", "", tenant, id)
+	return q.conversation(ctx, "get conversation", `c.tenant_id = ? AND c.id = ?`, tenant, id)
 }
 
 // LockConversation reads the conversation and locks its row, in one statement.
 func (q *queries) LockConversation(ctx context.Context, tenant, id uuid.UUID) (inbox.Conversation, error) {
-	return q.conversation(ctx, "lock conversation", q.lockOf("c"), tenant, id)
+	return q.conversation(ctx, "lock conversation", `c.tenant_id = ? AND c.id = ?`+q.lockOf("c"), tenant, id)
 }
 
 func (q *queries) LockOpenConversation(ctx context.Context, tenant, contactID, channelID uuid.UUID) (inbox.Conversation, error) {
-	var r conversationRow
-	if err := q.scanOne(ctx, "lock open conversation", q.d.conversationSelect()+` WHERE c.tenant_id = ? AND c.contact_id = ?
-		AND c.channel_id = ? AND c.status <> 'closed' ORDER BY c.created_at DESC, c.id DESC LIMIT 1`+q.lockOf("c"),
-		[]any{tenant, contactID, channelID}, r.dest()...); err != nil {
-		return inbox.Conversation{}, err
-	}
-	return r.conversation(), nil
+	return q.conversation(ctx, "lock open conversation", `c.tenant_id = ? AND c.contact_id = ? AND c.channel_id = ?
+		AND c.status <> 'closed' ORDER BY c.created_at DESC, c.id DESC LIMIT 1`+q.lockOf("c"), tenant, contactID, channelID)
 }
 
-func (q *queries) conversation(ctx context.Context, what, lock string, tenant, id uuid.UUID) (inbox.Conversation, error) {
+// conversation reads the one conversation that the rest of the statement after WHERE (a
+// condition on conversations aliased c, and any ORDER BY, LIMIT and lock) selects.
+func (q *queries) conversation(ctx context.Context, what, where string, args ...any) (inbox.Conversation, error) {
 	var r conversationRow
-	if err := q.scanOne(ctx, what, q.d.conversationSelect()+` WHERE c.tenant_id = ? AND c.id = ?`+lock, []any{tenant, id}, r.dest()...); err != nil {
+	if err := q.scanOne(ctx, what, q.d.conversationSelect()+` WHERE `+where, args, r.dest()...); err != nil {
 		return inbox.Conversation{}, err
 	}
 	return r.conversation(), nil
