@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/store/storetest"
 )
@@ -23,32 +21,15 @@ func TestGroupDeadlockRunsAgain(t *testing.T) {
 	dsn := storetest.PostgresURL(t)
 	nodes := []inbox.Store{storetest.OpenPostgresAt(t, dsn), storetest.OpenPostgresAt(t, dsn)}
 	ctx := context.Background()
-	now := time.Now()
 	st := nodes[0]
-	tenant := inbox.Tenant{ID: uuid.Must(uuid.NewV7()), Name: "A", CreatedAt: now}
-	contact := inbox.Contact{ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, FirstName: "Carla", Phone: "+15550001111", CreatedAt: now, UpdatedAt: now}
-	channel := inbox.Channel{ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, Kind: inbox.ChannelWhatsApp, Name: "wa", Config: map[string]string{}, CreatedAt: now}
-	for _, err := range []error{st.CreateTenant(ctx, tenant), st.CreateContact(ctx, contact), st.CreateChannel(ctx, channel)} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	var convs [2]uuid.UUID
-	for i := range convs {
-		c := inbox.Conversation{ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, ContactID: contact.ID, ChannelID: channel.ID, Type: "support",
-			Status: inbox.StatusActive, Priority: inbox.PriorityMedium, Category: "general", CreatedAt: now, UpdatedAt: now}
-		if err := st.CreateConversation(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-		convs[i] = c.ID
-	}
+	tenant, convs := storetest.NewConversations(t, st, 2)
 	// locked[n] closes once node n's group holds its first conversation.
 	locked := [2]chan struct{}{make(chan struct{}), make(chan struct{})}
 	var once [2]sync.Once
 	work := func(n int) func(q inbox.Queries) error {
 		first, second := convs[n], convs[1-n]
 		return func(q inbox.Queries) error {
-			if _, err := q.LockConversation(ctx, tenant.ID, first); err != nil {
+			if _, err := q.LockConversation(ctx, tenant, first); err != nil {
 				return err
 			}
 			once[n].Do(func() { close(locked[n]) })
@@ -57,10 +38,10 @@ func TestGroupDeadlockRunsAgain(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				return fmt.Errorf("node %d: the other node never locked its conversation", 1-n)
 			}
-			if _, err := q.LockConversation(ctx, tenant.ID, second); err != nil {
+			if _, err := q.LockConversation(ctx, tenant, second); err != nil {
 				return err
 			}
-			return q.AppendEvent(ctx, &inbox.Event{TenantID: tenant.ID, Type: inbox.EventPresence, Data: json.RawMessage(`{}`), CreatedAt: now})
+			return q.AppendEvent(ctx, &inbox.Event{TenantID: tenant, Type: inbox.EventPresence, Data: json.RawMessage(`{}`), CreatedAt: time.Now()})
 		}
 	}
 	// On each node a first transaction holds the lead until two more have queued behind it,
@@ -70,11 +51,11 @@ func TestGroupDeadlockRunsAgain(t *testing.T) {
 	errs := make(chan error, 6)
 	for n, node := range nodes {
 		wg.Go(func() {
-			errs <- node.InTenantTx(ctx, tenant.ID, func(q inbox.Queries) error { <-release; return nil })
+			errs <- node.InTenantTx(ctx, tenant, func(q inbox.Queries) error { <-release; return nil })
 		})
 		time.Sleep(50 * time.Millisecond) // the blocker leads
 		for range 2 {
-			wg.Go(func() { errs <- node.InTenantTx(ctx, tenant.ID, work(n)) })
+			wg.Go(func() { errs <- node.InTenantTx(ctx, tenant, work(n)) })
 		}
 	}
 	time.Sleep(200 * time.Millisecond)
@@ -86,7 +67,7 @@ func TestGroupDeadlockRunsAgain(t *testing.T) {
 			t.Errorf("a transaction failed: %v", err)
 		}
 	}
-	evs, _, err := st.EventsSince(ctx, tenant.ID, 0, 10)
+	evs, _, err := st.EventsSince(ctx, tenant, 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,19 +81,9 @@ var errBoom = errors.New("boom")
 func TestMessagesIndexedAtCommit(t *testing.T) {
 	st := storetest.OpenSQLite(t).(*sqlite.Store)
 	ctx := context.Background()
-	now := time.Now()
-	tenant := inbox.Tenant{ID: uuid.Must(uuid.NewV7()), Name: "A", CreatedAt: now}
-	contact := inbox.Contact{ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, FirstName: "Carla", Phone: "+15550001111", CreatedAt: now, UpdatedAt: now}
-	channel := inbox.Channel{ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, Kind: inbox.ChannelWhatsApp, Name: "wa", Config: map[string]string{}, CreatedAt: now}
-	conv := inbox.Conversation{ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, ContactID: contact.ID, ChannelID: channel.ID, Type: "support",
-		Status: inbox.StatusActive, Priority: inbox.PriorityMedium, Category: "general", CreatedAt: now, UpdatedAt: now}
-	for _, err := range []error{st.CreateTenant(ctx, tenant), st.CreateContact(ctx, contact), st.CreateChannel(ctx, channel), st.CreateConversation(ctx, conv)} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	tenant, convs := storetest.NewConversations(t, st, 1)
 	message := func(content string) inbox.Message {
-		return inbox.Message{ID: uuid.Must(uuid.NewV7()), TenantID: tenant.ID, ConversationID: conv.ID, SenderType: inbox.SenderEndUser,
+		return inbox.Message{ID: uuid.Must(uuid.NewV7()), TenantID: tenant, ConversationID: convs[0], SenderType: inbox.SenderEndUser,
 			Content: content, ContentType: inbox.ContentText, Status: inbox.DeliveryReceived, CreatedAt: time.Now()}
 	}
 	failed := errors.New("rolled back on purpose")
@@ -172,7 +162,7 @@ func TestMessagesIndexedAtCommit(t *testing.T) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.CreateTenant(ctx, inbox.Tenant{ID: uuid.Must(uuid.NewV7()), Name: "B", CreatedAt: now}); err != nil {
+	if err := st.CreateTenant(ctx, inbox.Tenant{ID: uuid.Must(uuid.NewV7()), Name: "B", CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.InsertMessage(ctx, message("parcel last"), inbox.Touch{UpdatedAt: time.Now()}); err != nil {

@@ -10,7 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/teaminbox/teaminbox/internal/inbox"
@@ -99,4 +101,29 @@ func OpenPostgresAt(t testing.TB, dsn string) *postgres.Store {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// NewConversations stores a tenant with one contact on a WhatsApp channel, and n open
+// conversations of that contact, for the tests of one store; it returns their ids.
+func NewConversations(t testing.TB, st inbox.Store, n int) (tenant uuid.UUID, conversations []uuid.UUID) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	tn := inbox.Tenant{ID: uuid.Must(uuid.NewV7()), Name: "A", CreatedAt: now}
+	contact := inbox.Contact{ID: uuid.Must(uuid.NewV7()), TenantID: tn.ID, FirstName: "Carla", Phone: "+15550001111", CreatedAt: now, UpdatedAt: now}
+	channel := inbox.Channel{ID: uuid.Must(uuid.NewV7()), TenantID: tn.ID, Kind: inbox.ChannelWhatsApp, Name: "wa", Config: map[string]string{}, CreatedAt: now}
+	for _, err := range []error{st.CreateTenant(ctx, tn), st.CreateContact(ctx, contact), st.CreateChannel(ctx, channel)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range n {
+		c := inbox.Conversation{ID: uuid.Must(uuid.NewV7()), TenantID: tn.ID, ContactID: contact.ID, ChannelID: channel.ID, Type: "support",
+			Status: inbox.StatusActive, Priority: inbox.PriorityMedium, Category: "general", CreatedAt: now, UpdatedAt: now}
+		if err := st.CreateConversation(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		conversations = append(conversations, c.ID)
+	}
+	return tn.ID, conversations
 }
