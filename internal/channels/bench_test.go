@@ -2,6 +2,7 @@ package channels_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -42,6 +43,8 @@ func benchWhatsAppInbound(b *testing.B, st inbox.Store) {
 				b.Error(err)
 				return
 			}
+			// Read to the end, or the transport closes the connection instead of reusing it.
+			io.Copy(io.Discard, res.Body)
 			res.Body.Close()
 			if res.StatusCode != http.StatusOK {
 				b.Errorf("webhook answered %d", res.StatusCode)
