@@ -38,19 +38,44 @@ type Store struct {
 func Open(ctx context.Context, path string) (*Store, error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(" + busyTimeoutMS + ")" +
 		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
+	read, err := openPool(ctx, path, dsn, readers)
+	if err != nil {
+		return nil, err
+	}
+	// The transactions run one at a time, and database/sql hands out the connection
+	// returned last, so they all run on one connection, whose page cache keeps what every
+	// write goes through (the upper levels of the indexes, their newest leaves); SQLite's
+	// default 2 MB does not hold it. The second connection prepares a statement new to the
+	// cache while the first is in a transaction.
+	write, err := openPool(ctx, path, dsn+"&_pragma=cache_size(-"+writerCacheKiB+")", 2)
+	if err != nil {
+		read.Close()
+		return nil, err
+	}
+	s := &Store{Store: sqlstore.NewWithWriter(read, write, dialect)}
+	s.stopCheckpoints = sqlstore.Every(checkpointInterval, "sqlite checkpoint", s.checkpoint)
+	return s, nil
+}
+
+const (
+	// readers is how many connections read at once.
+	readers = 8
+	// writerCacheKiB is the size of the writer's page cache.
+	writerCacheKiB = "65536"
+)
+
+func openPool(ctx context.Context, path, dsn string, conns int) (*sql.DB, error) {
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	s := &Store{Store: sqlstore.New(db, dialect)}
-	s.stopCheckpoints = sqlstore.Every(checkpointInterval, "sqlite checkpoint", s.checkpoint)
-	return s, nil
+	return db, nil
 }
 
 // busyTimeoutMS is how long a connection waits for a lock another holds.

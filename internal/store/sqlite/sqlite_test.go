@@ -18,6 +18,34 @@ import (
 
 func TestConformance(t *testing.T) { storetest.Run(t, storetest.OpenSQLite) }
 
+// TestWritesDoNotWaitForReaders checks that transactions run on a connection of their own:
+// with every reading connection taken (slow exports, say), a write still commits, and so
+// does one whose statements the store prepares for the first time.
+func TestWritesDoNotWaitForReaders(t *testing.T) {
+	st := storetest.OpenSQLite(t).(*sqlite.Store)
+	ctx := context.Background()
+	for range st.DB().Stats().MaxOpenConnections {
+		conn, err := st.DB().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	tenant := inbox.Tenant{ID: uuid.Must(uuid.NewV7()), Name: "written while reads hold the pool", CreatedAt: time.Now()}
+	err := st.InTx(ctx, func(q inbox.Queries) error {
+		if err := q.CreateTenant(ctx, tenant); err != nil {
+			return err
+		}
+		_, err := q.GetTenant(ctx, tenant.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("write with every reading connection taken: %v", err)
+	}
+}
+
 // TestBetweenTx checks that work queued between transactions (the WAL restart of the
 // checkpoints) runs while no transaction does, however many writers keep the database busy,
 // and that the writers' work all lands.

@@ -93,14 +93,14 @@ func (g *groupCommit) commit(s *Store, batch []*groupTx) {
 	// The transaction outlives any one caller, so it runs detached from their contexts:
 	// one caller hanging up must not interrupt (and so roll back) the others' work.
 	ctx := context.WithoutCancel(batch[0].ctx)
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, q, err := s.begin(ctx)
 	if err != nil {
 		for _, t := range batch {
-			t.done <- fmt.Errorf("begin: %w", err)
+			t.done <- err
 		}
 		return
 	}
-	q := &queries{x: tx, d: s.d, stmts: s.stmts, tx: tx, detached: ctx}
+	q.detached = ctx
 	var ok, again []*groupTx
 	// Work that failed for a reason worth another try runs again alone, after the batch.
 	defer func() {

@@ -24,8 +24,11 @@ import (
 // Store is an inbox.Store over a *sql.DB.
 type Store struct {
 	queries
-	db    *sql.DB
-	group groupCommit // runs the transactions when the dialect has a single writer
+	db *sql.DB // reads, and statements outside transactions
+	// writer runs the transactions, with prepared statements of its own; it is db unless
+	// the store was given a writer (see NewWithWriter).
+	writer *writer
+	group  groupCommit // runs the transactions when the dialect has a single writer
 	// tenantGroups run each tenant's InTenantTx work where the dialect groups it
 	// (tenant id → *groupCommit; one small entry per tenant that ever wrote, kept).
 	tenantGroups sync.Map
@@ -33,13 +36,33 @@ type Store struct {
 
 var _ inbox.Store = (*Store)(nil)
 
+type writer struct {
+	db    *sql.DB
+	stmts *stmtCache
+}
+
 // New wraps db, whose schema Migrate brings up to date.
 func New(db *sql.DB, d *Dialect) *Store {
-	var cache *stmtCache
-	if d.PrepareStatements {
-		cache = &stmtCache{db: db, m: map[string]*sql.Stmt{}}
+	s := &Store{queries: queries{x: db, d: d, stmts: newStmtCache(db, d)}, db: db}
+	s.writer = &writer{db: db, stmts: s.stmts}
+	return s
+}
+
+// NewWithWriter is New with the transactions run on write, for SQLite a pool of one
+// connection. A commit made on one connection makes every other drop its whole page cache
+// at its next read, so a writer that kept changing connections read again the pages it had
+// just written; one connection keeps them.
+func NewWithWriter(read, write *sql.DB, d *Dialect) *Store {
+	s := New(read, d)
+	s.writer = &writer{db: write, stmts: newStmtCache(write, d)}
+	return s
+}
+
+func newStmtCache(db *sql.DB, d *Dialect) *stmtCache {
+	if !d.PrepareStatements {
+		return nil
 	}
-	return &Store{queries: queries{x: db, d: d, stmts: cache}, db: db}
+	return &stmtCache{db: db, m: map[string]*sql.Stmt{}}
 }
 
 // DB returns the underlying pool, for tests and tools.
@@ -113,11 +136,10 @@ func (s *Store) BetweenTx(ctx context.Context, fn func(ctx context.Context) erro
 }
 
 func (s *Store) runTx(ctx context.Context, fn func(q inbox.Queries) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, q, err := s.begin(ctx)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return err
 	}
-	q := &queries{x: tx, d: s.d, stmts: s.stmts, tx: tx}
 	if err := fn(q); err != nil {
 		_ = tx.Rollback()
 		return err
@@ -132,13 +154,27 @@ func (s *Store) runTx(ctx context.Context, fn func(q inbox.Queries) error) error
 	return nil
 }
 
+// begin starts a write transaction on the writer.
+func (s *Store) begin(ctx context.Context) (*sql.Tx, *queries, error) {
+	tx, err := s.writer.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("begin: %w", err)
+	}
+	return tx, &queries{x: tx, d: s.d, stmts: s.writer.stmts, tx: tx}, nil
+}
+
 // Ping checks the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
-// Close closes the pool.
+// Close closes the pools.
 func (s *Store) Close() error {
 	s.stmts.close()
-	return s.db.Close()
+	err := s.db.Close()
+	if s.writer.db != s.db {
+		s.writer.stmts.close()
+		err = errors.Join(err, s.writer.db.Close())
+	}
+	return err
 }
 
 // querier is what *sql.DB and *sql.Tx share.
