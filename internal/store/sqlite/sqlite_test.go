@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -44,6 +45,64 @@ func TestWritesDoNotWaitForReaders(t *testing.T) {
 	if err != nil {
 		t.Fatalf("write with every reading connection taken: %v", err)
 	}
+}
+
+// TestCheckpointRestartsTheWAL checks that under a steady stream of writes the checkpoints
+// start the WAL over once it is long enough, so it does not grow without end, and that no
+// write is lost on the way.
+func TestCheckpointRestartsTheWAL(t *testing.T) {
+	st := storetest.OpenSQLite(t).(*sqlite.Store)
+	ctx := context.Background()
+	stop := make(chan struct{})
+	var written atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			err := st.InTx(ctx, func(q inbox.Queries) error {
+				return q.CreateTenant(ctx, inbox.Tenant{ID: uuid.Must(uuid.NewV7()), Name: strings.Repeat("n", 2000), CreatedAt: time.Now()})
+			})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			written.Add(1)
+		}
+	})
+	var longest, restarts, last int
+	for range 100 {
+		for n := written.Load(); written.Load() < n+20; {
+			time.Sleep(time.Millisecond)
+		}
+		if err := st.Checkpoint(ctx, 64); err != nil {
+			t.Fatal(err)
+		}
+		var busy, pages, copied int
+		if err := st.DB().QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &pages, &copied); err != nil {
+			t.Fatal(err)
+		}
+		if pages < last {
+			restarts++
+		}
+		last, longest = pages, max(longest, pages)
+	}
+	close(stop)
+	wg.Wait()
+	if restarts == 0 {
+		t.Errorf("the WAL never started over; it grew to %d pages", longest)
+	}
+	var tenants int64
+	if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM tenants`).Scan(&tenants); err != nil {
+		t.Fatal(err)
+	}
+	if tenants != written.Load() {
+		t.Errorf("%d tenants stored, %d written", tenants, written.Load())
+	}
+	t.Logf("%d restarts, longest WAL %d pages", restarts, longest)
 }
 
 // TestBetweenTx checks that work queued between transactions (the WAL restart of the
