@@ -1,0 +1,62 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/teaminbox/teaminbox/internal/inbox"
+)
+
+// The store's background writes (the outbox worker's, the event pruning) run in the writers'
+// queue where the database has a single writer. On its own, such a write took SQLite's write
+// lock between two batches of the queue, and the next batch waited in SQLite's busy handler,
+// which sleeps 1 ms, then 2, 5, 10...; the outbox worker itself spent half its time in there
+// while 1,000 messages a second came in, and the replies waited. Elsewhere each is the one
+// statement it was.
+
+// inWriter runs fn in a transaction of the writers' queue where the dialect has a single
+// writer, and on the pool otherwise.
+func (s *Store) inWriter(ctx context.Context, fn func(q inbox.Queries) error) error {
+	if !s.d.SingleWriter {
+		return fn(&s.queries)
+	}
+	return s.InTx(ctx, fn)
+}
+
+// ClaimOutbound first reads whether anything is due, without a lock: most polls find nothing.
+func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]inbox.OutboxItem, error) {
+	err := s.exists(ctx, "outbox due", `SELECT 1 FROM outbox WHERE next_attempt <= ? LIMIT 1`, micros(now))
+	if errors.Is(err, inbox.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var items []inbox.OutboxItem
+	err = s.inWriter(ctx, func(q inbox.Queries) error {
+		items, err = q.ClaimOutbound(ctx, now, lease, limit)
+		return err
+	})
+	return items, err
+}
+
+func (s *Store) CompleteOutbound(ctx context.Context, id uuid.UUID) error {
+	return s.inWriter(ctx, func(q inbox.Queries) error { return q.CompleteOutbound(ctx, id) })
+}
+
+func (s *Store) RetryOutbound(ctx context.Context, id uuid.UUID, at time.Time, lastError string) error {
+	return s.inWriter(ctx, func(q inbox.Queries) error { return q.RetryOutbound(ctx, id, at, lastError) })
+}
+
+func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) {
+	var n int
+	err := s.inWriter(ctx, func(q inbox.Queries) error {
+		var err error
+		n, err = q.PruneEvents(ctx, before)
+		return err
+	})
+	return n, err
+}
