@@ -27,7 +27,6 @@ var migrationFiles embed.FS
 type Store struct {
 	*sqlstore.Store
 	stopCheckpoints func()
-	restartPages    int // see checkpoint
 }
 
 // Open opens (creating if needed) the database file at path. Every transaction begins
@@ -53,7 +52,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		read.Close()
 		return nil, err
 	}
-	s := &Store{Store: sqlstore.NewWithWriter(read, write, dialect), restartPages: restartPages}
+	s := &Store{Store: sqlstore.NewWithWriter(read, write, dialect)}
 	s.stopCheckpoints = sqlstore.Every(checkpointInterval, "sqlite checkpoint", s.checkpoint)
 	return s, nil
 }
@@ -104,9 +103,12 @@ const (
 // passive passes copy what came in during the pass before, until one has little to copy
 // (the pass after the first copied ~2,000 pages at 1,000 messages a second, and the turn
 // that copied and synced them held the writers for 100 ms).
-func (s *Store) checkpoint(ctx context.Context) error {
+func (s *Store) checkpoint(ctx context.Context) error { return s.checkpointUpTo(ctx, restartPages) }
+
+// checkpointUpTo is checkpoint with the WAL restarted once it is restartAt pages long.
+func (s *Store) checkpointUpTo(ctx context.Context, restartAt int) error {
 	pages, copied, err := s.passiveCheckpoint(ctx)
-	if err != nil || pages < s.restartPages {
+	if err != nil || pages < restartAt {
 		return err
 	}
 	for range maxPasses {
