@@ -100,9 +100,9 @@ const (
 // steady stream of writes never lets happen: the file grew to 7.7 GB during a bulk seed. So
 // once it is restartPages long, the rest is copied in a turn between two transactions
 // (RESTART), and the next write starts the WAL over. Writers wait for that turn, so first
-// passive passes copy what came in during the pass before, until one has little to copy
-// (the pass after the first copied ~2,000 pages at 1,000 messages a second, and the turn
-// that copied and synced them held the writers for 100 ms).
+// more passive passes copy what came in during the pass before, until one has little to
+// copy. (At 1,000 messages a second on 2M messages, the turn used to copy and sync the ~2,000
+// pages written during the one pass before it, holding the writers for ~100 ms; 26–37 ms now.)
 func (s *Store) checkpoint(ctx context.Context) error { return s.checkpointUpTo(ctx, restartPages) }
 
 // checkpointUpTo is checkpoint with the WAL restarted once it is restartAt pages long.

@@ -48,10 +48,11 @@ func New(db *sql.DB, d *Dialect) *Store {
 	return s
 }
 
-// NewWithWriter is New with the transactions run on write, for SQLite a pool of one
-// connection. A commit made on one connection makes every other drop its whole page cache
-// at its next read, so a writer that kept changing connections read again the pages it had
-// just written; one connection keeps them.
+// NewWithWriter is New with the transactions run on write, for SQLite a pool whose
+// transactions all run on one connection. A commit made on one connection makes every other
+// drop its whole page cache at its next read, so a writer that kept changing connections read
+// again the pages it had just written; one connection keeps them. Reads never wait for a
+// connection of the writer's, nor the writer for one of theirs.
 func NewWithWriter(read, write *sql.DB, d *Dialect) *Store {
 	s := New(read, d)
 	s.writer = &writer{db: write, stmts: newStmtCache(write, d)}
