@@ -136,7 +136,9 @@ func BenchmarkWhatsAppFrameLatency(b *testing.B) {
 		b.Fatal("no frame timed")
 	}
 	slices.Sort(latencies)
-	at := func(q float64) float64 { return float64(latencies[int(q*float64(len(latencies)-1))].Microseconds()) / 1000 }
+	at := func(q float64) float64 {
+		return float64(latencies[int(q*float64(len(latencies)-1))].Microseconds()) / 1000
+	}
 	b.ReportMetric(at(0.5), "p50-ms")
 	b.ReportMetric(at(0.99), "p99-ms")
 	b.ReportMetric(at(1), "max-ms")
