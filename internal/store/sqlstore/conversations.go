@@ -227,39 +227,60 @@ func (q *queries) listPage(ctx context.Context, tenant uuid.UUID, f inbox.Conver
 	return ids, total, err
 }
 
-// countConversations answers a list's total from the per-assignee counters (migration 0005)
-// when every filter is one of their columns, and by counting the matching rows otherwise.
+// countConversations answers a list's total from the counters the triggers keep (migrations
+// 0005 and 0009) when every filter is one of their columns, and by counting the matching
+// rows otherwise.
 func (q *queries) countConversations(ctx context.Context, tenant uuid.UUID, f inbox.ConversationFilter, from string, args []any) (int, error) {
 	var total int
-	// Any filter but these four (a filter added later included) is counted row by row.
-	rest := f
-	rest.Status, rest.ChannelKind, rest.AssignedTo, rest.AssignedTeam = "", "", nil, nil
-	rest.Page, rest.Limit, rest.SortBy, rest.SortAsc = 0, 0, "", false
-	if rest != (inbox.ConversationFilter{}) {
+	counters, where, cargs := countersOf(tenant, f)
+	if counters == "" {
 		if err := q.row(ctx, `SELECT COUNT(*)`+from, args...).Scan(&total); err != nil {
 			return 0, fmt.Errorf("count conversations: %w", q.d.wrap(err))
 		}
 		return total, nil
 	}
-	where, cargs := []string{"tenant_id = ?"}, []any{tenant}
-	add := func(cond string, a any) { where = append(where, cond); cargs = append(cargs, a) }
-	if f.Status != "" {
-		add("status = ?", string(f.Status))
-	}
-	if f.ChannelKind != "" {
-		where = append(where, "channel_id IN (SELECT id FROM channels WHERE tenant_id = ? AND kind = ?)")
-		cargs = append(cargs, tenant, string(f.ChannelKind))
-	}
-	if f.AssignedTo != nil {
-		add("user_id = ?", *f.AssignedTo)
-	}
-	if f.AssignedTeam != nil {
-		add("team_id = ?", *f.AssignedTeam)
-	}
-	if err := q.row(ctx, `SELECT COALESCE(SUM(conversations), 0) FROM conversation_loads_now WHERE `+strings.Join(where, " AND "), cargs...).Scan(&total); err != nil {
+	if err := q.row(ctx, `SELECT COALESCE(SUM(conversations), 0) FROM `+counters+` WHERE `+strings.Join(where, " AND "), cargs...).Scan(&total); err != nil {
 		return 0, fmt.Errorf("count conversations: %w", q.d.wrap(err))
 	}
 	return total, nil
+}
+
+// countersOf names the counters that hold f's total, and the conditions that select it: the
+// per-assignee ones for status, channel, assignee and team, the per-campaign ones for status,
+// campaign and broadcast. "" when no counters have a column for every filter of f (a filter
+// added later included).
+func countersOf(tenant uuid.UUID, f inbox.ConversationFilter) (counters string, where []string, args []any) {
+	f.Page, f.Limit, f.SortBy, f.SortAsc = 0, 0, "", false
+	where, args = []string{"tenant_id = ?"}, []any{tenant}
+	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
+	if f.Status != "" {
+		add("status = ?", string(f.Status))
+	}
+	byAssignee, byCampaign := f, f
+	byAssignee.Status, byAssignee.ChannelKind, byAssignee.AssignedTo, byAssignee.AssignedTeam = "", "", nil, nil
+	byCampaign.Status, byCampaign.CampaignID, byCampaign.BroadcastID = "", nil, nil
+	switch {
+	case byAssignee == inbox.ConversationFilter{}:
+		if f.ChannelKind != "" {
+			add("channel_id IN (SELECT id FROM channels WHERE tenant_id = ? AND kind = ?)", tenant, string(f.ChannelKind))
+		}
+		if f.AssignedTo != nil {
+			add("user_id = ?", *f.AssignedTo)
+		}
+		if f.AssignedTeam != nil {
+			add("team_id = ?", *f.AssignedTeam)
+		}
+		return "conversation_loads_now", where, args
+	case byCampaign == inbox.ConversationFilter{}:
+		if f.CampaignID != nil {
+			add("campaign_id = ?", *f.CampaignID)
+		}
+		if f.BroadcastID != nil {
+			add("broadcast_id = ?", *f.BroadcastID)
+		}
+		return "conversation_campaigns_now", where, args
+	}
+	return "", nil, nil
 }
 
 // contentSearchWindow bounds the content part of a search to the newest matching messages,

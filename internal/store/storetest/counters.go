@@ -28,12 +28,25 @@ func testCountersFollowChanges(t *testing.T, f *fixture) {
 		teams = append(teams, team.ID)
 	}
 	channels := []inbox.Channel{f.channel(a, inbox.ChannelWhatsApp), f.channel(a, inbox.ChannelSMS), f.channel(a, inbox.ChannelTelegram)}
+	var campaigns []inbox.Campaign
+	var broadcasts []inbox.Broadcast // of campaigns[0]
+	for _, name := range []string{"Spring", "Autumn"} {
+		camp := inbox.Campaign{ID: id(), TenantID: a, Name: name, CreatedAt: t0}
+		f.must(f.st.CreateCampaign(f.ctx, camp))
+		campaigns = append(campaigns, camp)
+	}
+	for _, name := range []string{"Wave 1", "Wave 2"} {
+		bc := inbox.Broadcast{ID: id(), TenantID: a, CampaignID: campaigns[0].ID, Name: name, CreatedAt: t0}
+		f.must(f.st.CreateBroadcast(f.ctx, bc))
+		broadcasts = append(broadcasts, bc)
+	}
 	ct := f.contact(a, "Carla", "+15550001111")
 	// Another tenant's conversations must not count.
 	f.message(f.conversation(b, f.contact(b, "X", "+15550009999").ID, f.channel(b, inbox.ChannelWhatsApp).ID, t0), inbox.SenderEndUser, "hi", t0)
 
 	approx := cmpopts.EquateApprox(0, 1e-9) // averages are added up in another order
 	rnd := rand.New(rand.NewPCG(1, 2))
+	inCampaign := rand.New(rand.NewPCG(3, 4)) // a stream of its own leaves rnd's draws as they were
 	var ids []uuid.UUID
 	at := t0
 	for round := range 6 {
@@ -45,6 +58,13 @@ func testCountersFollowChanges(t *testing.T, f *fixture) {
 				}
 				if rnd.IntN(2) == 0 {
 					c.AssignedTeamID = &teams[rnd.IntN(len(teams))]
+				}
+				switch inCampaign.IntN(4) { // no campaign, a broadcast of campaign 0, or a campaign alone
+				case 1:
+					bc := broadcasts[inCampaign.IntN(len(broadcasts))]
+					c.CampaignID, c.BroadcastID = &bc.CampaignID, &bc.ID
+				case 2:
+					c.CampaignID = &campaigns[inCampaign.IntN(len(campaigns))].ID
 				}
 			})
 			ids = append(ids, c.ID)
@@ -107,7 +127,11 @@ func testCountersFollowChanges(t *testing.T, f *fixture) {
 			t.Errorf("round %d, inbox statistics (-counted from the rows +from the store):\n%s", round, diff)
 		}
 		for _, lf := range []inbox.ConversationFilter{{}, {Status: inbox.StatusPending}, {ChannelKind: inbox.ChannelSMS},
-			{AssignedTo: &users[0].ID}, {AssignedTeam: &teams[1]}, {Status: inbox.StatusActive, AssignedTo: &users[1].ID}} {
+			{AssignedTo: &users[0].ID}, {AssignedTeam: &teams[1]}, {Status: inbox.StatusActive, AssignedTo: &users[1].ID},
+			{CampaignID: &campaigns[0].ID}, {CampaignID: &campaigns[0].ID, Status: inbox.StatusActive},
+			{CampaignID: &campaigns[0].ID, Status: inbox.StatusClosed}, {CampaignID: &campaigns[1].ID, Status: inbox.StatusPending},
+			{BroadcastID: &broadcasts[1].ID}, {CampaignID: &campaigns[0].ID, BroadcastID: &broadcasts[0].ID, Status: inbox.StatusClosed},
+			{CampaignID: &campaigns[0].ID, AssignedTo: &users[0].ID}} {
 			lf.Limit = 100
 			list, total, err := f.st.ListConversations(f.ctx, a, lf)
 			f.must(err)
