@@ -90,6 +90,11 @@ func (s *Store) Optimize(ctx context.Context) error {
 	return nil
 }
 
+// contentSearchWalk is how many of the newest messages a content search reads in time order
+// before it turns to the trigram index: a term in one message in four of them or more is
+// found there, for ~2 ms.
+const contentSearchWalk = 2000
+
 // migrationLock is the pg_advisory_lock key of schema migrations ("teaminbx").
 const migrationLock = 0x7465616d696e6278
 
@@ -106,9 +111,11 @@ var dialect = &sqlstore.Dialect{
 	ContentMatch: func(term string) (string, []any) {
 		return `m.search_content LIKE lower(?) ESCAPE '\'`, []any{sqlstore.LikePattern(term)}
 	},
+	// The newest matches come from a walk down the newest messages, then from the trigram
+	// index day by day (migration 0010).
 	RecentContentMatches: func(tenant uuid.UUID, term string, limit int) (string, []any) {
-		return `SELECT m.conversation_id FROM messages m WHERE m.tenant_id = ? AND NOT m.is_internal
-			AND m.search_content LIKE lower(?) ESCAPE '\' ORDER BY m.created_at DESC LIMIT ?`, []any{tenant, sqlstore.LikePattern(term), limit}
+		return `SELECT recent_content_matches(?, lower(?), ?, ?) AS conversation_id`,
+			[]any{tenant, sqlstore.LikePattern(term), limit, contentSearchWalk}
 	},
 	// A search by name finds contacts, each standing for its conversation_count conversations.
 	NameMatches: func(tenant uuid.UUID, term string) sqlstore.NameMatch {

@@ -75,3 +75,62 @@ func TestGroupDeadlockRunsAgain(t *testing.T) {
 		t.Errorf("%d events, want 4: every grouped transaction lands once", len(evs))
 	}
 }
+
+// TestRecentContentMatches checks the content search's newest matches (migration 0010)
+// against a plain sort of all the matches, for terms common of late, rare, only old, and
+// absent for a while, with walks and limits that end in each of its stages. Every message
+// has a twin of the same time that does not match, so a walk can end between the two.
+func TestRecentContentMatches(t *testing.T) {
+	st := storetest.OpenPostgresAt(t, storetest.PostgresURL(t))
+	ctx := context.Background()
+	tenant, _ := storetest.NewConversations(t, st, 40)
+	other, _ := storetest.NewConversations(t, st, 3)
+	const step = int64(80 * 24 * time.Hour / time.Microsecond / 3000) // 3,000 messages over 80 days
+	now := time.Now().UnixMicro()
+	for _, tn := range []any{tenant, other} {
+		if _, err := st.DB().ExecContext(ctx, `INSERT INTO messages (id, tenant_id, conversation_id, channel_id, sender_type,
+				content, content_type, is_internal, attachments, status, created_at)
+			SELECT gen_random_uuid(), c.tenant_id, c.id, c.channel_id, 'end_user',
+				CASE WHEN twin = 1 THEN 'filler' ELSE concat_ws(' ', 'msg', CASE WHEN i % 3 = 0 THEN 'Common' END,
+					CASE WHEN i % 97 = 0 THEN 'rarity' END, CASE WHEN i > 1500 AND i % 4 = 0 THEN 'oldtimer' END,
+					CASE WHEN (i < 50 OR i > 500) AND i % 11 = 0 THEN 'gapped' END) END,
+				'text', i % 5 = 4, '[]', 'received', CAST($2 AS bigint) - i * CAST($3 AS bigint)
+			FROM generate_series(0, 2999) i CROSS JOIN generate_series(0, 1) twin
+			CROSS JOIN LATERAL (SELECT * FROM conversations WHERE tenant_id = $1 ORDER BY id OFFSET i % 40 LIMIT 1) c`,
+			tn, now, step); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := func(query string, args ...any) []string {
+		rows, err := st.DB().QueryContext(ctx, query, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, id)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for _, term := range []string{"common", "RARITY", "oldtimer", "gapped", "msg", "absent"} {
+		for _, walk := range []int{1, 10, 300, 10000} {
+			for _, wanted := range []int{1, 5, 40, 10000} {
+				pattern := "%" + term + "%"
+				want := ids(`SELECT conversation_id FROM messages WHERE tenant_id = $1 AND NOT is_internal
+					AND search_content LIKE lower($2) ORDER BY created_at DESC LIMIT $3`, tenant, pattern, wanted)
+				got := ids(`SELECT recent_content_matches($1, lower($2), $3, $4)`, tenant, pattern, wanted, walk)
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("%s, walk %d, %d wanted: %d matches, want %d (the same, in the same order)", term, walk, wanted, len(got), len(want))
+				}
+			}
+		}
+	}
+}

@@ -306,7 +306,8 @@ type Dialect struct {
 	ContentMatch func(term string) (cond string, args []any)
 	// RecentContentMatches is a query of the conversation ids of the newest limit messages
 	// of tenant, notes excluded, whose content contains term (3 characters or more), and its
-	// arguments: a bounded walk down the index, newest first, however common the term.
+	// arguments, at a cost that grows neither with the term's matches nor with the newer
+	// messages that do not match.
 	RecentContentMatches func(tenant uuid.UUID, term string, limit int) (query string, args []any)
 	// NameMatches finds the tenant's conversations whose contact's full name or phone
 	// contains term (any case), through an index when term has 3 characters or more.
