@@ -12,16 +12,19 @@ import (
 const maxGroup = 64
 
 // groupCommit runs transactions together (those of a single-writer database, or those of
-// one tenant on PostgreSQL): a leader runs the waiting ones in one database transaction,
-// each inside its own savepoint so that a failing one rolls back alone, and one commit makes
-// them all durable; then it hands the lead to the first of those that queued meanwhile and
-// goes back to its caller. Under load a commit (the WAL write, and on PostgreSQL the tenant's
-// event counter lock) is shared by many messages instead of paid by each; alone, a
-// transaction runs at once as before.
+// one tenant on PostgreSQL): a goroutine of its own runs the waiting ones in one database
+// transaction, each inside its own savepoint so that a failing one rolls back alone, and one
+// commit makes them all durable; then it runs those that queued meanwhile, until none is
+// left. Under load a commit (the WAL write, and on PostgreSQL the tenant's event counter
+// lock) is shared by many messages instead of paid by each; alone, a transaction runs at once.
+//
+// The batches run back to back on that one goroutine. When each caller led the next batch in
+// its turn, the next leader had to be woken and to wait for a core, the HTTP handlers keeping
+// both busy, while the writer stood idle: 4,400–4,930 webhooks a second against 5,000–5,220.
 type groupCommit struct {
 	mu      sync.Mutex
 	waiting []*groupTx
-	running bool // a leader is at work
+	running bool // the goroutine that runs the batches is at work
 }
 
 type groupTx struct {
@@ -29,7 +32,6 @@ type groupTx struct {
 	fn      func(q inbox.Queries) error
 	between func(ctx context.Context) error // instead of fn: work done alone, outside any transaction
 	done    chan error
-	lead    chan struct{} // this one leads the next batch
 }
 
 // run queues fn and returns its outcome once its batch has committed or rolled back.
@@ -43,42 +45,37 @@ func (g *groupCommit) runBetween(ctx context.Context, s *Store, fn func(ctx cont
 }
 
 func (g *groupCommit) queue(s *Store, t *groupTx) error {
-	t.done, t.lead = make(chan error, 1), make(chan struct{}, 1)
+	t.done = make(chan error, 1)
 	g.mu.Lock()
 	g.waiting = append(g.waiting, t)
-	lead := !g.running
+	start := !g.running
 	g.running = true
 	g.mu.Unlock()
-	if !lead {
-		select {
-		case err := <-t.done:
-			return err
-		case <-t.lead:
-		}
+	if start {
+		go g.drain(s)
 	}
-	g.lead(s)
 	return <-t.done
 }
 
-// lead runs one batch, the leader's own transaction first, and passes the lead on. Work
-// to be done between transactions is a batch of its own.
-func (g *groupCommit) lead(s *Store) {
-	g.mu.Lock()
-	n := 1
-	for g.waiting[0].between == nil && n < min(len(g.waiting), maxGroup) && g.waiting[n].between == nil {
-		n++
+// drain runs batches until the queue is empty. Work to be done between transactions is a
+// batch of its own.
+func (g *groupCommit) drain(s *Store) {
+	for {
+		g.mu.Lock()
+		if len(g.waiting) == 0 {
+			g.running = false
+			g.mu.Unlock()
+			return
+		}
+		n := 1
+		for g.waiting[0].between == nil && n < min(len(g.waiting), maxGroup) && g.waiting[n].between == nil {
+			n++
+		}
+		batch := g.waiting[:n:n]
+		g.waiting = g.waiting[n:]
+		g.mu.Unlock()
+		g.commit(s, batch)
 	}
-	batch := g.waiting[:n:n]
-	g.waiting = g.waiting[n:]
-	g.mu.Unlock()
-	g.commit(s, batch)
-	g.mu.Lock()
-	if len(g.waiting) == 0 {
-		g.running = false
-	} else {
-		g.waiting[0].lead <- struct{}{}
-	}
-	g.mu.Unlock()
 }
 
 func (g *groupCommit) commit(s *Store, batch []*groupTx) {
