@@ -469,3 +469,33 @@ func TestWebhookRouting(t *testing.T) {
 		t.Errorf("handshake through the server: %d %q", res.StatusCode, body)
 	}
 }
+
+// TestWebhookSeesChannelChanges: the webhook's channel is cached, but a new secret set
+// through the API applies to the very next webhook, and a deleted channel's URL answers 404.
+func TestWebhookSeesChannelChanges(t *testing.T) {
+	s := newStack(t)
+	wa := s.channel(fixtures[0])
+	spare := s.channel(fixtures[0])
+	post := func(ch inbox.Channel, secret string, n int) int {
+		body := whatsapp.TextWebhook("PNID", "4915100000001", "Lena Klein", fmt.Sprint("wamid.rotate-", n), "hello", time.Now())
+		return s.hook(signedPost(channels.WebhookURL(s.srv.URL, ch), body, "X-Hub-Signature-256", whatsapp.Sign(secret, body), "application/json"))
+	}
+	if code := post(wa, "wa-secret", 1); code != 200 {
+		t.Fatalf("first webhook: %d", code)
+	}
+	s.api("PATCH", "/v1/channels/"+wa.ID.String(), map[string]any{"config": map[string]string{"app_secret": "rotated"}}, 200)
+	if code := post(wa, "wa-secret", 2); code != 401 {
+		t.Errorf("signed with the old secret after the rotation: %d, want 401", code)
+	}
+	if code := post(wa, "rotated", 3); code != 200 {
+		t.Errorf("signed with the new secret: %d, want 200", code)
+	}
+	// A channel with conversations cannot be deleted: a refused webhook looks the spare up.
+	if code := post(spare, "wrong", 4); code != 401 {
+		t.Fatalf("spare channel, wrong secret: %d", code)
+	}
+	s.api("DELETE", "/v1/channels/"+spare.ID.String(), nil, 200)
+	if code := post(spare, "wa-secret", 5); code != 404 {
+		t.Errorf("webhook of a deleted channel: %d, want 404", code)
+	}
+}

@@ -46,7 +46,7 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := h.providers[kind]
-	ch, err := h.svc.Store().LookupChannel(r.Context(), id)
+	ch, err := h.svc.WebhookChannel(r.Context(), id)
 	if p == nil || errors.Is(err, inbox.ErrNotFound) || (err == nil && ch.Kind != kind) {
 		writeFailure(w, http.StatusNotFound, "NOT_FOUND", "No such webhook")
 		return

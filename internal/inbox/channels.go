@@ -165,6 +165,7 @@ func (s *Service) UpdateChannel(ctx context.Context, p auth.Principal, id uuid.U
 	if err != nil {
 		return ChannelView{}, err
 	}
+	s.channels.forget(id)
 	return ch.View(s.specs[ch.Kind]), nil
 }
 
@@ -174,6 +175,9 @@ func (s *Service) DeleteChannel(ctx context.Context, p auth.Principal, id uuid.U
 		return err
 	}
 	err := s.store.DeleteChannel(ctx, p.TenantID, id)
+	if err == nil {
+		s.channels.forget(id)
+	}
 	if errors.Is(err, ErrInUse) {
 		return Conflict("CHANNEL_IN_USE", "The channel has conversations; it cannot be deleted")
 	}

@@ -20,6 +20,8 @@ type Service struct {
 	log   *slog.Logger
 	now   func() time.Time
 	specs map[ChannelKind]ChannelSpec
+	// channels are the webhooks' channels, read again every channelCacheTTL
+	channels channelCache
 }
 
 // NewService wires the use cases to a store and a publisher.
