@@ -306,8 +306,8 @@ type Dialect struct {
 	ContentMatch func(term string) (cond string, args []any)
 	// RecentContentMatches is a query of the conversation ids of the newest limit messages
 	// of tenant, notes excluded, whose content contains term (3 characters or more), and its
-	// arguments, at a cost that grows neither with the term's matches nor with the newer
-	// messages that do not match.
+	// arguments. It must read neither every match of a common term nor every newer message
+	// that lacks the term.
 	RecentContentMatches func(tenant uuid.UUID, term string, limit int) (query string, args []any)
 	// NameMatches finds the tenant's conversations whose contact's full name or phone
 	// contains term (any case), through an index when term has 3 characters or more.
