@@ -147,7 +147,7 @@ func (g *groupCommit) step(ctx context.Context, q *queries, fn func(q inbox.Quer
 	if _, err := q.exec(ctx, "SAVEPOINT one"); err != nil {
 		return fmt.Errorf("savepoint: %w", err), err
 	}
-	if err := fn(q); err != nil {
+	if err := call(fn, q); err != nil {
 		if _, rerr := q.exec(ctx, "ROLLBACK TO one"); rerr != nil {
 			return err, rerr
 		}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -141,7 +142,7 @@ func (s *Store) runTx(ctx context.Context, fn func(q inbox.Queries) error) error
 	if err != nil {
 		return err
 	}
-	if err := fn(q); err != nil {
+	if err := call(fn, q); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -153,6 +154,17 @@ func (s *Store) runTx(ctx context.Context, fn func(q inbox.Queries) error) error
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// call runs a transaction's work, a panic in it becoming its error: the work is rolled back
+// as after any failure, and the goroutine that runs the group commits goes on.
+func call(fn func(q inbox.Queries) error, q inbox.Queries) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic in a transaction: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return fn(q)
 }
 
 // begin starts a write transaction on the writer.

@@ -998,8 +998,8 @@ func testTransactions(t *testing.T, f *fixture) {
 	_, err = f.st.GetContact(f.ctx, a, ct.ID)
 	isNotFound(t, err, "a contact written by a rolled-back transaction")
 	// Concurrent writers all land (SQLite waits for its single writer instead of failing,
-	// and may commit several together); those that fail roll back alone, leaving no gap in
-	// the event sequence.
+	// and may commit several together); those that fail, or panic, roll back alone, leaving
+	// no gap in the event sequence.
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Go(func() {
@@ -1016,12 +1016,18 @@ func testTransactions(t *testing.T, f *fixture) {
 				if err := q.CreateContact(f.ctx, inbox.Contact{ID: id(), TenantID: a, FirstName: fmt.Sprint("W", i), CreatedAt: t0, UpdatedAt: t0}); err != nil {
 					return err
 				}
+				if i%4 == 3 {
+					panic(boom)
+				}
 				if i%2 == 1 {
 					return boom
 				}
 				return nil
 			})
-			if want := error(nil); i%2 == 1 && !errors.Is(err, boom) || i%2 == 0 && err != want {
+			switch {
+			case i%4 == 3 && (err == nil || !strings.Contains(err.Error(), "panic")):
+				t.Errorf("writer %d panicked: %v, want an error that says so", i, err)
+			case i%4 == 1 && !errors.Is(err, boom), i%2 == 0 && err != nil:
 				t.Errorf("writer %d: %v", i, err)
 			}
 		})
