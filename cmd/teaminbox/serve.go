@@ -35,7 +35,7 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	config.TuneGC()
+	config.TuneGC(ctx)
 	started := time.Now()
 	st, err := openStore(ctx, cfg)
 	if err != nil {

@@ -39,7 +39,7 @@ func BenchmarkWhatsAppInboundPostgres(b *testing.B) {
 }
 
 func benchWhatsAppInbound(b *testing.B, st inbox.Store, inflight int) {
-	config.TuneGC() // as serve does
+	config.TuneGC(b.Context()) // as serve does
 	s := newStackOn(b, st)
 	ch := s.channel(fixtures[0])
 	url := s.srv.URL + "/webhooks/whatsapp/" + ch.ID.String()
@@ -79,7 +79,7 @@ func BenchmarkWhatsAppFrameLatency(b *testing.B) {
 	if b.N < 2*warmup {
 		warmup = 0
 	}
-	config.TuneGC() // as serve does
+	config.TuneGC(b.Context()) // as serve does
 	s := newStackOn(b, storetest.OpenSQLite(b))
 	ch := s.channel(fixtures[0])
 	url := s.srv.URL + "/webhooks/whatsapp/" + ch.ID.String()
