@@ -1,19 +1,22 @@
 -- A content search wants a term's newest matches, and a trigram index gives them in no
 -- order: its bitmap costs as much as the term has matches (170 ms for 252,000), and walking
 -- the messages newest first costs as much as the newer messages that do not match (150 ms
--- behind 231,000 of them). The trigram index is now also keyed by each message's day, so a
--- term's matches of a few days are found without reading its other matches. The day is an
--- array element: btree_gin's keys would be range matches, read whole before any skipping.
-CREATE INDEX messages_search_content_day ON messages
-    USING gin ((ARRAY[created_at / 86400000000]), search_content gin_trgm_ops);
+-- behind 231,000 of them). The trigram index is now also keyed by each message's tenant, and
+-- by its tenant and day, so that a term's matches in one tenant's few days are found without
+-- reading its other matches, the other tenants' included. The keys are array elements: they
+-- match exactly, and the scan skips through their posting lists (btree_gin's keys would be
+-- range matches, each read whole before any skipping: 20 ms for a day of 245,000 messages).
+CREATE INDEX messages_search_content_day ON messages USING gin (
+    (ARRAY[tenant_id::text, tenant_id::text || '/' || (created_at / 86400000000)::text]), search_content gin_trgm_ops);
 DROP INDEX messages_search_content_trgm;
 
 -- recent_content_matches returns the conversations of the tenant's newest `wanted` messages,
 -- notes excluded, whose search_content is LIKE pattern, newest first. It walks the newest
 -- `walk` messages first, which finds a common term at once; then it looks through the days
 -- before them in windows of 1, 2, 4, 8 and 16 days, each a bitmap of the term's matches in
--- those days only; and last through all older messages. ROWS tells the planner of the search
--- around it to expect few: at its default of 1,000 it joined them to every conversation.
+-- the tenant's messages of those days only; and last through the tenant's older messages.
+-- ROWS tells the planner of the search around it to expect few: at its default of 1,000 it
+-- joined them to every conversation.
 CREATE FUNCTION recent_content_matches(tenant uuid, pattern text, wanted integer, walk integer)
 RETURNS SETOF uuid LANGUAGE plpgsql STABLE ROWS 100 AS $$
 DECLARE
@@ -42,7 +45,8 @@ BEGIN
     WHILE span <= 16 AND found < wanted LOOP
         -- "+ 0": in no case walk the time index here; the bitmap reads only these days.
         RETURN QUERY SELECT m.conversation_id FROM messages m WHERE m.tenant_id = tenant
-            AND ARRAY[m.created_at / 86400000000] && ARRAY(SELECT generate_series(day - span + 1, day))
+            AND ARRAY[m.tenant_id::text, m.tenant_id::text || '/' || (m.created_at / 86400000000)::text]
+                && ARRAY(SELECT tenant::text || '/' || d FROM generate_series(day - span + 1, day) d)
             AND m.created_at <= edge AND NOT m.is_internal AND m.search_content LIKE pattern
             ORDER BY m.created_at + 0 DESC LIMIT wanted - found;
         GET DIAGNOSTICS n = ROW_COUNT;
@@ -53,6 +57,7 @@ BEGIN
     IF found < wanted THEN
         -- Planned for this pattern: the term is rare of late, maybe not before.
         RETURN QUERY EXECUTE 'SELECT m.conversation_id FROM messages m WHERE m.tenant_id = $1
+            AND ARRAY[m.tenant_id::text, m.tenant_id::text || ''/'' || (m.created_at / 86400000000)::text] @> ARRAY[$1::text]
             AND m.created_at < $2 AND NOT m.is_internal AND m.search_content LIKE $3
             ORDER BY m.created_at DESC LIMIT $4' USING tenant, (day + 1) * 86400000000, pattern, wanted - found;
     END IF;
