@@ -140,8 +140,13 @@ func TestOutboxNodesSendEachReplyOnce(t *testing.T) {
 // sends the rest at once, not when a lease ends. A node used to keep up to 15 claimed
 // replies for a minute after a SIGTERM.
 func TestOutboxStopLeavesTheRestToOthers(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) inbox.Store{"sqlite": storetest.OpenSQLite, "postgres": storetest.OpenPostgres} {
+		t.Run(name, func(t *testing.T) { testStopLeavesTheRest(t, newStackOn(t, open(t))) })
+	}
+}
+
+func testStopLeavesTheRest(t *testing.T, s *stack) {
 	const n = 8
-	s := newStack(t)
 	ids := s.reply(s.conversationOn(fixtures[1]), n)
 	arrived, release := make(chan struct{}), make(chan struct{})
 	var held atomic.Bool
