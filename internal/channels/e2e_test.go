@@ -460,6 +460,15 @@ func TestOutboxRetriesAndFails(t *testing.T) {
 	if m := stored(); m["status"] != "sent" || m["send_attempts"] != float64(3) || m["error"] != nil {
 		t.Errorf("the reply once sent: %v", m)
 	}
+	var steps []string
+	for _, h := range s.api("GET", "/team-inbox/api/messages/"+reply["id"].(string)+"/", nil, 200)["message"].(map[string]any)["delivery_history"].([]any) {
+		h := h.(map[string]any)
+		errText, _ := h["error"].(string)
+		steps = append(steps, fmt.Sprint(h["status"], " ", strings.Contains(errText, "provider answered")))
+	}
+	if got := strings.Join(steps, ", "); got != "queued false, queued true, queued true, sent false" {
+		t.Errorf("delivery history: %s", got)
+	}
 
 	s.fake.fail(400)
 	failed := s.api("POST", "/v1/conversations/"+convID+"/messages", map[string]any{"content": "doomed"}, 201)["message"].(map[string]any)
