@@ -271,24 +271,34 @@ func TestOutboxStaleClaimChangesNothing(t *testing.T) {
 // A provider's back-off hint sets the next attempt: Retry-After (seconds or a date) on 429
 // and 503, and Telegram's parameters.retry_after.
 func TestOutboxHonoursProviderBackOff(t *testing.T) {
-	header := func(v string) http.Header { return http.Header{"Retry-After": {v}} }
+	seconds := func(v string) func() http.Header {
+		return func() http.Header { return http.Header{"Retry-After": {v}} }
+	}
+	date := func(wait time.Duration) func() http.Header { // taken when the answer is given
+		return func() http.Header {
+			return http.Header{"Retry-After": {time.Now().Add(wait).UTC().Format(http.TimeFormat)}}
+		}
+	}
+	none := func() http.Header { return nil }
 	cases := []struct {
 		name   string
 		f      fixture
-		answer answer
+		status int
+		header func() http.Header
+		body   string
 		wait   time.Duration
 	}{
-		{"whatsapp 429", fixtures[0], answer{status: 429, header: header("120")}, 120 * time.Second},
-		{"whatsapp 503", fixtures[0], answer{status: 503, header: header("45")}, 45 * time.Second},
-		{"telegram", fixtures[1], answer{status: 429, body: `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 90","parameters":{"retry_after":90}}`}, 90 * time.Second},
-		{"twilio date", fixtures[2], answer{status: 429, header: header(time.Now().Add(150 * time.Second).UTC().Format(http.TimeFormat))}, 150 * time.Second},
-		{"rcs", fixtures[3], answer{status: 503, header: header("60")}, 60 * time.Second},
+		{"whatsapp 429", fixtures[0], 429, seconds("120"), "", 120 * time.Second},
+		{"whatsapp 503", fixtures[0], 503, seconds("45"), "", 45 * time.Second},
+		{"telegram", fixtures[1], 429, none, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 90","parameters":{"retry_after":90}}`, 90 * time.Second},
+		{"twilio date", fixtures[2], 429, date(150 * time.Second), "", 150 * time.Second},
+		{"rcs", fixtures[3], 503, seconds("60"), "", 60 * time.Second},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s := newStack(t)
 			s.reply(s.conversationOn(c.f), 1)
-			s.fake.answer(c.answer)
+			s.fake.answer(answer{status: c.status, header: c.header(), body: c.body})
 			before := time.Now()
 			if n := s.outbox.RunOnce(context.Background()); n != 1 {
 				t.Fatalf("the worker took %d items", n)
