@@ -119,6 +119,10 @@ type MessageStatusEvent struct {
 	Status            DeliveryStatus `json:"status"`
 	At                time.Time      `json:"at"`
 	Error             string         `json:"error,omitempty"`
+	// SendAttempts and NextAttemptAt tell how a queued reply's sending goes: the tries so
+	// far (Error is the last one's) and when the next one is due.
+	SendAttempts  int        `json:"send_attempts,omitempty"`
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
 }
 
 // TagEvent is the data of a tag_update event.
