@@ -317,6 +317,10 @@ type Dialect struct {
 	ForUpdate string
 	// SkipLocked is ForUpdate that passes over rows another transaction holds.
 	SkipLocked string
+	// InList, when set, is the condition that a value is among the rows of a subquery, the
+	// subquery run first, alone; IN (subquery) otherwise. PostgreSQL's IN is a semi-join,
+	// which may walk the whole outer table to probe the subquery's few rows.
+	InList func(subquery string) string
 	// SingleWriter says the database runs one write transaction at a time (SQLite), so the
 	// store queues writers itself.
 	SingleWriter bool
@@ -411,6 +415,14 @@ func (d *Dialect) bind(query string) string {
 	}
 	d.rebound.Store(query, b.String())
 	return b.String()
+}
+
+// inList is the condition that a value is among the rows of subquery (see InList).
+func (d *Dialect) inList(subquery string) string {
+	if d.InList != nil {
+		return d.InList(subquery)
+	}
+	return `IN (` + subquery + `)`
 }
 
 // wrap maps unique violations to inbox.ErrDuplicate, keeping the driver's message.
