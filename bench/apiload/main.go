@@ -8,20 +8,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/teaminbox/teaminbox/bench/internal/rest"
 )
 
 // scenario sends request i of a series.
@@ -44,11 +42,11 @@ func main() {
 }
 
 func run(base, token, mode string, n, conc int) error {
-	u, err := url.Parse(base)
-	if err != nil || (u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost" && u.Hostname() != "::1") {
-		return fmt.Errorf("-url must be a loopback address, got %q", base)
+	api, err := rest.New(base, token, &http.Client{Timeout: 30 * time.Second})
+	if err != nil {
+		return err
 	}
-	c := &client{base: strings.TrimRight(base, "/"), token: token, http: &http.Client{Timeout: 30 * time.Second}}
+	c := &client{api}
 	var scenarios []scenario
 	switch mode {
 	case "read":
@@ -140,56 +138,15 @@ func (c *client) writes() ([]scenario, error) {
 	}, nil
 }
 
-type client struct {
-	base, token string
-	http        *http.Client
-}
+// client is the REST client with the scenarios' requests.
+type client struct{ *rest.Client }
 
 func (c *client) get(ctx context.Context, path string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return fmt.Errorf("GET %s: %d %s", path, resp.StatusCode, b)
-	}
-	if out == nil {
-		_, err = io.Copy(io.Discard, resp.Body)
-		return err
-	}
-	return json.NewDecoder(resp.Body).Decode(out)
+	return c.Do(ctx, http.MethodGet, path, nil, out)
 }
 
-// post sends body as JSON and expects 201 Created.
 func (c *client) post(ctx context.Context, path string, body any) error {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return fmt.Errorf("POST %s: %d %s", path, resp.StatusCode, b)
-	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	return err
+	return c.Do(ctx, http.MethodPost, path, body, nil)
 }
 
 // discover finds ids to filter by: an assigned user and team, a campaign and broadcast,
