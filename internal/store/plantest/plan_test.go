@@ -75,9 +75,10 @@ type observable interface {
 	DB() *sql.DB
 }
 
-// checkPlans seeds store, runs the workload and explains its statements and the triggers',
-// before and after ANALYZE. Where the database counts the rows a statement reads, it also
-// checks that the reply-window sweep, once every window is swept, reads no conversation.
+// checkPlans seeds store, runs the workload and explains its statements (and SQLite's
+// triggers'), before and after ANALYZE. Where the database counts the rows a statement reads,
+// it also checks that the reply-window sweep, once every window is swept, reads no
+// conversation.
 func checkPlans(t *testing.T, store inbox.Store, d database) {
 	st := store.(observable)
 	ctx := context.Background()
@@ -304,7 +305,7 @@ func (w *workload) run(ctx context.Context) {
 	// Lists: each filter and sort, and searches. Not here: a search of one or two characters,
 	// too short for the trigram indexes, which reads the tenant's contacts by design
 	// (sqlstore.MinIndexedTerm), and the contact directory's search.
-	active, yesterday := inbox.StatusActive, now(w).Add(-24*time.Hour)
+	active, yesterday := inbox.StatusActive, w.now().Add(-24*time.Hour)
 	for _, f := range []inbox.ConversationFilter{
 		{}, {Status: active}, {ChannelKind: inbox.ChannelWhatsApp}, {AssignedTo: &agent.ID}, {AssignedTeam: &w.teams[0].ID},
 		{CampaignID: w.broadcast.CampaignID}, {BroadcastID: w.broadcast.BroadcastID}, {ActiveSince: &yesterday},
@@ -335,13 +336,13 @@ func (w *workload) run(ctx context.Context) {
 	w.must(err)
 
 	// Background work: the outbox, the reply-window sweep, the event log.
-	items, err := w.st.ClaimOutbound(ctx, now(w).Add(time.Hour), time.Minute, 10)
+	items, err := w.st.ClaimOutbound(ctx, w.now().Add(time.Hour), time.Minute, 10)
 	w.must(err)
 	for i, it := range items {
 		if i%2 == 0 {
 			w.must(w.st.CompleteOutbound(ctx, it.ID))
 		} else {
-			w.must(w.st.RetryOutbound(ctx, it.ID, now(w).Add(time.Minute), "timeout"))
+			w.must(w.st.RetryOutbound(ctx, it.ID, w.now().Add(time.Minute), "timeout"))
 		}
 	}
 	_, err = w.svc.CloseExpiredWindows(ctx, 100)
@@ -350,11 +351,11 @@ func (w *workload) run(ctx context.Context) {
 	w.must(err)
 	_, err = w.st.LatestSeq(ctx, tenant)
 	w.must(err)
-	_, err = w.st.PruneEvents(ctx, now(w).Add(-time.Hour))
+	_, err = w.st.PruneEvents(ctx, w.now().Add(-time.Hour))
 	w.must(err)
 }
 
-func now(w *workload) time.Time { return w.svc.Now() }
+func (w *workload) now() time.Time { return w.svc.Now() }
 
 type nopPublisher struct{}
 
