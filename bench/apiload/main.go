@@ -1,52 +1,79 @@
-// Command apiload measures the REST API's read latency on a running server: the conversation
-// list with each single filter, the content search, and both statistics endpoints. It sends
-// a bounded number of requests, loopback only, and prints p50/p99/max per scenario.
+// Command apiload measures the REST API on a running server: in read mode the conversation
+// list with each single filter, the searches, both statistics endpoints and a thread PDF; in
+// write mode internal notes and replies. It sends a bounded number of requests, loopback only,
+// and prints p50/p99/max and the requests per second per scenario.
 //
 //	go run ./bench/apiload -url http://127.0.0.1:8080 -token "$(teaminbox token --role admin --tenant ID --user ID)"
+//	go run ./bench/apiload -mode write -c 16 -n 2000 -url ... -token ...
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/teaminbox/teaminbox/bench/internal/rest"
 )
 
+// scenario sends request i of a series.
 type scenario struct {
-	name, path string
+	name string
+	do   func(ctx context.Context, i int) error
 }
 
 func main() {
 	base := flag.String("url", "http://127.0.0.1:8080", "server base URL (loopback)")
 	token := flag.String("token", "", "bearer token of a user of the tenant to measure")
+	mode := flag.String("mode", "read", "read: lists, searches, statistics; write: notes and replies")
 	n := flag.Int("n", 300, "requests per scenario")
 	conc := flag.Int("c", 1, "concurrent requests")
 	flag.Parse()
-	if err := run(*base, *token, *n, *conc); err != nil {
+	if err := run(*base, *token, *mode, *n, *conc); err != nil {
 		fmt.Fprintln(os.Stderr, "apiload:", err)
 		os.Exit(1)
 	}
 }
 
-func run(base, token string, n, conc int) error {
-	u, err := url.Parse(base)
-	if err != nil || (u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost" && u.Hostname() != "::1") {
-		return fmt.Errorf("-url must be a loopback address, got %q", base)
-	}
-	c := &client{base: strings.TrimRight(base, "/"), token: token, http: &http.Client{Timeout: 30 * time.Second}}
-	ids, err := c.discover()
+func run(base, token, mode string, n, conc int) error {
+	api, err := rest.New(base, token, &http.Client{Timeout: 30 * time.Second})
 	if err != nil {
 		return err
 	}
-	scenarios := []scenario{
+	c := &client{api}
+	var scenarios []scenario
+	switch mode {
+	case "read":
+		scenarios, err = c.reads()
+	case "write":
+		scenarios, err = c.writes()
+	default:
+		err = fmt.Errorf("-mode must be read or write, got %q", mode)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%-42s %8s %8s %8s %8s %8s\n", "scenario", "p50", "p99", "max", "req/s", "errors")
+	for _, s := range scenarios {
+		lat, elapsed, errs := measure(s.do, n, conc)
+		fmt.Printf("%-42s %8s %8s %8s %8.0f %8d\n", s.name, pct(lat, 50), pct(lat, 99), pct(lat, 100), float64(len(lat))/elapsed.Seconds(), errs)
+	}
+	return nil
+}
+
+// reads are the read scenarios, each a GET of one path.
+func (c *client) reads() ([]scenario, error) {
+	ids, err := c.discover()
+	if err != nil {
+		return nil, err
+	}
+	paths := []struct{ name, path string }{
 		{"list (default sort)", "/v1/conversations"},
 		{"list status=active", "/v1/conversations?status=active"},
 		{"list status=closed sort=created_at asc", "/v1/conversations?status=closed&sort_by=created_at&sort_direction=asc"},
@@ -67,39 +94,59 @@ func run(base, token string, n, conc int) error {
 		{"team-inbox messages", "/team-inbox/api/messages/"},
 		{"thread PDF of a contact", "/team-inbox/api/export-pdf/?contact_id=" + ids["contact"]},
 	}
-	fmt.Printf("%-42s %8s %8s %8s %8s\n", "scenario", "p50", "p99", "max", "errors")
-	for _, s := range scenarios {
-		lat, errs := c.measure(s.path, n, conc)
-		fmt.Printf("%-42s %8s %8s %8s %8d\n", s.name, pct(lat, 50), pct(lat, 99), pct(lat, 100), errs)
+	scenarios := make([]scenario, len(paths))
+	for i, p := range paths {
+		scenarios[i] = scenario{p.name, func(ctx context.Context, _ int) error { return c.get(ctx, p.path, nil) }}
 	}
-	return nil
+	return scenarios, nil
 }
 
-type client struct {
-	base, token string
-	http        *http.Client
+// writes are the write scenarios: a note in an active conversation, and a reply in an active
+// conversation of the web channel (which has no provider: the reply is stored and announced,
+// and nothing is sent out), each request to the next of 100 conversations.
+func (c *client) writes() ([]scenario, error) {
+	var notes, replies []string
+	for _, f := range []struct {
+		query string
+		ids   *[]string
+	}{{"status=active", &notes}, {"status=active&channel=web", &replies}} {
+		var list struct {
+			Data struct {
+				Conversations []struct{ ID string } `json:"conversations"`
+			} `json:"data"`
+		}
+		if err := c.get(context.Background(), "/v1/conversations?limit=100&"+f.query, &list); err != nil {
+			return nil, err
+		}
+		for _, cv := range list.Data.Conversations {
+			*f.ids = append(*f.ids, cv.ID)
+		}
+		if len(*f.ids) == 0 {
+			return nil, fmt.Errorf("found no conversation (%s): seed the tenant first", f.query)
+		}
+	}
+	post := func(ids []string, route string, body map[string]any) func(ctx context.Context, i int) error {
+		return func(ctx context.Context, i int) error {
+			b := maps.Clone(body)
+			b["content"] = fmt.Sprint(b["content"], " ", i)
+			return c.post(ctx, "/v1/conversations/"+ids[i%len(ids)]+route, b)
+		}
+	}
+	return []scenario{
+		{"note", post(notes, "/notes", map[string]any{"content": "Benchmark note"})},
+		{"reply (web channel)", post(replies, "/messages", map[string]any{"content": "Benchmark reply", "content_type": "text"})},
+	}, nil
 }
+
+// client is the REST client with the scenarios' requests.
+type client struct{ *rest.Client }
 
 func (c *client) get(ctx context.Context, path string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return fmt.Errorf("GET %s: %d %s", path, resp.StatusCode, b)
-	}
-	if out == nil {
-		_, err = io.Copy(io.Discard, resp.Body)
-		return err
-	}
-	return json.NewDecoder(resp.Body).Decode(out)
+	return c.Do(ctx, http.MethodGet, path, nil, out)
+}
+
+func (c *client) post(ctx context.Context, path string, body any) error {
+	return c.Do(ctx, http.MethodPost, path, body, nil)
 }
 
 // discover finds ids to filter by: an assigned user and team, a campaign and broadcast,
@@ -166,23 +213,27 @@ func (c *client) discover() (map[string]string, error) {
 	return ids, nil
 }
 
-func (c *client) measure(path string, n, conc int) ([]time.Duration, int) {
+// measure sends n requests of a scenario, conc at a time, and returns the latencies of those
+// that succeeded, the time they all took and how many failed (the first failure is printed).
+func measure(do func(ctx context.Context, i int) error, n, conc int) ([]time.Duration, time.Duration, int) {
 	var (
 		mu   sync.Mutex
 		lat  []time.Duration
 		errs int
 		wg   sync.WaitGroup
 	)
-	jobs := make(chan struct{})
+	jobs := make(chan int)
 	for range conc {
 		wg.Go(func() {
-			for range jobs {
+			for i := range jobs {
 				start := time.Now()
-				err := c.get(context.Background(), path, nil)
+				err := do(context.Background(), i)
 				d := time.Since(start)
 				mu.Lock()
 				if err != nil {
-					errs++
+					if errs++; errs == 1 {
+						fmt.Fprintln(os.Stderr, err)
+					}
 				} else {
 					lat = append(lat, d)
 				}
@@ -190,12 +241,13 @@ func (c *client) measure(path string, n, conc int) ([]time.Duration, int) {
 			}
 		})
 	}
-	for range n {
-		jobs <- struct{}{}
+	start := time.Now()
+	for i := range n {
+		jobs <- i
 	}
 	close(jobs)
 	wg.Wait()
-	return lat, errs
+	return lat, time.Since(start), errs
 }
 
 func pct(lat []time.Duration, p int) string {

@@ -15,11 +15,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -31,6 +29,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/teaminbox/teaminbox/bench/internal/rest"
 )
 
 type options struct {
@@ -75,17 +75,16 @@ type socket struct {
 }
 
 func run(ctx context.Context, o options) error {
-	u, err := url.Parse(o.base)
-	if err != nil || (u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost" && u.Hostname() != "::1") {
-		return fmt.Errorf("-url must be a loopback address, got %q", o.base)
-	}
-	api := &client{base: strings.TrimRight(o.base, "/"), token: o.token, http: &http.Client{
+	api, err := rest.New(o.base, o.token, &http.Client{
 		Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: o.writers},
-	}}
+	})
+	if err != nil {
+		return err
+	}
 	var info struct {
 		Data struct{ URL, Token string } `json:"data"`
 	}
-	if err := api.do(ctx, http.MethodGet, "/team-inbox/websocket/info/", nil, &info); err != nil {
+	if err := api.Do(ctx, http.MethodGet, "/team-inbox/websocket/info/", nil, &info); err != nil {
 		return err
 	}
 	var list struct {
@@ -93,14 +92,14 @@ func run(ctx context.Context, o options) error {
 			Conversations []struct{ ID string }
 		} `json:"data"`
 	}
-	if err := api.do(ctx, http.MethodGet, "/v1/conversations?status=active&limit=20", nil, &list); err != nil {
+	if err := api.Do(ctx, http.MethodGet, "/v1/conversations?status=active&limit=20", nil, &list); err != nil {
 		return err
 	}
 	if len(list.Data.Conversations) == 0 {
 		return errors.New("the tenant has no active conversation to write notes in")
 	}
 
-	rssBefore, goBefore := rss(o.pid), api.goMemory(ctx)
+	rssBefore, goBefore := rss(o.pid), goMemory(ctx, api)
 	sent := make([]atomic.Int64, o.writes) // unix micros at which note i's request left
 	sockets := make([]*socket, o.conns)
 	wsURL := info.Data.URL + "?token=" + url.QueryEscape(info.Data.Token)
@@ -139,7 +138,7 @@ func run(ctx context.Context, o options) error {
 		fmt.Printf("server RSS %d MiB before, %d MiB after: %.1f KiB per connection\n",
 			rssBefore>>20, after>>20, float64(after-rssBefore)/1024/float64(o.conns))
 	}
-	if goAfter := api.goMemory(ctx); goAfter != nil && goBefore != nil {
+	if goAfter := goMemory(ctx, api); goAfter != nil && goBefore != nil {
 		per := func(k string) float64 { return (goAfter[k] - goBefore[k]) / float64(o.conns) }
 		fmt.Printf("server Go memory per connection: heap in use %.1f KiB, stacks %.1f KiB, %.1f goroutines\n",
 			per("go_memstats_heap_inuse_bytes")/1024, per("go_memstats_stack_inuse_bytes")/1024, per("go_goroutines"))
@@ -156,7 +155,7 @@ func run(ctx context.Context, o options) error {
 }
 
 // write posts the notes at the requested rate, round-robin over the conversations.
-func write(ctx context.Context, api *client, o options, convs []struct{ ID string }, sent []atomic.Int64) (time.Duration, int) {
+func write(ctx context.Context, api *rest.Client, o options, convs []struct{ ID string }, sent []atomic.Int64) (time.Duration, int) {
 	var failed atomic.Int64
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -165,7 +164,7 @@ func write(ctx context.Context, api *client, o options, convs []struct{ ID strin
 			for i := range jobs {
 				body := map[string]any{"content": marker + strconv.Itoa(i) + ";"}
 				sent[i].Store(time.Now().UnixMicro())
-				if err := api.do(ctx, http.MethodPost, "/v1/conversations/"+convs[i%len(convs)].ID+"/notes", body, nil); err != nil {
+				if err := api.Do(ctx, http.MethodPost, "/v1/conversations/"+convs[i%len(convs)].ID+"/notes", body, nil); err != nil {
 					failed.Add(1)
 					fmt.Fprintln(os.Stderr, "note:", err)
 				}
@@ -278,12 +277,12 @@ func rss(pid int) int64 {
 }
 
 // goMemory reads the server's Go runtime gauges from /metrics (nil when unavailable).
-func (c *client) goMemory(ctx context.Context) map[string]float64 {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/metrics", nil)
+func goMemory(ctx context.Context, c *rest.Client) map[string]float64 {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.Base+"/metrics", nil)
 	if err != nil {
 		return nil
 	}
-	resp, err := c.http.Do(req)
+	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return nil
 	}
@@ -300,42 +299,4 @@ func (c *client) goMemory(ctx context.Context) map[string]float64 {
 		}
 	}
 	return out
-}
-
-type client struct {
-	base, token string
-	http        *http.Client
-}
-
-func (c *client) do(ctx context.Context, method, path string, body, out any) error {
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode >= 300 {
-		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, b)
-	}
-	if out != nil {
-		return json.Unmarshal(b, out)
-	}
-	return nil
 }

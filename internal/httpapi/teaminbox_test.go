@@ -157,21 +157,39 @@ func TestExportPDF(t *testing.T) {
 	e.expect(e.do("GET", "/team-inbox/api/export-pdf/?contact_id="+contact, "", nil), 401, "no token")
 }
 
-// TestReplyWindowsCloseOnce announces each expired WhatsApp window once.
+// TestReplyWindowsCloseOnce announces each expired WhatsApp window once, sweeping in
+// batches until none is left, and leaves no window of any channel for a later sweep to read.
 func TestReplyWindowsCloseOnce(t *testing.T) {
 	e := newEnv(t)
-	n, err := e.svc.CloseExpiredWindows(context.Background(), 1000)
+	ctx := context.Background()
+	due, err := e.st.ExpiredReplyWindows(ctx, e.svc.Now().Add(-inbox.ReplyWindowLength), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	announce := 0
+	for _, r := range due {
+		if r.Announce {
+			announce++
+		}
+	}
+	if announce < 2 || len(due) == announce {
+		t.Fatalf("the demo data has %d windows to sweep, %d to announce: want several of each kind", len(due), announce)
+	}
+	n, err := e.svc.CloseExpiredWindows(ctx, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	evs := e.events.ofType(inbox.EventReplyWindow)
-	if n == 0 || len(evs) != n {
-		t.Fatalf("announced %d, %d events", n, len(evs))
+	if n != announce || len(evs) != n {
+		t.Fatalf("announced %d, %d events; want %d", n, len(evs), announce)
 	}
 	if !strings.Contains(string(evs[0].Data), `"reply_window_closed"`) || !strings.Contains(string(evs[0].Data), `"open":false`) {
 		t.Errorf("event data %s", evs[0].Data)
 	}
-	if again, _ := e.svc.CloseExpiredWindows(context.Background(), 1000); again != 0 {
+	if left, err := e.st.ExpiredReplyWindows(ctx, e.svc.Now().Add(-inbox.ReplyWindowLength), 1000); err != nil || len(left) != 0 {
+		t.Errorf("after the sweep, %d windows left to sweep again (%v)", len(left), err)
+	}
+	if again, _ := e.svc.CloseExpiredWindows(ctx, 2); again != 0 {
 		t.Errorf("second sweep announced %d again", again)
 	}
 }

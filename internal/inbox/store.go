@@ -129,11 +129,13 @@ type Queries interface {
 	ParkReceipt(ctx context.Context, channelID uuid.UUID, providerID string, ch StatusChange) error
 	TakeParkedReceipts(ctx context.Context, channelID uuid.UUID, providerID string) ([]StatusChange, error)
 
-	// ExpiredReplyWindows lists up to limit open WhatsApp conversations whose last inbound
-	// message is before `before` and whose window closing has not been announced yet.
+	// ExpiredReplyWindows lists up to limit conversations, oldest window first, whose last
+	// inbound message is before `before` and whose window has not been swept yet, on any
+	// channel; Announce is set on open WhatsApp conversations. It reads only those windows.
 	ExpiredReplyWindows(ctx context.Context, before time.Time, limit int) ([]WindowRef, error)
-	// MarkReplyWindowClosed records that the window opened by lastInbound has been announced;
-	// false when it already was, or a newer message reopened it.
+	// MarkReplyWindowClosed records that the window opened by lastInbound has been swept
+	// (announced where it is announced); false when it already was, or a newer message
+	// reopened it.
 	MarkReplyWindowClosed(ctx context.Context, tenant, conversationID uuid.UUID, lastInbound time.Time) (bool, error)
 
 	// EnqueueOutbound adds an outbox item; the worker sends it.

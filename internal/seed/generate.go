@@ -159,6 +159,9 @@ func (g *generator) conversation(ctx context.Context, i, n int) error {
 			touch.UnreadDelta, touch.InboundAt = 1, &at
 		case j%7 == 5:
 			m.SenderType, m.SenderID, m.Content, m.IsInternal, m.Status = inbox.SenderBusinessUser, g.noteAuthor(c), g.pick(notes), true, inbox.DeliverySent
+			if c.AssignedUserID != nil { // a note for the assignee
+				m.MentionedUsers = []inbox.UserRef{{ID: *c.AssignedUserID}}
+			}
 		default:
 			m.SenderType, m.SenderID, m.Content, m.Status = inbox.SenderBusinessUser, &g.users[1+g.rnd.IntN(len(g.users)-1)], g.pick(outbound), inbox.DeliveryRead
 			m.SentAt, m.DeliveredAt, m.ReadAt = &at, &at, &at

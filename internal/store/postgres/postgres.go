@@ -131,6 +131,9 @@ var dialect = &sqlstore.Dialect{
 			Args:  args, Key: "c.contact_id", Count: "(SELECT COALESCE(SUM(n), 0) FROM named)",
 		}
 	},
+	// The subquery's array, computed once, is looked up through the primary key; as a
+	// semi-join the outbox was walked whole when its statistics said it was nearly empty.
+	InList:         func(subquery string) string { return `= ANY(ARRAY(` + subquery + `))` },
 	FreshPlan:      pgx.QueryExecModeExec,
 	GroupTenants:   true,
 	UpdateInWith:   true,

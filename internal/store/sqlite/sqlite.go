@@ -198,8 +198,11 @@ var dialect = &sqlstore.Dialect{
 	TagNames: `(SELECT CASE WHEN COUNT(*) > 0 THEN json_group_array(name) END FROM (SELECT t.name FROM conversation_tags ct
 		JOIN tags t ON t.id = ct.tag_id WHERE ct.conversation_id = c.id ORDER BY lower(t.name)))`,
 	// Index the messages queued for content search (migration 0008), all in one statement.
+	// The queue is walked and each message looked up by rowid: CROSS JOIN keeps the queue
+	// outside, which the planner, left to itself, put inside a scan of every message (the
+	// queue has no statistics; 750 ms a commit on 1M messages).
 	BeforeCommit: []string{
-		`INSERT INTO messages_fts (rowid, content) SELECT m.rowid, m.content FROM messages_fts_queue q JOIN messages m ON m.rowid = q.message_rowid`,
+		`INSERT INTO messages_fts (rowid, content) SELECT m.rowid, m.content FROM messages_fts_queue q CROSS JOIN messages m ON m.rowid = q.message_rowid`,
 		`DELETE FROM messages_fts_queue`,
 	},
 	SingleWriter:      true,

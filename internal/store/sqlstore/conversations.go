@@ -493,14 +493,17 @@ func (q *queries) touch(ctx context.Context, tenant, conversationID uuid.UUID, t
 }
 
 func (q *queries) ExpiredReplyWindows(ctx context.Context, before time.Time, limit int) ([]inbox.WindowRef, error) {
-	rows, err := q.query(ctx, `SELECT c.tenant_id, c.id, c.last_inbound_at FROM conversations c JOIN channels ch ON ch.id = c.channel_id
+	// Through conversations_window_due (migration 0011), which holds only the windows not
+	// swept yet.
+	rows, err := q.query(ctx, `SELECT c.tenant_id, c.id, c.last_inbound_at, ch.kind = 'whatsapp' AND c.status <> 'closed'
+		FROM conversations c JOIN channels ch ON ch.id = c.channel_id
 		WHERE c.last_inbound_at < ? AND (c.window_closed_at IS NULL OR c.window_closed_at < c.last_inbound_at)
-		AND c.status <> 'closed' AND ch.kind = 'whatsapp' ORDER BY c.last_inbound_at LIMIT ?`, micros(before), limit)
+		ORDER BY c.last_inbound_at LIMIT ?`, micros(before), limit)
 	if err != nil {
 		return nil, fmt.Errorf("expired reply windows: %w", err)
 	}
 	return collect(rows, "expired reply windows", func(r *inbox.WindowRef) []any {
-		return []any{&r.TenantID, &r.ConversationID, timeCol{&r.LastInboundAt}}
+		return []any{&r.TenantID, &r.ConversationID, timeCol{&r.LastInboundAt}, &r.Announce}
 	})
 }
 

@@ -24,7 +24,7 @@ func (q *queries) ClaimOutbound(ctx context.Context, now time.Time, lease time.D
 	// One statement: the lease is taken atomically, and on PostgreSQL rows another node is
 	// claiming right now are skipped rather than waited for.
 	rows, err := q.query(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, claim_token = ?
-		WHERE id IN (SELECT id FROM outbox WHERE next_attempt <= ? ORDER BY next_attempt LIMIT ? `+q.d.SkipLocked+`)
+		WHERE id `+q.d.inList(`SELECT id FROM outbox WHERE next_attempt <= ? ORDER BY next_attempt LIMIT ? `+q.d.SkipLocked)+`
 		RETURNING id, tenant_id, message_id, channel_id, attempts, next_attempt, last_error, created_at, claim_token`,
 		micros(now.Add(lease)), uuid.NewString(), micros(now), limit)
 	if err != nil {

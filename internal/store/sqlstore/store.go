@@ -70,6 +70,10 @@ func newStmtCache(db *sql.DB, d *Dialect) *stmtCache {
 // DB returns the underlying pool, for tests and tools.
 func (s *Store) DB() *sql.DB { return s.db }
 
+// Observe has fn called with every statement the store runs, as sent to the database, and
+// its arguments: the plan tests explain them. Call it before the store is used.
+func (s *Store) Observe(fn func(query string, args []any)) { s.observe = fn }
+
 // InTx runs fn in one transaction, committed when fn returns nil.
 func (s *Store) InTx(ctx context.Context, fn func(q inbox.Queries) error) error {
 	if s.d.SingleWriter {
@@ -173,7 +177,7 @@ func (s *Store) begin(ctx context.Context) (*sql.Tx, *queries, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("begin: %w", err)
 	}
-	return tx, &queries{x: tx, d: s.d, stmts: s.writer.stmts, tx: tx}, nil
+	return tx, &queries{x: tx, d: s.d, stmts: s.writer.stmts, tx: tx, observe: s.observe}, nil
 }
 
 // Ping checks the database answers.
@@ -206,6 +210,7 @@ type queries struct {
 	// detached, when set, replaces the callers' contexts: a shared (group) transaction
 	// must not be interrupted by one of them.
 	detached context.Context
+	observe  func(query string, args []any) // see Store.Observe
 }
 
 func (q *queries) context(ctx context.Context) context.Context {
@@ -237,23 +242,30 @@ func (q *queries) on(ctx context.Context, query string) querier {
 	return stmtQuerier{st}
 }
 
-func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	ctx = q.context(ctx)
+// statement returns the context and the query text a statement runs with, and shows it to
+// the observer.
+func (q *queries) statement(ctx context.Context, query string, args []any) (context.Context, string) {
 	query = q.d.bind(query)
+	if q.observe != nil {
+		q.observe(query, args)
+	}
+	return q.context(ctx), query
+}
+
+func (q *queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx, query = q.statement(ctx, query, args)
 	res, err := q.on(ctx, query).ExecContext(ctx, query, args...)
 	return res, q.d.wrap(err)
 }
 
 func (q *queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	ctx = q.context(ctx)
-	query = q.d.bind(query)
+	ctx, query = q.statement(ctx, query, args)
 	rows, err := q.on(ctx, query).QueryContext(ctx, query, args...)
 	return rows, q.d.wrap(err)
 }
 
 func (q *queries) row(ctx context.Context, query string, args ...any) *sql.Row {
-	ctx = q.context(ctx)
-	query = q.d.bind(query)
+	ctx, query = q.statement(ctx, query, args)
 	return q.on(ctx, query).QueryRowContext(ctx, query, args...)
 }
 
@@ -305,6 +317,10 @@ type Dialect struct {
 	ForUpdate string
 	// SkipLocked is ForUpdate that passes over rows another transaction holds.
 	SkipLocked string
+	// InList, when set, is the condition that a value is among the rows of a subquery, the
+	// subquery run first, alone; IN (subquery) otherwise. PostgreSQL's IN is a semi-join,
+	// which may walk the whole outer table to probe the subquery's few rows.
+	InList func(subquery string) string
 	// SingleWriter says the database runs one write transaction at a time (SQLite), so the
 	// store queues writers itself.
 	SingleWriter bool
@@ -399,6 +415,14 @@ func (d *Dialect) bind(query string) string {
 	}
 	d.rebound.Store(query, b.String())
 	return b.String()
+}
+
+// inList is the condition that a value is among the rows of subquery (see InList).
+func (d *Dialect) inList(subquery string) string {
+	if d.InList != nil {
+		return d.InList(subquery)
+	}
+	return `IN (` + subquery + `)`
 }
 
 // wrap maps unique violations to inbox.ErrDuplicate, keeping the driver's message.

@@ -1113,23 +1113,47 @@ func testReplyWindows(t *testing.T, f *fixture) {
 	ct := f.contact(a, "Carla", "+15550001111")
 	old := f.conversation(a, ct.ID, wa.ID, t0)
 	f.message(old, inbox.SenderEndUser, "hi", t0)
-	f.message(f.conversation(a, ct.ID, sms.ID, t0), inbox.SenderEndUser, "sms has no window", t0)
-	f.message(f.conversation(a, ct.ID, wa.ID, t0, func(c *inbox.Conversation) { c.Status = inbox.StatusClosed }), inbox.SenderEndUser, "closed", t0)
-	expired := func() []inbox.WindowRef {
-		refs, err := f.st.ExpiredReplyWindows(f.ctx, t0.Add(time.Hour), 10)
+	smsConv := f.conversation(a, ct.ID, sms.ID, t0)
+	f.message(smsConv, inbox.SenderEndUser, "sms has no window", t0.Add(time.Minute))
+	closed := f.conversation(a, ct.ID, wa.ID, t0, func(c *inbox.Conversation) { c.Status = inbox.StatusClosed })
+	f.message(closed, inbox.SenderEndUser, "closed", t0.Add(2*time.Minute))
+	f.message(f.conversation(a, ct.ID, wa.ID, t0), inbox.SenderEndUser, "still open", t0.Add(2*time.Hour))
+	expired := func() []inbox.WindowRef { // the tenant's (other tests share the store)
+		refs, err := f.st.ExpiredReplyWindows(f.ctx, t0.Add(time.Hour), 10000)
 		f.must(err)
-		return refs
+		return slices.DeleteFunc(refs, func(r inbox.WindowRef) bool { return r.TenantID != a })
 	}
+	// Every expired window not swept yet, oldest first; only the open WhatsApp one announced.
 	refs := expired()
-	if len(refs) != 1 || refs[0].ConversationID != old.ID || !refs[0].LastInboundAt.Equal(t0) {
-		t.Fatalf("expired windows = %+v, want the open WhatsApp one", refs)
+	want := []inbox.WindowRef{
+		{TenantID: a, ConversationID: old.ID, LastInboundAt: t0, Announce: true},
+		{TenantID: a, ConversationID: smsConv.ID, LastInboundAt: t0.Add(time.Minute)},
+		{TenantID: a, ConversationID: closed.ID, LastInboundAt: t0.Add(2 * time.Minute)},
+	}
+	if len(refs) != len(want) {
+		t.Fatalf("expired windows = %+v, want %+v", refs, want)
+	}
+	for i, r := range refs {
+		if r.ConversationID != want[i].ConversationID || !r.LastInboundAt.Equal(want[i].LastInboundAt) || r.Announce != want[i].Announce {
+			t.Errorf("expired window %d = %+v, want %+v", i, r, want[i])
+		}
 	}
 	first, err := f.st.MarkReplyWindowClosed(f.ctx, a, old.ID, t0)
 	f.must(err)
 	again, err := f.st.MarkReplyWindowClosed(f.ctx, a, old.ID, t0)
 	f.must(err)
-	if !first || again || len(expired()) != 0 {
+	if !first || again || len(expired()) != 2 {
 		t.Errorf("mark: %v then %v, still listed %d", first, again, len(expired()))
+	}
+	for _, r := range refs[1:] {
+		marked, err := f.st.MarkReplyWindowClosed(f.ctx, a, r.ConversationID, r.LastInboundAt)
+		f.must(err)
+		if !marked {
+			t.Errorf("window of %s not marked", r.ConversationID)
+		}
+	}
+	if refs := expired(); len(refs) != 0 {
+		t.Errorf("swept windows listed again: %+v", refs)
 	}
 	// A new message reopens the window; its closing is announced again later.
 	f.message(old, inbox.SenderEndUser, "back", t0.Add(30*time.Minute))
