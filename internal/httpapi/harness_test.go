@@ -157,10 +157,21 @@ func (r reply) data() map[string]any {
 	return d
 }
 
-func (r reply) errCode() string {
+func (r reply) errCode() string { return r.errField("code") }
+
+func (r reply) errReason() string { return r.errField("reason") }
+
+func (r reply) errField(name string) string {
 	e, _ := r.Body["error"].(map[string]any)
-	s, _ := e["code"].(string)
+	s, _ := e[name].(string)
 	return s
+}
+
+// codeOf is the one error code of each status.
+var codeOf = map[int]string{
+	400: inbox.CodeValidation, 401: inbox.CodeUnauthorized, 403: inbox.CodeForbidden, 404: inbox.CodeNotFound,
+	405: inbox.CodeMethodNotAllowed, 409: inbox.CodeConflict, 413: inbox.CodePayloadTooLarge, 429: inbox.CodeRateLimited,
+	500: inbox.CodeInternal, 503: inbox.CodeNotReady,
 }
 
 // do sends a request; body is JSON-encoded unless it is a string (sent verbatim).
@@ -204,15 +215,16 @@ func (e *env) do(method, path, token string, body any) reply {
 	return out
 }
 
-// expect fails unless the reply has the status (and, for errors, the envelope).
+// expect fails unless the reply has the status (and, for errors, the envelope with the
+// status's code).
 func (e *env) expect(r reply, status int, what string) reply {
 	e.t.Helper()
 	if r.Status != status {
 		e.t.Fatalf("%s: status %d, want %d: %s", what, r.Status, status, r.Raw)
 	}
 	if status >= 400 {
-		if r.Body["success"] != false || r.errCode() == "" {
-			e.t.Fatalf("%s: not an error envelope: %s", what, r.Raw)
+		if r.Body["success"] != false || r.errCode() != codeOf[status] {
+			e.t.Fatalf("%s: not an error envelope with code %q: %s", what, codeOf[status], r.Raw)
 		}
 	} else if r.Body != nil && r.Body["success"] != true {
 		e.t.Fatalf("%s: not a success envelope: %s", what, r.Raw)

@@ -16,7 +16,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Ready(r.Context()); err != nil {
 		s.Log.WarnContext(r.Context(), "not ready", "err", err)
-		writeFailure(w, r, http.StatusServiceUnavailable, errorBody{Code: "NOT_READY", Message: "The database is not reachable"})
+		writeFailure(w, r, http.StatusServiceUnavailable, errorBody{Code: inbox.CodeNotReady, Message: "The database is not reachable"})
 		return nil
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
@@ -43,7 +43,7 @@ type loginResponse struct {
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if !s.limiter.allow(r) {
 		w.Header().Set("Retry-After", "1")
-		writeFailure(w, r, http.StatusTooManyRequests, errorBody{Code: "RATE_LIMITED", Message: "Too many login attempts; try again shortly"})
+		writeFailure(w, r, http.StatusTooManyRequests, errorBody{Code: inbox.CodeRateLimited, Message: "Too many login attempts; try again shortly"})
 		return nil
 	}
 	var in loginRequest

@@ -179,7 +179,7 @@ func (s *Service) DeleteChannel(ctx context.Context, p auth.Principal, id uuid.U
 		s.channels.forget(id)
 	}
 	if errors.Is(err, ErrInUse) {
-		return Conflict("CHANNEL_IN_USE", "The channel has conversations; it cannot be deleted")
+		return Conflict(ReasonChannelInUse, "The channel has conversations; it cannot be deleted")
 	}
 	return notFoundAs(err, "Channel")
 }

@@ -22,7 +22,7 @@ type PasswordChecker interface {
 // Authenticate returns the user whose email and password match. Every failure is the same
 // 401, so the answer does not tell which emails exist.
 func (s *Service) Authenticate(ctx context.Context, pw PasswordChecker, email, password string) (User, error) {
-	fail := &Error{Kind: KindUnauthorized, Code: "UNAUTHORIZED", Message: "Invalid email or password"}
+	fail := Unauthorized("Invalid email or password")
 	u, err := s.store.GetUserByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
 	if errors.Is(err, ErrNotFound) {
 		return User{}, fail
@@ -185,7 +185,7 @@ func (in TagInput) apply(t *Tag) error {
 
 func tagConflict(err error) error {
 	if errors.Is(err, ErrDuplicate) {
-		return Conflict("CONFLICT", "A tag with this name already exists")
+		return Conflict(ReasonNameTaken, "A tag with this name already exists")
 	}
 	return err
 }

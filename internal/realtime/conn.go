@@ -341,7 +341,7 @@ func (c *conn) readLoop() {
 			return
 		}
 		if typ != websocket.MessageText {
-			c.reply(errorFrame("", "BAD_FRAME", "frames are JSON text"))
+			c.reply(errorFrame("", inbox.CodeBadFrame, "frames are JSON text"))
 			continue
 		}
 		c.reply(c.h.handle(c.ctx, c, data))

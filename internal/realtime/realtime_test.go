@@ -120,7 +120,8 @@ type frame struct {
 	ID    string          `json:"id"`
 	Data  json.RawMessage `json:"data"`
 	Error *struct {
-		Code string `json:"code"`
+		Code   string `json:"code"`
+		Reason string `json:"reason"`
 	} `json:"error"`
 }
 
@@ -263,27 +264,27 @@ func TestClientRequests(t *testing.T) {
 	}
 
 	watcher.request("send_message", "3", map[string]any{"conversation_id": conv, "content": "viewer tries"})
-	if f := watcher.until("error"); f.ID != "3" || f.Error == nil || f.Error.Code != "FORBIDDEN" {
+	if f := watcher.until("error"); f.ID != "3" || f.Error == nil || f.Error.Code != inbox.CodeForbidden {
 		t.Errorf("viewer send: %+v", f)
 	}
 	watcher.request("mark_read", "4", map[string]any{"conversation_id": w.tenants[1].conversation})
-	if f := watcher.until("error"); f.Error == nil || (f.Error.Code != "NOT_FOUND" && f.Error.Code != "FORBIDDEN") {
+	if f := watcher.until("error"); f.Error == nil || f.Error.Code != inbox.CodeForbidden {
 		t.Errorf("another tenant's conversation: %+v", f)
 	}
 	agent.request("mark_read", "5", map[string]any{"conversation_id": w.tenants[1].conversation})
-	if f := untilReply(agent, "5"); f.Error == nil || f.Error.Code != "NOT_FOUND" {
+	if f := untilReply(agent, "5"); f.Error == nil || f.Error.Code != inbox.CodeNotFound {
 		t.Errorf("executive, another tenant's conversation: %+v", f)
 	}
 	agent.request("explode", "6", nil)
-	if f := untilReply(agent, "6"); f.Error == nil || f.Error.Code != "UNKNOWN_TYPE" {
+	if f := untilReply(agent, "6"); f.Error == nil || f.Error.Code != inbox.CodeUnknownType {
 		t.Errorf("unknown type: %+v", f)
 	}
 	must(t, agent.ws.Write(context.Background(), websocket.MessageText, []byte("{not json")))
-	if f := untilReply(agent, ""); f.Error == nil || f.Error.Code != "BAD_FRAME" {
+	if f := untilReply(agent, ""); f.Error == nil || f.Error.Code != inbox.CodeBadFrame {
 		t.Errorf("bad frame: %+v", f)
 	}
 	agent.request("send_message", "7", map[string]any{"conversation_id": conv, "content": ""})
-	if f := untilReply(agent, "7"); f.Error == nil || f.Error.Code != "VALIDATION_ERROR" {
+	if f := untilReply(agent, "7"); f.Error == nil || f.Error.Code != inbox.CodeValidation {
 		t.Errorf("empty content: %+v", f)
 	}
 	agent.request("ping", "8", nil)
