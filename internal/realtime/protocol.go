@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
 
@@ -160,6 +161,10 @@ func (h *Hub) dispatch(ctx context.Context, c *conn, req request) (any, error) {
 		}
 		return svc.Assign(ctx, p, in.ConversationID, inbox.AssignInput{User: user, Team: team, Note: in.Note})
 	case "typing":
+		// Typing announces an answer on its way: an update, which a viewer may not make.
+		if !p.Can(auth.PermConversationsUpdate) {
+			return nil, inbox.Forbidden("You do not have permission to type in conversations")
+		}
 		var in typingRequest
 		if err := decodeData(req.Data, &in); err != nil {
 			return nil, err

@@ -304,6 +304,33 @@ func untilReply(c *client, id string) frame {
 	}
 }
 
+// A viewer's typing is refused and reaches nobody: typing is an update.
+func TestViewerMayNotType(t *testing.T) {
+	w := newWorld(t)
+	n := w.node(t, realtime.NewMemoryBus())
+	viewer := w.connect(t, n, 0, auth.RoleViewer, "")
+	other := w.connect(t, n, 0, auth.RoleAdmin, "")
+	viewer.request("typing", "1", map[string]any{"conversation_id": w.tenants[0].conversation})
+	if f := untilReply(viewer, "1"); f.Type != "error" || f.Error == nil || f.Error.Code != inbox.CodeForbidden {
+		t.Fatalf("viewer typing: %+v %s, want error %s", f, f.Data, inbox.CodeForbidden)
+	}
+	// An executive's typing reaches the admin; had the viewer's gone out, it would come first.
+	typist := w.connect(t, n, 0, auth.RoleExecutive, "")
+	typist.request("typing", "2", map[string]any{"conversation_id": w.tenants[0].conversation})
+	if f := untilReply(typist, "2"); f.Type != "ack" {
+		t.Fatalf("executive typing: %+v", f)
+	}
+	var d struct {
+		User struct {
+			ID uuid.UUID `json:"id"`
+		} `json:"user"`
+	}
+	must(t, json.Unmarshal(other.until("typing_indicator").Data, &d))
+	if d.User.ID != w.tenants[0].users[auth.RoleExecutive] {
+		t.Errorf("first typing indicator is of %v, want the executive's", d.User.ID)
+	}
+}
+
 func TestTypingStopsAfterTimeout(t *testing.T) {
 	w := newWorld(t)
 	n := w.node(t, realtime.NewMemoryBus(), func(c *realtime.Config) { c.TypingTimeout = 50 * time.Millisecond })
