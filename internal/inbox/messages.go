@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -96,6 +97,11 @@ func (s *Service) SendMessage(ctx context.Context, p auth.Principal, conversatio
 		if w := c.ReplyWindowAt(em.now); w != nil && !w.Open && in.ContentType != ContentTemplate {
 			return Conflict(ReasonReplyWindowClosed, "The 24-hour reply window of this WhatsApp conversation is closed: send a template message")
 		}
+		if in.ReplyToID != nil {
+			if err := checkReplyTarget(ctx, q, c, *in.ReplyToID); err != nil {
+				return err
+			}
+		}
 		m = Message{
 			ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, ConversationID: c.ID,
 			SenderType: SenderBusinessUser, SenderID: ptr(p.UserID),
@@ -133,6 +139,18 @@ func (s *Service) SendMessage(ctx context.Context, p auth.Principal, conversatio
 	})
 	m.Normalize()
 	return m, err
+}
+
+// checkReplyTarget is a 404 unless id is a message of conversation c.
+func checkReplyTarget(ctx context.Context, q Queries, c Conversation, id uuid.UUID) error {
+	target, err := q.GetMessage(ctx, c.TenantID, id)
+	if errors.Is(err, ErrNotFound) || (err == nil && target.ConversationID != c.ID) {
+		return NotFound("Message of reply_to_id in this conversation")
+	}
+	if err != nil {
+		return fmt.Errorf("load message replied to: %w", err)
+	}
+	return nil
 }
 
 // NoteInput is an internal note.
