@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"database/sql"
+	"fmt"
 	"testing"
 
 	"github.com/google/uuid"
@@ -64,4 +65,37 @@ func TestReplyToMustBeOfTheConversation(t *testing.T) {
 	if got := r.data()["message"].(map[string]any)["reply_to_id"]; got != own {
 		t.Errorf("reply_to_id %v, want %s", got, own)
 	}
+}
+
+// TestEmptyUpdates: a PATCH whose body is not an object, or names no field, is a 400 and
+// writes nothing, not even updated_at.
+func TestEmptyUpdates(t *testing.T) {
+	e := newEnv(t)
+	tok := e.tokenOf[auth.RoleAdmin]
+	contact := e.expect(e.do("GET", "/v1/contacts?limit=1", tok, nil), 200, "contacts").data()["contacts"].([]any)[0].(map[string]any)
+	tag := e.expect(e.do("GET", "/v1/tags", tok, nil), 200, "tags").data()["tags"].([]any)[0].(map[string]any)
+	channel := e.channelOf("web")
+	before := e.rowCounts()
+	// null fields change nothing either: each path with a body of only nulls.
+	for path, nulls := range map[string]string{
+		"/v1/contacts/" + contact["id"].(string): `{"first_name":null,"email":null}`,
+		"/v1/tags/" + tag["id"].(string):         `{"name":null,"color":null}`,
+		"/v1/channels/" + channel:                `{"name":null,"config":null}`,
+	} {
+		for _, body := range []string{"null", " null ", "{}", " {} ", "[]", `"x"`, "42", "true", "", "{} {}", "{", nulls} {
+			e.expect(e.do("PATCH", path, tok, body), 400, fmt.Sprintf("PATCH %s %q", path, body))
+		}
+	}
+	e.unchanged(before, "empty updates")
+	after := e.expect(e.do("GET", "/v1/contacts/"+contact["id"].(string), tok, nil), 200, "contact").data()["contact"].(map[string]any)
+	if after["updated_at"] != contact["updated_at"] {
+		t.Errorf("updated_at moved from %v to %v", contact["updated_at"], after["updated_at"])
+	}
+	for _, tg := range e.expect(e.do("GET", "/v1/tags", tok, nil), 200, "tags").data()["tags"].([]any) {
+		if m := tg.(map[string]any); m["id"] == tag["id"] && (m["name"] != tag["name"] || m["color"] != tag["color"]) {
+			t.Errorf("tag changed: %v, was %v", m, tag)
+		}
+	}
+	// One field is enough.
+	e.expect(e.do("PATCH", "/v1/contacts/"+contact["id"].(string), tok, `{"last_name":"Changed"}`), 200, "a real change")
 }

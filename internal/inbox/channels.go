@@ -148,6 +148,9 @@ func (s *Service) UpdateChannel(ctx context.Context, p auth.Principal, id uuid.U
 	if err := require(p, auth.PermSettingsWrite, "manage channels"); err != nil {
 		return ChannelView{}, err
 	}
+	if in.Kind == "" && in.Name == nil && in.Config == nil {
+		return ChannelView{}, nothingToChange()
+	}
 	var ch Channel
 	err := s.store.InTx(ctx, func(q Queries) error {
 		var err error

@@ -142,6 +142,9 @@ func (s *Service) UpdateContact(ctx context.Context, p auth.Principal, id uuid.U
 	if err := require(p, auth.PermContactsWrite, "update contacts"); err != nil {
 		return Contact{}, err
 	}
+	if in == (ContactInput{}) {
+		return Contact{}, nothingToChange()
+	}
 	var c Contact
 	err := s.store.InTx(ctx, func(q Queries) error {
 		var err error
@@ -214,6 +217,9 @@ func (s *Service) CreateTag(ctx context.Context, p auth.Principal, in TagInput) 
 func (s *Service) UpdateTag(ctx context.Context, p auth.Principal, id uuid.UUID, in TagInput) (Tag, error) {
 	if err := require(p, auth.PermSettingsWrite, "manage tags"); err != nil {
 		return Tag{}, err
+	}
+	if in == (TagInput{}) {
+		return Tag{}, nothingToChange()
 	}
 	var t Tag
 	err := s.store.InTx(ctx, func(q Queries) error {

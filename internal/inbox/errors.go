@@ -104,6 +104,12 @@ func Invalid(fields map[string]string) *Error {
 	return &Error{Kind: KindValidation, Code: CodeValidation, Message: "Invalid request parameters", Fields: fields}
 }
 
+// nothingToChange answers an update that names no field: it would write nothing but the
+// update time.
+func nothingToChange() error {
+	return Invalid(map[string]string{"body": "Give at least one field to change"})
+}
+
 // Fields collects per-field validation problems; Err returns nil when there are none.
 type Fields map[string]string
 
