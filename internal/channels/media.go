@@ -44,8 +44,16 @@ func (m *Media) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		tok = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	}
 	p, err := m.verify(tok)
+	var refused *inbox.Error // the token's user is unknown or deactivated
+	if err == nil {
+		if _, err = m.svc.Authorize(r.Context(), p); err != nil && !errors.As(err, &refused) {
+			m.log.Error("media: authorize", "err", err)
+			writeFailure(w, http.StatusInternalServerError, inbox.CodeInternal, "An unexpected error occurred")
+			return
+		}
+	}
 	if err != nil {
-		writeFailure(w, http.StatusUnauthorized, inbox.CodeUnauthorized, "A valid token is required")
+		writeFailure(w, http.StatusUnauthorized, inbox.CodeUnauthorized, "A valid token of an active user is required")
 		return
 	}
 	if !p.Can(auth.PermConversationsRead) {

@@ -70,14 +70,16 @@ func (r *recorder) ofType(t inbox.EventType) []inbox.Event {
 }
 
 type options struct {
-	open     func(testing.TB) inbox.Store
-	maxBody  int64
-	loginRPS float64
+	open      func(testing.TB) inbox.Store
+	maxBody   int64
+	loginRPS  float64
+	passwords func(*auth.Hasher) inbox.PasswordChecker // wraps the hasher the API checks passwords with
 }
 
 func newEnv(t *testing.T, opts ...func(*options)) *env {
 	t.Helper()
-	o := options{open: storetest.OpenSQLite, maxBody: 1 << 20, loginRPS: 100}
+	o := options{open: storetest.OpenSQLite, maxBody: 1 << 20, loginRPS: 100,
+		passwords: func(h *auth.Hasher) inbox.PasswordChecker { return h }}
 	for _, fn := range opts {
 		fn(&o)
 	}
@@ -101,7 +103,7 @@ func newEnv(t *testing.T, opts ...func(*options)) *env {
 	}
 	e.seedTenantB(ctx)
 	api := httpapi.New(httpapi.Deps{
-		Service: e.svc, Tokens: e.tokens, Passwords: hasher, TokenTTL: time.Hour, Ready: e.st.Ping,
+		Service: e.svc, Tokens: e.tokens, Passwords: o.passwords(hasher), TokenTTL: time.Hour, Ready: e.st.Ping,
 		Registry: prometheus.NewRegistry(), Log: slog.New(slog.DiscardHandler), MaxBodyBytes: o.maxBody,
 		MessageLimit: 100, LoginRate: o.loginRPS, OpenAPI: docs.OpenAPI,
 		ThreadPDF: report.NewThreadExporter(e.svc).WritePDF,

@@ -118,9 +118,9 @@ type TokenVerifier interface {
 
 var errUnauthorized = errorBody{Code: inbox.CodeUnauthorized, Message: "Authentication credentials are missing or invalid"}
 
-// authed requires a valid Bearer token holding perm, then runs h with the principal in the
-// request context. The permission is checked here, where the route is declared, and again
-// by the use case.
+// authed requires a valid Bearer token of an existing, active user of the token's tenant,
+// holding perm, then runs h with the principal in the request context. The permission is
+// checked here, where the route is declared, and again by the use case.
 func (s *Server) authed(perm auth.Permission, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -131,6 +131,10 @@ func (s *Server) authed(perm auth.Permission, h handlerFunc) http.Handler {
 		p, err := s.tokens.Verify(strings.TrimSpace(token), auth.AudienceAPI)
 		if err != nil {
 			writeFailure(w, r, http.StatusUnauthorized, errUnauthorized)
+			return
+		}
+		if _, err := s.Service.Authorize(r.Context(), p); err != nil {
+			writeError(w, r, err)
 			return
 		}
 		if !p.Can(perm) {

@@ -35,6 +35,8 @@ type Queries interface {
 	// GetUserByEmail looks the email up across tenants (emails are unique), for login.
 	GetUserByEmail(ctx context.Context, email string) (User, error)
 	ListUsers(ctx context.Context, tenant uuid.UUID) ([]User, error)
+	// SetUserDeactivated sets (a time) or clears (nil) when the user was deactivated.
+	SetUserDeactivated(ctx context.Context, tenant, id uuid.UUID, at *time.Time) error
 
 	// CreateTeam stores the team and its MemberIDs.
 	CreateTeam(ctx context.Context, t Team) error

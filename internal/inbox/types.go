@@ -137,6 +137,8 @@ type User struct {
 	Role         auth.Role `json:"role"`
 	PasswordHash string    `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
+	// DeactivatedAt is set while the user may not log in or use the API.
+	DeactivatedAt *time.Time `json:"deactivated_at"`
 }
 
 // UserRef is the short form of a user embedded in other objects.

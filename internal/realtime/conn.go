@@ -154,9 +154,14 @@ func (h *Hub) authenticate(r *http.Request) (auth.Principal, inbox.UserRef, webs
 	if !p.Can(auth.PermConversationsRead) {
 		return auth.Principal{}, inbox.UserRef{}, statusForbidden, "role may not read conversations"
 	}
-	u, err := h.cfg.Service.Me(r.Context(), p)
-	if err != nil { // the user was deleted since the token was issued
-		return auth.Principal{}, inbox.UserRef{}, statusUnauthorized, "unknown user"
+	u, err := h.cfg.Service.Authorize(r.Context(), p)
+	var refused *inbox.Error
+	if err != nil && !errors.As(err, &refused) {
+		h.log.Error("websocket: authorize", "err", err)
+		return auth.Principal{}, inbox.UserRef{}, websocket.StatusInternalError, "try again later"
+	}
+	if err != nil { // deleted or deactivated since the token was issued, or never there
+		return auth.Principal{}, inbox.UserRef{}, statusUnauthorized, "unknown or deactivated user"
 	}
 	return p, u.Ref(), 0, ""
 }

@@ -196,6 +196,10 @@ func TestAuthCloseCodes(t *testing.T) {
 	w := newWorld(t)
 	n := w.node(t, realtime.NewMemoryBus())
 	expired, _ := w.tokens.Issue(w.principal(0, auth.RoleAdmin), auth.AudienceWebSocket, -time.Minute)
+	nobody, _ := w.tokens.Issue(auth.Principal{TenantID: w.tenants[0].id, UserID: uuid.New(), Role: auth.RoleAdmin}, auth.AudienceWebSocket, time.Minute)
+	deactivated := w.token(t, 0, auth.RoleExecutive)
+	_, err := n.svc.SetUserActive(context.Background(), w.principal(0, auth.RoleAdmin), w.tenants[0].users[auth.RoleExecutive], false)
+	must(t, err)
 	cases := []struct {
 		name, tenant, query string
 		code                websocket.StatusCode
@@ -205,6 +209,8 @@ func TestAuthCloseCodes(t *testing.T) {
 		{"expired", w.tenants[0].id.String(), "token=" + expired, 4001},
 		{"other tenant", w.tenants[1].id.String(), "token=" + w.token(t, 0, auth.RoleAdmin), 4003},
 		{"bad tenant id", "nope", "token=" + w.token(t, 0, auth.RoleAdmin), 4003},
+		{"unknown user", w.tenants[0].id.String(), "token=" + nobody, 4001},
+		{"deactivated user", w.tenants[0].id.String(), "token=" + deactivated, 4001},
 	}
 	for _, tc := range cases {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

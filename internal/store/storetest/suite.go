@@ -185,6 +185,24 @@ func testDirectory(t *testing.T, f *fixture) {
 	if len(users) != 1 || users[0].ID != ua.ID {
 		t.Errorf("ListUsers(A) = %v, want only Ann", users)
 	}
+	// Deactivation is stored, read back by every user query, and undone.
+	f.must(f.st.SetUserDeactivated(f.ctx, a, ua.ID, &t0))
+	isNotFound(t, f.st.SetUserDeactivated(f.ctx, b, ua.ID, &t0), "deactivating another tenant's user")
+	got, err = f.st.GetUser(f.ctx, a, ua.ID)
+	f.must(err)
+	byEmail, err = f.st.GetUserByEmail(f.ctx, ua.Email)
+	f.must(err)
+	users, err = f.st.ListUsers(f.ctx, a)
+	f.must(err)
+	for _, u := range []inbox.User{got, byEmail, users[0]} {
+		if u.DeactivatedAt == nil || !u.DeactivatedAt.Equal(t0) {
+			t.Errorf("deactivated user read back with deactivated_at %v, want %v", u.DeactivatedAt, t0)
+		}
+	}
+	f.must(f.st.SetUserDeactivated(f.ctx, a, ua.ID, nil))
+	if got, err = f.st.GetUser(f.ctx, a, ua.ID); err != nil || got.DeactivatedAt != nil {
+		t.Errorf("reactivated user: %v, deactivated_at %v", err, got.DeactivatedAt)
+	}
 
 	team := inbox.Team{ID: id(), TenantID: a, Name: "Support", MemberIDs: []uuid.UUID{ua.ID}, CreatedAt: t0}
 	f.must(f.st.CreateTeam(f.ctx, team))
