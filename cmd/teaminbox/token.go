@@ -2,26 +2,37 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/seed"
 )
 
 // token prints a JWT, on its own line, for the demo tenant's user of a role (or for the
 // tenant and user given), signed with the same secret the server uses.
-func token(_ context.Context, args []string) error {
+func token(ctx context.Context, args []string) error { return printToken(ctx, args, os.Stdout) }
+
+// printToken writes the token to out. It refuses rather than print a token the server would
+// reject: when no secret exists yet (the data folder is not the server's), when the database
+// has no such user, or when the user is deactivated. With --user, the role is the user's.
+func printToken(ctx context.Context, args []string, out io.Writer) error {
 	var role, tenant, user string
 	var ttl time.Duration
-	cfg, err := loadConfig("token", args, func(fs *flag.FlagSet) {
-		fs.StringVar(&role, "role", string(auth.RoleAdmin), "super_admin, admin, executive or viewer")
-		fs.StringVar(&tenant, "tenant", "", "tenant id (default: the demo tenant)")
-		fs.StringVar(&user, "user", "", "user id (default: the demo user of --role)")
-		fs.DurationVar(&ttl, "ttl", 0, "lifetime (default TEAMINBOX_TOKEN_TTL)")
+	var fs *flag.FlagSet
+	cfg, err := loadConfig("token", args, func(f *flag.FlagSet) {
+		fs = f
+		f.StringVar(&role, "role", string(auth.RoleAdmin), "super_admin, admin, executive or viewer")
+		f.StringVar(&tenant, "tenant", "", "tenant id (default: the demo tenant)")
+		f.StringVar(&user, "user", "", "user id (default: the demo user of --role)")
+		f.DurationVar(&ttl, "ttl", 0, "lifetime (default TEAMINBOX_TOKEN_TTL)")
 	})
 	if err != nil {
 		return err
@@ -44,14 +55,39 @@ func token(_ context.Context, args []string) error {
 	if ttl == 0 {
 		ttl = cfg.TokenTTL
 	}
-	tokens, err := newTokens(cfg)
+	secret, err := cfg.ExistingSecret()
 	if err != nil {
 		return err
 	}
+	tokens, err := auth.NewTokens(secret)
+	if err != nil {
+		return err
+	}
+	st, err := openExistingStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := st.GetUser(ctx, p.TenantID, p.UserID)
+	if errors.Is(err, inbox.ErrNotFound) {
+		return fmt.Errorf("the database has no user %s in tenant %s: give --tenant and --user of an existing user", p.UserID, p.TenantID)
+	}
+	if err != nil {
+		return fmt.Errorf("look up the user: %w", err)
+	}
+	if u.DeactivatedAt != nil {
+		return fmt.Errorf("user %s is deactivated", u.ID)
+	}
+	roleGiven := false
+	fs.Visit(func(f *flag.Flag) { roleGiven = roleGiven || f.Name == "role" })
+	if roleGiven && u.Role != r {
+		return fmt.Errorf("user %s has the role %s, not %s", u.ID, u.Role, r)
+	}
+	p.Role = u.Role
 	t, err := tokens.Issue(p, auth.AudienceAPI, ttl)
 	if err != nil {
 		return err
 	}
-	fmt.Println(t)
-	return nil
+	_, err = fmt.Fprintln(out, t)
+	return err
 }
