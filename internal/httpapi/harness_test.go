@@ -29,7 +29,7 @@ var cheapArgon = auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 
 // env is a running API over a real store: the demo tenant (A) and a second tenant (B).
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	st     inbox.Store
 	svc    *inbox.Service
@@ -76,7 +76,7 @@ type options struct {
 	passwords func(*auth.Hasher) inbox.PasswordChecker // wraps the hasher the API checks passwords with
 }
 
-func newEnv(t *testing.T, opts ...func(*options)) *env {
+func newEnv(t testing.TB, opts ...func(*options)) *env {
 	t.Helper()
 	o := options{open: storetest.OpenSQLite, maxBody: 1 << 20, loginRPS: 100,
 		passwords: func(h *auth.Hasher) inbox.PasswordChecker { return h }}
@@ -111,6 +111,13 @@ func newEnv(t *testing.T, opts ...func(*options)) *env {
 	e.srv = httptest.NewServer(api)
 	t.Cleanup(e.srv.Close)
 	return e
+}
+
+// on is e reporting to t: for fuzz targets, which build one env and run many t.
+func (e *env) on(t *testing.T) *env {
+	c := *e
+	c.t = t
+	return &c
 }
 
 func (e *env) issue(p auth.Principal, audience string, ttl time.Duration) string {
