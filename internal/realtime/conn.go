@@ -349,6 +349,17 @@ func (c *conn) readLoop() {
 			c.reply(errorFrame("", inbox.CodeBadFrame, "frames are JSON text"))
 			continue
 		}
+		// Each request is checked like a REST request: a user deactivated since the socket
+		// opened is disconnected at their next one.
+		if _, err := c.h.cfg.Service.Authorize(c.ctx, c.p); err != nil {
+			var refused *inbox.Error
+			if errors.As(err, &refused) {
+				go c.close(statusUnauthorized, "unknown or deactivated user") // the close handshake needs this reader
+				continue
+			}
+			c.reply(encodeError("", frameErrorOf(err)))
+			continue
+		}
 		c.reply(c.h.handle(c.ctx, c, data))
 	}
 }

@@ -310,6 +310,30 @@ func untilReply(c *client, id string) frame {
 	}
 }
 
+// A user deactivated while connected is disconnected at their next request.
+func TestDeactivatedWhileConnected(t *testing.T) {
+	w := newWorld(t)
+	n := w.node(t, realtime.NewMemoryBus())
+	c := w.connect(t, n, 0, auth.RoleExecutive, "")
+	c.request("ping", "1", nil)
+	if f := untilReply(c, "1"); f.Type != "ack" {
+		t.Fatalf("ping: %+v", f)
+	}
+	_, err := n.svc.SetUserActive(context.Background(), w.principal(0, auth.RoleAdmin), w.tenants[0].users[auth.RoleExecutive], false)
+	must(t, err)
+	c.request("send_message", "2", map[string]any{"conversation_id": w.tenants[0].conversation, "content": "after deactivation"})
+	if code := c.closeCode(); code != 4001 {
+		t.Errorf("close code %d, want 4001", code)
+	}
+	msgs, _, err := n.svc.ListMessages(context.Background(), w.principal(0, auth.RoleAdmin), w.tenants[0].conversation, inbox.MessagePage{Page: 1, Limit: 10})
+	must(t, err)
+	for _, m := range msgs {
+		if m.Content == "after deactivation" {
+			t.Error("a deactivated user's message was stored")
+		}
+	}
+}
+
 // A viewer's typing is refused and reaches nobody: typing is an update.
 func TestViewerMayNotType(t *testing.T) {
 	w := newWorld(t)
