@@ -18,12 +18,12 @@ import (
 
 // token prints a JWT, on its own line, for the demo tenant's user of a role (or for the
 // tenant and user given), signed with the same secret the server uses.
-func token(ctx context.Context, args []string) error { return printToken(ctx, args, os.Stdout) }
+func token(ctx context.Context, args []string) error { return writeToken(ctx, os.Stdout, args) }
 
-// printToken writes the token to out. It refuses rather than print a token the server would
+// writeToken writes what token prints to out. It refuses rather than print a token the server would
 // reject: when no secret exists yet (the data folder is not the server's), when the database
 // has no such user, or when the user is deactivated. With --user, the role is the user's.
-func printToken(ctx context.Context, args []string, out io.Writer) error {
+func writeToken(ctx context.Context, out io.Writer, args []string) error {
 	var role, tenant, user string
 	var ttl time.Duration
 	var fs *flag.FlagSet

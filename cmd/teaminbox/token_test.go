@@ -40,7 +40,7 @@ func serverData(t *testing.T, databaseURL string) (dir string, secret []byte) {
 func runToken(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	err := printToken(context.Background(), args, &out)
+	err := writeToken(context.Background(), &out, args)
 	return strings.TrimSpace(out.String()), err
 }
 

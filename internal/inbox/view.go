@@ -31,7 +31,7 @@ type ConversationView struct {
 	Category        string          `json:"category"`
 	AssignedUser    *UserRef        `json:"assigned_user"`
 	AssignedTeam    *TeamRef        `json:"assigned_team"`
-	Broadcast       *BroadcastRef   `json:"broadcast,omitempty"`
+	Broadcast       *BroadcastRef   `json:"broadcast"` // null when no broadcast started it, as the document shows the key
 	Tags            []string        `json:"tags"`
 	LastMessage     *MessageSummary `json:"last_message"`
 	UnreadCount     int             `json:"unread_count"`
