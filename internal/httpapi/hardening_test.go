@@ -249,4 +249,6 @@ func TestLoginBackoff(t *testing.T) {
 		e.expect(e.do("POST", "/v1/auth/login", "", ghost), 401, fmt.Sprint("unknown email, failure ", i+1))
 	}
 	e.expect(e.do("POST", "/v1/auth/login", "", ghost), 429, "an unknown email locks like a known one")
+	// The guard keeps emails of at most 254 characters (RFC 5321), so longer ones are refused.
+	e.expect(e.do("POST", "/v1/auth/login", "", map[string]any{"email": strings.Repeat("a", 250) + "@x.org", "password": "p"}), 400, "an overlong email")
 }
