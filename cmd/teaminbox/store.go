@@ -44,6 +44,26 @@ func openStore(ctx context.Context, cfg *config.Config) (inbox.Store, error) {
 	return st, nil
 }
 
+// openExistingStore opens the database a server has made, neither creating nor migrating it.
+func openExistingStore(ctx context.Context, cfg *config.Config) (inbox.Store, error) {
+	if cfg.DatabaseURL != "" {
+		st, err := postgres.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		return st, nil
+	}
+	path := cfg.SQLitePath()
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no database at %s: point --data (TEAMINBOX_DATA) at the server's data folder, or set DATABASE_URL: %w", path, err)
+	}
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return st, nil
+}
+
 func migrate(ctx context.Context, args []string) error {
 	cfg, err := loadConfig("migrate", args, nil)
 	if err != nil {

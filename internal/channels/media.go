@@ -44,30 +44,38 @@ func (m *Media) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		tok = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	}
 	p, err := m.verify(tok)
+	var refused *inbox.Error // the token's user is unknown or deactivated
+	if err == nil {
+		if _, err = m.svc.Authorize(r.Context(), p); err != nil && !errors.As(err, &refused) {
+			m.log.Error("media: authorize", "err", err)
+			writeFailure(w, http.StatusInternalServerError, inbox.CodeInternal, "An unexpected error occurred")
+			return
+		}
+	}
 	if err != nil {
-		writeFailure(w, http.StatusUnauthorized, "UNAUTHORIZED", "A valid token is required")
+		writeFailure(w, http.StatusUnauthorized, inbox.CodeUnauthorized, "A valid token of an active user is required")
 		return
 	}
 	if !p.Can(auth.PermConversationsRead) {
-		writeFailure(w, http.StatusForbidden, "FORBIDDEN", "Your role may not view conversations")
+		writeFailure(w, http.StatusForbidden, inbox.CodeForbidden, "Your role may not view conversations")
 		return
 	}
 	rest, _ := strings.CutPrefix(r.URL.Path, "/v1/media/")
 	chID, mediaID, ok := strings.Cut(rest, "/")
 	id, err := uuid.Parse(chID)
 	if !ok || err != nil || mediaID == "" {
-		writeFailure(w, http.StatusNotFound, "NOT_FOUND", "Media not found")
+		writeFailure(w, http.StatusNotFound, inbox.CodeNotFound, "Media not found")
 		return
 	}
 	ch, err := m.svc.Store().GetChannel(r.Context(), p.TenantID, id)
 	fetcher, canFetch := m.providers[ch.Kind].(provider.MediaFetcher)
 	if errors.Is(err, inbox.ErrNotFound) || (err == nil && !canFetch) {
-		writeFailure(w, http.StatusNotFound, "NOT_FOUND", "Media not found")
+		writeFailure(w, http.StatusNotFound, inbox.CodeNotFound, "Media not found")
 		return
 	}
 	if err != nil {
 		m.log.Error("media: load channel", "err", err)
-		writeFailure(w, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "An unexpected error occurred")
+		writeFailure(w, http.StatusInternalServerError, inbox.CodeInternal, "An unexpected error occurred")
 		return
 	}
 	key := ch.ID.String() + "/" + mediaID
@@ -78,17 +86,17 @@ func (m *Media) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	res, err := fetcher.FetchMedia(r.Context(), m.hc, ch, mediaID)
 	if err != nil {
 		m.log.Warn("media: fetch from provider", "channel", ch.ID, "err", err)
-		writeFailure(w, http.StatusBadGateway, "PROVIDER_ERROR", "The provider did not return the media")
+		writeFailure(w, http.StatusBadGateway, inbox.CodeProviderError, "The provider did not return the media")
 		return
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		writeFailure(w, http.StatusBadGateway, "PROVIDER_ERROR", "The provider did not return the media")
+		writeFailure(w, http.StatusBadGateway, inbox.CodeProviderError, "The provider did not return the media")
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(res.Body, maxMediaBytes+1))
 	if err != nil || len(body) > maxMediaBytes {
-		writeFailure(w, http.StatusBadGateway, "PROVIDER_ERROR", "The media is unreadable or too large")
+		writeFailure(w, http.StatusBadGateway, inbox.CodeProviderError, "The media is unreadable or too large")
 		return
 	}
 	e := entry{contentType: res.Header.Get("Content-Type"), body: body}

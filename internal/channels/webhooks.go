@@ -42,13 +42,13 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	result := "rejected"
 	defer func() { h.counter.WithLabelValues(string(kind), result).Inc() }()
 	if !ok {
-		writeFailure(w, http.StatusNotFound, "NOT_FOUND", "No such webhook")
+		writeFailure(w, http.StatusNotFound, inbox.CodeNotFound, "No such webhook")
 		return
 	}
 	p := h.providers[kind]
 	ch, err := h.svc.WebhookChannel(r.Context(), id)
 	if p == nil || errors.Is(err, inbox.ErrNotFound) || (err == nil && ch.Kind != kind) {
-		writeFailure(w, http.StatusNotFound, "NOT_FOUND", "No such webhook")
+		writeFailure(w, http.StatusNotFound, inbox.CodeNotFound, "No such webhook")
 		return
 	}
 	if err != nil {
@@ -58,7 +58,7 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
 	if err != nil {
-		writeFailure(w, http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE", "Webhook body is too large")
+		writeFailure(w, http.StatusRequestEntityTooLarge, inbox.CodePayloadTooLarge, "Webhook body is too large")
 		return
 	}
 	batch, err := p.Webhook(r, body, ch, h.callURL(r))
@@ -66,14 +66,14 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, provider.ErrSignature):
 		h.log.Warn("webhook signature rejected", "kind", kind, "channel", ch.ID)
-		writeFailure(w, http.StatusUnauthorized, "INVALID_SIGNATURE", "The webhook signature is missing or wrong")
+		writeFailure(w, http.StatusUnauthorized, inbox.CodeUnauthorized, "The webhook signature is missing or wrong")
 		return
 	case errors.Is(err, provider.ErrForbidden):
-		writeFailure(w, http.StatusForbidden, "FORBIDDEN", "Verification token does not match")
+		writeFailure(w, http.StatusForbidden, inbox.CodeForbidden, "Verification token does not match")
 		return
 	case errors.As(err, &bad):
 		h.log.Warn("malformed webhook", "kind", kind, "channel", ch.ID, "err", err)
-		writeFailure(w, http.StatusBadRequest, "VALIDATION_ERROR", bad.Error())
+		writeFailure(w, http.StatusBadRequest, inbox.CodeValidation, bad.Error())
 		return
 	case err != nil:
 		h.fail(w, r, kind, "parse webhook", err)
@@ -117,7 +117,7 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (h *Webhooks) fail(w http.ResponseWriter, r *http.Request, kind inbox.ChannelKind, what string, err error) {
 	h.log.ErrorContext(r.Context(), "webhook failed", "kind", kind, "step", what, "err", err)
-	writeFailure(w, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "The webhook could not be stored; retry later")
+	writeFailure(w, http.StatusInternalServerError, inbox.CodeInternal, "The webhook could not be stored; retry later")
 }
 
 // parsePath reads /webhooks/{kind}/{channel_id}.

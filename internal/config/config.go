@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,16 +91,17 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// ErrNoSecret is ExistingSecret's error when no secret is configured or kept yet.
+var ErrNoSecret = errors.New("no JWT secret")
+
 // Secret returns the JWT secret: the configured one, or the one kept in the data folder,
 // created on first use so tokens survive restarts.
 func (c *Config) Secret() ([]byte, error) {
-	if c.JWTSecret != "" {
-		return []byte(c.JWTSecret), nil
+	secret, err := c.ExistingSecret()
+	if !errors.Is(err, ErrNoSecret) {
+		return secret, err
 	}
-	path := filepath.Join(c.DataDir, "jwt.secret")
-	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
-		return b, nil
-	}
+	path := c.secretPath()
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
@@ -107,12 +109,31 @@ func (c *Config) Secret() ([]byte, error) {
 	if _, err := rand.Read(raw); err != nil {
 		return nil, fmt.Errorf("generate jwt secret: %w", err)
 	}
-	secret := []byte(hex.EncodeToString(raw))
+	secret = []byte(hex.EncodeToString(raw))
 	if err := os.WriteFile(path, secret, 0o600); err != nil {
 		return nil, fmt.Errorf("write jwt secret: %w", err)
 	}
 	return secret, nil
 }
+
+// ExistingSecret is Secret without creating one, for the tools that sign what a running
+// server must accept: a secret they made up would only yield tokens the server rejects.
+func (c *Config) ExistingSecret() ([]byte, error) {
+	if c.JWTSecret != "" {
+		return []byte(c.JWTSecret), nil
+	}
+	path := c.secretPath()
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(b) < 32) {
+		return nil, fmt.Errorf("%w in %s: set TEAMINBOX_JWT_SECRET (--jwt-secret) to the server's, or point --data (TEAMINBOX_DATA) at the server's data folder", ErrNoSecret, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read jwt secret: %w", err)
+	}
+	return b, nil
+}
+
+func (c *Config) secretPath() string { return filepath.Join(c.DataDir, "jwt.secret") }
 
 // TypingTimeoutDuration is TEAM_INBOX_TYPING_TIMEOUT as a duration.
 func (c *Config) TypingTimeoutDuration() time.Duration {

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/inbox"
 )
 
 type ctxKey int
@@ -78,7 +79,7 @@ func observe(next http.Handler, log *slog.Logger, latency *prometheus.HistogramV
 				}
 				log.ErrorContext(r.Context(), "panic", "value", v, "stack", string(debug.Stack()), "request_id", id)
 				if sw.status == 0 {
-					writeFailure(sw, r, http.StatusInternalServerError, errorBody{Code: "INTERNAL_SERVER_ERROR", Message: "An unexpected error occurred"})
+					writeFailure(sw, r, http.StatusInternalServerError, errInternal)
 				}
 			}
 			route := r.Pattern
@@ -99,7 +100,7 @@ func observe(next http.Handler, log *slog.Logger, latency *prometheus.HistogramV
 func limitBody(next http.Handler, max int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > max {
-			writeFailure(w, r, http.StatusRequestEntityTooLarge, errorBody{Code: "PAYLOAD_TOO_LARGE", Message: "Request body is too large"})
+			writeFailure(w, r, http.StatusRequestEntityTooLarge, errTooLarge)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, max)
@@ -115,11 +116,11 @@ type TokenVerifier interface {
 	Verify(token, audience string) (auth.Principal, error)
 }
 
-var errUnauthorized = errorBody{Code: "UNAUTHORIZED", Message: "Authentication credentials are missing or invalid"}
+var errUnauthorized = errorBody{Code: inbox.CodeUnauthorized, Message: "Authentication credentials are missing or invalid"}
 
-// authed requires a valid Bearer token holding perm, then runs h with the principal in the
-// request context. The permission is checked here, where the route is declared, and again
-// by the use case.
+// authed requires a valid Bearer token of an existing, active user of the token's tenant,
+// holding perm, then runs h with the principal in the request context. The permission is
+// checked here, where the route is declared, and again by the use case.
 func (s *Server) authed(perm auth.Permission, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -132,8 +133,12 @@ func (s *Server) authed(perm auth.Permission, h handlerFunc) http.Handler {
 			writeFailure(w, r, http.StatusUnauthorized, errUnauthorized)
 			return
 		}
+		if _, err := s.Service.Authorize(r.Context(), p); err != nil {
+			writeError(w, r, err)
+			return
+		}
 		if !p.Can(perm) {
-			writeFailure(w, r, http.StatusForbidden, errorBody{Code: "FORBIDDEN", Message: "You do not have permission to do this"})
+			writeFailure(w, r, http.StatusForbidden, errorBody{Code: inbox.CodeForbidden, Message: "You do not have permission to do this"})
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), ctxPrincipal, p))
@@ -166,14 +171,14 @@ func envelopeMuxErrors(mux *http.ServeMux) http.Handler {
 			w.Header().Set("Allow", allow)
 		}
 		if probe.status == http.StatusMethodNotAllowed {
-			writeFailure(w, r, http.StatusMethodNotAllowed, errorBody{Code: "METHOD_NOT_ALLOWED", Message: "Method " + r.Method + " is not allowed here"})
+			writeFailure(w, r, http.StatusMethodNotAllowed, errorBody{Code: inbox.CodeMethodNotAllowed, Message: "Method " + r.Method + " is not allowed here"})
 			return
 		}
 		if probe.status >= 300 && probe.status < 400 { // the mux's trailing-slash redirect
 			http.Redirect(w, r, probe.header.Get("Location"), probe.status)
 			return
 		}
-		writeFailure(w, r, http.StatusNotFound, errorBody{Code: "NOT_FOUND", Message: "No route for " + r.Method + " " + r.URL.Path})
+		writeFailure(w, r, http.StatusNotFound, errorBody{Code: inbox.CodeNotFound, Message: "No route for " + r.Method + " " + r.URL.Path})
 	})
 }
 

@@ -17,7 +17,7 @@ import (
 type Deps struct {
 	Service      *inbox.Service
 	Tokens       *auth.Tokens
-	Passwords    *auth.Hasher
+	Passwords    inbox.PasswordChecker
 	TokenTTL     time.Duration // lifetime of login tokens
 	Ready        func(ctx context.Context) error
 	Registry     *prometheus.Registry
@@ -38,14 +38,15 @@ type Deps struct {
 // Server is the HTTP front of the inbox.
 type Server struct {
 	Deps
-	tokens  TokenVerifier
-	limiter *ipLimiter
-	handler http.Handler
+	tokens   TokenVerifier
+	limiter  *ipLimiter
+	accounts *accountGuard
+	handler  http.Handler
 }
 
 // New builds the server and its route table.
 func New(d Deps) *Server {
-	s := &Server{Deps: d, tokens: d.Tokens, limiter: newIPLimiter(d.LoginRate, 5)}
+	s := &Server{Deps: d, tokens: d.Tokens, limiter: newIPLimiter(d.LoginRate, 5), accounts: newAccountGuard()}
 	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "teaminbox_http_request_duration_seconds",
 		Help:    "HTTP request latency by method, route and status.",

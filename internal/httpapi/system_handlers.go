@@ -1,7 +1,12 @@
 package httpapi
 
 import (
+	"errors"
+	"fmt"
+	"math"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/teaminbox/teaminbox/internal/auth"
@@ -16,7 +21,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Ready(r.Context()); err != nil {
 		s.Log.WarnContext(r.Context(), "not ready", "err", err)
-		writeFailure(w, r, http.StatusServiceUnavailable, errorBody{Code: "NOT_READY", Message: "The database is not reachable"})
+		writeFailure(w, r, http.StatusServiceUnavailable, errorBody{Code: inbox.CodeNotReady, Message: "The database is not reachable"})
 		return nil
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
@@ -40,10 +45,11 @@ type loginResponse struct {
 	User      inbox.User `json:"user"`
 }
 
+// login checks a password, within two limits: per IP (LoginRate) and per account (the
+// accountGuard's backoff), both answered 429 with Retry-After.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if !s.limiter.allow(r) {
-		w.Header().Set("Retry-After", "1")
-		writeFailure(w, r, http.StatusTooManyRequests, errorBody{Code: "RATE_LIMITED", Message: "Too many login attempts; try again shortly"})
+		tooManyLogins(w, r, time.Second)
 		return nil
 	}
 	var in loginRequest
@@ -57,19 +63,37 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if in.Password == "" {
 		bad.Add("password", "Password is required")
 	}
+	if len(in.Email) > maxEmailLength {
+		bad.Add("email", fmt.Sprintf("Email must be at most %d characters", maxEmailLength))
+	}
 	if err := bad.Err(); err != nil {
 		return err
 	}
+	account, now := strings.ToLower(strings.TrimSpace(in.Email)), s.Service.Now()
+	if wait := s.accounts.locked(account, now); wait > 0 {
+		tooManyLogins(w, r, wait)
+		return nil
+	}
 	u, err := s.Service.Authenticate(r.Context(), s.Passwords, in.Email, in.Password)
+	var refused *inbox.Error
+	if errors.As(err, &refused) {
+		s.accounts.failed(account, now)
+	}
 	if err != nil {
 		return err
 	}
+	s.accounts.succeeded(account)
 	token, err := s.Tokens.Issue(auth.Principal{TenantID: u.TenantID, UserID: u.ID, Role: u.Role}, auth.AudienceAPI, s.TokenTTL)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, loginResponse{Token: token, ExpiresAt: s.Service.Now().Add(s.TokenTTL), User: u})
 	return nil
+}
+
+func tooManyLogins(w http.ResponseWriter, r *http.Request, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	writeFailure(w, r, http.StatusTooManyRequests, errorBody{Code: inbox.CodeRateLimited, Message: "Too many login attempts; try again shortly"})
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) error {

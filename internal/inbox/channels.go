@@ -148,6 +148,9 @@ func (s *Service) UpdateChannel(ctx context.Context, p auth.Principal, id uuid.U
 	if err := require(p, auth.PermSettingsWrite, "manage channels"); err != nil {
 		return ChannelView{}, err
 	}
+	if in.Kind == "" && in.Name == nil && in.Config == nil {
+		return ChannelView{}, nothingToChange()
+	}
 	var ch Channel
 	err := s.store.InTx(ctx, func(q Queries) error {
 		var err error
@@ -179,7 +182,7 @@ func (s *Service) DeleteChannel(ctx context.Context, p auth.Principal, id uuid.U
 		s.channels.forget(id)
 	}
 	if errors.Is(err, ErrInUse) {
-		return Conflict("CHANNEL_IN_USE", "The channel has conversations; it cannot be deleted")
+		return Conflict(ReasonChannelInUse, "The channel has conversations; it cannot be deleted")
 	}
 	return notFoundAs(err, "Channel")
 }

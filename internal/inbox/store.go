@@ -35,6 +35,8 @@ type Queries interface {
 	// GetUserByEmail looks the email up across tenants (emails are unique), for login.
 	GetUserByEmail(ctx context.Context, email string) (User, error)
 	ListUsers(ctx context.Context, tenant uuid.UUID) ([]User, error)
+	// SetUserDeactivated sets (a time) or clears (nil) when the user was deactivated.
+	SetUserDeactivated(ctx context.Context, tenant, id uuid.UUID, at *time.Time) error
 
 	// CreateTeam stores the team and its MemberIDs.
 	CreateTeam(ctx context.Context, t Team) error
@@ -118,9 +120,10 @@ type Queries interface {
 	// SetProviderMessageID records the provider's id of an outbound message.
 	SetProviderMessageID(ctx context.Context, tenant, messageID uuid.UUID, providerID string) error
 	// ApplyMessageStatus moves a message's delivery status forward: it applies ch only when
-	// ch.Status ranks above the current status (see DeliveryStatus.Rank), sets the matching
-	// timestamp (sent_at, delivered_at, read_at, failed_at) and error, and records ch in the
-	// history either way. It reports whether the status moved.
+	// ch.Status supersedes the current status (see DeliveryStatus.Supersedes), sets the
+	// matching timestamp (sent_at, delivered_at, read_at, failed_at) and error, and records ch
+	// in the history. A ch that does not apply is not recorded, except a queued ch on a queued message:
+	// a failed send attempt to be retried, kept in the history. It reports whether it applied.
 	ApplyMessageStatus(ctx context.Context, tenant, messageID uuid.UUID, ch StatusChange) (bool, error)
 	// MessageStatusHistory lists a message's delivery steps, oldest first.
 	MessageStatusHistory(ctx context.Context, tenant, messageID uuid.UUID) ([]StatusChange, error)

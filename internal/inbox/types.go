@@ -110,6 +110,16 @@ func (s DeliveryStatus) Rank() int {
 	return 0
 }
 
+// Supersedes reports whether a receipt of status s moves a message whose status is current:
+// only forward, and "failed" only before the message reached the phone. A "failed" after
+// "delivered" or "read" is stale or out of order, and must not take the status back.
+func (s DeliveryStatus) Supersedes(current DeliveryStatus) bool {
+	if s == DeliveryFailed && current.Rank() >= DeliveryDelivered.Rank() {
+		return false
+	}
+	return s.Rank() > current.Rank()
+}
+
 // Tenant is a business: every other row belongs to exactly one.
 type Tenant struct {
 	ID        uuid.UUID `json:"id"`
@@ -127,6 +137,8 @@ type User struct {
 	Role         auth.Role `json:"role"`
 	PasswordHash string    `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
+	// DeactivatedAt is set while the user may not log in or use the API.
+	DeactivatedAt *time.Time `json:"deactivated_at"`
 }
 
 // UserRef is the short form of a user embedded in other objects.

@@ -120,7 +120,8 @@ type frame struct {
 	ID    string          `json:"id"`
 	Data  json.RawMessage `json:"data"`
 	Error *struct {
-		Code string `json:"code"`
+		Code   string `json:"code"`
+		Reason string `json:"reason"`
 	} `json:"error"`
 }
 
@@ -195,6 +196,10 @@ func TestAuthCloseCodes(t *testing.T) {
 	w := newWorld(t)
 	n := w.node(t, realtime.NewMemoryBus())
 	expired, _ := w.tokens.Issue(w.principal(0, auth.RoleAdmin), auth.AudienceWebSocket, -time.Minute)
+	nobody, _ := w.tokens.Issue(auth.Principal{TenantID: w.tenants[0].id, UserID: uuid.New(), Role: auth.RoleAdmin}, auth.AudienceWebSocket, time.Minute)
+	deactivated := w.token(t, 0, auth.RoleExecutive)
+	_, err := n.svc.SetUserActive(context.Background(), w.principal(0, auth.RoleAdmin), w.tenants[0].users[auth.RoleExecutive], false)
+	must(t, err)
 	cases := []struct {
 		name, tenant, query string
 		code                websocket.StatusCode
@@ -204,6 +209,8 @@ func TestAuthCloseCodes(t *testing.T) {
 		{"expired", w.tenants[0].id.String(), "token=" + expired, 4001},
 		{"other tenant", w.tenants[1].id.String(), "token=" + w.token(t, 0, auth.RoleAdmin), 4003},
 		{"bad tenant id", "nope", "token=" + w.token(t, 0, auth.RoleAdmin), 4003},
+		{"unknown user", w.tenants[0].id.String(), "token=" + nobody, 4001},
+		{"deactivated user", w.tenants[0].id.String(), "token=" + deactivated, 4001},
 	}
 	for _, tc := range cases {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -263,27 +270,27 @@ func TestClientRequests(t *testing.T) {
 	}
 
 	watcher.request("send_message", "3", map[string]any{"conversation_id": conv, "content": "viewer tries"})
-	if f := watcher.until("error"); f.ID != "3" || f.Error == nil || f.Error.Code != "FORBIDDEN" {
+	if f := watcher.until("error"); f.ID != "3" || f.Error == nil || f.Error.Code != inbox.CodeForbidden {
 		t.Errorf("viewer send: %+v", f)
 	}
 	watcher.request("mark_read", "4", map[string]any{"conversation_id": w.tenants[1].conversation})
-	if f := watcher.until("error"); f.Error == nil || (f.Error.Code != "NOT_FOUND" && f.Error.Code != "FORBIDDEN") {
+	if f := watcher.until("error"); f.Error == nil || f.Error.Code != inbox.CodeForbidden {
 		t.Errorf("another tenant's conversation: %+v", f)
 	}
 	agent.request("mark_read", "5", map[string]any{"conversation_id": w.tenants[1].conversation})
-	if f := untilReply(agent, "5"); f.Error == nil || f.Error.Code != "NOT_FOUND" {
+	if f := untilReply(agent, "5"); f.Error == nil || f.Error.Code != inbox.CodeNotFound {
 		t.Errorf("executive, another tenant's conversation: %+v", f)
 	}
 	agent.request("explode", "6", nil)
-	if f := untilReply(agent, "6"); f.Error == nil || f.Error.Code != "UNKNOWN_TYPE" {
+	if f := untilReply(agent, "6"); f.Error == nil || f.Error.Code != inbox.CodeUnknownType {
 		t.Errorf("unknown type: %+v", f)
 	}
 	must(t, agent.ws.Write(context.Background(), websocket.MessageText, []byte("{not json")))
-	if f := untilReply(agent, ""); f.Error == nil || f.Error.Code != "BAD_FRAME" {
+	if f := untilReply(agent, ""); f.Error == nil || f.Error.Code != inbox.CodeBadFrame {
 		t.Errorf("bad frame: %+v", f)
 	}
 	agent.request("send_message", "7", map[string]any{"conversation_id": conv, "content": ""})
-	if f := untilReply(agent, "7"); f.Error == nil || f.Error.Code != "VALIDATION_ERROR" {
+	if f := untilReply(agent, "7"); f.Error == nil || f.Error.Code != inbox.CodeValidation {
 		t.Errorf("empty content: %+v", f)
 	}
 	agent.request("ping", "8", nil)
@@ -300,6 +307,57 @@ func untilReply(c *client, id string) frame {
 		if (f.Type == "ack" || f.Type == "error") && f.ID == id {
 			return f
 		}
+	}
+}
+
+// A user deactivated while connected is disconnected at their next request.
+func TestDeactivatedWhileConnected(t *testing.T) {
+	w := newWorld(t)
+	n := w.node(t, realtime.NewMemoryBus())
+	c := w.connect(t, n, 0, auth.RoleExecutive, "")
+	c.request("ping", "1", nil)
+	if f := untilReply(c, "1"); f.Type != "ack" {
+		t.Fatalf("ping: %+v", f)
+	}
+	_, err := n.svc.SetUserActive(context.Background(), w.principal(0, auth.RoleAdmin), w.tenants[0].users[auth.RoleExecutive], false)
+	must(t, err)
+	c.request("send_message", "2", map[string]any{"conversation_id": w.tenants[0].conversation, "content": "after deactivation"})
+	if code := c.closeCode(); code != 4001 {
+		t.Errorf("close code %d, want 4001", code)
+	}
+	msgs, _, err := n.svc.ListMessages(context.Background(), w.principal(0, auth.RoleAdmin), w.tenants[0].conversation, inbox.MessagePage{Page: 1, Limit: 10})
+	must(t, err)
+	for _, m := range msgs {
+		if m.Content == "after deactivation" {
+			t.Error("a deactivated user's message was stored")
+		}
+	}
+}
+
+// A viewer's typing is refused and reaches nobody: typing is an update.
+func TestViewerMayNotType(t *testing.T) {
+	w := newWorld(t)
+	n := w.node(t, realtime.NewMemoryBus())
+	viewer := w.connect(t, n, 0, auth.RoleViewer, "")
+	other := w.connect(t, n, 0, auth.RoleAdmin, "")
+	viewer.request("typing", "1", map[string]any{"conversation_id": w.tenants[0].conversation})
+	if f := untilReply(viewer, "1"); f.Type != "error" || f.Error == nil || f.Error.Code != inbox.CodeForbidden {
+		t.Fatalf("viewer typing: %+v %s, want error %s", f, f.Data, inbox.CodeForbidden)
+	}
+	// An executive's typing reaches the admin; had the viewer's gone out, it would come first.
+	typist := w.connect(t, n, 0, auth.RoleExecutive, "")
+	typist.request("typing", "2", map[string]any{"conversation_id": w.tenants[0].conversation})
+	if f := untilReply(typist, "2"); f.Type != "ack" {
+		t.Fatalf("executive typing: %+v", f)
+	}
+	var d struct {
+		User struct {
+			ID uuid.UUID `json:"id"`
+		} `json:"user"`
+	}
+	must(t, json.Unmarshal(other.until("typing_indicator").Data, &d))
+	if d.User.ID != w.tenants[0].users[auth.RoleExecutive] {
+		t.Errorf("first typing indicator is of %v, want the executive's", d.User.ID)
 	}
 }
 

@@ -213,11 +213,15 @@ func (q *queries) ApplyMessageStatus(ctx context.Context, tenant, messageID uuid
 	if err := q.scanOne(ctx, "apply status", `SELECT status FROM messages WHERE tenant_id = ? AND id = ?`, []any{tenant, messageID}, &current); err != nil {
 		return false, err
 	}
+	if ch.Status == inbox.DeliveryQueued && current == inbox.DeliveryQueued {
+		// A failed attempt that will be retried: the status stays, the history keeps it.
+		return true, q.recordStatus(ctx, messageID, ch)
+	}
+	if !ch.Status.Supersedes(current) {
+		return false, nil
+	}
 	if err := q.recordStatus(ctx, messageID, ch); err != nil {
 		return false, err
-	}
-	if ch.Status.Rank() <= current.Rank() {
-		return false, nil
 	}
 	set := `status = ?, error = ?`
 	if col, ok := statusTimeColumn[ch.Status]; ok {

@@ -185,6 +185,24 @@ func testDirectory(t *testing.T, f *fixture) {
 	if len(users) != 1 || users[0].ID != ua.ID {
 		t.Errorf("ListUsers(A) = %v, want only Ann", users)
 	}
+	// Deactivation is stored, read back by every user query, and undone.
+	f.must(f.st.SetUserDeactivated(f.ctx, a, ua.ID, &t0))
+	isNotFound(t, f.st.SetUserDeactivated(f.ctx, b, ua.ID, &t0), "deactivating another tenant's user")
+	got, err = f.st.GetUser(f.ctx, a, ua.ID)
+	f.must(err)
+	byEmail, err = f.st.GetUserByEmail(f.ctx, ua.Email)
+	f.must(err)
+	users, err = f.st.ListUsers(f.ctx, a)
+	f.must(err)
+	for _, u := range []inbox.User{got, byEmail, users[0]} {
+		if u.DeactivatedAt == nil || !u.DeactivatedAt.Equal(t0) {
+			t.Errorf("deactivated user read back with deactivated_at %v, want %v", u.DeactivatedAt, t0)
+		}
+	}
+	f.must(f.st.SetUserDeactivated(f.ctx, a, ua.ID, nil))
+	if got, err = f.st.GetUser(f.ctx, a, ua.ID); err != nil || got.DeactivatedAt != nil {
+		t.Errorf("reactivated user: %v, deactivated_at %v", err, got.DeactivatedAt)
+	}
 
 	team := inbox.Team{ID: id(), TenantID: a, Name: "Support", MemberIDs: []uuid.UUID{ua.ID}, CreatedAt: t0}
 	f.must(f.st.CreateTeam(f.ctx, team))
@@ -714,35 +732,53 @@ func testDeliveryStatus(t *testing.T, f *fixture) {
 	a := f.tenant("A")
 	ch := f.channel(a, inbox.ChannelWhatsApp)
 	c := f.conversation(a, f.contact(a, "Carla", "+15550001111").ID, ch.ID, t0)
-	m := f.message(c, inbox.SenderBusinessUser, "reply", t0)
-	f.must(f.st.SetProviderMessageID(f.ctx, a, m.ID, "wamid.out"))
-	steps := []struct {
-		status inbox.DeliveryStatus
-		moved  bool
-	}{{inbox.DeliverySent, true}, {inbox.DeliveryRead, true}, {inbox.DeliveryDelivered, false}, {inbox.DeliveryFailed, true}}
-	for i, s := range steps {
-		moved, err := f.st.ApplyMessageStatus(f.ctx, a, m.ID, inbox.StatusChange{Status: s.status, At: t0.Add(time.Duration(i+1) * time.Second), Error: map[bool]string{true: "boom"}[s.status == inbox.DeliveryFailed]})
-		f.must(err)
-		if moved != s.moved {
-			t.Errorf("apply %s: moved %v, want %v", s.status, moved, s.moved)
+	// receipts applies the statuses in order and checks which moved the message, the message's
+	// status and error after, and its history: only the receipts that applied.
+	receipts := func(providerID string, steps []inbox.DeliveryStatus, moved []bool, want inbox.DeliveryStatus, wantErr string) inbox.Message {
+		t.Helper()
+		m := f.message(c, inbox.SenderBusinessUser, "reply "+providerID, t0)
+		f.must(f.st.SetProviderMessageID(f.ctx, a, m.ID, providerID))
+		history := []inbox.DeliveryStatus{inbox.DeliveryQueued}
+		for i, s := range steps {
+			got, err := f.st.ApplyMessageStatus(f.ctx, a, m.ID, inbox.StatusChange{Status: s, At: t0.Add(time.Duration(i+1) * time.Second),
+				Error: map[bool]string{true: "boom " + string(s)}[s == inbox.DeliveryFailed]})
+			f.must(err)
+			if got != moved[i] {
+				t.Errorf("%s: apply %s after %v: moved %v, want %v", providerID, s, steps[:i], got, moved[i])
+			}
+			if moved[i] {
+				history = append(history, s)
+			}
 		}
+		got, err := f.st.FindMessageByProviderID(f.ctx, ch.ID, providerID)
+		f.must(err)
+		if got.Status != want || got.Error != wantErr {
+			t.Errorf("%s: status %s error %q, want %s %q", providerID, got.Status, got.Error, want, wantErr)
+		}
+		hist, err := f.st.MessageStatusHistory(f.ctx, a, m.ID)
+		f.must(err)
+		var seq []inbox.DeliveryStatus
+		for _, h := range hist {
+			seq = append(seq, h.Status)
+		}
+		if diff := cmp.Diff(history, seq); diff != "" {
+			t.Errorf("%s: history (-want +got):\n%s", providerID, diff)
+		}
+		return got
 	}
-	got, err := f.st.FindMessageByProviderID(f.ctx, ch.ID, "wamid.out")
-	f.must(err)
-	if got.Status != inbox.DeliveryFailed || got.Error != "boom" || got.SentAt == nil || got.ReadAt == nil || got.DeliveredAt == nil || got.FailedAt == nil {
-		t.Errorf("after receipts: %+v", got)
+	S, D, R, F := inbox.DeliverySent, inbox.DeliveryDelivered, inbox.DeliveryRead, inbox.DeliveryFailed
+	// A late "delivered" and a "failed" after "read" are stale: the message stays read.
+	read := receipts("wamid.read", []inbox.DeliveryStatus{S, R, D, F, S}, []bool{true, true, false, false, false}, R, "")
+	if read.SentAt == nil || read.ReadAt == nil || read.DeliveredAt == nil || read.FailedAt != nil {
+		t.Errorf("read message's times: %+v", read)
 	}
-	hist, err := f.st.MessageStatusHistory(f.ctx, a, m.ID)
-	f.must(err)
-	var seq []inbox.DeliveryStatus
-	for _, h := range hist {
-		seq = append(seq, h.Status)
+	receipts("wamid.delivered", []inbox.DeliveryStatus{S, D, F}, []bool{true, true, false}, D, "")
+	// A failure before delivery ends the message; nothing moves it after.
+	failed := receipts("wamid.failed", []inbox.DeliveryStatus{S, F, D, R, F}, []bool{true, true, false, false, false}, F, "boom failed")
+	if failed.FailedAt == nil || failed.DeliveredAt != nil {
+		t.Errorf("failed message's times: %+v", failed)
 	}
-	want := []inbox.DeliveryStatus{inbox.DeliveryQueued, inbox.DeliverySent, inbox.DeliveryRead, inbox.DeliveryDelivered, inbox.DeliveryFailed}
-	if diff := cmp.Diff(want, seq); diff != "" {
-		t.Errorf("history (-want +got):\n%s", diff)
-	}
-	_, err = f.st.ApplyMessageStatus(f.ctx, f.tenant("B"), m.ID, inbox.StatusChange{Status: inbox.DeliveryRead, At: t0})
+	_, err := f.st.ApplyMessageStatus(f.ctx, f.tenant("B"), read.ID, inbox.StatusChange{Status: inbox.DeliveryRead, At: t0})
 	isNotFound(t, err, "receipt through another tenant")
 
 	f.must(f.st.ParkReceipt(f.ctx, ch.ID, "wamid.early", inbox.StatusChange{Status: inbox.DeliveryRead, At: t0.Add(2 * time.Second)}))
