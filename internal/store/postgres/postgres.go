@@ -135,12 +135,24 @@ var dialect = &sqlstore.Dialect{
 	GroupTenants:   true,
 	UpdateInWith:   true,
 	NestSavepoints: true,
-	// A group locks the conversations of several messages, in no set order, so it can
-	// deadlock with another node's group; the one PostgreSQL picks runs again alone.
-	Retryable: func(err error) bool {
+	// Each tenant transaction locks the tenant's event counter first (see LockTenant), so
+	// the tenants' work does not deadlock; work that still loses a deadlock (locks taken
+	// outside that order) or a serialization check runs again.
+	Retryable: func(err error) string {
 		var e *pgconn.PgError
-		return errors.As(err, &e) && (e.Code == "40P01" || e.Code == "40001")
+		if errors.As(err, &e) {
+			switch e.Code {
+			case "40P01":
+				return "deadlock"
+			case "40001":
+				return "serialization"
+			}
+		}
+		return ""
 	},
+	// NO KEY UPDATE, the lock the counter's own UPDATE takes: new rows that refer to the
+	// tenant (their foreign key's KEY SHARE) do not wait for it.
+	LockTenant: `SELECT 1 FROM tenants WHERE id = ? FOR NO KEY UPDATE`,
 	IsUnique: func(err error) bool {
 		var e *pgconn.PgError
 		return errors.As(err, &e) && e.Code == "23505"
