@@ -37,21 +37,16 @@ func serve(ctx context.Context, args []string) error {
 	}
 	config.TuneGC(ctx)
 	started := time.Now()
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	tokens, err := newTokens(cfg)
 	if err != nil {
 		return err
 	}
 	hasher := newHasher()
-	if !noDemo {
-		if err := announceDemo(ctx, cfg, st, hasher, tokens); err != nil {
-			return err
-		}
+	st, err := openServerStore(ctx, cfg, !noDemo, hasher, tokens)
+	if err != nil {
+		return err
 	}
+	defer st.Close()
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -121,6 +116,17 @@ func databaseKind(cfg *config.Config) string {
 		return "postgres"
 	}
 	return "sqlite:" + cfg.SQLitePath()
+}
+
+// openServerStore opens and migrates the database and, with demo, creates the demo tenant
+// on a new one, under the migrations' lock: of nodes starting together, one creates it.
+func openServerStore(ctx context.Context, cfg *config.Config, demo bool, h *auth.Hasher, tokens *auth.Tokens) (inbox.Store, error) {
+	if !demo {
+		return openStore(ctx, cfg)
+	}
+	return openStore(ctx, cfg, func(ctx context.Context, st inbox.Store) error {
+		return announceDemo(ctx, cfg, st, h, tokens)
+	})
 }
 
 // announceDemo creates the demo tenant on a new database and prints a token per role.
