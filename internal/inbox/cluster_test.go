@@ -2,6 +2,7 @@ package inbox_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -204,5 +205,65 @@ func TestFirstMessagesOpenOneConversation(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestInboundJoinsConversationOpenedMeanwhile has a contact's message arrive while another
+// transaction, not committed yet, opens a conversation for the same contact and channel:
+// the message's insert of a new conversation waits for it, fails on the one-open-conversation
+// index, and the message joins the conversation that won.
+func TestInboundJoinsConversationOpenedMeanwhile(t *testing.T) {
+	dsn := storetest.PostgresURL(t)
+	app := "joiner-" + uuid.NewString()[:8]
+	c := newCluster(t, []inbox.Store{storetest.OpenPostgresAt(t, dsn), storetest.OpenPostgresAt(t, dsn+"&application_name="+app)})
+	first, err := c.inbound(0, "carla", "hello")
+	must(t, err)
+	_, err = c.nodes[0].SetStatus(c.ctx, c.agent(0), first.ConversationID, inbox.StatusClosed, "")
+	must(t, err)
+	winner := inbox.Conversation{ID: uuid.Must(uuid.NewV7()), TenantID: c.tenant, ContactID: *first.SenderID, ChannelID: c.channel.ID,
+		Type: "support", Status: inbox.StatusActive, Priority: inbox.PriorityMedium, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	opened, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- c.store.InTx(c.ctx, func(q inbox.Queries) error {
+			if err := q.CreateConversation(c.ctx, winner); err != nil {
+				return err
+			}
+			close(opened)
+			<-release
+			return nil
+		})
+	}()
+	<-opened
+	joined := make(chan inbox.Message, 1)
+	go func() {
+		m, err := c.inbound(1, "carla", "joins")
+		if err != nil {
+			t.Error(err)
+		}
+		joined <- m
+	}()
+	// Release the winner once the second node's transaction waits for it.
+	admin := c.store.(interface{ DB() *sql.DB }).DB()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var waiting int
+		must(t, admin.QueryRowContext(c.ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, app).Scan(&waiting))
+		if waiting > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second node never waited for the conversation opened meanwhile")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(release)
+	must(t, <-done)
+	m := <-joined
+	if m.ConversationID != winner.ID {
+		t.Errorf("the message went to conversation %v, want %v (the one opened meanwhile)", m.ConversationID, winner.ID)
+	}
+	if open := c.openConversations(*first.SenderID); len(open) != 1 {
+		t.Errorf("%d open conversations of the contact, want 1", len(open))
 	}
 }
