@@ -48,8 +48,7 @@ func serve(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := newRegistry(st)
 	app, err := wire(ctx, cfg, st, tokens, reg)
 	if err != nil {
 		return err
@@ -58,7 +57,7 @@ func serve(ctx context.Context, args []string) error {
 
 	api := httpapi.New(httpapi.Deps{
 		Service: app.svc, Tokens: tokens, Passwords: hasher, TokenTTL: cfg.TokenTTL,
-		Ready: st.Ping, Registry: reg, Log: slog.Default(),
+		Ready: st.Ping, Checks: app.checks, Registry: reg, Log: slog.Default(),
 		MaxBodyBytes: cfg.MaxBodyBytes, MessageLimit: cfg.MessageLimit, LoginRate: cfg.LoginRate,
 		OpenAPI:       docs.OpenAPI,
 		WebSocket:     app.ws,
@@ -109,6 +108,17 @@ func serve(ctx context.Context, args []string) error {
 	}
 	slog.Info("stopped")
 	return nil
+}
+
+// newRegistry holds the process's metrics and the store's (transaction retries, connection
+// pools); wire adds the rest.
+func newRegistry(st inbox.Store) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if m, ok := st.(interface{ Collectors() []prometheus.Collector }); ok {
+		reg.MustRegister(m.Collectors()...)
+	}
+	return reg
 }
 
 func databaseKind(cfg *config.Config) string {

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/teaminbox/teaminbox/internal/channels/provider"
@@ -29,12 +30,29 @@ type Outbox struct {
 	Batch       int
 	MaxAttempts int
 	BaseBackoff time.Duration
+	// Stall is how long the worker may show no sign of life (a poll of the queue answered,
+	// a send done) before Ready reports it stalled.
+	Stall time.Duration
+
+	alive atomic.Int64 // when the worker last showed a sign of life, in unix nanoseconds
 }
 
 // NewOutbox returns a worker; publicURL, when set, is where Twilio sends status callbacks.
 func NewOutbox(svc *inbox.Service, providers map[inbox.ChannelKind]provider.Provider, hc *http.Client, publicURL string, log *slog.Logger) *Outbox {
-	return &Outbox{svc: svc, providers: providers, hc: hc, log: log, publicURL: publicURL,
-		Poll: 250 * time.Millisecond, Lease: time.Minute, Batch: 16, MaxAttempts: 8, BaseBackoff: 2 * time.Second}
+	o := &Outbox{svc: svc, providers: providers, hc: hc, log: log, publicURL: publicURL,
+		Poll: 250 * time.Millisecond, Lease: time.Minute, Batch: 16, MaxAttempts: 8, BaseBackoff: 2 * time.Second,
+		Stall: 2 * time.Minute} // a send ends within the HTTP client's timeout
+	o.alive.Store(time.Now().UnixNano())
+	return o
+}
+
+// Ready says whether the worker works: it answered a poll of the queue, or finished a send,
+// within Stall. A database it cannot reach, or sends that hang, stall it.
+func (o *Outbox) Ready(context.Context) error {
+	if quiet := time.Since(time.Unix(0, o.alive.Load())); quiet > o.Stall {
+		return fmt.Errorf("stalled: no poll of the queue or send for %s", quiet.Round(time.Second))
+	}
+	return nil
 }
 
 // Run works the queue until ctx ends; an item being sent is finished first.
@@ -65,11 +83,13 @@ func (o *Outbox) RunOnce(ctx context.Context) int {
 		o.log.Warn("claim outbox", "err", err)
 		return 0
 	}
+	o.alive.Store(time.Now().UnixNano())
 	for _, it := range items {
 		if ctx.Err() != nil {
 			break
 		}
 		o.deliver(context.WithoutCancel(ctx), it)
+		o.alive.Store(time.Now().UnixNano())
 	}
 	return len(items)
 }

@@ -73,11 +73,13 @@ type options struct {
 	open     func(testing.TB) inbox.Store
 	maxBody  int64
 	loginRPS float64
+	checks   []httpapi.Check
+	log      *slog.Logger
 }
 
 func newEnv(t *testing.T, opts ...func(*options)) *env {
 	t.Helper()
-	o := options{open: storetest.OpenSQLite, maxBody: 1 << 20, loginRPS: 100}
+	o := options{open: storetest.OpenSQLite, maxBody: 1 << 20, loginRPS: 100, log: slog.New(slog.DiscardHandler)}
 	for _, fn := range opts {
 		fn(&o)
 	}
@@ -101,8 +103,8 @@ func newEnv(t *testing.T, opts ...func(*options)) *env {
 	}
 	e.seedTenantB(ctx)
 	api := httpapi.New(httpapi.Deps{
-		Service: e.svc, Tokens: e.tokens, Passwords: hasher, TokenTTL: time.Hour, Ready: e.st.Ping,
-		Registry: prometheus.NewRegistry(), Log: slog.New(slog.DiscardHandler), MaxBodyBytes: o.maxBody,
+		Service: e.svc, Tokens: e.tokens, Passwords: hasher, TokenTTL: time.Hour, Ready: e.st.Ping, Checks: o.checks,
+		Registry: prometheus.NewRegistry(), Log: o.log, MaxBodyBytes: o.maxBody,
 		MessageLimit: 100, LoginRate: o.loginRPS, OpenAPI: docs.OpenAPI,
 		ThreadPDF: report.NewThreadExporter(e.svc).WritePDF,
 	})

@@ -61,8 +61,12 @@ func (s *Store) Collectors() []prometheus.Collector {
 }
 
 func newRetries() *prometheus.CounterVec {
-	return prometheus.NewCounterVec(prometheus.CounterOpts{
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "teaminbox_db_transaction_retries_total",
 		Help: "Transactions run again after losing a deadlock or a serialization check, by reason.",
 	}, []string{"reason"})
+	for _, reason := range []string{"deadlock", "serialization"} {
+		c.WithLabelValues(reason) // shown at 0 before the first
+	}
+	return c
 }
