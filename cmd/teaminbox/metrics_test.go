@@ -3,27 +3,16 @@ package main
 import (
 	"context"
 	"testing"
-	"time"
-
-	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/teaminbox/teaminbox/internal/config"
+	"github.com/teaminbox/teaminbox/internal/realtime/natstest"
 )
 
 // TestClusterMetrics wires a node to NATS and checks that its registry holds what a cluster
 // is operated by: NATS state and reconnects, transactions run again, events delivered from
 // the log, and the database pools' use.
 func TestClusterMetrics(t *testing.T) {
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	t.Cleanup(ns.Shutdown)
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("embedded NATS did not start")
-	}
-	cfg := &config.Config{DataDir: t.TempDir(), NATSURL: ns.ClientURL(), JWTSecret: "0123456789abcdef0123456789abcdef"}
+	cfg := &config.Config{DataDir: t.TempDir(), NATSURL: natstest.Start(t, -1).ClientURL(), JWTSecret: "0123456789abcdef0123456789abcdef"}
 	ctx := context.Background()
 	st, err := openStore(ctx, cfg)
 	if err != nil {

@@ -11,27 +11,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/httpapi"
 	"github.com/teaminbox/teaminbox/internal/realtime"
+	"github.com/teaminbox/teaminbox/internal/realtime/natstest"
 	"github.com/teaminbox/teaminbox/internal/seed"
 )
 
 // TestReadyzNamesWhatIsDown: /readyz is 200 while the database and NATS are up, and 503
 // naming NATS, in the error envelope, once the NATS server stops.
 func TestReadyzNamesWhatIsDown(t *testing.T) {
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	t.Cleanup(ns.Shutdown)
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("embedded NATS did not start")
-	}
+	ns := natstest.Start(t, -1)
 	bus, err := realtime.NewNATSBus(ns.ClientURL(), slog.New(slog.DiscardHandler), nats.ReconnectWait(50*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)

@@ -7,26 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/realtime"
+	"github.com/teaminbox/teaminbox/internal/realtime/natstest"
 )
-
-// startNATS runs an embedded NATS server on port (-1: any), stopped when t ends.
-func startNATS(t *testing.T, port int) *server.Server {
-	t.Helper()
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, NoLog: true, NoSigs: true})
-	must(t, err)
-	go ns.Start()
-	t.Cleanup(ns.Shutdown)
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("embedded NATS did not start")
-	}
-	return ns
-}
 
 // waitFor polls cond until it holds, failing t after a generous deadline.
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -45,7 +32,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // event log, without waiting for a next event. Node A's publishes during the outage are
 // lost (no reconnect buffer), as they are when the outage outlasts it.
 func TestCatchUpAfterNATSOutage(t *testing.T) {
-	ns := startNATS(t, -1)
+	ns := natstest.Start(t, -1)
 	url, port := ns.ClientURL(), ns.Addr().(*net.TCPAddr).Port
 	w := newWorld(t)
 	fast := nats.ReconnectWait(50 * time.Millisecond)
@@ -73,7 +60,7 @@ func TestCatchUpAfterNATSOutage(t *testing.T) {
 		_, err := nodes[0].svc.AddNote(ctx, w.principal(0, auth.RoleAdmin), w.tenants[0].conversation, inbox.NoteInput{Content: fmt.Sprint("during the outage ", i)})
 		must(t, err)
 	}
-	startNATS(t, port)
+	natstest.Start(t, port)
 	for _, b := range buses {
 		waitFor(t, "the nodes to reconnect", func() bool { return b.Ready(ctx) == nil })
 	}
