@@ -174,6 +174,11 @@ func (o *order) catchUpTenant(ctx context.Context, tenant uuid.UUID, t *tenantOr
 			break
 		}
 	}
+	for seq := range t.held { // behind next now: copies of what the log gave
+		if seq < t.next {
+			delete(t.held, seq)
+		}
+	}
 	o.drain(tenant, t)
 }
 
