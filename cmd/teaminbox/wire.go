@@ -70,7 +70,7 @@ func wire(_ context.Context, cfg *config.Config, st inbox.Store, tokens *auth.To
 		}
 		return p, err
 	}, log)
-	outbox := channels.NewOutbox(a.svc, providers, hc, cfg.PublicURL, log)
+	outbox := channels.NewOutbox(a.svc, providers, hc, cfg.PublicURL, log, reg)
 	a.checks = append(a.checks, httpapi.Check{Name: "outbox", Ready: outbox.Ready})
 	a.jobs = append(a.jobs, outbox.Run, a.sweepReplyWindows)
 	return a, nil

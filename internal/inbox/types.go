@@ -300,6 +300,9 @@ type Message struct {
 	ReadAt            *time.Time      `json:"read_at"`
 	FailedAt          *time.Time      `json:"failed_at,omitempty"`
 	MentionedUsers    []UserRef       `json:"mentioned_users,omitempty"`
+	// SendAttempts counts an outbound message's send attempts; while it is queued for
+	// another, Error is the last one's error.
+	SendAttempts int `json:"send_attempts,omitempty"`
 }
 
 // StatusChange is one step of a message's delivery history.

@@ -9,6 +9,7 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -116,7 +117,8 @@ func parse(ev Event, raw []byte) (provider.Batch, error) {
 }
 
 // Send creates an agent message whose id is our message id: RBM ignores a repeated id, so
-// a retried send after a timeout never reaches the user twice.
+// a retried send after a timeout never reaches the user twice, and a 409 (ALREADY_EXISTS)
+// says an earlier attempt went through.
 func (Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to string, m inbox.Message, _ string) (string, error) {
 	content := map[string]any{}
 	if len(m.Attachments) > 0 && m.Attachments[0].URL != "" {
@@ -135,10 +137,15 @@ func (Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to 
 		return "", err
 	}
 	req.Header.Set("Authorization", "Bearer "+ch.Config["access_token"])
-	if _, err := provider.Do(hc, req, apiError); err != nil {
+	if _, err := provider.Do(hc, req, apiError); err != nil && !alreadySent(err) {
 		return "", err
 	}
 	return id, nil
+}
+
+func alreadySent(err error) bool {
+	var se *provider.SendError
+	return errors.As(err, &se) && se.Status == http.StatusConflict
 }
 
 func apiError(b []byte) string {
