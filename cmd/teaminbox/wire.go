@@ -12,6 +12,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/channels"
 	"github.com/teaminbox/teaminbox/internal/config"
+	"github.com/teaminbox/teaminbox/internal/httpapi"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/realtime"
 )
@@ -26,6 +27,7 @@ type app struct {
 	webhooks http.Handler
 	media    http.Handler
 	jobs     []func(ctx context.Context)
+	checks   []httpapi.Check // what /readyz reports on besides the database
 }
 
 // wire builds the use cases over st and connects the real-time hub: through NATS when
@@ -39,8 +41,12 @@ func wire(_ context.Context, cfg *config.Config, st inbox.Store, tokens *auth.To
 			return nil, err
 		}
 		bus = nb
+		reg.MustRegister(nb.Collectors()...)
 	}
 	a := &app{bus: bus}
+	if nb, ok := bus.(*realtime.NATSBus); ok {
+		a.checks = append(a.checks, httpapi.Check{Name: "nats", Ready: nb.Ready})
+	}
 	a.svc = inbox.NewService(st, realtime.NewPublisher(bus, log), log)
 	hub, err := realtime.New(realtime.Config{
 		Service: a.svc, Tokens: tokens, Bus: bus, EventLog: st, Log: log, Registry: reg,
@@ -64,7 +70,9 @@ func wire(_ context.Context, cfg *config.Config, st inbox.Store, tokens *auth.To
 		}
 		return p, err
 	}, log)
-	a.jobs = append(a.jobs, channels.NewOutbox(a.svc, providers, hc, cfg.PublicURL, log, reg).Run, a.sweepReplyWindows)
+	outbox := channels.NewOutbox(a.svc, providers, hc, cfg.PublicURL, log, reg)
+	a.checks = append(a.checks, httpapi.Check{Name: "outbox", Ready: outbox.Ready})
+	a.jobs = append(a.jobs, outbox.Run, a.sweepReplyWindows)
 	return a, nil
 }
 

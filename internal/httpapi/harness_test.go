@@ -74,11 +74,13 @@ type options struct {
 	maxBody   int64
 	loginRPS  float64
 	passwords func(*auth.Hasher) inbox.PasswordChecker // wraps the hasher the API checks passwords with
+	checks    []httpapi.Check
+	log       *slog.Logger
 }
 
 func newEnv(t testing.TB, opts ...func(*options)) *env {
 	t.Helper()
-	o := options{open: storetest.OpenSQLite, maxBody: 1 << 20, loginRPS: 100,
+	o := options{open: storetest.OpenSQLite, maxBody: 1 << 20, loginRPS: 100, log: slog.New(slog.DiscardHandler),
 		passwords: func(h *auth.Hasher) inbox.PasswordChecker { return h }}
 	for _, fn := range opts {
 		fn(&o)
@@ -103,8 +105,8 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 	}
 	e.seedTenantB(ctx)
 	api := httpapi.New(httpapi.Deps{
-		Service: e.svc, Tokens: e.tokens, Passwords: o.passwords(hasher), TokenTTL: time.Hour, Ready: e.st.Ping,
-		Registry: prometheus.NewRegistry(), Log: slog.New(slog.DiscardHandler), MaxBodyBytes: o.maxBody,
+		Service: e.svc, Tokens: e.tokens, Passwords: o.passwords(hasher), TokenTTL: time.Hour, Ready: e.st.Ping, Checks: o.checks,
+		Registry: prometheus.NewRegistry(), Log: o.log, MaxBodyBytes: o.maxBody,
 		MessageLimit: 100, LoginRate: o.loginRPS, OpenAPI: docs.OpenAPI,
 		ThreadPDF: report.NewThreadExporter(e.svc).WritePDF,
 	})

@@ -23,7 +23,20 @@ type ctxKey int
 const (
 	ctxRequestID ctxKey = iota
 	ctxPrincipal
+	ctxRequestLog
 )
+
+// requestLog is what the request's log line learns from deeper handlers: who made it.
+type requestLog struct {
+	principal *auth.Principal
+}
+
+// logPrincipal records the authenticated principal for the request's log line.
+func logPrincipal(ctx context.Context, p auth.Principal) {
+	if l, ok := ctx.Value(ctxRequestLog).(*requestLog); ok {
+		l.principal = &p
+	}
+}
 
 func requestID(ctx context.Context) string {
 	id, _ := ctx.Value(ctxRequestID).(string)
@@ -70,7 +83,8 @@ func observe(next http.Handler, log *slog.Logger, latency *prometheus.HistogramV
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-ID", id)
-		r = r.WithContext(context.WithValue(r.Context(), ctxRequestID, id))
+		rl := &requestLog{}
+		r = r.WithContext(context.WithValue(context.WithValue(r.Context(), ctxRequestID, id), ctxRequestLog, rl))
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
@@ -86,10 +100,14 @@ func observe(next http.Handler, log *slog.Logger, latency *prometheus.HistogramV
 			if route == "" {
 				route = "unmatched"
 			}
-			latency.WithLabelValues(r.Method, route, strconv.Itoa(sw.status)).Observe(time.Since(start).Seconds())
-			log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
-				slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)))
+			took := time.Since(start)
+			latency.WithLabelValues(r.Method, route, strconv.Itoa(sw.status)).Observe(took.Seconds())
+			attrs := []slog.Attr{slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", sw.status), slog.Float64("duration_ms", float64(took)/float64(time.Millisecond))}
+			if p := rl.principal; p != nil {
+				attrs = append(attrs, slog.String("tenant_id", p.TenantID.String()), slog.String("user_id", p.UserID.String()))
+			}
+			log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -141,6 +159,7 @@ func (s *Server) authed(perm auth.Permission, h handlerFunc) http.Handler {
 			writeFailure(w, r, http.StatusForbidden, errorBody{Code: inbox.CodeForbidden, Message: "You do not have permission to do this"})
 			return
 		}
+		logPrincipal(r.Context(), p)
 		r = r.WithContext(context.WithValue(r.Context(), ctxPrincipal, p))
 		if err := h(w, r); err != nil {
 			writeError(w, r, err)

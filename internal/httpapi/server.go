@@ -20,6 +20,7 @@ type Deps struct {
 	Passwords    inbox.PasswordChecker
 	TokenTTL     time.Duration // lifetime of login tokens
 	Ready        func(ctx context.Context) error
+	Checks       []Check // what /readyz reports on besides the database (Ready)
 	Registry     *prometheus.Registry
 	Log          *slog.Logger
 	MaxBodyBytes int64
@@ -33,6 +34,13 @@ type Deps struct {
 	Webhooks      http.Handler // /webhooks/...
 	Media         http.Handler // /v1/media/...
 	Web           http.Handler // the agents' page at /
+}
+
+// Check is a part of the server that readiness reports on by name (nats, outbox); Ready
+// says why it is down, in words fit for the public /readyz body.
+type Check struct {
+	Name  string
+	Ready func(ctx context.Context) error
 }
 
 // Server is the HTTP front of the inbox.

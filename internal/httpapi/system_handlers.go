@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -18,13 +19,36 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// readyTimeout bounds each readiness check: a check that hangs is down.
+const readyTimeout = 3 * time.Second
+
+// readyz answers 200 when the database and every other check (NATS, the outbox worker) are
+// up, and 503 naming those that are down otherwise.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
-	if err := s.Ready(r.Context()); err != nil {
-		s.Log.WarnContext(r.Context(), "not ready", "err", err)
-		writeFailure(w, r, http.StatusServiceUnavailable, errorBody{Code: inbox.CodeNotReady, Message: "The database is not reachable"})
+	checks := append([]Check{{Name: "database", Ready: s.Ready}}, s.Checks...)
+	state, down := map[string]string{}, map[string]string{}
+	var names []string
+	for _, c := range checks {
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		err := c.Ready(ctx)
+		cancel()
+		state[c.Name] = "up"
+		if err == nil {
+			continue
+		}
+		s.Log.WarnContext(r.Context(), "not ready", "check", c.Name, "err", err)
+		state[c.Name], down[c.Name] = "down", err.Error()
+		if c.Name == "database" { // the driver's message may name hosts
+			down[c.Name] = "not reachable"
+		}
+		names = append(names, c.Name)
+	}
+	if len(down) > 0 {
+		writeFailure(w, r, http.StatusServiceUnavailable, errorBody{Code: inbox.CodeNotReady,
+			Message: "Not ready: " + strings.Join(names, ", ") + " down", Details: down})
 		return nil
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "checks": state})
 	return nil
 }
 

@@ -35,9 +35,10 @@ type Inbound struct {
 // stores the message, and emits new_message. A redelivered message (same provider id on the
 // same channel) changes nothing and returns the stored one with created=false.
 func (s *Service) ReceiveInbound(ctx context.Context, ch Channel, in Inbound) (Message, bool, error) {
-	// Two webhooks of a new contact may race to create it (or a redelivery to store the
-	// same message); the loser's transaction fails on the unique key and is run again,
-	// when it finds what the winner stored.
+	// Two webhooks of a new contact may race to create it, or to open its conversation (a
+	// contact has one open conversation per channel: a unique index, migration 0013), or a
+	// redelivery to store the same message; the loser's transaction fails on the unique key
+	// and is run again, when it finds what the winner stored and joins it.
 	var (
 		m       Message
 		created bool

@@ -82,19 +82,37 @@ func New(cfg Config) (*Hub, error) {
 	h := &Hub{cfg: cfg, log: cfg.Log, node: uuid.NewString(), tenants: map[uuid.UUID]map[*conn]struct{}{},
 		users: map[userKey]map[*conn]struct{}{}, presence: newPresence()}
 	h.typing = newTyping(cfg.TypingTimeout, h.publishEphemeral)
-	h.order = newOrder(cfg.EventLog, cfg.Log, cfg.GapWait, func(tenant uuid.UUID, seq int64, frame []byte) {
+	fromLog := prometheus.NewCounter(prometheus.CounterOpts{Name: "teaminbox_realtime_events_from_log_total",
+		Help: "Events delivered to this node's sockets from the event log, not the bus: gaps filled, and catch-ups after a NATS reconnect."})
+	h.order = newOrder(cfg.EventLog, cfg.Log, cfg.GapWait, fromLog, func(tenant uuid.UUID, seq int64, frame []byte) {
 		h.fanOut(tenant, uuid.Nil, seq, frame)
 	})
 	h.connections = prometheus.NewGauge(prometheus.GaugeOpts{Name: "teaminbox_websocket_connections", Help: "Open WebSocket connections on this node."})
 	frames := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "teaminbox_websocket_frames_total", Help: "Event frames by outcome (sent, dropped)."}, []string{"outcome"})
 	h.sent, h.dropped = frames.WithLabelValues("sent"), frames.WithLabelValues("dropped")
 	if cfg.Registry != nil {
-		cfg.Registry.MustRegister(h.connections, frames)
+		cfg.Registry.MustRegister(h.connections, frames, fromLog)
 	}
 	if err := cfg.Bus.Subscribe(h.receive); err != nil {
 		return nil, err
 	}
+	if r, ok := cfg.Bus.(reconnecting); ok {
+		r.OnReconnect(h.catchUp)
+	}
 	return h, nil
+}
+
+// reconnecting is a bus that loses what is published while it is cut off from its server,
+// and says when it is back.
+type reconnecting interface {
+	OnReconnect(fn func())
+}
+
+// catchUp delivers what this node's sockets missed while the bus was down, from the log.
+func (h *Hub) catchUp() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	h.order.catchUp(ctx)
 }
 
 // publishEphemeral sends an event that is not logged (typing, presence).

@@ -14,11 +14,11 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/google/uuid"
-	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/realtime"
+	"github.com/teaminbox/teaminbox/internal/realtime/natstest"
 	"github.com/teaminbox/teaminbox/internal/store/storetest"
 )
 
@@ -481,14 +481,7 @@ func TestShutdownSaysGoingAway(t *testing.T) {
 // through a NATS server (embedded here; TEAMINBOX_TEST_NATS_URL runs it against a real one).
 func TestTwoNodes(t *testing.T) {
 	t.Run("embedded", func(t *testing.T) {
-		ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-		must(t, err)
-		go ns.Start()
-		t.Cleanup(ns.Shutdown)
-		if !ns.ReadyForConnections(10 * time.Second) {
-			t.Fatal("embedded NATS did not start")
-		}
-		twoNodes(t, ns.ClientURL())
+		twoNodes(t, natstest.Start(t, -1).ClientURL())
 	})
 	t.Run("external", func(t *testing.T) {
 		url := os.Getenv("TEAMINBOX_TEST_NATS_URL")

@@ -165,13 +165,13 @@ func (s *Store) Optimize(ctx context.Context) error {
 	return nil
 }
 
-// Migrate brings the schema up to date.
-func (s *Store) Migrate(ctx context.Context) error {
+// Migrate brings the schema up to date, then runs then (see sqlstore.Store.Migrate).
+func (s *Store) Migrate(ctx context.Context, then ...func(ctx context.Context) error) error {
 	sub, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
 		return err
 	}
-	if err := s.Store.Migrate(ctx, sub); err != nil {
+	if err := s.Store.Migrate(ctx, sub, then...); err != nil {
 		return err
 	}
 	// A database that has statistics (it was bulk-loaded) needs them for the indexes a
