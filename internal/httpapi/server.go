@@ -33,6 +33,8 @@ type Deps struct {
 	Webhooks      http.Handler // /webhooks/...
 	Media         http.Handler // /v1/media/...
 	Web           http.Handler // the agents' page at /
+	// SignMedia turns a media path on an attachment into a signed link for the tenant.
+	SignMedia func(tenant uuid.UUID, link string) string
 }
 
 // Server is the HTTP front of the inbox.
