@@ -115,7 +115,7 @@ func (m *Media) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !f.ValidMediaID(mediaID) {
-		writeFailure(w, http.StatusBadRequest, "VALIDATION_ERROR", "The media id is not one of this channel's provider")
+		writeFailure(w, http.StatusBadRequest, "VALIDATION_ERROR", "The media id is not in the form this channel's provider uses")
 		return
 	}
 	file, err := m.file(r.Context(), ch, f, mediaID)

@@ -359,8 +359,14 @@ func TestMediaWebhookDoesNotWait(t *testing.T) {
 	t.Cleanup(release)
 	c := mediaCases[0]
 	ch := s.channelAt(fixture{kind: c.kind, config: c.config}, fake.srv.URL)
-	if code := s.hook(c.webhooks(channels.WebhookURL(s.srv.URL, ch), fake.srv.URL)[0]); code != 200 {
-		t.Fatalf("webhook: %d", code)
+	// Were the webhook waiting for the file, it would wait until release: give up long before.
+	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(c.webhooks(channels.WebhookURL(s.srv.URL, ch), fake.srv.URL)[0])
+	if err != nil {
+		t.Fatalf("the webhook did not answer while the provider held the file: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("webhook: %d", res.StatusCode)
 	}
 	onDisk := s.files.Path(s.tenant.String() + "/" + ch.ID.String() + "/" + waMediaID)
 	if _, err := os.Stat(onDisk); err == nil {
