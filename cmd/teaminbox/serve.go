@@ -65,6 +65,7 @@ func serve(ctx context.Context, args []string) error {
 		ThreadPDF:     report.NewThreadExporter(app.svc).WritePDF,
 		Webhooks:      app.webhooks,
 		Media:         app.media,
+		SignMedia:     app.media.SignLink,
 		Web:           web.Handler(),
 	})
 	srv := &http.Server{

@@ -28,6 +28,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/channels/whatsapp"
 	"github.com/teaminbox/teaminbox/internal/httpapi"
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/mediastore"
 	"github.com/teaminbox/teaminbox/internal/realtime"
 	"github.com/teaminbox/teaminbox/internal/store/storetest"
 )
@@ -210,6 +211,10 @@ type stack struct {
 	tenant uuid.UUID
 	token  string
 	fake   *fakeProvider
+	tokens *auth.Tokens
+	media  *channels.Media
+	files  *mediastore.FS
+	clock  *testClock
 }
 
 func newStack(t testing.TB) *stack { return newStackOn(t, storetest.OpenSQLite(t)) }
@@ -219,6 +224,7 @@ func newStackOn(t testing.TB, st inbox.Store) *stack {
 	ctx := context.Background()
 	s := &stack{t: t, st: st, tenant: uuid.New(), fake: newFakeProvider(t)}
 	tokens, _ := auth.NewTokens([]byte("e2e-secret-e2e-secret-e2e-secret!"))
+	s.tokens = tokens
 	bus := realtime.NewMemoryBus()
 	s.svc = inbox.NewService(s.st, realtime.NewPublisher(bus, quiet), quiet)
 	providers := channels.Providers()
@@ -232,13 +238,14 @@ func newStackOn(t testing.TB, st inbox.Store) *stack {
 	must(t, s.st.CreateTenant(ctx, inbox.Tenant{ID: s.tenant, Name: "E2E", CreatedAt: now}))
 	must(t, s.st.CreateUser(ctx, inbox.User{ID: admin, TenantID: s.tenant, FirstName: "Ada", LastName: "Admin", Email: "ada@e2e.test", Role: auth.RoleAdmin, PasswordHash: "x", CreatedAt: now}))
 	s.token, _ = tokens.Issue(auth.Principal{TenantID: s.tenant, UserID: admin, Role: auth.RoleAdmin}, auth.AudienceAPI, time.Hour)
-	verify := func(tok string) (auth.Principal, error) { return tokens.Verify(tok, auth.AudienceAPI) }
 	reg := prometheus.NewRegistry()
+	s.newMedia(providers)
+	webhooks := channels.NewWebhooks(s.svc, providers, "", quiet, nil)
+	webhooks.Media = s.media
 	api := httpapi.New(httpapi.Deps{Service: s.svc, Tokens: tokens, Passwords: auth.NewHasher(auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1),
 		TokenTTL: time.Hour, Ready: s.st.Ping, Registry: reg, Log: quiet, MaxBodyBytes: 1 << 20, MessageLimit: 100, LoginRate: 10,
 		WebSocket: hub, WebSocketInfo: hub.Info,
-		Webhooks: channels.NewWebhooks(s.svc, providers, "", quiet, nil),
-		Media:    channels.NewMedia(s.svc, providers, http.DefaultClient, verify, quiet)})
+		Webhooks: webhooks, Media: s.media, SignMedia: s.media.SignLink})
 	s.srv = httptest.NewServer(api)
 	t.Cleanup(s.srv.Close)
 	s.outbox = channels.NewOutbox(s.svc, providers, http.DefaultClient, "", quiet, reg)
@@ -253,8 +260,11 @@ func must(t testing.TB, err error) {
 	}
 }
 
-func (s *stack) channel(f fixture) inbox.Channel {
-	cfg := map[string]string{"api_base_url": s.fake.srv.URL}
+func (s *stack) channel(f fixture) inbox.Channel { return s.channelAt(f, s.fake.srv.URL) }
+
+// channelAt creates a channel whose provider API is at base.
+func (s *stack) channelAt(f fixture, base string) inbox.Channel {
+	cfg := map[string]string{"api_base_url": base}
 	for k, v := range f.config {
 		cfg[k] = v
 	}

@@ -13,13 +13,16 @@ import (
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
 
-// TestMediaRefusesDeactivatedUsers: a media link's token is checked like any API token: a
+// TestMediaRefusesDeactivatedUsers: a media request's API token is checked like any other: a
 // signature is not enough once its user is deactivated.
 func TestMediaRefusesDeactivatedUsers(t *testing.T) {
 	s := newStack(t)
 	ch := s.channel(fixtures[0])
 	media := func() (int, string) {
-		res, err := http.Get(s.srv.URL + "/v1/media/" + ch.ID.String() + "/media-1?token=" + s.token)
+		req, err := http.NewRequest("GET", s.srv.URL+"/v1/media/"+ch.ID.String()+"/1234567890", nil)
+		must(t, err)
+		req.Header.Set("Authorization", "Bearer "+s.token)
+		res, err := http.DefaultClient.Do(req)
 		must(t, err)
 		defer res.Body.Close()
 		var env struct {

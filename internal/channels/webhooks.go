@@ -24,6 +24,9 @@ type Webhooks struct {
 	publicURL string
 	log       *slog.Logger
 	counter   *prometheus.CounterVec
+
+	// Media, when set, copies the files of inbound messages into its store after they commit.
+	Media *Media
 }
 
 // NewWebhooks returns the webhook endpoint. publicURL (TEAMINBOX_PUBLIC_URL) is the base URL
@@ -84,7 +87,7 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, in := range batch.Messages {
 		for i, a := range in.Attachments {
 			if a.MediaID != "" && a.URL == "" { // agents open provider media through our proxy
-				in.Attachments[i].URL = "/v1/media/" + ch.ID.String() + "/" + a.MediaID
+				in.Attachments[i].URL = MediaPath(ch.ID, a.MediaID)
 			}
 		}
 		_, isNew, err := h.svc.ReceiveInbound(r.Context(), ch, in)
@@ -92,6 +95,11 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, kind, "store inbound message", err) // non-2xx: the provider retries
 			result = "error"
 			return
+		}
+		for _, a := range in.Attachments {
+			if h.Media != nil && a.MediaID != "" { // also on a redelivery: an earlier copy may have been lost
+				h.Media.Enqueue(ch, a.MediaID)
+			}
 		}
 		if isNew {
 			created++

@@ -32,6 +32,9 @@ type Config struct {
 	EventRetention  time.Duration `env:"TEAMINBOX_EVENT_RETENTION" envDefault:"24h"`
 	ShutdownTimeout time.Duration `env:"TEAMINBOX_SHUTDOWN_TIMEOUT" envDefault:"15s"`
 	AllowedOrigins  []string      `env:"TEAMINBOX_ALLOWED_ORIGINS" envSeparator:","`
+	MediaS3URL      string        `env:"TEAMINBOX_MEDIA_S3_URL"`
+	MediaLinkTTL    time.Duration `env:"TEAMINBOX_MEDIA_LINK_TTL" envDefault:"15m"`
+	MediaHosts      []string      `env:"TEAMINBOX_MEDIA_HOSTS" envSeparator:","`
 
 	// The settings of the all-channel inbox document, with its names.
 	WebsocketAcceptAll   bool `env:"WEBSOCKET_ACCEPT_ALL" envDefault:"true"`
@@ -63,6 +66,12 @@ func Load(fs *flag.FlagSet) (*Config, error) {
 		c.AllowedOrigins = strings.Split(s, ",")
 		return nil
 	})
+	fs.StringVar(&c.MediaS3URL, "media-s3-url", c.MediaS3URL, "S3-compatible store for media, https://KEY:SECRET@host/bucket[/prefix]; the data folder when empty (TEAMINBOX_MEDIA_S3_URL)")
+	fs.DurationVar(&c.MediaLinkTTL, "media-link-ttl", c.MediaLinkTTL, "how long a signed media link opens its file (TEAMINBOX_MEDIA_LINK_TTL)")
+	fs.Func("media-hosts", "comma-separated hosts media may also be fetched from, besides the providers' own (TEAMINBOX_MEDIA_HOSTS)", func(s string) error {
+		c.MediaHosts = strings.Split(s, ",")
+		return nil
+	})
 	fs.BoolVar(&c.WebsocketAcceptAll, "websocket-accept-all", c.WebsocketAcceptAll, "accept WebSocket connections from all origins (WEBSOCKET_ACCEPT_ALL)")
 	fs.IntVar(&c.WebsocketTokenExpiry, "websocket-token-expiry", c.WebsocketTokenExpiry, "WebSocket token lifetime in seconds (WEBSOCKET_TOKEN_EXPIRY)")
 	fs.IntVar(&c.MessageLimit, "message-limit", c.MessageLimit, "most messages per team-inbox query (TEAM_INBOX_MESSAGE_LIMIT)")
@@ -84,6 +93,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 {
 		errs = append(errs, errors.New("TEAMINBOX_MAX_BODY_BYTES must be at least 1024"))
+	}
+	if c.MediaLinkTTL < 10*time.Second {
+		errs = append(errs, errors.New("TEAMINBOX_MEDIA_LINK_TTL must be at least 10s"))
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		errs = append(errs, errors.New("TEAMINBOX_JWT_SECRET must be at least 32 bytes"))

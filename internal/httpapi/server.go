@@ -34,6 +34,8 @@ type Deps struct {
 	Webhooks      http.Handler // /webhooks/...
 	Media         http.Handler // /v1/media/...
 	Web           http.Handler // the agents' page at /
+	// SignMedia turns a media path on an attachment into a signed link for the tenant.
+	SignMedia func(tenant uuid.UUID, link string) string
 }
 
 // Check is a part of the server that readiness reports on by name (nats, outbox); Ready

@@ -103,6 +103,7 @@ func (s *Server) inboxMessages(w http.ResponseWriter, r *http.Request) error {
 	}
 	views := make([]inboxMessageView, len(list))
 	for i, m := range list {
+		m.Attachments = s.signedAttachments(principal(r.Context()).TenantID, m.Attachments)
 		views[i] = inboxView(m)
 	}
 	var next *uuid.UUID
@@ -127,6 +128,7 @@ func (s *Server) inboxMessage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	m.Attachments = s.signedAttachments(p.TenantID, m.Attachments)
 	v := inboxView(inbox.InboxMessage{Message: m, ContactID: c.ContactID, ChannelKind: c.Channel.Name, LastInboundAt: c.LastInboundAt})
 	v.History = nonNil(history)
 	writeJSON(w, http.StatusOK, map[string]any{"message": v})

@@ -145,10 +145,38 @@ function messageItem(m) {
   li.dataset.id = m.id;
   if (m.is_internal) li.append(el("strong", "", "Internal note: "));
   li.append(document.createTextNode(m.content));
-  for (const a of m.attachments || []) li.append(el("div", "meta", "📎 " + (a.file_name || a.url || a.mime_type || "attachment")));
+  for (const a of m.attachments || []) li.append(attachmentItem(m, a));
   const status = cls === "out" ? ` · ${m.status}${m.error ? " (" + m.error + ")" : ""}` : "";
   li.append(el("span", "when", fmtTime(m.created_at) + status));
   return li;
+}
+
+function attachmentItem(m, a) {
+  const label = "📎 " + (a.file_name || a.mime_type || a.url || "attachment");
+  if (!a.url) return el("div", "meta", label);
+  const link = el("a", "", label);
+  link.href = a.url; link.target = "_blank"; link.rel = "noopener";
+  if (a.url.startsWith("/v1/media/")) link.onclick = (ev) => openMedia(ev, m, a);
+  const div = el("div", "meta");
+  div.append(link);
+  return div;
+}
+
+// Media links from the REST API are signed and short-lived, and the socket's copies are not
+// signed: past its expiry, or unsigned, a link is asked for again before it is opened.
+const mediaLinkFresh = (u) => Number(new URL(u, location.href).searchParams.get("exp")) * 1000 > Date.now() + 5000;
+
+async function openMedia(ev, m, a) {
+  if (mediaLinkFresh(a.url)) return; // the browser follows the link
+  ev.preventDefault();
+  const w = window.open("", "_blank");
+  try {
+    const data = await api("GET", `/team-inbox/api/messages/${m.id}/`);
+    const fresh = (data.message.content.attachments || []).find((x) => x.media_id === a.media_id);
+    if (!fresh) throw new Error("The file is no longer on this message");
+    a.url = fresh.url;
+    w.location = fresh.url;
+  } catch (e) { if (w) w.close(); alert(e.message); }
 }
 
 function fillAssignee() {

@@ -30,6 +30,13 @@ type Provider interface {
 // MediaFetcher is a provider whose inbound media are ids to fetch with the channel's
 // credentials.
 type MediaFetcher interface {
+	// ValidMediaID tells whether id has the form of the provider's media ids; any other id
+	// is refused before a request is made.
+	ValidMediaID(id string) bool
+	// MediaHosts are the hosts its media requests may reach, the API's and the downloads':
+	// a name, or "*.example.net" for any name under example.net.
+	MediaHosts() []string
+	// FetchMedia fetches a valid media id with hc, which refuses every host but MediaHosts.
 	FetchMedia(ctx context.Context, hc *http.Client, ch inbox.Channel, mediaID string) (*http.Response, error)
 }
 

@@ -31,3 +31,10 @@ func ReceiptEvent(agentID, phone, messageID, eventType string, at time.Time) Eve
 	return Event{SenderPhoneNumber: phone, MessageID: messageID, EventType: eventType, EventID: eventType + "-" + messageID,
 		SendTime: at.UTC().Format(time.RFC3339Nano), AgentID: agentID}
 }
+
+// FileEvent is a user's file, at fileURI on Google's storage.
+func FileEvent(agentID, phone, messageID, fileURI, mimeType string, at time.Time) Event {
+	f := &UserFile{}
+	f.Payload.MimeType, f.Payload.FileURI, f.Payload.FileName = mimeType, fileURI, "photo.jpg"
+	return Event{SenderPhoneNumber: phone, MessageID: messageID, SendTime: at.UTC().Format(time.RFC3339Nano), AgentID: agentID, UserFile: f}
+}

@@ -102,7 +102,7 @@ func parse(ev Event, raw []byte) (provider.Batch, error) {
 	case ev.UserFile != nil:
 		f := ev.UserFile.Payload
 		in.ContentType = provider.MediaType(f.MimeType)
-		in.Attachments = []inbox.Attachment{{URL: f.FileURI, MimeType: f.MimeType, FileName: f.FileName, Size: f.FileSizeBytes}}
+		in.Attachments = []inbox.Attachment{{MediaID: fileMediaID(f.FileURI), MimeType: f.MimeType, FileName: f.FileName, Size: f.FileSizeBytes}}
 	case ev.Location != nil:
 		in.ContentType = inbox.ContentLocation
 		in.Content = fmt.Sprintf("(%.6f, %.6f)", ev.Location.Latitude, ev.Location.Longitude)
@@ -164,22 +164,15 @@ func apiError(b []byte) string {
 
 // Event is a decoded webhook event: a user message or a user event.
 type Event struct {
-	SenderPhoneNumber string `json:"senderPhoneNumber"`
-	MessageID         string `json:"messageId"`
-	EventType         string `json:"eventType,omitempty"`
-	EventID           string `json:"eventId,omitempty"`
-	SendTime          string `json:"sendTime"`
-	AgentID           string `json:"agentId"`
-	Text              string `json:"text,omitempty"`
-	UserFile          *struct {
-		Payload struct {
-			MimeType      string `json:"mimeType"`
-			FileSizeBytes int64  `json:"fileSizeBytes"`
-			FileURI       string `json:"fileUri"`
-			FileName      string `json:"fileName"`
-		} `json:"payload"`
-	} `json:"userFile,omitempty"`
-	Location *struct {
+	SenderPhoneNumber string    `json:"senderPhoneNumber"`
+	MessageID         string    `json:"messageId"`
+	EventType         string    `json:"eventType,omitempty"`
+	EventID           string    `json:"eventId,omitempty"`
+	SendTime          string    `json:"sendTime"`
+	AgentID           string    `json:"agentId"`
+	Text              string    `json:"text,omitempty"`
+	UserFile          *UserFile `json:"userFile,omitempty"`
+	Location          *struct {
 		Latitude  float64 `json:"latitude"`
 		Longitude float64 `json:"longitude"`
 	} `json:"location,omitempty"`
@@ -188,4 +181,14 @@ type Event struct {
 		Text         string `json:"text"`
 		Type         string `json:"type"`
 	} `json:"suggestionResponse,omitempty"`
+}
+
+// UserFile is a file a user sent; FileURI is where RBM keeps it for a while.
+type UserFile struct {
+	Payload struct {
+		MimeType      string `json:"mimeType"`
+		FileSizeBytes int64  `json:"fileSizeBytes"`
+		FileURI       string `json:"fileUri"`
+		FileName      string `json:"fileName"`
+	} `json:"payload"`
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -200,11 +201,19 @@ func withRetryAfter(err error, body []byte) error {
 	return err
 }
 
+// fileID is the form of Bot API file ids: URL-safe base64.
+var fileID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+
+func (Provider) ValidMediaID(id string) bool { return fileID.MatchString(id) }
+
+// MediaHosts is the Bot API host, which serves both getFile and the files.
+func (Provider) MediaHosts() []string { return []string{"api.telegram.org"} }
+
 // FetchMedia resolves a file_id with getFile and fetches the file; the URL holds the bot
 // token, so it is never shown to a browser.
-func (Provider) FetchMedia(ctx context.Context, hc *http.Client, ch inbox.Channel, fileID string) (*http.Response, error) {
+func (Provider) FetchMedia(ctx context.Context, hc *http.Client, ch inbox.Channel, id string) (*http.Response, error) {
 	base := provider.BaseURL(ch, DefaultAPI)
-	body, _ := json.Marshal(map[string]string{"file_id": fileID})
+	body, _ := json.Marshal(map[string]string{"file_id": id})
 	req, err := provider.NewRequest(ctx, http.MethodPost, base+"/bot"+ch.Config["bot_token"]+"/getFile", "application/json", body)
 	if err != nil {
 		return nil, err
@@ -219,9 +228,13 @@ func (Provider) FetchMedia(ctx context.Context, hc *http.Client, ch inbox.Channe
 		} `json:"result"`
 	}
 	if err := json.Unmarshal(raw, &res); err != nil || res.Result.FilePath == "" {
-		return nil, fmt.Errorf("getFile %s: no file_path", fileID)
+		return nil, fmt.Errorf("getFile %s: no file_path", id)
 	}
-	req, err = provider.NewRequest(ctx, http.MethodGet, base+"/file/bot"+ch.Config["bot_token"]+"/"+res.Result.FilePath, "", nil)
+	path, err := provider.PathSegments(res.Result.FilePath)
+	if err != nil {
+		return nil, fmt.Errorf("getFile %s: %w", id, err)
+	}
+	req, err = provider.NewRequest(ctx, http.MethodGet, base+"/file/bot"+ch.Config["bot_token"]+"/"+path, "", nil)
 	if err != nil {
 		return nil, err
 	}

@@ -46,7 +46,7 @@ func (Voice) Webhook(r *http.Request, body []byte, ch inbox.Channel, publicURL s
 		secs, _ := strconv.Atoi(p.Get("RecordingDuration"))
 		in := inbox.Inbound{ProviderMessageID: p.Get("RecordingSid"), From: sender, ContentType: inbox.ContentVoice,
 			Content:     fmt.Sprintf("Voicemail (%d s)", secs),
-			Attachments: []inbox.Attachment{{URL: p.Get("RecordingUrl") + ".mp3", MimeType: "audio/mpeg", FileName: p.Get("RecordingSid") + ".mp3"}},
+			Attachments: []inbox.Attachment{recordingAttachment(p)},
 			Payload:     payload("voicemail")}
 		return provider.Batch{Messages: []inbox.Inbound{in}, Reply: emptyTwiML}, nil
 	case "transcription":

@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -273,9 +275,20 @@ func graphError(b []byte) string {
 	return fmt.Sprintf("%d %s", e.Error.Code, firstOf(e.Error.ErrorData.Details, e.Error.Message))
 }
 
+// mediaID is the form of Cloud API media ids: decimal numbers.
+var mediaID = regexp.MustCompile(`^[0-9]{1,32}$`)
+
+func (Provider) ValidMediaID(id string) bool { return mediaID.MatchString(id) }
+
+// MediaHosts are the Graph API and the hosts its media URLs name: lookaside.fbsbx.com, and
+// CDN names under fbcdn.net and whatsapp.net.
+func (Provider) MediaHosts() []string {
+	return []string{"graph.facebook.com", "lookaside.fbsbx.com", "*.fbcdn.net", "*.whatsapp.net"}
+}
+
 // FetchMedia resolves a media id to its short-lived URL and fetches it, both with the token.
-func (Provider) FetchMedia(ctx context.Context, hc *http.Client, ch inbox.Channel, mediaID string) (*http.Response, error) {
-	req, err := provider.NewRequest(ctx, http.MethodGet, provider.BaseURL(ch, DefaultAPI)+"/"+mediaID, "", nil)
+func (Provider) FetchMedia(ctx context.Context, hc *http.Client, ch inbox.Channel, id string) (*http.Response, error) {
+	req, err := provider.NewRequest(ctx, http.MethodGet, provider.BaseURL(ch, DefaultAPI)+"/"+url.PathEscape(id), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -288,9 +301,13 @@ func (Provider) FetchMedia(ctx context.Context, hc *http.Client, ch inbox.Channe
 		URL string `json:"url"`
 	}
 	if err := json.Unmarshal(raw, &meta); err != nil || meta.URL == "" {
-		return nil, fmt.Errorf("media %s: no url in %s", mediaID, raw)
+		return nil, fmt.Errorf("media %s: no url in the answer", id)
 	}
-	req, err = provider.NewRequest(ctx, http.MethodGet, meta.URL, "", nil)
+	u, err := url.Parse(meta.URL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("media %s: the answer's url is not an absolute http(s) URL", id)
+	}
+	req, err = provider.NewRequest(ctx, http.MethodGet, u.String(), "", nil)
 	if err != nil {
 		return nil, err
 	}
