@@ -93,7 +93,9 @@ func (s *Service) receiveOnce(ctx context.Context, ch Channel, in Inbound) (Mess
 				m.ReplyToID = &quoted.ID
 			}
 		}
-		touch := Touch{LastMessage: m.summary(), UnreadDelta: 1, InboundAt: ptr(em.now), UpdatedAt: em.now}
+		// The window runs from when the customer sent the message, not from when a late
+		// redelivery brought it: a message sent over 24 h ago opens none.
+		touch := Touch{LastMessage: m.summary(), UnreadDelta: 1, InboundAt: ptr(at), UpdatedAt: em.now}
 		if opened {
 			if err := s.emitConversation(ctx, q, em, c.ID, "created"); err != nil {
 				return err
@@ -103,7 +105,7 @@ func (s *Service) receiveOnce(ctx context.Context, ch Channel, in Inbound) (Mess
 			return err
 		}
 		created = true
-		if w := c.ReplyWindowAt(em.now); w != nil && !windowWasOpen && !opened {
+		if w := c.ReplyWindowAt(em.now); w != nil && w.Open && !windowWasOpen && !opened {
 			em.emit(EventReplyWindow, &c, ConversationEvent{Reason: "reply_window_opened", Conversation: c.View(em.now)})
 		}
 		return nil

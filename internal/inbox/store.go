@@ -171,7 +171,7 @@ type Touch struct {
 	LastMessage *MessageSummary
 	// UnreadDelta is added to the unread count (1 for an inbound message).
 	UnreadDelta int
-	// InboundAt sets last_inbound_at (the WhatsApp window) when set.
+	// InboundAt moves last_inbound_at (the WhatsApp window) forward to it, never back.
 	InboundAt *time.Time
 	// FirstResponseAt sets first_response_at when set and it is still null.
 	FirstResponseAt *time.Time

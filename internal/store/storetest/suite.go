@@ -1094,4 +1094,9 @@ func testReplyWindows(t *testing.T, f *fixture) {
 	if stale {
 		t.Error("a mark for the previous window succeeded after the window reopened")
 	}
+	// A message sent earlier that arrives late leaves the window where the newer one put it.
+	f.message(old, inbox.SenderEndUser, "late", t0.Add(10*time.Minute))
+	if got := f.get(a, old.ID).LastInboundAt; got == nil || !got.Equal(t0.Add(30*time.Minute)) {
+		t.Errorf("last_inbound_at after a late message = %v, want %v", got, t0.Add(30*time.Minute))
+	}
 }
