@@ -147,12 +147,16 @@ func inbound(m Message, name string) (inbox.Inbound, error) {
 		in.Payload, _ = json.Marshal(map[string]any{"location": m.Location})
 	case m.Type == "contacts" && len(m.Contacts) > 0:
 		in.ContentType = inbox.ContentContacts
-		var names []string
-		for _, c := range m.Contacts {
-			names = append(names, c.Name.FormattedName)
+		cards := make([]string, len(m.Contacts))
+		for i, c := range m.Contacts {
+			cards[i] = c.Text()
 		}
-		in.Content = strings.Join(names, ", ")
-		in.Payload, _ = json.Marshal(map[string]any{"contacts": m.Contacts})
+		in.Content = strings.Join(cards, "\n")
+		var raw struct { // every field of the cards (emails, addresses, org), not just the decoded ones
+			Contacts json.RawMessage `json:"contacts"`
+		}
+		_ = json.Unmarshal(m.Raw, &raw)
+		in.Payload, _ = json.Marshal(map[string]any{"contacts": raw.Contacts})
 	case m.Type == "interactive" && m.Interactive != nil:
 		in.ContentType = inbox.ContentText
 		if r := m.Interactive.ButtonReply; r != nil {

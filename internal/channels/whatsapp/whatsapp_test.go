@@ -101,7 +101,7 @@ func TestParseEveryType(t *testing.T) {
 	}{
 		{"wamid.text", inbox.ContentText, "Hi"}, {"wamid.image", inbox.ContentImage, "look"}, {"wamid.doc", inbox.ContentDocument, ""},
 		{"wamid.audio", inbox.ContentAudio, ""}, {"wamid.video", inbox.ContentVideo, ""}, {"wamid.sticker", inbox.ContentSticker, ""},
-		{"wamid.loc", inbox.ContentLocation, "Office  (52.520000, 13.405000)"}, {"wamid.card", inbox.ContentContacts, "Ana Lima"},
+		{"wamid.loc", inbox.ContentLocation, "Office  (52.520000, 13.405000)"}, {"wamid.card", inbox.ContentContacts, "Ana Lima: +5511999999999"},
 		{"wamid.button", inbox.ContentText, "Yes please"}, {"wamid.react", inbox.ContentText, "👍"},
 		{"wamid.new", inbox.ContentUnsupported, "Unsupported WhatsApp message (order)"},
 	}
@@ -125,6 +125,32 @@ func TestParseEveryType(t *testing.T) {
 	}
 	if !strings.Contains(string(b.Messages[10].Payload), `"catalog_id":"c1"`) {
 		t.Errorf("unsupported message lost its raw payload: %s", b.Messages[10].Payload)
+	}
+}
+
+// TestContactCards: a shared card shows its names and numbers as text (Meta's documented
+// contacts message), and the whole card stays in the payload.
+func TestContactCards(t *testing.T) {
+	msgs := `"contacts":[{"profile":{"name":"Kerry Fisher"},"wa_id":"16315551234"}],"messages":[{"from":"16315551234","id":"wamid.cards",
+"timestamp":"1683229471","type":"contacts","contacts":[{
+ "addresses":[{"city":"Menlo Park","country":"United States","country_code":"us","state":"CA","street":"1 Hacker Way","type":"HOME","zip":"94025"}],
+ "birthday":"2012-08-18","emails":[{"email":"test@fb.com","type":"WORK"}],
+ "name":{"first_name":"John","formatted_name":"John Smith","last_name":"Smith","middle_name":"Lewis","suffix":"Esq.","prefix":"Dr."},
+ "org":{"company":"Meta","department":"Design","title":"Manager"},
+ "phones":[{"phone":"+1 (940) 555-1234","type":"HOME"},{"phone":"+1 (650) 555-1234","type":"WORK","wa_id":"16505551234"}],
+ "urls":[{"url":"https://www.facebook.com","type":"WORK"}]},
+ {"name":{"first_name":"Ana","last_name":"Lima"},"phones":[{"wa_id":"5511999999999"}]}]}]`
+	b, err := post(t, strings.Replace(wrap, "%s", msgs, 1))
+	if err != nil || len(b.Messages) != 1 {
+		t.Fatalf("%+v %v", b, err)
+	}
+	m := b.Messages[0]
+	want := "John Smith: +1 (940) 555-1234 (HOME), +1 (650) 555-1234 (WORK)\nAna Lima: +5511999999999"
+	if m.ContentType != inbox.ContentContacts || m.Content != want {
+		t.Errorf("content %s %q, want %q", m.ContentType, m.Content, want)
+	}
+	if !strings.Contains(string(m.Payload), `"test@fb.com"`) {
+		t.Errorf("the card's other fields are not kept: %s", m.Payload)
 	}
 }
 
