@@ -104,8 +104,16 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	for _, re := range batch.Reactions {
+		if _, err := h.svc.ReceiveReaction(r.Context(), ch, re); err != nil {
+			h.fail(w, r, kind, "store reaction", err)
+			result = "error"
+			return
+		}
+	}
 	result = "ok"
-	h.log.Debug("webhook", "kind", kind, "channel", ch.ID, "messages", len(batch.Messages), "new", created, "receipts", len(batch.Receipts))
+	h.log.Debug("webhook", "kind", kind, "channel", ch.ID, "messages", len(batch.Messages), "new", created, "receipts", len(batch.Receipts),
+		"reactions", len(batch.Reactions))
 	if rep := batch.Reply; rep != nil {
 		w.Header().Set("Content-Type", rep.ContentType)
 		w.WriteHeader(rep.Status)

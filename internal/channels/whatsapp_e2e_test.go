@@ -1,6 +1,7 @@
 package channels_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -56,4 +57,75 @@ func sameInstant(t *testing.T, got string, want time.Time) bool {
 	t.Helper()
 	at, err := time.Parse(time.RFC3339Nano, got)
 	return err == nil && at.Equal(want)
+}
+
+// TestWhatsAppReactions: a reaction goes on the message it names (ours or the contact's),
+// agents get a message_reaction frame, and a removal (Meta's reaction without emoji) takes
+// it off. Neither ever becomes a message; redeliveries and stale reactions change nothing.
+func TestWhatsAppReactions(t *testing.T) {
+	s := newStack(t)
+	ch := s.channel(fixtures[0])
+	hookURL := channels.WebhookURL(s.srv.URL, ch)
+	ws := s.socket()
+	now := time.Now().UTC().Truncate(time.Second)
+	react := func(id, target, emoji string, at time.Time) {
+		t.Helper()
+		if code := s.waPost(hookURL, whatsapp.ReactionWebhook("PNID", "4915112345678", "Lena Klein", id, target, emoji, at)); code != 200 {
+			t.Fatalf("reaction webhook %s: %d", id, code)
+		}
+	}
+
+	s.waPost(hookURL, whatsapp.TextWebhook("PNID", "4915112345678", "Lena Klein", "wamid.in-1", "Where is my order?", now.Add(-time.Minute)))
+	frame := ws.until("new_message")
+	convID := frame["conversation"].(map[string]any)["id"].(string)
+	inboundID := frame["message"].(map[string]any)["id"].(string)
+	reply := s.api("POST", "/v1/conversations/"+convID+"/messages", map[string]any{"content": "It ships today"}, 201)["message"].(map[string]any)
+	s.outbox.RunOnce(context.Background())
+	ws.until("message_status") // sent, as wamid.out-1
+
+	react("wamid.r1", "wamid.out-1", "👍", now.Add(-50*time.Second))
+	ev := ws.until("message_reaction")
+	if ev["message_id"] != reply["id"] || ev["conversation_id"] != convID || ev["action"] != "added" ||
+		ev["reaction"].(map[string]any)["emoji"] != "👍" || ev["reaction"].(map[string]any)["sender_type"] != "end_user" {
+		t.Fatalf("message_reaction for the reply: %v", ev)
+	}
+	react("wamid.r2", "wamid.in-1", "❤️", now.Add(-45*time.Second))
+	react("wamid.r3", "wamid.in-1", "😂", now.Add(-40*time.Second)) // replaces the heart
+	ws.until("message_reaction")
+	if ev := ws.until("message_reaction"); ev["message_id"] != inboundID || len(ev["reactions"].([]any)) != 1 {
+		t.Errorf("a second reaction of the contact did not replace the first: %v", ev)
+	}
+
+	react("wamid.r4", "wamid.out-1", "", now.Add(-30*time.Second)) // removal
+	ev = ws.until("message_reaction")
+	if ev["message_id"] != reply["id"] || ev["action"] != "removed" || ev["reaction"].(map[string]any)["emoji"] != "👍" || len(ev["reactions"].([]any)) != 0 {
+		t.Errorf("removal: %v", ev)
+	}
+	react("wamid.r4", "wamid.out-1", "", now.Add(-30*time.Second))  // redelivered
+	react("wamid.r1", "wamid.out-1", "👍", now.Add(-50*time.Second)) // the add, redelivered after its removal
+	react("wamid.r5", "wamid.unknown", "🎉", now)                    // a message we never had
+
+	detail := s.api("GET", "/v1/conversations/"+convID, nil, 200)["conversation"].(map[string]any)
+	msgs := detail["messages"].([]any)
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages after six reactions, want the 2 messages: %v", len(msgs), msgs)
+	}
+	reactions := map[string]any{}
+	for _, m := range msgs {
+		m := m.(map[string]any)
+		reactions[m["id"].(string)] = m["reactions"]
+	}
+	if reactions[reply["id"].(string)] != nil {
+		t.Errorf("the reply still shows reactions %v", reactions[reply["id"].(string)])
+	}
+	if r, _ := reactions[inboundID].([]any); len(r) != 1 || r[0].(map[string]any)["emoji"] != "😂" {
+		t.Errorf("the contact's message shows reactions %v, want 😂", reactions[inboundID])
+	}
+	team := s.api("GET", "/team-inbox/api/messages/"+inboundID+"/", nil, 200)["message"].(map[string]any)["content"].(map[string]any)
+	if r, _ := team["reactions"].([]any); len(r) != 1 {
+		t.Errorf("the team inbox shows the contact's message with reactions %v", team["reactions"])
+	}
+	if n := detail["unread_count"]; n != float64(1) {
+		t.Errorf("unread_count %v after reactions, want 1", n)
+	}
 }

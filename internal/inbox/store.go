@@ -117,6 +117,8 @@ type Queries interface {
 	FindMessageByProviderID(ctx context.Context, channelID uuid.UUID, providerID string) (Message, error)
 	// SetProviderMessageID records the provider's id of an outbound message.
 	SetProviderMessageID(ctx context.Context, tenant, messageID uuid.UUID, providerID string) error
+	// SetMessageReactions replaces a message's reactions (removals included, see Reaction).
+	SetMessageReactions(ctx context.Context, tenant, messageID uuid.UUID, reactions []Reaction) error
 	// ApplyMessageStatus moves a message's delivery status forward: it applies ch only when
 	// ch.Status ranks above the current status (see DeliveryStatus.Rank), sets the matching
 	// timestamp (sent_at, delivered_at, read_at, failed_at) and error, and records ch in the

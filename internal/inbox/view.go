@@ -78,11 +78,13 @@ func (c Conversation) View(now time.Time) ConversationView {
 	}
 }
 
-// Normalize makes empty lists encode as [] rather than null, as the document shows them.
+// Normalize makes empty lists encode as [] rather than null, as the document shows them,
+// and leaves out removed reactions.
 func (m *Message) Normalize() {
 	if m.Attachments == nil {
 		m.Attachments = []Attachment{}
 	}
+	m.Reactions = activeReactions(m.Reactions)
 }
 
 // StatusUpdate is the data of a ticket_update event and the status response.

@@ -33,8 +33,9 @@ type MediaFetcher interface {
 
 // Batch is what one webhook request carries.
 type Batch struct {
-	Messages []inbox.Inbound
-	Receipts []inbox.Receipt
+	Messages  []inbox.Inbound
+	Receipts  []inbox.Receipt
+	Reactions []inbox.InboundReaction
 	// Reply, when set, is the answer the provider expects (a handshake echo, TwiML);
 	// otherwise the webhook answers 200 with a JSON envelope.
 	Reply *Reply

@@ -140,9 +140,10 @@ type Button struct {
 	Payload string `json:"payload"`
 }
 
+// Reaction names the message reacted to; a removed reaction has no emoji.
 type Reaction struct {
 	MessageID string `json:"message_id"`
-	Emoji     string `json:"emoji"`
+	Emoji     string `json:"emoji,omitempty"`
 }
 
 type Interactive struct {

@@ -77,6 +77,10 @@ func (Provider) Webhook(r *http.Request, body []byte, ch inbox.Channel, _ string
 				names[ct.WaID] = ct.Profile.Name
 			}
 			for _, m := range c.Value.Messages {
+				if m.Type == "reaction" && m.Reaction != nil {
+					b.Reactions = append(b.Reactions, reaction(m))
+					continue
+				}
 				in, err := inbound(m, names[m.From])
 				if err != nil {
 					return provider.Batch{}, provider.Malformed{Err: err}
@@ -167,15 +171,19 @@ func inbound(m Message, name string) (inbox.Inbound, error) {
 		in.Payload, _ = json.Marshal(map[string]any{"interactive": m.Interactive})
 	case m.Type == "button" && m.Button != nil:
 		in.ContentType, in.Content = inbox.ContentText, m.Button.Text
-	case m.Type == "reaction" && m.Reaction != nil:
-		in.ContentType, in.Content, in.ReplyToProviderID = inbox.ContentText, m.Reaction.Emoji, m.Reaction.MessageID
-		in.Payload, _ = json.Marshal(map[string]any{"reaction": m.Reaction})
 	default:
 		// A type we do not understand is kept, with the provider's raw message, never dropped.
 		in.ContentType, in.Content = inbox.ContentUnsupported, "Unsupported WhatsApp message ("+m.Type+")"
 		in.Payload = m.Raw
 	}
 	return in, nil
+}
+
+// reaction maps a reaction message: it goes on the message it names, and one without
+// emoji takes the sender's reaction back.
+func reaction(m Message) inbox.InboundReaction {
+	return inbox.InboundReaction{ProviderMessageID: m.Reaction.MessageID, From: inbox.Sender{Address: m.From},
+		Emoji: m.Reaction.Emoji, At: unixString(m.Timestamp)}
 }
 
 var statusOf = map[string]inbox.DeliveryStatus{

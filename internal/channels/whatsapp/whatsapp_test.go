@@ -7,8 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -88,7 +90,8 @@ func TestParseEveryType(t *testing.T) {
 {"from":"16315551234","id":"wamid.loc","timestamp":"1603059207","type":"location","location":{"latitude":52.52,"longitude":13.405,"name":"Office"}},
 {"from":"16315551234","id":"wamid.card","timestamp":"1603059208","type":"contacts","contacts":[{"name":{"formatted_name":"Ana Lima"},"phones":[{"phone":"+5511999999999"}]}]},
 {"from":"16315551234","id":"wamid.button","timestamp":"1603059209","type":"interactive","interactive":{"type":"button_reply","button_reply":{"id":"yes","title":"Yes please"}}},
-{"from":"16315551234","id":"wamid.react","timestamp":"1603059210","type":"reaction","reaction":{"message_id":"wamid.text","emoji":"👍"}},
+{"from":"16315551234","id":"wamid.react","timestamp":"1603059210","type":"reaction","reaction":{"message_id":"wamid.text","emoji":"\uD83D\uDC4D"}},
+{"from":"16315551234","id":"wamid.unreact","timestamp":"1603059212","type":"reaction","reaction":{"message_id":"wamid.text"}},
 {"from":"16315551234","id":"wamid.new","timestamp":"1603059211","type":"order","order":{"catalog_id":"c1"}}]`
 	b, err := post(t, strings.Replace(wrap, "%s", msgs, 1))
 	if err != nil {
@@ -102,7 +105,7 @@ func TestParseEveryType(t *testing.T) {
 		{"wamid.text", inbox.ContentText, "Hi"}, {"wamid.image", inbox.ContentImage, "look"}, {"wamid.doc", inbox.ContentDocument, ""},
 		{"wamid.audio", inbox.ContentAudio, ""}, {"wamid.video", inbox.ContentVideo, ""}, {"wamid.sticker", inbox.ContentSticker, ""},
 		{"wamid.loc", inbox.ContentLocation, "Office  (52.520000, 13.405000)"}, {"wamid.card", inbox.ContentContacts, "Ana Lima: +5511999999999"},
-		{"wamid.button", inbox.ContentText, "Yes please"}, {"wamid.react", inbox.ContentText, "👍"},
+		{"wamid.button", inbox.ContentText, "Yes please"},
 		{"wamid.new", inbox.ContentUnsupported, "Unsupported WhatsApp message (order)"},
 	}
 	if len(b.Messages) != len(want) {
@@ -123,8 +126,16 @@ func TestParseEveryType(t *testing.T) {
 	if a := b.Messages[2].Attachments; len(a) != 1 || a[0].MediaID != "MEDIA2" || a[0].FileName != "invoice.pdf" {
 		t.Errorf("document attachment %+v", a)
 	}
-	if !strings.Contains(string(b.Messages[10].Payload), `"catalog_id":"c1"`) {
-		t.Errorf("unsupported message lost its raw payload: %s", b.Messages[10].Payload)
+	if !strings.Contains(string(b.Messages[9].Payload), `"catalog_id":"c1"`) {
+		t.Errorf("unsupported message lost its raw payload: %s", b.Messages[9].Payload)
+	}
+	// Reactions are not messages: they go on the message they name; no emoji removes one.
+	wantReactions := []inbox.InboundReaction{
+		{ProviderMessageID: "wamid.text", From: inbox.Sender{Address: "16315551234"}, Emoji: "👍", At: time.Unix(1603059210, 0).UTC()},
+		{ProviderMessageID: "wamid.text", From: inbox.Sender{Address: "16315551234"}, At: time.Unix(1603059212, 0).UTC()},
+	}
+	if !reflect.DeepEqual(b.Reactions, wantReactions) {
+		t.Errorf("reactions %+v, want %+v", b.Reactions, wantReactions)
 	}
 }
 

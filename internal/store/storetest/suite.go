@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t testing.TB) inbox.Store) {
 		{"InboxMessages", testInboxMessages},
 		{"Transactions", testTransactions},
 		{"ReplyWindows", testReplyWindows},
+		{"MessageReactions", testMessageReactions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
