@@ -111,6 +111,13 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	for _, cu := range batch.Calls {
+		if err := h.svc.UpdateCall(r.Context(), ch, cu); err != nil {
+			h.fail(w, r, kind, "update call", err)
+			result = "error"
+			return
+		}
+	}
 	result = "ok"
 	h.log.Debug("webhook", "kind", kind, "channel", ch.ID, "messages", len(batch.Messages), "new", created, "receipts", len(batch.Receipts),
 		"reactions", len(batch.Reactions))

@@ -28,6 +28,9 @@ type Inbound struct {
 	Payload           json.RawMessage // structured content and the raw provider data for unsupported types
 	ReplyToProviderID string          // the quoted message, if any
 	At                time.Time       // when the provider says it was sent; zero means now
+	// CallSID ties a voice message to its call: the first message of a call remembers the
+	// caller (From), the later ones (whose callbacks do not say who called) are from them.
+	CallSID string
 }
 
 // ReceiveInbound makes an inbound message durable: it finds or creates the contact (by its
@@ -67,6 +70,12 @@ func (s *Service) receiveOnce(ctx context.Context, ch Channel, in Inbound) (Mess
 			}
 			if !errors.Is(err, ErrNotFound) {
 				return fmt.Errorf("look up provider id: %w", err)
+			}
+		}
+		if in.CallSID != "" {
+			var err error
+			if in.From, err = s.callerOf(ctx, q, ch, in, em.now); err != nil {
+				return err
 			}
 		}
 		contact, err := s.findOrCreateContact(ctx, q, ch, in.From, em.now)

@@ -131,6 +131,13 @@ type Queries interface {
 	ParkReceipt(ctx context.Context, channelID uuid.UUID, providerID string, ch StatusChange) error
 	TakeParkedReceipts(ctx context.Context, channelID uuid.UUID, providerID string) ([]StatusChange, error)
 
+	// SaveCall remembers a call a voice channel answered; one already saved stays as it is.
+	SaveCall(ctx context.Context, c Call) error
+	// GetCall finds a call by the provider's call id on a channel.
+	GetCall(ctx context.Context, channelID uuid.UUID, sid string) (Call, error)
+	// MarkCallRecording records that the caller reached the voicemail recording.
+	MarkCallRecording(ctx context.Context, channelID uuid.UUID, sid string) error
+
 	// ExpiredReplyWindows lists up to limit open WhatsApp conversations whose last inbound
 	// message is before `before` and whose window closing has not been announced yet.
 	ExpiredReplyWindows(ctx context.Context, before time.Time, limit int) ([]WindowRef, error)

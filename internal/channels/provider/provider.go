@@ -36,6 +36,7 @@ type Batch struct {
 	Messages  []inbox.Inbound
 	Receipts  []inbox.Receipt
 	Reactions []inbox.InboundReaction
+	Calls     []inbox.CallUpdate
 	// Reply, when set, is the answer the provider expects (a handshake echo, TwiML);
 	// otherwise the webhook answers 200 with a JSON envelope.
 	Reply *Reply

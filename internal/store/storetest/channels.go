@@ -49,3 +49,30 @@ func testMessageReactions(t *testing.T, f *fixture) {
 		t.Errorf("a message without reactions: %v %v", got.Reactions, err)
 	}
 }
+
+// testVoiceCalls: a call is found by its id on its channel only; saving it again keeps the
+// first caller, and the recording mark sticks.
+func testVoiceCalls(t *testing.T, f *fixture) {
+	a := f.tenant("A")
+	voice, other := f.channel(a, inbox.ChannelVoice), f.channel(a, inbox.ChannelVoice)
+	call := inbox.Call{ChannelID: voice.ID, SID: "CA1", TenantID: a, Caller: "+15550001111", CreatedAt: t0}
+	f.must(f.st.SaveCall(f.ctx, call))
+	again := call
+	again.Caller = "+15559999999"
+	f.must(f.st.SaveCall(f.ctx, again))
+	got, err := f.st.GetCall(f.ctx, voice.ID, "CA1")
+	f.must(err)
+	if diff := cmp.Diff(call, got); diff != "" {
+		t.Errorf("GetCall (-want +got):\n%s", diff)
+	}
+	_, err = f.st.GetCall(f.ctx, other.ID, "CA1")
+	isNotFound(t, err, "a call on another channel")
+	_, err = f.st.GetCall(f.ctx, voice.ID, "CA2")
+	isNotFound(t, err, "an unknown call")
+	isNotFound(t, f.st.MarkCallRecording(f.ctx, voice.ID, "CA2"), "mark an unknown call")
+
+	f.must(f.st.MarkCallRecording(f.ctx, voice.ID, "CA1"))
+	if got, err := f.st.GetCall(f.ctx, voice.ID, "CA1"); err != nil || !got.RecordingStarted {
+		t.Errorf("after MarkCallRecording: %+v %v", got, err)
+	}
+}

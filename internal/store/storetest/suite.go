@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t testing.TB) inbox.Store) {
 		{"Transactions", testTransactions},
 		{"ReplyWindows", testReplyWindows},
 		{"MessageReactions", testMessageReactions},
+		{"VoiceCalls", testVoiceCalls},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
