@@ -56,7 +56,7 @@ func wire(_ context.Context, cfg *config.Config, st inbox.Store, tokens *auth.To
 	providers := channels.Providers()
 	a.svc.SetChannelSpecs(channels.Specs(providers))
 	hc := &http.Client{Timeout: 30 * time.Second}
-	a.webhooks = channels.NewWebhooks(a.svc, providers, cfg.PublicURL, log, reg)
+	a.webhooks = channels.NewWebhooks(a.svc, providers, hc, cfg.PublicURL, log, reg)
 	a.media = channels.NewMedia(a.svc, providers, hc, func(tok string) (auth.Principal, error) {
 		p, err := tokens.Verify(tok, auth.AudienceAPI)
 		if err != nil {

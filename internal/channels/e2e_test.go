@@ -72,6 +72,8 @@ func newFakeProvider(t testing.TB) *fakeProvider {
 			fmt.Fprintf(w, `{"messaging_product":"whatsapp","messages":[{"id":"wamid.out-%d"}]}`, n)
 		case strings.Contains(r.URL.Path, "/sendMessage"): // Telegram
 			fmt.Fprintf(w, `{"ok":true,"result":{"message_id":%d,"chat":{"id":555},"date":1}}`, 1000+n)
+		case strings.HasSuffix(r.URL.Path, "/answerCallbackQuery"):
+			io.WriteString(w, `{"ok":true,"result":true}`)
 		case strings.HasSuffix(r.URL.Path, "/Messages.json"): // Twilio
 			w.WriteHeader(201)
 			fmt.Fprintf(w, `{"sid":"SMout%d","status":"queued"}`, n)
@@ -203,7 +205,7 @@ func newStackOn(t testing.TB, st inbox.Store) *stack {
 	api := httpapi.New(httpapi.Deps{Service: s.svc, Tokens: tokens, Passwords: auth.NewHasher(auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1),
 		TokenTTL: time.Hour, Ready: s.st.Ping, Registry: prometheus.NewRegistry(), Log: quiet, MaxBodyBytes: 1 << 20, MessageLimit: 100, LoginRate: 10,
 		WebSocket: hub, WebSocketInfo: hub.Info,
-		Webhooks: channels.NewWebhooks(s.svc, providers, "", quiet, nil),
+		Webhooks: channels.NewWebhooks(s.svc, providers, http.DefaultClient, "", quiet, nil),
 		Media:    channels.NewMedia(s.svc, providers, http.DefaultClient, verify, quiet)})
 	s.srv = httptest.NewServer(api)
 	t.Cleanup(s.srv.Close)
