@@ -74,6 +74,8 @@ func newFakeProvider(t testing.TB) *fakeProvider {
 			fmt.Fprintf(w, `{"ok":true,"result":{"message_id":%d,"chat":{"id":555},"date":1}}`, 1000+n)
 		case strings.HasSuffix(r.URL.Path, "/answerCallbackQuery"):
 			io.WriteString(w, `{"ok":true,"result":true}`)
+		case r.URL.Path == "/token": // Google's OAuth token endpoint
+			io.WriteString(w, `{"access_token":"ya29.e2e","expires_in":3600,"token_type":"Bearer"}`)
 		case strings.HasSuffix(r.URL.Path, "/Messages.json"): // Twilio
 			w.WriteHeader(201)
 			fmt.Fprintf(w, `{"sid":"SMout%d","status":"queued"}`, n)

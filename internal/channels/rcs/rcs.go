@@ -21,14 +21,21 @@ import (
 // DefaultAPI is the RBM API host.
 const DefaultAPI = "https://rcsbusinessmessaging.googleapis.com"
 
-// Provider is Google RBM.
-type Provider struct{}
+// Provider is Google RBM. Sends authenticate with OAuth tokens minted from the agent's
+// service-account key (service_account_key), or with a fixed access_token (tests, development).
+type Provider struct {
+	tokens *tokens
+}
+
+// New returns the RBM provider with its token cache.
+func New() Provider { return Provider{tokens: &tokens{}} }
 
 func (Provider) Spec() inbox.ChannelSpec {
 	return inbox.ChannelSpec{
-		Required: []string{"agent_id", "client_token", "access_token"},
-		Optional: []string{"api_base_url"},
-		Secret:   []string{"client_token", "access_token"},
+		Required: []string{"agent_id", "client_token"},
+		Optional: []string{"service_account_key", "access_token", "api_base_url"},
+		Secret:   []string{"client_token", "service_account_key", "access_token"},
+		Validate: validate,
 	}
 }
 
@@ -117,7 +124,11 @@ func parse(ev Event, raw []byte) (provider.Batch, error) {
 
 // Send creates an agent message whose id is our message id: RBM ignores a repeated id, so
 // a retried send after a timeout never reaches the user twice.
-func (Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to string, m inbox.Message, _ string) (string, error) {
+func (p Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to string, m inbox.Message, _ string) (string, error) {
+	token, err := p.tokens.bearer(ch, hc)
+	if err != nil {
+		return "", err
+	}
 	content := map[string]any{}
 	if len(m.Attachments) > 0 && m.Attachments[0].URL != "" {
 		content["contentInfo"] = map[string]any{"fileUrl": m.Attachments[0].URL}
@@ -134,7 +145,7 @@ func (Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to 
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Authorization", "Bearer "+ch.Config["access_token"])
+	req.Header.Set("Authorization", "Bearer "+token)
 	if _, err := provider.Do(hc, req, apiError); err != nil {
 		return "", err
 	}
