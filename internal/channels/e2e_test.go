@@ -194,7 +194,8 @@ func newStackOn(t testing.TB, st inbox.Store) *stack {
 	s.svc = inbox.NewService(s.st, realtime.NewPublisher(bus, quiet), quiet)
 	providers := channels.Providers()
 	s.svc.SetChannelSpecs(channels.Specs(providers))
-	hub, err := realtime.New(realtime.Config{Service: s.svc, Tokens: tokens, Bus: bus, EventLog: s.st, Log: quiet, AcceptAllOrigins: true, TokenTTL: time.Minute})
+	hub, err := realtime.New(realtime.Config{Service: s.svc, Tokens: tokens, Bus: bus, EventLog: s.st, Log: quiet, AcceptAllOrigins: true, TokenTTL: time.Minute,
+		TypingTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

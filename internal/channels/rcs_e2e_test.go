@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -88,4 +89,36 @@ func toStrings(v any) []string {
 		out = append(out, s.(string))
 	}
 	return out
+}
+
+// TestRCSContactTyping: RBM's IS_TYPING event reaches the agents as a typing_indicator for
+// the contact in its open conversation, which ends by itself after the typing timeout. A
+// typing number we have no conversation with shows nothing.
+func TestRCSContactTyping(t *testing.T) {
+	s := newStack(t)
+	f := fixtures[3]
+	ch := s.channel(f)
+	hookURL := channels.WebhookURL(s.srv.URL, ch)
+	ws := s.socket()
+	s.hook(f.inbound(hookURL, 1, "Hello"))
+	convID := ws.until("new_message")["conversation"].(map[string]any)["id"].(string)
+	typing := func(phone, id string) int {
+		b, sig := rcs.Push("rcs-token", rcs.TypingEvent("agent", phone, id, time.Now()))
+		return s.hook(signedPost(hookURL, b, "X-Goog-Signature", sig, "application/json"))
+	}
+	if code := typing("+15559990000", "E0"); code != 200 {
+		t.Errorf("IS_TYPING of a stranger: %d", code)
+	}
+	if code := typing("+15551230000", "E1"); code != 200 {
+		t.Fatalf("IS_TYPING: %d", code)
+	}
+	start := ws.until("typing_indicator")
+	contact, _ := start["contact"].(map[string]any)
+	if start["conversation_id"] != convID || start["is_typing"] != true || contact["phone"] != "+15551230000" || start["user"] != nil {
+		t.Fatalf("typing_indicator: %v", start)
+	}
+	end := ws.until("typing_indicator")
+	if end["conversation_id"] != convID || end["is_typing"] != false || end["contact"].(map[string]any)["id"] != contact["id"] {
+		t.Errorf("the indicator's end: %v", end)
+	}
 }

@@ -117,6 +117,11 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	for _, who := range batch.Typing { // ephemeral: a lost indicator is not worth a redelivery
+		if err := h.svc.ContactTyping(r.Context(), ch, who); err != nil {
+			h.log.WarnContext(r.Context(), "contact typing", "kind", kind, "channel", ch.ID, "err", err)
+		}
+	}
 	for _, cu := range batch.Calls {
 		if err := h.svc.UpdateCall(r.Context(), ch, cu); err != nil {
 			h.fail(w, r, kind, "update call", err)

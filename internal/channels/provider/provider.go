@@ -37,6 +37,7 @@ type Batch struct {
 	Receipts  []inbox.Receipt
 	Reactions []inbox.InboundReaction
 	Calls     []inbox.CallUpdate
+	Typing    []inbox.Sender // contacts the provider says are typing
 	// FollowUps are calls to the provider's API the webhook asks for (Telegram's
 	// answerCallbackQuery); they run once the rest is stored and the webhook answered.
 	FollowUps []FollowUp

@@ -49,3 +49,8 @@ func ServiceAccountKey(tokenURI string) (string, *rsa.PrivateKey, error) {
 		"auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs"})
 	return string(b), key, err
 }
+
+// TypingEvent is RBM's IS_TYPING user event: the user is typing a reply.
+func TypingEvent(agentID, phone, eventID string, at time.Time) Event {
+	return Event{SenderPhoneNumber: phone, EventType: "IS_TYPING", EventID: eventID, SendTime: at.UTC().Format(time.RFC3339Nano), AgentID: agentID}
+}

@@ -1,6 +1,7 @@
 // Package rcs speaks Google RCS Business Messaging: the clientToken verification handshake,
 // Pub/Sub-style webhooks signed with X-Goog-Signature (HMAC-SHA512 of the decoded data),
-// user messages and events (DELIVERED, READ), and sends to agentMessages with our own id.
+// user messages and events (DELIVERED, READ, IS_TYPING), and sends to agentMessages with our
+// own id, authenticated with tokens minted from the agent's service account.
 package rcs
 
 import (
@@ -93,9 +94,11 @@ func parse(ev Event, raw []byte) (provider.Batch, error) {
 			st = inbox.DeliveryRead
 		}
 		return provider.Batch{Receipts: []inbox.Receipt{{ProviderMessageID: ev.MessageID, Status: st, At: at}}}, nil
+	case "IS_TYPING":
+		return provider.Batch{Typing: []inbox.Sender{{Address: ev.SenderPhoneNumber, Phone: ev.SenderPhoneNumber}}}, nil
 	case "":
 	default:
-		return provider.Batch{}, nil // typing, subscribe and server events: nothing to store
+		return provider.Batch{}, nil // subscribe and server events: nothing to store
 	}
 	if ev.MessageID == "" || ev.SenderPhoneNumber == "" {
 		return provider.Batch{}, provider.Malformed{Err: fmt.Errorf("user message without messageId or sender")}
