@@ -96,12 +96,7 @@ func toStrings(v any) []string {
 // typing number we have no conversation with shows nothing.
 func TestRCSContactTyping(t *testing.T) {
 	s := newStack(t)
-	f := fixtures[3]
-	ch := s.channel(f)
-	hookURL := channels.WebhookURL(s.srv.URL, ch)
-	ws := s.socket()
-	s.hook(f.inbound(hookURL, 1, "Hello"))
-	convID := ws.until("new_message")["conversation"].(map[string]any)["id"].(string)
+	hookURL, ws, convID := s.open(fixtures[3], "Hello")
 	typing := func(phone, id string) int {
 		b, sig := rcs.Push("rcs-token", rcs.TypingEvent("agent", phone, id, time.Now()))
 		return s.hook(signedPost(hookURL, b, "X-Goog-Signature", sig, "application/json"))

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/teaminbox/teaminbox/internal/channels"
 	"github.com/teaminbox/teaminbox/internal/channels/telegram"
 )
 
@@ -16,12 +15,7 @@ import (
 // nothing more.
 func TestTelegramButtonTap(t *testing.T) {
 	s := newStack(t)
-	f := fixtures[1]
-	ch := s.channel(f)
-	hookURL := channels.WebhookURL(s.srv.URL, ch)
-	ws := s.socket()
-	s.hook(f.inbound(hookURL, 1, "I want to order"))
-	convID := ws.until("new_message")["conversation"].(map[string]any)["id"].(string)
+	hookURL, ws, convID := s.open(fixtures[1], "I want to order")
 	question := s.api("POST", "/v1/conversations/"+convID+"/messages", map[string]any{"content": "Confirm your order?"}, 201)["message"].(map[string]any)
 	s.outbox.RunOnce(context.Background()) // sent as message 1001 of chat 555
 	ws.until("message_status")

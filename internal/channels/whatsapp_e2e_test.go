@@ -9,6 +9,18 @@ import (
 	"github.com/teaminbox/teaminbox/internal/channels/whatsapp"
 )
 
+// open connects an agent's socket to a new channel of f, posts its first inbound message, and
+// returns the webhook URL, the socket and the new conversation's id.
+func (s *stack) open(f fixture, text string) (string, *socket, string) {
+	s.t.Helper()
+	hookURL := channels.WebhookURL(s.srv.URL, s.channel(f))
+	ws := s.socket()
+	if code := s.hook(f.inbound(hookURL, 1, text)); code != 200 {
+		s.t.Fatalf("first inbound webhook: %d", code)
+	}
+	return hookURL, ws, ws.until("new_message")["conversation"].(map[string]any)["id"].(string)
+}
+
 // waPost is a WhatsApp webhook signed with the fixture's app secret.
 func (s *stack) waPost(hookURL string, body []byte) int {
 	s.t.Helper()
@@ -64,9 +76,7 @@ func sameInstant(t *testing.T, got string, want time.Time) bool {
 // it off. Neither ever becomes a message; redeliveries and stale reactions change nothing.
 func TestWhatsAppReactions(t *testing.T) {
 	s := newStack(t)
-	ch := s.channel(fixtures[0])
-	hookURL := channels.WebhookURL(s.srv.URL, ch)
-	ws := s.socket()
+	hookURL, ws, convID := s.open(fixtures[0], "Where is my order?")
 	now := time.Now().UTC().Truncate(time.Second)
 	react := func(id, target, emoji string, at time.Time) {
 		t.Helper()
@@ -75,10 +85,7 @@ func TestWhatsAppReactions(t *testing.T) {
 		}
 	}
 
-	s.waPost(hookURL, whatsapp.TextWebhook("PNID", "4915112345678", "Lena Klein", "wamid.in-1", "Where is my order?", now.Add(-time.Minute)))
-	frame := ws.until("new_message")
-	convID := frame["conversation"].(map[string]any)["id"].(string)
-	inboundID := frame["message"].(map[string]any)["id"].(string)
+	inboundID := s.api("GET", "/v1/conversations/"+convID, nil, 200)["conversation"].(map[string]any)["messages"].([]any)[0].(map[string]any)["id"].(string)
 	reply := s.api("POST", "/v1/conversations/"+convID+"/messages", map[string]any{"content": "It ships today"}, 201)["message"].(map[string]any)
 	s.outbox.RunOnce(context.Background())
 	ws.until("message_status") // sent, as wamid.out-1
