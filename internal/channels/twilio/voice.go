@@ -57,8 +57,20 @@ func (Voice) Webhook(r *http.Request, body []byte, ch inbox.Channel, publicURL s
 		// The <Record> action: the voicemail is taken. Without an answer that ends the call,
 		// Twilio would request the call's URL again, and the caller would hear the greeting again.
 		return provider.Batch{Reply: hangupTwiML}, nil
+	case event == "recording" && p.Get("RecordingStatus") == "in-progress": // the caller reached the voicemail
+		return provider.Batch{Calls: []inbox.CallUpdate{{SID: sid, RecordingStarted: true}}, Reply: emptyTwiML}, nil
+	case event == "recording" && p.Get("RecordingStatus") == "absent": // too short or silent: a missed call
+		return provider.Batch{Calls: []inbox.CallUpdate{{SID: sid, Ended: inbox.CallNoRecording}}, Reply: emptyTwiML}, nil
 	case event == "recording":
-		return recording(p, sid, sender, payload("voicemail"))
+		if p.Get("RecordingStatus") != "completed" || p.Get("RecordingSid") == "" {
+			return provider.Batch{Reply: emptyTwiML}, nil
+		}
+		secs, _ := strconv.Atoi(p.Get("RecordingDuration"))
+		in := inbox.Inbound{ProviderMessageID: p.Get("RecordingSid"), CallSID: sid, From: sender, ContentType: inbox.ContentVoice,
+			Content:     fmt.Sprintf("Voicemail (%d s)", secs),
+			Attachments: []inbox.Attachment{{URL: p.Get("RecordingUrl") + ".mp3", MimeType: "audio/mpeg", FileName: p.Get("RecordingSid") + ".mp3"}},
+			Payload:     payload("voicemail")}
+		return provider.Batch{Messages: []inbox.Inbound{in}, Reply: emptyTwiML}, nil
 	case event == "transcription":
 		if p.Get("TranscriptionStatus") != "completed" || p.Get("TranscriptionSid") == "" {
 			return provider.Batch{Reply: emptyTwiML}, nil
@@ -81,29 +93,6 @@ func (Voice) Webhook(r *http.Request, body []byte, ch inbox.Channel, publicURL s
 		return provider.Batch{}, err
 	}
 	return provider.Batch{Messages: []inbox.Inbound{in}, Reply: &provider.Reply{Status: http.StatusOK, ContentType: "text/xml", Body: twiml}}, nil
-}
-
-// recording maps a recording status callback: its start (the caller reached the voicemail),
-// the voicemail itself, or its absence (too short or silent: a missed call).
-func recording(p url.Values, sid string, sender inbox.Sender, payload []byte) (provider.Batch, error) {
-	b := provider.Batch{Reply: emptyTwiML}
-	switch p.Get("RecordingStatus") {
-	case "in-progress":
-		b.Calls = []inbox.CallUpdate{{SID: sid, RecordingStarted: true}}
-	case "absent":
-		b.Calls = []inbox.CallUpdate{{SID: sid, Ended: inbox.CallNoRecording}}
-	case "completed":
-		if p.Get("RecordingSid") == "" {
-			return b, nil
-		}
-		secs, _ := strconv.Atoi(p.Get("RecordingDuration"))
-		in := inbox.Inbound{ProviderMessageID: p.Get("RecordingSid"), CallSID: sid, From: sender, ContentType: inbox.ContentVoice,
-			Content:     fmt.Sprintf("Voicemail (%d s)", secs),
-			Attachments: []inbox.Attachment{{URL: p.Get("RecordingUrl") + ".mp3", MimeType: "audio/mpeg", FileName: p.Get("RecordingSid") + ".mp3"}},
-			Payload:     payload}
-		b.Messages = []inbox.Inbound{in}
-	}
-	return b, nil
 }
 
 // answer is the TwiML for an incoming call: a greeting, then a recorded voicemail whose
