@@ -8,7 +8,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -16,11 +15,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/teaminbox/teaminbox/internal/channels/rcs"
-	"github.com/teaminbox/teaminbox/internal/channels/telegram"
-	"github.com/teaminbox/teaminbox/internal/channels/twilio"
-	"github.com/teaminbox/teaminbox/internal/channels/whatsapp"
 )
 
 // simulate posts realistic, correctly signed provider webhooks to a running server: for
@@ -37,28 +31,32 @@ func simulate(ctx context.Context, args []string) error {
 	duration := fs.Duration("duration", 10*time.Second, "how long to send")
 	contacts := fs.Int("contacts", 20, "distinct contacts writing")
 	workers := fs.Int("workers", 8, "concurrent requests")
-	token := fs.String("token", "", "a login token of the channel's tenant: also time each message from webhook to its WebSocket frame")
+	token := fs.String("token", "", "a login token of the channel's tenant: also time each message with text from webhook to its WebSocket frame")
+	types := fs.String("types", "", "comma-separated message types to send in turn (default: every type the provider has, see docs/channels.md)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if _, err := uuid.Parse(*channel); err != nil || *secret == "" {
 		return fmt.Errorf("--channel (a channel id) and --secret are required")
 	}
-	target := strings.TrimRight(*base, "/") + "/webhooks/" + *kind + "/" + *channel
+	all, err := shapesOf(*kind, webhookTarget{url: strings.TrimRight(*base, "/") + "/webhooks/" + *kind + "/" + *channel, secret: *secret, account: *account})
+	if err != nil {
+		return err
+	}
+	shapes, err := pickShapes(*kind, all, *types)
+	if err != nil {
+		return err
+	}
 	var watcher *frameWatcher
 	if *token != "" {
-		if *kind == "voice" {
-			return fmt.Errorf("--token times text messages; a call has none")
+		if !slices.ContainsFunc(shapes, func(s shape) bool { return s.hasText }) {
+			return fmt.Errorf("--token times messages with text; none of these types has any")
 		}
 		w, err := watchFrames(ctx, strings.TrimRight(*base, "/"), *token)
 		if err != nil {
 			return err
 		}
 		watcher = w
-	}
-	build, err := builder(*kind, target, *secret, *account, watcher != nil)
-	if err != nil {
-		return err
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: max(*workers, 1)}}
 	run := uuid.NewString()[:8]
@@ -68,18 +66,32 @@ func simulate(ctx context.Context, args []string) error {
 		mu         sync.Mutex
 		latencies  []time.Duration
 		sent       = map[string]time.Time{} // by tag, when timing frames
+		firstFail  string
 		wg         sync.WaitGroup
 	)
+	fail := func(why string) {
+		mu.Lock()
+		if failed.Add(1) == 1 {
+			firstFail = why
+		}
+		mu.Unlock()
+	}
 	for range max(*workers, 1) {
 		wg.Go(func() {
 			for n := range jobs {
-				req, err := build(ctx, n, run, rand.IntN(max(*contacts, 1)))
+				sh := shapes[n%len(shapes)]
+				msg := simMessage{n: n, contact: rand.IntN(max(*contacts, 1)), run: run, text: sampleTexts[n%len(sampleTexts)]}
+				timed := watcher != nil && sh.hasText
+				if timed {
+					msg.text += " " + tagFor(run, n)
+				}
+				req, err := sh.newReq(ctx, msg)
 				if err != nil {
-					failed.Add(1)
+					fail(fmt.Sprintf("build a %s message: %v", sh.name, err))
 					continue
 				}
 				start := time.Now()
-				if watcher != nil {
+				if timed {
 					mu.Lock()
 					sent[tagFor(run, n)] = start
 					mu.Unlock()
@@ -87,13 +99,13 @@ func simulate(ctx context.Context, args []string) error {
 				res, err := client.Do(req)
 				took := time.Since(start)
 				if err != nil {
-					failed.Add(1)
+					fail(err.Error())
 					continue
 				}
-				io.Copy(io.Discard, res.Body)
+				answer, _ := io.ReadAll(io.LimitReader(res.Body, 512))
 				res.Body.Close()
 				if res.StatusCode/100 != 2 {
-					failed.Add(1)
+					fail(fmt.Sprintf("a %s message answered %d %s", sh.name, res.StatusCode, bytes.TrimSpace(answer)))
 					continue
 				}
 				ok.Add(1)
@@ -135,6 +147,9 @@ loop:
 		fmt.Printf("webhook → WebSocket frame: p50 %s p99 %s max %s; %d of %d frames missing\n",
 			percentile(frames, 0.50), percentile(frames, 0.99), percentile(frames, 1), missing, len(sent))
 	}
+	if failed.Load() > 0 {
+		return fmt.Errorf("%d of %d webhooks failed; the first: %s", failed.Load(), n, firstFail)
+	}
 	return nil
 }
 
@@ -149,51 +164,3 @@ func percentile(d []time.Duration, p float64) time.Duration {
 
 var sampleTexts = []string{"Hi, where is my order?", "Can I change my delivery address?", "Thanks, that worked!",
 	"Is the blue one back in stock?", "I was charged twice", "Hola, ¿tienen envío a Madrid?", "Здравствуйте, где мой заказ?"}
-
-// builder returns a function making the n-th signed request of a run, from contact c.
-func builder(kind, target, secret, account string, tagged bool) (func(ctx context.Context, n int, run string, c int) (*http.Request, error), error) {
-	post := func(ctx context.Context, body []byte, contentType, header, sig string) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Content-Type", contentType)
-		req.Header.Set(header, sig)
-		return req, nil
-	}
-	text := func(n int, run string) string {
-		if tagged {
-			return sampleTexts[n%len(sampleTexts)] + " " + tagFor(run, n)
-		}
-		return sampleTexts[n%len(sampleTexts)]
-	}
-	phone := func(c int) string { return fmt.Sprintf("+1555%07d", c) }
-	switch kind {
-	case "whatsapp":
-		return func(ctx context.Context, n int, run string, c int) (*http.Request, error) {
-			b := whatsapp.TextWebhook(account, strings.TrimPrefix(phone(c), "+"), fmt.Sprintf("Customer %d", c), fmt.Sprintf("wamid.sim-%s-%d", run, n), text(n, run), time.Now())
-			return post(ctx, b, "application/json", "X-Hub-Signature-256", whatsapp.Sign(secret, b))
-		}, nil
-	case "telegram":
-		return func(ctx context.Context, n int, run string, c int) (*http.Request, error) {
-			b := telegram.TextUpdate(int64(n), 7000000000+int64(c), time.Now().UnixNano()%1e12+int64(n), fmt.Sprintf("Customer %d", c), text(n, run), time.Now())
-			return post(ctx, b, "application/json", "X-Telegram-Bot-Api-Secret-Token", secret)
-		}, nil
-	case "sms", "voice":
-		return func(ctx context.Context, n int, run string, c int) (*http.Request, error) {
-			var form url.Values
-			if kind == "sms" {
-				form = twilio.InboundSMS(account, fmt.Sprintf("SMsim%s%d", run, n), phone(c), "+15550000000", text(n, run))
-			} else {
-				form = twilio.IncomingCall(account, fmt.Sprintf("CAsim%s%d", run, n), phone(c), "+15550000000")
-			}
-			return post(ctx, []byte(form.Encode()), "application/x-www-form-urlencoded", "X-Twilio-Signature", twilio.Sign(secret, target, form))
-		}, nil
-	case "rcs":
-		return func(ctx context.Context, n int, run string, c int) (*http.Request, error) {
-			b, sig := rcs.Push(secret, rcs.TextEvent(account, phone(c), fmt.Sprintf("rcs-sim-%s-%d", run, n), text(n, run), time.Now()))
-			return post(ctx, b, "application/json", "X-Goog-Signature", sig)
-		}, nil
-	}
-	return nil, fmt.Errorf("unknown --kind %q", kind)
-}

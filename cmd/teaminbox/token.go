@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,7 +16,10 @@ import (
 
 // token prints a JWT, on its own line, for the demo tenant's user of a role (or for the
 // tenant and user given), signed with the same secret the server uses.
-func token(_ context.Context, args []string) error {
+func token(_ context.Context, args []string) error { return writeToken(os.Stdout, args) }
+
+// writeToken writes what token prints to w.
+func writeToken(w io.Writer, args []string) error {
 	var role, tenant, user string
 	var ttl time.Duration
 	cfg, err := loadConfig("token", args, func(fs *flag.FlagSet) {
@@ -52,6 +57,6 @@ func token(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println(t)
-	return nil
+	_, err = fmt.Fprintln(w, t)
+	return err
 }

@@ -64,7 +64,7 @@ func wire(_ context.Context, cfg *config.Config, st inbox.Store, tokens *auth.To
 		}
 		return p, err
 	}, log)
-	a.jobs = append(a.jobs, channels.NewOutbox(a.svc, providers, hc, cfg.PublicURL, log).Run, a.sweepReplyWindows)
+	a.jobs = append(a.jobs, channels.NewOutbox(a.svc, providers, hc, cfg.PublicURL, log, reg).Run, a.sweepReplyWindows)
 	return a, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -35,11 +36,19 @@ var quiet = slog.New(slog.DiscardHandler)
 
 // fakeProvider answers the send APIs of every provider and records what it was sent.
 type fakeProvider struct {
-	srv  *httptest.Server
-	mu   sync.Mutex
-	sent []string // request bodies
-	next []int    // statuses to answer, in order; then 200
-	n    int
+	srv       *httptest.Server
+	mu        sync.Mutex
+	sent      []string // request bodies
+	next      []answer // answers to give, in order; then 200
+	n         int
+	onRequest func() // when set, runs before each answer (to answer slowly, or hold one)
+}
+
+// answer is a failure the fake gives instead of a 200.
+type answer struct {
+	status int
+	header http.Header
+	body   string // "" for a body every provider's error parser reads
 }
 
 func newFakeProvider(t testing.TB) *fakeProvider {
@@ -47,10 +56,17 @@ func newFakeProvider(t testing.TB) *fakeProvider {
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		f.mu.Lock()
-		status := 200
-		if len(f.next) > 0 {
-			status, f.next = f.next[0], f.next[1:]
+		hook := f.onRequest
+		f.mu.Unlock()
+		if hook != nil {
+			hook()
 		}
+		f.mu.Lock()
+		a := answer{status: 200}
+		if len(f.next) > 0 {
+			a, f.next = f.next[0], f.next[1:]
+		}
+		status := a.status
 		if status == 200 {
 			f.n++
 			if r.Header.Get("Content-Type") == "application/x-www-form-urlencoded" {
@@ -63,8 +79,12 @@ func newFakeProvider(t testing.TB) *fakeProvider {
 		n := f.n
 		f.mu.Unlock()
 		if status != 200 {
+			maps.Copy(w.Header(), a.header)
 			w.WriteHeader(status)
-			io.WriteString(w, `{"error":{"message":"provider says no","code":131026},"ok":false,"description":"provider says no","code":21211,"message":"provider says no"}`)
+			if a.body == "" {
+				a.body = `{"error":{"message":"provider says no","code":131026},"ok":false,"description":"provider says no","code":21211,"message":"provider says no"}`
+			}
+			io.WriteString(w, a.body)
 			return
 		}
 		switch {
@@ -94,8 +114,21 @@ func (f *fakeProvider) requests() []string {
 }
 
 func (f *fakeProvider) fail(statuses ...int) {
+	for _, s := range statuses {
+		f.answer(answer{status: s})
+	}
+}
+
+func (f *fakeProvider) answer(a answer) {
 	f.mu.Lock()
-	f.next = append(f.next, statuses...)
+	f.next = append(f.next, a)
+	f.mu.Unlock()
+}
+
+// hook sets onRequest.
+func (f *fakeProvider) hook(fn func()) {
+	f.mu.Lock()
+	f.onRequest = fn
 	f.mu.Unlock()
 }
 
@@ -205,14 +238,15 @@ func newStackOn(t testing.TB, st inbox.Store) *stack {
 	must(t, s.st.CreateUser(ctx, inbox.User{ID: admin, TenantID: s.tenant, FirstName: "Ada", LastName: "Admin", Email: "ada@e2e.test", Role: auth.RoleAdmin, PasswordHash: "x", CreatedAt: now}))
 	s.token, _ = tokens.Issue(auth.Principal{TenantID: s.tenant, UserID: admin, Role: auth.RoleAdmin}, auth.AudienceAPI, time.Hour)
 	verify := func(tok string) (auth.Principal, error) { return tokens.Verify(tok, auth.AudienceAPI) }
+	reg := prometheus.NewRegistry()
 	api := httpapi.New(httpapi.Deps{Service: s.svc, Tokens: tokens, Passwords: auth.NewHasher(auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1),
-		TokenTTL: time.Hour, Ready: s.st.Ping, Registry: prometheus.NewRegistry(), Log: quiet, MaxBodyBytes: 1 << 20, MessageLimit: 100, LoginRate: 10,
+		TokenTTL: time.Hour, Ready: s.st.Ping, Registry: reg, Log: quiet, MaxBodyBytes: 1 << 20, MessageLimit: 100, LoginRate: 10,
 		WebSocket: hub, WebSocketInfo: hub.Info,
 		Webhooks: channels.NewWebhooks(s.svc, providers, http.DefaultClient, "", quiet, nil),
 		Media:    channels.NewMedia(s.svc, providers, http.DefaultClient, verify, quiet)})
 	s.srv = httptest.NewServer(api)
 	t.Cleanup(s.srv.Close)
-	s.outbox = channels.NewOutbox(s.svc, providers, http.DefaultClient, "", quiet)
+	s.outbox = channels.NewOutbox(s.svc, providers, http.DefaultClient, "", quiet, reg)
 	s.outbox.BaseBackoff = time.Millisecond
 	return s
 }
@@ -380,6 +414,8 @@ func TestEndToEnd(t *testing.T) {
 }
 
 // TestOutboxRetriesAndFails: 5xx and 429 are retried; a 4xx fails the message with the reason.
+// While a reply is retried, the agents see its attempts and last error, on the socket and in
+// the REST reads.
 func TestOutboxRetriesAndFails(t *testing.T) {
 	s := newStack(t)
 	f := fixtures[0]
@@ -391,7 +427,31 @@ func TestOutboxRetriesAndFails(t *testing.T) {
 
 	s.fake.fail(500, 429)
 	reply := s.api("POST", "/v1/conversations/"+convID+"/messages", map[string]any{"content": "retry me"}, 201)["message"].(map[string]any)
+	stored := func() map[string]any {
+		for _, m := range s.api("GET", "/v1/conversations/"+convID, nil, 200)["conversation"].(map[string]any)["messages"].([]any) {
+			if m := m.(map[string]any); m["id"] == reply["id"] {
+				return m
+			}
+		}
+		t.Fatal("the reply is not in the conversation")
+		return nil
+	}
 	deadline := time.Now().Add(10 * time.Second)
+	for i, code := range []string{"500", "429"} {
+		for s.outbox.RunOnce(context.Background()) == 0 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		st := ws.until("message_status")
+		errText, _ := st["error"].(string)
+		if st["status"] != "queued" || st["message_id"] != reply["id"] || st["send_attempts"] != float64(i+1) ||
+			!strings.Contains(errText, "provider answered "+code) || st["next_attempt_at"] == nil {
+			t.Errorf("failed attempt %d: %v", i+1, st)
+		}
+		m := stored()
+		if m["status"] != "queued" || m["send_attempts"] != float64(i+1) || m["error"] != errText {
+			t.Errorf("the reply after failed attempt %d: %v", i+1, m)
+		}
+	}
 	for len(s.fake.requests()) == 0 && time.Now().Before(deadline) {
 		s.outbox.RunOnce(context.Background())
 		time.Sleep(5 * time.Millisecond)
@@ -399,8 +459,20 @@ func TestOutboxRetriesAndFails(t *testing.T) {
 	if sent := s.fake.requests(); len(sent) != 1 || !strings.Contains(sent[0], "retry me") {
 		t.Fatalf("after two failures the provider has %q", sent)
 	}
-	if st := ws.until("message_status"); st["status"] != "sent" || st["message_id"] != reply["id"] {
+	if st := ws.until("message_status"); st["status"] != "sent" || st["message_id"] != reply["id"] || st["send_attempts"] != float64(3) || st["error"] != nil {
 		t.Errorf("status %v", st)
+	}
+	if m := stored(); m["status"] != "sent" || m["send_attempts"] != float64(3) || m["error"] != nil {
+		t.Errorf("the reply once sent: %v", m)
+	}
+	var steps []string
+	for _, h := range s.api("GET", "/team-inbox/api/messages/"+reply["id"].(string)+"/", nil, 200)["message"].(map[string]any)["delivery_history"].([]any) {
+		h := h.(map[string]any)
+		errText, _ := h["error"].(string)
+		steps = append(steps, fmt.Sprint(h["status"], " ", strings.Contains(errText, "provider answered")))
+	}
+	if got := strings.Join(steps, ", "); got != "queued false, queued true, queued true, sent false" {
+		t.Errorf("delivery history: %s", got)
 	}
 
 	s.fake.fail(400)
@@ -428,7 +500,7 @@ func TestOutboxWorkersNeverDoubleSend(t *testing.T) {
 	for i := range n {
 		s.api("POST", "/v1/conversations/"+convID+"/messages", map[string]any{"content": fmt.Sprintf("reply %02d", i)}, 201)
 	}
-	second := channels.NewOutbox(s.svc, channels.Providers(), http.DefaultClient, "", quiet)
+	second := channels.NewOutbox(s.svc, channels.Providers(), http.DefaultClient, "", quiet, nil)
 	var wg sync.WaitGroup
 	for _, o := range []*channels.Outbox{s.outbox, second} {
 		wg.Go(func() {

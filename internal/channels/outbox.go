@@ -10,31 +10,48 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/teaminbox/teaminbox/internal/channels/provider"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
 
-// Outbox sends queued replies through their providers. Items are leased in the database,
-// so any number of workers on any number of nodes never take the same item at once; a
-// worker that dies leaves its items to be taken again when the lease ends.
+// Outbox sends queued replies through their providers. A worker claims one item just before
+// sending it and renews the claim's lease while the send and its bookkeeping run, so no other
+// worker (on this node or another) takes the item meanwhile, however slow the provider; a
+// worker that dies leaves its item to be taken again when the lease ends.
 type Outbox struct {
 	svc       *inbox.Service
 	providers map[inbox.ChannelKind]provider.Provider
 	hc        *http.Client
 	log       *slog.Logger
 	publicURL string
+	sends     *prometheus.CounterVec
 
-	Poll        time.Duration // how often the queue is checked
-	Lease       time.Duration // how long a claimed item is ours
-	Batch       int
+	Poll        time.Duration // how often an empty queue is checked
+	Lease       time.Duration // how long a claim lasts unless renewed; it is renewed every Lease/3
 	MaxAttempts int
 	BaseBackoff time.Duration
 }
 
+const (
+	// maxRetryAfter bounds the wait a provider may ask for.
+	maxRetryAfter = 24 * time.Hour
+	// recordGrace is how long a stopping worker keeps trying to record a send's outcome.
+	recordGrace = 30 * time.Second
+)
+
 // NewOutbox returns a worker; publicURL, when set, is where Twilio sends status callbacks.
-func NewOutbox(svc *inbox.Service, providers map[inbox.ChannelKind]provider.Provider, hc *http.Client, publicURL string, log *slog.Logger) *Outbox {
-	return &Outbox{svc: svc, providers: providers, hc: hc, log: log, publicURL: publicURL,
-		Poll: 250 * time.Millisecond, Lease: time.Minute, Batch: 16, MaxAttempts: 8, BaseBackoff: 2 * time.Second}
+// Its metrics are registered on reg when it is not nil.
+func NewOutbox(svc *inbox.Service, providers map[inbox.ChannelKind]provider.Provider, hc *http.Client, publicURL string, log *slog.Logger, reg *prometheus.Registry) *Outbox {
+	o := &Outbox{svc: svc, providers: providers, hc: hc, log: log, publicURL: publicURL,
+		sends: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "teaminbox_outbox_sends_total",
+			Help: "Send attempts of queued replies by channel kind and result (sent, retried, failed)."}, []string{"kind", "result"}),
+		Poll: 250 * time.Millisecond, Lease: 30 * time.Second, MaxAttempts: 8, BaseBackoff: 2 * time.Second}
+	if reg != nil {
+		reg.MustRegister(o.sends, backlogCollector{st: svc.Store(), log: log})
+	}
+	return o
 }
 
 // Run works the queue until ctx ends; an item being sent is finished first.
@@ -42,9 +59,8 @@ func (o *Outbox) Run(ctx context.Context) {
 	t := time.NewTicker(o.Poll)
 	defer t.Stop()
 	for {
-		// A full batch means more may be waiting: go on without sleeping.
-		if o.RunOnce(ctx) == o.Batch {
-			continue
+		if o.RunOnce(ctx) > 0 {
+			continue // more may be waiting
 		}
 		select {
 		case <-ctx.Done():
@@ -54,83 +70,143 @@ func (o *Outbox) Run(ctx context.Context) {
 	}
 }
 
-// RunOnce claims and sends one batch and reports how many items it took. Once ctx ends it
-// finishes the send in flight and leaves the rest to be claimed again when their lease ends.
+// RunOnce claims one due item and sends it, and reports how many it took (0 or 1). Once ctx
+// ends it claims nothing; the item in flight is sent and recorded first, so a stopped worker
+// holds no claim.
 func (o *Outbox) RunOnce(ctx context.Context) int {
 	if ctx.Err() != nil {
 		return 0
 	}
-	items, err := o.svc.Store().ClaimOutbound(ctx, time.Now().UTC(), o.Lease, o.Batch)
+	items, err := o.svc.Store().ClaimOutbound(ctx, time.Now().UTC(), o.Lease, 1)
 	if err != nil {
 		o.log.Warn("claim outbox", "err", err)
 		return 0
 	}
-	for _, it := range items {
-		if ctx.Err() != nil {
-			break
-		}
-		o.deliver(context.WithoutCancel(ctx), it)
+	if len(items) == 0 {
+		return 0
 	}
-	return len(items)
+	work := context.WithoutCancel(ctx)
+	stop := o.holdLease(work, items[0])
+	defer stop()
+	o.deliver(ctx, work, items[0])
+	return 1
 }
 
-func (o *Outbox) deliver(ctx context.Context, it inbox.OutboxItem) {
+// holdLease renews the lease of it every Lease/3 until stop is called.
+func (o *Outbox) holdLease(ctx context.Context, it inbox.OutboxItem) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(o.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			err := o.svc.Store().ExtendOutbound(ctx, it.ID, it.Claim, time.Now().UTC().Add(o.Lease))
+			if errors.Is(err, inbox.ErrNotFound) {
+				return // finished meanwhile, or taken over: recording the outcome tells which
+			}
+			if err != nil && ctx.Err() == nil {
+				o.log.Warn("extend outbox lease", "outbox_id", it.ID, "err", err)
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// deliver sends it and records the outcome. work outlives ctx, the worker's.
+func (o *Outbox) deliver(ctx, work context.Context, it inbox.OutboxItem) {
 	log := o.log.With("outbox_id", it.ID, "message_id", it.MessageID, "attempt", it.Attempts)
-	providerID, err := o.send(ctx, it)
-	st := o.svc.Store()
+	kind, providerID, err := o.send(work, it)
+	out, result := inbox.SendOutcome{Sent: true, ProviderID: providerID}, "sent"
 	switch {
 	case err == nil:
-		if err := o.svc.MarkSent(ctx, it.TenantID, it.MessageID, it.ChannelID, providerID); err != nil {
-			log.Error("mark sent", "err", err) // the lease ends and the item is retried: a rare duplicate beats a lost reply
-			return
-		}
-		if err := st.CompleteOutbound(ctx, it.ID); err != nil {
-			log.Error("complete outbox item", "err", err)
-		}
 	case provider.IsPermanent(err) || it.Attempts >= o.MaxAttempts:
+		out, result = inbox.SendOutcome{Error: err.Error()}, "failed"
 		log.Warn("send failed for good", "err", err)
-		if err := o.svc.MarkFailed(ctx, it.TenantID, it.MessageID, err.Error()); err != nil && !errors.Is(err, inbox.ErrNotFound) {
-			log.Error("mark failed", "err", err)
+	default:
+		at := o.nextAttempt(it, err)
+		out, result = inbox.SendOutcome{Error: err.Error(), RetryAt: &at}, "retried"
+		log.Info("send failed, will retry", "err", err, "at", at)
+	}
+	if kind == "" {
+		kind = "unknown"
+	}
+	o.sends.WithLabelValues(string(kind), result).Inc()
+	o.record(ctx, work, it, out, log)
+}
+
+// nextAttempt is when a failed send is tried again: when the provider asked (Retry-After,
+// Telegram's retry_after), or after an exponential backoff with full jitter: 2 s, 4 s, 8 s,
+// ... capped at 10 minutes.
+func (o *Outbox) nextAttempt(it inbox.OutboxItem, err error) time.Time {
+	now := time.Now().UTC()
+	if wait := provider.RetryAfter(err); wait > 0 {
+		return now.Add(min(wait, maxRetryAfter))
+	}
+	backoff := min(o.BaseBackoff<<min(it.Attempts-1, 20), 10*time.Minute)
+	return now.Add(backoff/2 + rand.N(backoff/2+1))
+}
+
+// record stores the outcome of a send until the write holds. A failed write (a deadlock, a
+// lost connection) is tried again while the lease is held, never left for the lease to end,
+// which would send the message again. It stops when the item is gone or another worker took
+// it over, and recordGrace after ctx ended (the node is stopping: its item is then as if the
+// node had died).
+func (o *Outbox) record(ctx, work context.Context, it inbox.OutboxItem, out inbox.SendOutcome, log *slog.Logger) {
+	wait := 50 * time.Millisecond
+	var giveUp time.Time
+	for {
+		err := o.svc.FinishSend(work, it, out)
+		if err == nil {
 			return
 		}
-		if err := st.CompleteOutbound(ctx, it.ID); err != nil {
-			log.Error("complete outbox item", "err", err)
+		if errors.Is(err, inbox.ErrNotFound) {
+			log.Warn("outbox item gone or taken over by another worker: its outcome is not recorded", "err", err)
+			return
 		}
-	default:
-		// Exponential backoff with full jitter: 2 s, 4 s, 8 s, ... capped at 10 minutes.
-		backoff := min(o.BaseBackoff<<min(it.Attempts-1, 20), 10*time.Minute)
-		at := time.Now().Add(backoff/2 + rand.N(backoff/2+1))
-		log.Info("send failed, will retry", "err", err, "at", at)
-		if err := st.RetryOutbound(ctx, it.ID, at, err.Error()); err != nil {
-			log.Error("reschedule outbox item", "err", err)
+		if ctx.Err() != nil && giveUp.IsZero() {
+			giveUp = time.Now().Add(recordGrace)
 		}
+		if !giveUp.IsZero() && time.Now().After(giveUp) {
+			log.Error("stopping without recording a send's outcome", "err", err, "sent", out.Sent, "provider_message_id", out.ProviderID)
+			return
+		}
+		log.Error("record send outcome, will try again", "err", err, "sent", out.Sent, "provider_message_id", out.ProviderID)
+		time.Sleep(wait)
+		wait = min(2*wait, 5*time.Second)
 	}
 }
 
-// send loads what the item needs and calls the provider.
-func (o *Outbox) send(ctx context.Context, it inbox.OutboxItem) (string, error) {
+// send loads what the item needs and calls the provider; it returns the channel's kind
+// ("" when the channel is gone) and the provider's message id.
+func (o *Outbox) send(ctx context.Context, it inbox.OutboxItem) (inbox.ChannelKind, string, error) {
 	st := o.svc.Store()
-	m, err := st.GetMessage(ctx, it.TenantID, it.MessageID)
-	if err != nil {
-		return "", provider.Permanent("message is gone: " + err.Error())
-	}
-	if m.IsInternal || m.SenderType == inbox.SenderSystem { // never leaves, whatever queued it
-		return "", provider.Permanent("internal messages are not sent")
-	}
-	if m.ProviderMessageID != "" { // sent before a crash, just not completed
-		return m.ProviderMessageID, nil
-	}
 	ch, err := st.GetChannel(ctx, it.TenantID, it.ChannelID)
 	if err != nil {
-		return "", provider.Permanent("channel is gone: " + err.Error())
+		return "", "", provider.Permanent("channel is gone: " + err.Error())
+	}
+	m, err := st.GetMessage(ctx, it.TenantID, it.MessageID)
+	if err != nil {
+		return ch.Kind, "", provider.Permanent("message is gone: " + err.Error())
+	}
+	if m.IsInternal || m.SenderType == inbox.SenderSystem { // never leaves, whatever queued it
+		return ch.Kind, "", provider.Permanent("internal messages are not sent")
+	}
+	if m.ProviderMessageID != "" { // sent before a crash, just not completed
+		return ch.Kind, m.ProviderMessageID, nil
 	}
 	p := o.providers[ch.Kind]
 	if p == nil {
-		return "", provider.Permanent(fmt.Sprintf("no provider for %s channels", ch.Kind))
+		return ch.Kind, "", provider.Permanent(fmt.Sprintf("no provider for %s channels", ch.Kind))
 	}
 	to, err := o.address(ctx, ch, m)
 	if err != nil {
-		return "", err
+		return ch.Kind, "", err
 	}
 	statusURL := ""
 	if o.publicURL != "" {
@@ -138,7 +214,8 @@ func (o *Outbox) send(ctx context.Context, it inbox.OutboxItem) (string, error) 
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	return p.Send(sendCtx, o.hc, ch, to, m, statusURL)
+	id, err := p.Send(sendCtx, o.hc, ch, to, m, statusURL)
+	return ch.Kind, id, err
 }
 
 // address is the contact's identity on the channel, or its phone where the channel
@@ -165,4 +242,37 @@ func (o *Outbox) address(ctx context.Context, ch inbox.Channel, m inbox.Message)
 		return phone, nil
 	}
 	return "", provider.Permanent("the contact has no address on this channel")
+}
+
+// backlogCollector reports the outbox's depth and the age of its oldest item at each scrape.
+type backlogCollector struct {
+	st  inbox.Store
+	log *slog.Logger
+}
+
+var (
+	outboxItemsDesc = prometheus.NewDesc("teaminbox_outbox_items", "Replies waiting in the outbox: being sent or to be retried.", nil, nil)
+	outboxAgeDesc   = prometheus.NewDesc("teaminbox_outbox_oldest_age_seconds", "Age of the oldest reply waiting in the outbox (0 when it is empty).", nil, nil)
+)
+
+func (c backlogCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- outboxItemsDesc
+	ch <- outboxAgeDesc
+}
+
+func (c backlogCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	b, err := c.st.OutboxBacklog(ctx)
+	if err != nil {
+		c.log.Warn("outbox metrics", "err", err)
+		ch <- prometheus.NewInvalidMetric(outboxItemsDesc, err)
+		return
+	}
+	age := 0.0
+	if b.Oldest != nil {
+		age = max(time.Since(*b.Oldest).Seconds(), 0)
+	}
+	ch <- prometheus.MustNewConstMetric(outboxItemsDesc, prometheus.GaugeValue, float64(b.Items))
+	ch <- prometheus.MustNewConstMetric(outboxAgeDesc, prometheus.GaugeValue, age)
 }

@@ -201,57 +201,16 @@ func (s *Service) applyStatus(ctx context.Context, q Queries, em *emitter, m Mes
 	if !moved {
 		return nil
 	}
+	return emitStatus(ctx, q, em, m, MessageStatusEvent{Status: ch.Status, At: ch.At, Error: ch.Error})
+}
+
+// emitStatus emits ev, a message_status event about m.
+func emitStatus(ctx context.Context, q Queries, em *emitter, m Message, ev MessageStatusEvent) error {
 	c, err := q.GetConversation(ctx, m.TenantID, m.ConversationID)
 	if err != nil {
 		return fmt.Errorf("load conversation: %w", err)
 	}
-	em.emit(EventMessageStatus, &c, MessageStatusEvent{
-		MessageID: m.ID, ConversationID: m.ConversationID, ProviderMessageID: m.ProviderMessageID,
-		Status: ch.Status, At: ch.At, Error: ch.Error,
-	})
+	ev.MessageID, ev.ConversationID, ev.ProviderMessageID, ev.SendAttempts = m.ID, m.ConversationID, m.ProviderMessageID, m.SendAttempts
+	em.emit(EventMessageStatus, &c, ev)
 	return nil
-}
-
-// MarkSent records that the provider accepted an outbound message under providerID, then
-// applies any receipt that arrived for that id before this call.
-func (s *Service) MarkSent(ctx context.Context, tenant, messageID uuid.UUID, channelID uuid.UUID, providerID string) error {
-	return s.write(ctx, tenant, func(q Queries, em *emitter) error {
-		m, err := q.GetMessage(ctx, tenant, messageID)
-		if err != nil {
-			return fmt.Errorf("load message: %w", err)
-		}
-		if providerID != "" {
-			if err := q.SetProviderMessageID(ctx, tenant, messageID, providerID); err != nil {
-				return fmt.Errorf("set provider id: %w", err)
-			}
-			m.ProviderMessageID = providerID
-		}
-		if err := s.applyStatus(ctx, q, em, m, StatusChange{Status: DeliverySent, At: em.now}); err != nil {
-			return err
-		}
-		if providerID == "" {
-			return nil
-		}
-		parked, err := q.TakeParkedReceipts(ctx, channelID, providerID)
-		if err != nil {
-			return fmt.Errorf("take parked receipts: %w", err)
-		}
-		for _, ch := range parked {
-			if err := s.applyStatus(ctx, q, em, m, ch); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// MarkFailed records a permanent send failure with the provider's reason.
-func (s *Service) MarkFailed(ctx context.Context, tenant, messageID uuid.UUID, reason string) error {
-	return s.write(ctx, tenant, func(q Queries, em *emitter) error {
-		m, err := q.GetMessage(ctx, tenant, messageID)
-		if err != nil {
-			return fmt.Errorf("load message: %w", err)
-		}
-		return s.applyStatus(ctx, q, em, m, StatusChange{Status: DeliveryFailed, At: em.now, Error: reason})
-	})
 }

@@ -164,9 +164,14 @@ func (s *Service) AddNote(ctx context.Context, p auth.Principal, conversationID 
 		if err != nil {
 			return notFoundAs(err, "Conversation")
 		}
+		// Every note names its author: a token whose user is gone writes none.
+		author, err := actorRef(ctx, q, p)
+		if err != nil {
+			return err
+		}
 		m = Message{
 			ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, ConversationID: c.ID,
-			SenderType: SenderBusinessUser, SenderID: ptr(p.UserID), Content: in.Content,
+			SenderType: SenderBusinessUser, SenderID: ptr(author.ID), Content: in.Content,
 			ContentType: ContentText, IsInternal: true, Status: DeliverySent, CreatedAt: em.now,
 		}
 		seen := map[uuid.UUID]bool{}

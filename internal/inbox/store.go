@@ -148,12 +148,22 @@ type Queries interface {
 	// EnqueueOutbound adds an outbox item; the worker sends it.
 	EnqueueOutbound(ctx context.Context, item OutboxItem) error
 	// ClaimOutbound leases up to limit items due at now for lease, so no other worker
-	// (on this node or another) takes them meanwhile; attempts is incremented.
+	// (on this node or another) takes them meanwhile; attempts is incremented and each item
+	// gets a new random Claim, which the calls below require.
 	ClaimOutbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error)
+	// ExtendOutbound moves the end of a claimed item's lease to until.
+	// The three calls on a claimed item are ErrNotFound, and change nothing, once the item is
+	// gone or claimed again (its lease ended and another worker took it).
+	ExtendOutbound(ctx context.Context, id uuid.UUID, claim string, until time.Time) error
 	// CompleteOutbound removes a sent or permanently failed item.
-	CompleteOutbound(ctx context.Context, id uuid.UUID) error
+	CompleteOutbound(ctx context.Context, id uuid.UUID, claim string) error
 	// RetryOutbound releases an item to be tried again at `at`, with the last error.
-	RetryOutbound(ctx context.Context, id uuid.UUID, at time.Time, lastError string) error
+	RetryOutbound(ctx context.Context, id uuid.UUID, claim string, at time.Time, lastError string) error
+	// OutboxBacklog counts the items waiting in the outbox (being sent or to be retried).
+	OutboxBacklog(ctx context.Context) (OutboxBacklog, error)
+	// SetSendAttempts records on an outbound message how many send attempts were made and
+	// the last one's error ("" when it went out).
+	SetSendAttempts(ctx context.Context, tenant, messageID uuid.UUID, attempts int, lastError string) error
 
 	// ConversationStats computes the v1 statistics.
 	ConversationStats(ctx context.Context, tenant uuid.UUID, f StatsFilter) (ConversationStats, error)
@@ -263,6 +273,13 @@ type OutboxItem struct {
 	NextAttempt time.Time
 	LastError   string
 	CreatedAt   time.Time
+	Claim       string // the token of the claim that returned the item
+}
+
+// OutboxBacklog is what waits in the outbox.
+type OutboxBacklog struct {
+	Items  int
+	Oldest *time.Time // created_at of the oldest item; nil when the outbox is empty
 }
 
 // StatsFilter narrows the v1 statistics to conversations created in [Start, End) and, when

@@ -301,6 +301,9 @@ type Message struct {
 	FailedAt          *time.Time      `json:"failed_at,omitempty"`
 	MentionedUsers    []UserRef       `json:"mentioned_users,omitempty"`
 	Reactions         []Reaction      `json:"reactions,omitempty"` // the contacts' reactions; reads leave out removed ones
+	// SendAttempts counts an outbound message's send attempts; while it is queued for
+	// another, Error is the last one's error.
+	SendAttempts int `json:"send_attempts,omitempty"`
 }
 
 // Reaction is an emoji a contact put on a message; a contact has one at most (a new one

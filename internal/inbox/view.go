@@ -35,7 +35,7 @@ type ConversationView struct {
 	Category        string          `json:"category"`
 	AssignedUser    *UserRef        `json:"assigned_user"`
 	AssignedTeam    *TeamRef        `json:"assigned_team"`
-	Broadcast       *BroadcastRef   `json:"broadcast,omitempty"`
+	Broadcast       *BroadcastRef   `json:"broadcast"` // null when no broadcast started it, as the document shows the key
 	Tags            []string        `json:"tags"`
 	LastMessage     *MessageSummary `json:"last_message"`
 	UnreadCount     int             `json:"unread_count"`
@@ -122,6 +122,10 @@ type MessageStatusEvent struct {
 	Status            DeliveryStatus `json:"status"`
 	At                time.Time      `json:"at"`
 	Error             string         `json:"error,omitempty"`
+	// SendAttempts and NextAttemptAt tell how a queued reply's sending goes: the tries so
+	// far (Error is the last one's) and when the next one is due.
+	SendAttempts  int        `json:"send_attempts,omitempty"`
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
 }
 
 // TagEvent is the data of a tag_update event.

@@ -158,7 +158,7 @@ func (g *generator) conversation(ctx context.Context, i, n int) error {
 			m.ProviderMessageID = fmt.Sprintf("seed.%s", m.ID)
 			touch.UnreadDelta, touch.InboundAt = 1, &at
 		case j%7 == 5:
-			m.SenderType, m.SenderID, m.Content, m.IsInternal, m.Status = inbox.SenderBusinessUser, c.AssignedUserID, g.pick(notes), true, inbox.DeliverySent
+			m.SenderType, m.SenderID, m.Content, m.IsInternal, m.Status = inbox.SenderBusinessUser, g.noteAuthor(c), g.pick(notes), true, inbox.DeliverySent
 		default:
 			m.SenderType, m.SenderID, m.Content, m.Status = inbox.SenderBusinessUser, &g.users[1+g.rnd.IntN(len(g.users)-1)], g.pick(outbound), inbox.DeliveryRead
 			m.SentAt, m.DeliveredAt, m.ReadAt = &at, &at, &at
@@ -175,6 +175,15 @@ func (g *generator) conversation(ctx context.Context, i, n int) error {
 		}
 	}
 	return g.settle(ctx, c.ID, at)
+}
+
+// noteAuthor is who writes a conversation's internal notes: its assignee, or the first
+// agent after the super admin when nobody is assigned. Every note has an author.
+func (g *generator) noteAuthor(c inbox.Conversation) *uuid.UUID {
+	if c.AssignedUserID != nil {
+		return c.AssignedUserID
+	}
+	return &g.users[min(1, len(g.users)-1)]
 }
 
 // settle gives the conversation its final status: about half stay active, a fifth pending,

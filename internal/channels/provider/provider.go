@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
@@ -73,6 +75,9 @@ type SendError struct {
 	Permanent bool
 	Status    int
 	Reason    string
+	// RetryAfter is how long the provider asked us to wait before the next attempt (0: it
+	// did not say).
+	RetryAfter time.Duration
 }
 
 func (e *SendError) Error() string {
@@ -91,9 +96,19 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &se) && se.Permanent
 }
 
+// RetryAfter is the wait a provider asked for before err's next attempt, or 0.
+func RetryAfter(err error) time.Duration {
+	var se *SendError
+	if errors.As(err, &se) {
+		return se.RetryAfter
+	}
+	return 0
+}
+
 // Do sends a request and reads the answer (capped at 1 MiB). Network failures, 429 and 5xx
-// are temporary *SendErrors; other 4xx are permanent, with reason taken from the body by
-// reason (or the raw body when it is nil).
+// are temporary *SendErrors, with the wait of a Retry-After header; other 4xx are permanent,
+// with reason taken from the body by reason (or the raw body when it is nil). The body of an
+// error answer is returned with the error, for the hints a provider puts there.
 func Do(hc *http.Client, req *http.Request, reason func([]byte) string) ([]byte, error) {
 	res, err := hc.Do(req)
 	if err != nil {
@@ -117,7 +132,25 @@ func Do(hc *http.Client, req *http.Request, reason func([]byte) string) ([]byte,
 		msg = msg[:500]
 	}
 	temporary := res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500
-	return nil, &SendError{Permanent: !temporary, Status: res.StatusCode, Reason: msg}
+	se := &SendError{Permanent: !temporary, Status: res.StatusCode, Reason: msg}
+	if temporary {
+		se.RetryAfter = retryAfter(res.Header.Get("Retry-After"), time.Now())
+	}
+	return body, se
+}
+
+// retryAfter reads a Retry-After header: a number of seconds or an HTTP date.
+func retryAfter(header string, now time.Time) time.Duration {
+	if header == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(strings.TrimSpace(header)); err == nil {
+		return max(time.Duration(s)*time.Second, 0)
+	}
+	if at, err := http.ParseTime(header); err == nil {
+		return max(at.Sub(now), 0)
+	}
+	return 0
 }
 
 // NewRequest builds a request with a body and content type.

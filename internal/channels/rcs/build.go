@@ -14,8 +14,14 @@ import (
 // Push wraps an event as RBM posts it and returns the body and its X-Goog-Signature.
 func Push(clientToken string, event Event) (body []byte, signature string) {
 	data, _ := json.Marshal(event)
+	return PushData(clientToken, data, "pubsub-"+event.MessageID+event.EventID)
+}
+
+// PushData wraps an event's JSON (any of RBM's shapes) as RBM posts it, with pubsubID as
+// the Pub/Sub message id, and returns the body and its X-Goog-Signature.
+func PushData(clientToken string, data []byte, pubsubID string) (body []byte, signature string) {
 	body, _ = json.Marshal(map[string]any{"message": map[string]any{
-		"data": base64.StdEncoding.EncodeToString(data), "messageId": "pubsub-" + event.MessageID + event.EventID,
+		"data": base64.StdEncoding.EncodeToString(data), "messageId": pubsubID,
 		"publishTime": time.Now().UTC().Format(time.RFC3339Nano)}, "subscription": "projects/rbm/subscriptions/agent"})
 	return body, Sign(clientToken, data)
 }

@@ -10,6 +10,7 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -126,7 +127,8 @@ func parse(ev Event, raw []byte) (provider.Batch, error) {
 }
 
 // Send creates an agent message whose id is our message id: RBM ignores a repeated id, so
-// a retried send after a timeout never reaches the user twice.
+// a retried send after a timeout never reaches the user twice, and a 409 (ALREADY_EXISTS)
+// says an earlier attempt went through.
 func (p Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to string, m inbox.Message, _ string) (string, error) {
 	token, err := p.tokens.bearer(ch, hc)
 	if err != nil {
@@ -149,10 +151,15 @@ func (p Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, t
 		return "", err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	if _, err := provider.Do(hc, req, apiError); err != nil {
+	if _, err := provider.Do(hc, req, apiError); err != nil && !alreadySent(err) {
 		return "", err
 	}
 	return id, nil
+}
+
+func alreadySent(err error) bool {
+	var se *provider.SendError
+	return errors.As(err, &se) && se.Status == http.StatusConflict
 }
 
 func apiError(b []byte) string {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -201,7 +202,7 @@ func (Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to 
 	}
 	raw, err := provider.Do(hc, req, apiError)
 	if err != nil {
-		return "", err
+		return "", withRetryAfter(err, raw)
 	}
 	var res struct {
 		OK     bool `json:"ok"`
@@ -227,6 +228,21 @@ func apiError(b []byte) string {
 		return ""
 	}
 	return fmt.Sprintf("%d %s", e.ErrorCode, e.Description)
+}
+
+// withRetryAfter sets the wait Telegram asks for in a failed answer's
+// parameters.retry_after (on 429, instead of a Retry-After header).
+func withRetryAfter(err error, body []byte) error {
+	var se *provider.SendError
+	var e struct {
+		Parameters struct {
+			RetryAfter int `json:"retry_after"`
+		} `json:"parameters"`
+	}
+	if errors.As(err, &se) && json.Unmarshal(body, &e) == nil && e.Parameters.RetryAfter > 0 {
+		se.RetryAfter = time.Duration(e.Parameters.RetryAfter) * time.Second
+	}
+	return err
 }
 
 // FetchMedia resolves a file_id with getFile and fetches the file; the URL holds the bot

@@ -18,10 +18,16 @@ func envelope(phoneNumberID string, value map[string]any) []byte {
 
 // TextWebhook is an inbound text message from waID.
 func TextWebhook(phoneNumberID, waID, name, messageID, text string, at time.Time) []byte {
+	return MessageWebhook(phoneNumberID, waID, name, messageID, "text", map[string]string{"body": text}, at)
+}
+
+// MessageWebhook is an inbound message of any type from waID: content is the object Meta
+// puts under the type's key (text, image, audio, location, contacts, interactive, ...).
+func MessageWebhook(phoneNumberID, waID, name, messageID, typ string, content any, at time.Time) []byte {
 	return envelope(phoneNumberID, map[string]any{
 		"contacts": []any{map[string]any{"profile": map[string]string{"name": name}, "wa_id": waID}},
-		"messages": []any{map[string]any{"from": waID, "id": messageID, "timestamp": strconv.FormatInt(at.Unix(), 10), "type": "text",
-			"text": map[string]string{"body": text}}},
+		"messages": []any{map[string]any{"from": waID, "id": messageID, "timestamp": strconv.FormatInt(at.Unix(), 10), "type": typ,
+			typ: content}},
 	})
 }
 

@@ -77,7 +77,7 @@ func (Provider) Webhook(r *http.Request, body []byte, ch inbox.Channel, _ string
 				names[ct.WaID] = ct.Profile.Name
 			}
 			for _, m := range c.Value.Messages {
-				if m.Type == "reaction" && m.Reaction != nil {
+				if m.Type == "reaction" && m.Reaction != nil && m.Reaction.MessageID != "" && m.From != "" {
 					b.Reactions = append(b.Reactions, reaction(m))
 					continue
 				}

@@ -15,13 +15,13 @@ import (
 
 const messageColumns = `m.id, m.tenant_id, m.conversation_id, m.sender_type, m.sender_id, m.content, m.content_type, m.is_internal,
 	m.attachments, m.payload, m.status, m.provider_message_id, m.reply_to_id, m.error, m.is_read, m.created_at, m.sent_at,
-	m.delivered_at, m.read_at, m.failed_at, m.reactions`
+	m.delivered_at, m.read_at, m.failed_at, m.send_attempts, m.reactions`
 
 func messageDest(m *inbox.Message) []any {
 	return []any{&m.ID, &m.TenantID, &m.ConversationID, &m.SenderType, optIDCol{&m.SenderID}, &m.Content, &m.ContentType,
 		&m.IsInternal, jsonCol{&m.Attachments}, rawCol{&m.Payload}, &m.Status, textCol{&m.ProviderMessageID},
 		optIDCol{&m.ReplyToID}, &m.Error, &m.IsRead, timeCol{&m.CreatedAt}, optTimeCol{&m.SentAt},
-		optTimeCol{&m.DeliveredAt}, optTimeCol{&m.ReadAt}, optTimeCol{&m.FailedAt}, jsonCol{&m.Reactions}}
+		optTimeCol{&m.DeliveredAt}, optTimeCol{&m.ReadAt}, optTimeCol{&m.FailedAt}, &m.SendAttempts, jsonCol{&m.Reactions}}
 }
 
 // rawCol scans a nullable JSON text column without decoding it.
@@ -247,6 +247,14 @@ func (q *queries) ApplyMessageStatus(ctx context.Context, tenant, messageID uuid
 		return false, fmt.Errorf("apply status: %w", err)
 	}
 	return true, nil
+}
+
+func (q *queries) SetSendAttempts(ctx context.Context, tenant, messageID uuid.UUID, attempts int, lastError string) error {
+	res, err := q.exec(ctx, `UPDATE messages SET send_attempts = ?, error = ? WHERE tenant_id = ? AND id = ?`, attempts, lastError, tenant, messageID)
+	if err != nil {
+		return fmt.Errorf("set send attempts: %w", err)
+	}
+	return affected(res, "set send attempts")
 }
 
 func (q *queries) recordStatus(ctx context.Context, messageID uuid.UUID, ch inbox.StatusChange) error {

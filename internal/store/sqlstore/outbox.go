@@ -23,32 +23,49 @@ func (q *queries) EnqueueOutbound(ctx context.Context, item inbox.OutboxItem) er
 func (q *queries) ClaimOutbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]inbox.OutboxItem, error) {
 	// One statement: the lease is taken atomically, and on PostgreSQL rows another node is
 	// claiming right now are skipped rather than waited for.
-	rows, err := q.query(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt = ?
+	rows, err := q.query(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, claim_token = ?
 		WHERE id IN (SELECT id FROM outbox WHERE next_attempt <= ? ORDER BY next_attempt LIMIT ? `+q.d.SkipLocked+`)
-		RETURNING id, tenant_id, message_id, channel_id, attempts, next_attempt, last_error, created_at`,
-		micros(now.Add(lease)), micros(now), limit)
+		RETURNING id, tenant_id, message_id, channel_id, attempts, next_attempt, last_error, created_at, claim_token`,
+		micros(now.Add(lease)), uuid.NewString(), micros(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim outbound: %w", err)
 	}
 	return collect(rows, "claim outbound", func(o *inbox.OutboxItem) []any {
-		return []any{&o.ID, &o.TenantID, &o.MessageID, &o.ChannelID, &o.Attempts, timeCol{&o.NextAttempt}, &o.LastError, timeCol{&o.CreatedAt}}
+		return []any{&o.ID, &o.TenantID, &o.MessageID, &o.ChannelID, &o.Attempts, timeCol{&o.NextAttempt}, &o.LastError, timeCol{&o.CreatedAt}, &o.Claim}
 	})
 }
 
-func (q *queries) CompleteOutbound(ctx context.Context, id uuid.UUID) error {
-	res, err := q.exec(ctx, `DELETE FROM outbox WHERE id = ?`, id)
+func (q *queries) ExtendOutbound(ctx context.Context, id uuid.UUID, claim string, until time.Time) error {
+	res, err := q.exec(ctx, `UPDATE outbox SET next_attempt = ? WHERE id = ? AND claim_token = ?`, micros(until), id, claim)
+	if err != nil {
+		return fmt.Errorf("extend outbound: %w", err)
+	}
+	return affected(res, "extend outbound")
+}
+
+func (q *queries) CompleteOutbound(ctx context.Context, id uuid.UUID, claim string) error {
+	res, err := q.exec(ctx, `DELETE FROM outbox WHERE id = ? AND claim_token = ?`, id, claim)
 	if err != nil {
 		return fmt.Errorf("complete outbound: %w", err)
 	}
 	return affected(res, "complete outbound")
 }
 
-func (q *queries) RetryOutbound(ctx context.Context, id uuid.UUID, at time.Time, lastError string) error {
-	res, err := q.exec(ctx, `UPDATE outbox SET next_attempt = ?, last_error = ? WHERE id = ?`, micros(at), lastError, id)
+func (q *queries) RetryOutbound(ctx context.Context, id uuid.UUID, claim string, at time.Time, lastError string) error {
+	res, err := q.exec(ctx, `UPDATE outbox SET next_attempt = ?, last_error = ?, claim_token = '' WHERE id = ? AND claim_token = ?`,
+		micros(at), lastError, id, claim)
 	if err != nil {
 		return fmt.Errorf("retry outbound: %w", err)
 	}
 	return affected(res, "retry outbound")
+}
+
+func (q *queries) OutboxBacklog(ctx context.Context) (inbox.OutboxBacklog, error) {
+	var b inbox.OutboxBacklog
+	if err := q.row(ctx, `SELECT COUNT(*), MIN(created_at) FROM outbox`).Scan(&b.Items, optTimeCol{&b.Oldest}); err != nil {
+		return b, fmt.Errorf("outbox backlog: %w", err)
+	}
+	return b, nil
 }
 
 // nextEventSeq takes the tenant's next event sequence number. The tenant's counter row stays

@@ -43,12 +43,16 @@ func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Dur
 	return items, err
 }
 
-func (s *Store) CompleteOutbound(ctx context.Context, id uuid.UUID) error {
-	return s.inWriter(ctx, func(q inbox.Queries) error { return q.CompleteOutbound(ctx, id) })
+func (s *Store) ExtendOutbound(ctx context.Context, id uuid.UUID, claim string, until time.Time) error {
+	return s.inWriter(ctx, func(q inbox.Queries) error { return q.ExtendOutbound(ctx, id, claim, until) })
 }
 
-func (s *Store) RetryOutbound(ctx context.Context, id uuid.UUID, at time.Time, lastError string) error {
-	return s.inWriter(ctx, func(q inbox.Queries) error { return q.RetryOutbound(ctx, id, at, lastError) })
+func (s *Store) CompleteOutbound(ctx context.Context, id uuid.UUID, claim string) error {
+	return s.inWriter(ctx, func(q inbox.Queries) error { return q.CompleteOutbound(ctx, id, claim) })
+}
+
+func (s *Store) RetryOutbound(ctx context.Context, id uuid.UUID, claim string, at time.Time, lastError string) error {
+	return s.inWriter(ctx, func(q inbox.Queries) error { return q.RetryOutbound(ctx, id, claim, at, lastError) })
 }
 
 func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) {

@@ -773,6 +773,7 @@ func testOutbox(t *testing.T, f *fixture) {
 	// Concurrent claimers never take the same item.
 	var mu sync.Mutex
 	seen := map[uuid.UUID]int{}
+	claims := map[uuid.UUID]string{}
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
@@ -788,8 +789,9 @@ func testOutbox(t *testing.T, f *fixture) {
 				mu.Lock()
 				for _, it := range items {
 					seen[it.ID]++
-					if it.Attempts != 1 {
-						t.Errorf("attempts = %d, want 1", it.Attempts)
+					claims[it.ID] = it.Claim
+					if it.Attempts != 1 || it.Claim == "" {
+						t.Errorf("attempts = %d, claim %q; want 1 and a claim", it.Attempts, it.Claim)
 					}
 				}
 				mu.Unlock()
@@ -810,7 +812,15 @@ func testOutbox(t *testing.T, f *fixture) {
 		first = k
 		break
 	}
-	f.must(f.st.RetryOutbound(f.ctx, first, t0.Add(10*time.Second), "timeout"))
+	backlog, err := f.st.OutboxBacklog(f.ctx)
+	f.must(err)
+	if backlog.Items != n || backlog.Oldest == nil || !backlog.Oldest.Equal(t0) {
+		t.Errorf("backlog = %d items, oldest %v; want %d, %v", backlog.Items, backlog.Oldest, n, t0)
+	}
+	isNotFound(t, f.st.RetryOutbound(f.ctx, first, "not-the-claim", t0, "stale"), "retry under another claim")
+	isNotFound(t, f.st.CompleteOutbound(f.ctx, first, "not-the-claim"), "complete under another claim")
+	f.must(f.st.RetryOutbound(f.ctx, first, claims[first], t0.Add(10*time.Second), "timeout"))
+	isNotFound(t, f.st.CompleteOutbound(f.ctx, first, claims[first]), "complete after the claim was released")
 	items, err := f.st.ClaimOutbound(f.ctx, t0.Add(5*time.Second), time.Minute, 10)
 	f.must(err)
 	if len(items) != 0 {
@@ -818,17 +828,54 @@ func testOutbox(t *testing.T, f *fixture) {
 	}
 	items, err = f.st.ClaimOutbound(f.ctx, t0.Add(11*time.Second), time.Minute, 10)
 	f.must(err)
-	if len(items) != 1 || items[0].ID != first || items[0].Attempts != 2 || items[0].LastError != "timeout" {
+	if len(items) != 1 || items[0].ID != first || items[0].Attempts != 2 || items[0].LastError != "timeout" || items[0].Claim == claims[first] {
 		t.Errorf("retried item = %+v", items)
 	}
-	f.must(f.st.CompleteOutbound(f.ctx, first))
-	isNotFound(t, f.st.CompleteOutbound(f.ctx, first), "complete twice")
-	// Leases expire: the rest come back after a minute.
-	items, err = f.st.ClaimOutbound(f.ctx, t0.Add(2*time.Minute), time.Minute, 100)
+	// Its lease ends at 1m11s unless extended; once another claim took it over, the old
+	// claim can neither extend, nor retry, nor complete it.
+	retried := items[0]
+	f.must(f.st.ExtendOutbound(f.ctx, first, retried.Claim, t0.Add(5*time.Minute)))
+	items, err = f.st.ClaimOutbound(f.ctx, t0.Add(4*time.Minute), time.Minute, 100)
 	f.must(err)
 	if len(items) != n-1 {
-		t.Errorf("after the lease expired: %d items, want %d", len(items), n-1)
+		t.Errorf("after the other leases expired: %d items, want %d", len(items), n-1)
 	}
+	items, err = f.st.ClaimOutbound(f.ctx, t0.Add(6*time.Minute), time.Minute, 100)
+	f.must(err)
+	var taken inbox.OutboxItem
+	for _, it := range items {
+		if it.ID == first {
+			taken = it
+		}
+	}
+	if taken.ID != first || taken.Attempts != 3 {
+		t.Fatalf("the extended item came back as %+v, want it after its extended lease", taken)
+	}
+	isNotFound(t, f.st.ExtendOutbound(f.ctx, first, retried.Claim, t0.Add(time.Hour)), "extend a lost claim")
+	isNotFound(t, f.st.RetryOutbound(f.ctx, first, retried.Claim, t0, "stale"), "retry a lost claim")
+	isNotFound(t, f.st.CompleteOutbound(f.ctx, first, retried.Claim), "complete a lost claim")
+	items, err = f.st.ClaimOutbound(f.ctx, t0.Add(6*time.Minute+30*time.Second), time.Minute, 100)
+	f.must(err)
+	if len(items) != 0 {
+		t.Errorf("a lost claim's calls freed %d items", len(items))
+	}
+	f.must(f.st.CompleteOutbound(f.ctx, first, taken.Claim))
+	isNotFound(t, f.st.CompleteOutbound(f.ctx, first, taken.Claim), "complete twice")
+	backlog, err = f.st.OutboxBacklog(f.ctx)
+	f.must(err)
+	if backlog.Items != n-1 {
+		t.Errorf("backlog = %d items, want %d", backlog.Items, n-1)
+	}
+
+	// A message's send attempts and last error.
+	m := f.message(c, inbox.SenderBusinessUser, "retried", t0)
+	f.must(f.st.SetSendAttempts(f.ctx, a, m.ID, 2, "provider answered 503"))
+	got, err := f.st.GetMessage(f.ctx, a, m.ID)
+	f.must(err)
+	if got.SendAttempts != 2 || got.Error != "provider answered 503" {
+		t.Errorf("send attempts %d, error %q", got.SendAttempts, got.Error)
+	}
+	isNotFound(t, f.st.SetSendAttempts(f.ctx, f.tenant("B"), m.ID, 3, ""), "another tenant's message")
 }
 
 func testEvents(t *testing.T, f *fixture) {

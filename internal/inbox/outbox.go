@@ -1,0 +1,89 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// SendOutcome is how one send attempt of an outbox item ended.
+type SendOutcome struct {
+	// Sent says the provider accepted the message, under ProviderID ("" when it gives none).
+	Sent       bool
+	ProviderID string
+	// Error is why the attempt failed. RetryAt is when to try again; nil when the send
+	// failed for good.
+	Error   string
+	RetryAt *time.Time
+}
+
+// FinishSend records the outcome of a send attempt of it, and on the same commit completes
+// the item or schedules its next attempt, so that a send is never recorded without its
+// outbox item being settled, nor the other way round.
+//
+// A retry or a failure changes nothing and is ErrNotFound when it no longer holds the
+// item's claim: the worker that took the item over decides. A send is recorded whoever
+// holds the claim: the provider has the message, and another worker that took the item over
+// finds its provider id and does not send it again.
+func (s *Service) FinishSend(ctx context.Context, it OutboxItem, out SendOutcome) error {
+	return s.write(ctx, it.TenantID, func(q Queries, em *emitter) error {
+		var err error
+		if out.RetryAt != nil {
+			err = q.RetryOutbound(ctx, it.ID, it.Claim, *out.RetryAt, out.Error)
+		} else {
+			err = q.CompleteOutbound(ctx, it.ID, it.Claim)
+		}
+		if err != nil && !(out.Sent && errors.Is(err, ErrNotFound)) {
+			return err
+		}
+		m, err := q.GetMessage(ctx, it.TenantID, it.MessageID)
+		if err != nil {
+			return fmt.Errorf("load message: %w", err)
+		}
+		if err := q.SetSendAttempts(ctx, it.TenantID, m.ID, it.Attempts, out.Error); err != nil {
+			return err
+		}
+		m.SendAttempts = it.Attempts
+		switch {
+		case out.Sent:
+			return s.recordSent(ctx, q, em, m, it, out.ProviderID)
+		case out.RetryAt != nil:
+			// The status stays queued; the history keeps each failed attempt's error.
+			queued := StatusChange{Status: DeliveryQueued, At: em.now, Error: out.Error}
+			if _, err := q.ApplyMessageStatus(ctx, m.TenantID, m.ID, queued); err != nil {
+				return fmt.Errorf("record failed attempt: %w", err)
+			}
+			return emitStatus(ctx, q, em, m, MessageStatusEvent{Status: DeliveryQueued, At: em.now, Error: out.Error, NextAttemptAt: out.RetryAt})
+		default:
+			return s.applyStatus(ctx, q, em, m, StatusChange{Status: DeliveryFailed, At: em.now, Error: out.Error})
+		}
+	})
+}
+
+// recordSent stores the provider's id of m and marks it sent, then applies any receipt that
+// arrived for that id before the send's answer.
+func (s *Service) recordSent(ctx context.Context, q Queries, em *emitter, m Message, it OutboxItem, providerID string) error {
+	if providerID != "" {
+		if err := q.SetProviderMessageID(ctx, m.TenantID, m.ID, providerID); err != nil {
+			return fmt.Errorf("set provider id: %w", err)
+		}
+		m.ProviderMessageID = providerID
+	}
+	if err := s.applyStatus(ctx, q, em, m, StatusChange{Status: DeliverySent, At: em.now}); err != nil {
+		return err
+	}
+	if providerID == "" {
+		return nil
+	}
+	parked, err := q.TakeParkedReceipts(ctx, it.ChannelID, providerID)
+	if err != nil {
+		return fmt.Errorf("take parked receipts: %w", err)
+	}
+	for _, ch := range parked {
+		if err := s.applyStatus(ctx, q, em, m, ch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
