@@ -96,6 +96,9 @@ func parse(ev Event, raw []byte) (provider.Batch, error) {
 		}
 		return provider.Batch{Receipts: []inbox.Receipt{{ProviderMessageID: ev.MessageID, Status: st, At: at}}}, nil
 	case "IS_TYPING":
+		if ev.SenderPhoneNumber == "" {
+			return provider.Batch{}, nil
+		}
 		return provider.Batch{Typing: []inbox.Sender{{Address: ev.SenderPhoneNumber, Phone: ev.SenderPhoneNumber}}}, nil
 	case "":
 	default:
