@@ -72,7 +72,7 @@ func wire(ctx context.Context, cfg *config.Config, st inbox.Store, tokens *auth.
 		Store: files, Client: hc, Tokens: tokens, LinkKey: tokens.DeriveKey("teaminbox media links"), LinkTTL: cfg.MediaLinkTTL,
 		ExtraHosts: cfg.MediaHosts, Log: log, Registry: reg,
 	})
-	webhooks := channels.NewWebhooks(a.svc, providers, cfg.PublicURL, log, reg)
+	webhooks := channels.NewWebhooks(a.svc, providers, hc, cfg.PublicURL, log, reg)
 	webhooks.Media = a.media
 	a.webhooks = webhooks
 	outbox := channels.NewOutbox(a.svc, providers, hc, cfg.PublicURL, log, reg)

@@ -93,6 +93,10 @@ func newFakeProvider(t testing.TB) *fakeProvider {
 			fmt.Fprintf(w, `{"messaging_product":"whatsapp","messages":[{"id":"wamid.out-%d"}]}`, n)
 		case strings.Contains(r.URL.Path, "/sendMessage"): // Telegram
 			fmt.Fprintf(w, `{"ok":true,"result":{"message_id":%d,"chat":{"id":555},"date":1}}`, 1000+n)
+		case strings.HasSuffix(r.URL.Path, "/answerCallbackQuery"):
+			io.WriteString(w, `{"ok":true,"result":true}`)
+		case r.URL.Path == "/token": // Google's OAuth token endpoint
+			io.WriteString(w, `{"access_token":"ya29.e2e","expires_in":3600,"token_type":"Bearer"}`)
 		case strings.HasSuffix(r.URL.Path, "/Messages.json"): // Twilio
 			w.WriteHeader(201)
 			fmt.Fprintf(w, `{"sid":"SMout%d","status":"queued"}`, n)
@@ -229,7 +233,8 @@ func newStackOn(t testing.TB, st inbox.Store) *stack {
 	s.svc = inbox.NewService(s.st, realtime.NewPublisher(bus, quiet), quiet)
 	providers := channels.Providers()
 	s.svc.SetChannelSpecs(channels.Specs(providers))
-	hub, err := realtime.New(realtime.Config{Service: s.svc, Tokens: tokens, Bus: bus, EventLog: s.st, Log: quiet, AcceptAllOrigins: true, TokenTTL: time.Minute})
+	hub, err := realtime.New(realtime.Config{Service: s.svc, Tokens: tokens, Bus: bus, EventLog: s.st, Log: quiet, AcceptAllOrigins: true, TokenTTL: time.Minute,
+		TypingTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +245,7 @@ func newStackOn(t testing.TB, st inbox.Store) *stack {
 	s.token, _ = tokens.Issue(auth.Principal{TenantID: s.tenant, UserID: admin, Role: auth.RoleAdmin}, auth.AudienceAPI, time.Hour)
 	reg := prometheus.NewRegistry()
 	s.newMedia(providers)
-	webhooks := channels.NewWebhooks(s.svc, providers, "", quiet, nil)
+	webhooks := channels.NewWebhooks(s.svc, providers, http.DefaultClient, "", quiet, nil)
 	webhooks.Media = s.media
 	api := httpapi.New(httpapi.Deps{Service: s.svc, Tokens: tokens, Passwords: auth.NewHasher(auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1),
 		TokenTTL: time.Hour, Ready: s.st.Ping, Registry: reg, Log: quiet, MaxBodyBytes: 1 << 20, MessageLimit: 100, LoginRate: 10,

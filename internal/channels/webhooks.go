@@ -1,11 +1,13 @@
 package channels
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,10 +19,14 @@ import (
 // maxWebhookBody bounds a webhook body (Meta's largest batches are about 3 MB).
 const maxWebhookBody = 4 << 20
 
+// followUpTimeout bounds a webhook's follow-up calls to the provider.
+const followUpTimeout = 10 * time.Second
+
 // Webhooks serves /webhooks/{kind}/{channel_id}: verify, make durable, then answer 2xx.
 type Webhooks struct {
 	svc       *inbox.Service
 	providers map[inbox.ChannelKind]provider.Provider
+	hc        *http.Client // for the webhooks' follow-up calls to the provider
 	publicURL string
 	log       *slog.Logger
 	counter   *prometheus.CounterVec
@@ -31,8 +37,8 @@ type Webhooks struct {
 
 // NewWebhooks returns the webhook endpoint. publicURL (TEAMINBOX_PUBLIC_URL) is the base URL
 // providers call; when empty it is rebuilt from the request and its X-Forwarded-* headers.
-func NewWebhooks(svc *inbox.Service, providers map[inbox.ChannelKind]provider.Provider, publicURL string, log *slog.Logger, reg *prometheus.Registry) *Webhooks {
-	h := &Webhooks{svc: svc, providers: providers, publicURL: strings.TrimRight(publicURL, "/"), log: log,
+func NewWebhooks(svc *inbox.Service, providers map[inbox.ChannelKind]provider.Provider, hc *http.Client, publicURL string, log *slog.Logger, reg *prometheus.Registry) *Webhooks {
+	h := &Webhooks{svc: svc, providers: providers, hc: hc, publicURL: strings.TrimRight(publicURL, "/"), log: log,
 		counter: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "teaminbox_webhooks_total", Help: "Provider webhooks by kind and result."}, []string{"kind", "result"})}
 	if reg != nil {
 		reg.MustRegister(h.counter)
@@ -112,15 +118,52 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	for _, re := range batch.Reactions {
+		if _, err := h.svc.ReceiveReaction(r.Context(), ch, re); err != nil {
+			h.fail(w, r, kind, "store reaction", err)
+			result = "error"
+			return
+		}
+	}
+	for _, who := range batch.Typing { // ephemeral: a lost indicator is not worth a redelivery
+		if err := h.svc.ContactTyping(r.Context(), ch, who); err != nil {
+			h.log.WarnContext(r.Context(), "contact typing", "kind", kind, "channel", ch.ID, "err", err)
+		}
+	}
+	for _, cu := range batch.Calls {
+		if err := h.svc.UpdateCall(r.Context(), ch, cu); err != nil {
+			h.fail(w, r, kind, "update call", err)
+			result = "error"
+			return
+		}
+	}
 	result = "ok"
-	h.log.Debug("webhook", "kind", kind, "channel", ch.ID, "messages", len(batch.Messages), "new", created, "receipts", len(batch.Receipts))
+	h.log.Debug("webhook", "kind", kind, "channel", ch.ID, "messages", len(batch.Messages), "new", created, "receipts", len(batch.Receipts),
+		"reactions", len(batch.Reactions))
 	if rep := batch.Reply; rep != nil {
 		w.Header().Set("Content-Type", rep.ContentType)
 		w.WriteHeader(rep.Status)
 		_, _ = w.Write(rep.Body)
+	} else {
+		writeJSON(w, map[string]int{"messages": len(batch.Messages), "created": created, "receipts": len(batch.Receipts)})
+	}
+	h.followUp(w, r, kind, ch, batch.FollowUps)
+}
+
+// followUp answers the provider first (its retry clock is running), then makes the calls
+// the webhook asked for. A failed call is logged: what the webhook brought is stored.
+func (h *Webhooks) followUp(w http.ResponseWriter, r *http.Request, kind inbox.ChannelKind, ch inbox.Channel, calls []provider.FollowUp) {
+	if len(calls) == 0 {
 		return
 	}
-	writeJSON(w, map[string]int{"messages": len(batch.Messages), "created": created, "receipts": len(batch.Receipts)})
+	_ = http.NewResponseController(w).Flush()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), followUpTimeout)
+	defer cancel()
+	for _, call := range calls {
+		if err := call(ctx, h.hc); err != nil {
+			h.log.WarnContext(ctx, "webhook follow-up failed", "kind", kind, "channel", ch.ID, "err", err)
+		}
+	}
 }
 
 func (h *Webhooks) fail(w http.ResponseWriter, r *http.Request, kind inbox.ChannelKind, what string, err error) {

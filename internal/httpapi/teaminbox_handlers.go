@@ -65,6 +65,9 @@ func inboxView(m inbox.InboxMessage) inboxMessageView {
 		maps.Copy(v.Content, structured)
 		v.Content["type"], v.Content["text"] = m.ContentType, m.Content
 	}
+	if len(m.Reactions) > 0 {
+		v.Content["reactions"] = m.Reactions
+	}
 	if m.ChannelKind == inbox.ChannelWhatsApp {
 		if m.ProviderMessageID != "" {
 			v.WAMessage = &waMessage{ID: m.ProviderMessageID, Status: m.Status, SentAt: m.SentAt, DeliveredAt: m.DeliveredAt, ReadAt: m.ReadAt}

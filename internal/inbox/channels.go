@@ -21,6 +21,8 @@ type ChannelSpec struct {
 	Required []string
 	Optional []string
 	Secret   []string
+	// Validate, when set, checks the whole configuration and returns a problem per key.
+	Validate func(config map[string]string) map[string]string
 }
 
 // ChannelView is a channel as clients see it: secrets are never returned, only which are set.
@@ -92,6 +94,11 @@ func (s *Service) applyChannel(ch *Channel, in ChannelInput) error {
 	for _, k := range spec.Required {
 		if ch.Config[k] == "" {
 			bad.Add("config."+k, "Required for a "+string(ch.Kind)+" channel")
+		}
+	}
+	if spec.Validate != nil {
+		for k, problem := range spec.Validate(ch.Config) {
+			bad.Add("config."+k, problem)
 		}
 	}
 	return bad.Err()

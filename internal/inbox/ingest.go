@@ -28,6 +28,9 @@ type Inbound struct {
 	Payload           json.RawMessage // structured content and the raw provider data for unsupported types
 	ReplyToProviderID string          // the quoted message, if any
 	At                time.Time       // when the provider says it was sent; zero means now
+	// CallSID ties a voice message to its call: the first message of a call remembers the
+	// caller (From), the later ones (whose callbacks do not say who called) are from them.
+	CallSID string
 }
 
 // ReceiveInbound makes an inbound message durable: it finds or creates the contact (by its
@@ -70,6 +73,12 @@ func (s *Service) receiveOnce(ctx context.Context, ch Channel, in Inbound) (Mess
 				return fmt.Errorf("look up provider id: %w", err)
 			}
 		}
+		if in.CallSID != "" {
+			var err error
+			if in.From, err = s.callerOf(ctx, q, ch, in, em.now); err != nil {
+				return err
+			}
+		}
 		contact, err := s.findOrCreateContact(ctx, q, ch, in.From, em.now)
 		if err != nil {
 			return err
@@ -94,7 +103,9 @@ func (s *Service) receiveOnce(ctx context.Context, ch Channel, in Inbound) (Mess
 				m.ReplyToID = &quoted.ID
 			}
 		}
-		touch := Touch{LastMessage: m.summary(), UnreadDelta: 1, InboundAt: ptr(em.now), UpdatedAt: em.now}
+		// The window runs from when the customer sent the message, not from when a late
+		// redelivery brought it: a message sent over 24 h ago opens none.
+		touch := Touch{LastMessage: m.summary(), UnreadDelta: 1, InboundAt: ptr(at), UpdatedAt: em.now}
 		if opened {
 			if err := s.emitConversation(ctx, q, em, c.ID, "created"); err != nil {
 				return err
@@ -104,7 +115,7 @@ func (s *Service) receiveOnce(ctx context.Context, ch Channel, in Inbound) (Mess
 			return err
 		}
 		created = true
-		if w := c.ReplyWindowAt(em.now); w != nil && !windowWasOpen && !opened {
+		if w := c.ReplyWindowAt(em.now); w != nil && w.Open && !windowWasOpen && !opened {
 			em.emit(EventReplyWindow, &c, ConversationEvent{Reason: "reply_window_opened", Conversation: c.View(em.now)})
 		}
 		return nil

@@ -312,9 +312,20 @@ type Message struct {
 	ReadAt            *time.Time      `json:"read_at"`
 	FailedAt          *time.Time      `json:"failed_at,omitempty"`
 	MentionedUsers    []UserRef       `json:"mentioned_users,omitempty"`
+	Reactions         []Reaction      `json:"reactions,omitempty"` // the contacts' reactions; reads leave out removed ones
 	// SendAttempts counts an outbound message's send attempts; while it is queued for
 	// another, Error is the last one's error.
 	SendAttempts int `json:"send_attempts,omitempty"`
+}
+
+// Reaction is an emoji a contact put on a message; a contact has one at most (a new one
+// replaces it). A removal is stored as the contact's entry without emoji, so that a reaction
+// that arrives after its own removal (providers reorder webhooks) stays removed.
+type Reaction struct {
+	Emoji      string     `json:"emoji"`
+	SenderType SenderType `json:"sender_type"`
+	SenderID   *uuid.UUID `json:"sender_id"`
+	At         time.Time  `json:"created_at"`
 }
 
 // StatusChange is one step of a message's delivery history.

@@ -138,6 +138,9 @@ func (h *Hub) receive(env Envelope) {
 		}
 		e.Data = h.presence.apply(e.TenantID, env.Node, ev, e.ConversationID)
 	}
+	if e.Type == inbox.EventTypingIndicator {
+		h.contactTyping(e)
+	}
 	frame, err := encodeFrame(e)
 	if err != nil {
 		h.log.Error("encode frame", "type", e.Type, "err", err)
@@ -148,6 +151,29 @@ func (h *Hub) receive(env Envelope) {
 		return
 	}
 	h.order.accept(e.TenantID, e.Seq, frame)
+}
+
+// contactTyping arms the end of a contact's typing indicator (agents' indicators carry a
+// user, and their ends come from the agent's node).
+func (h *Hub) contactTyping(e inbox.Event) {
+	var ev inbox.ContactTypingEvent
+	if json.Unmarshal(e.Data, &ev) != nil || ev.Contact.ID == uuid.Nil || !ev.IsTyping {
+		return
+	}
+	h.typing.contact(e.TenantID, ev.ConversationID, ev.Contact.ID, func() {
+		ev.IsTyping = false
+		data, err := json.Marshal(ev)
+		if err != nil {
+			h.log.Error("encode typing end", "err", err)
+			return
+		}
+		frame, err := encodeFrame(inbox.Event{TenantID: e.TenantID, Type: e.Type, ConversationID: e.ConversationID, Data: data, CreatedAt: time.Now().UTC()})
+		if err != nil {
+			h.log.Error("encode frame", "type", e.Type, "err", err)
+			return
+		}
+		h.fanOut(e.TenantID, uuid.Nil, 0, frame)
+	})
 }
 
 // fanOut hands a frame to every connection of the tenant on this node, but except's. The

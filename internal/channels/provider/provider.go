@@ -42,12 +42,21 @@ type MediaFetcher interface {
 
 // Batch is what one webhook request carries.
 type Batch struct {
-	Messages []inbox.Inbound
-	Receipts []inbox.Receipt
+	Messages  []inbox.Inbound
+	Receipts  []inbox.Receipt
+	Reactions []inbox.InboundReaction
+	Calls     []inbox.CallUpdate
+	Typing    []inbox.Sender // contacts the provider says are typing
+	// FollowUps are calls to the provider's API the webhook asks for (Telegram's
+	// answerCallbackQuery); they run once the rest is stored and the webhook answered.
+	FollowUps []FollowUp
 	// Reply, when set, is the answer the provider expects (a handshake echo, TwiML);
 	// otherwise the webhook answers 200 with a JSON envelope.
 	Reply *Reply
 }
+
+// FollowUp is a call to the provider's API that a webhook asks for.
+type FollowUp func(ctx context.Context, hc *http.Client) error
 
 // Reply is a raw HTTP answer.
 type Reply struct {

@@ -46,6 +46,9 @@ func (Provider) Webhook(r *http.Request, body []byte, ch inbox.Channel, _ string
 	if err := json.Unmarshal(body, &u); err != nil {
 		return provider.Batch{}, provider.Malformed{Err: err}
 	}
+	if q := u.CallbackQuery; q != nil {
+		return callback(ch, q)
+	}
 	m := u.Message
 	if m == nil {
 		m = u.ChannelPost
@@ -54,7 +57,7 @@ func (Provider) Webhook(r *http.Request, body []byte, ch inbox.Channel, _ string
 		m = u.EditedMessage
 	}
 	if m == nil {
-		return provider.Batch{}, nil // callback queries, member updates: nothing for the inbox
+		return provider.Batch{}, nil // member updates and the like: nothing for the inbox
 	}
 	in, err := inbound(m, u.EditedMessage != nil, body)
 	if err != nil {
@@ -117,6 +120,48 @@ func inbound(m *Message, edited bool, raw []byte) (inbox.Inbound, error) {
 		in.ContentType, in.Content, in.Payload = inbox.ContentUnsupported, "Unsupported Telegram message", raw
 	}
 	return in, nil
+}
+
+// callback maps a button tap: it is the contact's reply, the button's label as its text
+// (its callback data when the label cannot be found) and the data in the payload, quoting the
+// message that had the button. The tap is answered with answerCallbackQuery, or the user's
+// app keeps showing a progress indicator on the button.
+func callback(ch inbox.Channel, q *CallbackQuery) (provider.Batch, error) {
+	if q.ID == "" || q.From.ID == 0 {
+		return provider.Batch{}, provider.Malformed{Err: fmt.Errorf("callback query without id or sender")}
+	}
+	chat := strconv.FormatInt(q.From.ID, 10) // a private chat's id is the user's
+	in := inbox.Inbound{ProviderMessageID: "callback:" + q.ID, ContentType: inbox.ContentText, Content: q.Data,
+		From: inbox.Sender{FirstName: q.From.FirstName, LastName: q.From.LastName}}
+	button := map[string]any{"id": q.ID, "data": q.Data}
+	if m := q.Message; m != nil && m.Chat.ID != 0 {
+		chat = strconv.FormatInt(m.Chat.ID, 10)
+		in.ReplyToProviderID = chat + ":" + strconv.FormatInt(m.MessageID, 10)
+		if label := m.ReplyMarkup.label(q.Data); label != "" {
+			in.Content, button["text"] = label, label
+		}
+	}
+	in.From.Address = chat
+	in.Payload, _ = json.Marshal(map[string]any{"callback_query": button})
+	return provider.Batch{Messages: []inbox.Inbound{in}, FollowUps: []provider.FollowUp{answerCallback(ch, q.ID)}}, nil
+}
+
+// answerCallback calls answerCallbackQuery for the tap.
+func answerCallback(ch inbox.Channel, id string) provider.FollowUp {
+	return func(ctx context.Context, hc *http.Client) error {
+		body, err := json.Marshal(map[string]string{"callback_query_id": id})
+		if err != nil {
+			return fmt.Errorf("encode answerCallbackQuery: %w", err)
+		}
+		req, err := provider.NewRequest(ctx, http.MethodPost, provider.BaseURL(ch, DefaultAPI)+"/bot"+ch.Config["bot_token"]+"/answerCallbackQuery", "application/json", body)
+		if err != nil {
+			return err
+		}
+		if _, err := provider.Do(hc, req, apiError); err != nil {
+			return fmt.Errorf("answerCallbackQuery: %w", err)
+		}
+		return nil
+	}
 }
 
 func firstOf(s ...string) string {

@@ -42,6 +42,8 @@ func Run(t *testing.T, open func(t testing.TB) inbox.Store) {
 		{"Transactions", testTransactions},
 		{"ReplyWindows", testReplyWindows},
 		{"OpenTwinsClosedByMigration", testOpenTwinsClosedByMigration},
+		{"MessageReactions", testMessageReactions},
+		{"VoiceCalls", testVoiceCalls},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1214,6 +1216,11 @@ func testReplyWindows(t *testing.T, f *fixture) {
 	f.must(err)
 	if stale {
 		t.Error("a mark for the previous window succeeded after the window reopened")
+	}
+	// A message sent earlier that arrives late leaves the window where the newer one put it.
+	f.message(old, inbox.SenderEndUser, "late", t0.Add(10*time.Minute))
+	if got := f.get(a, old.ID).LastInboundAt; got == nil || !got.Equal(t0.Add(30*time.Minute)) {
+		t.Errorf("last_inbound_at after a late message = %v, want %v", got, t0.Add(30*time.Minute))
 	}
 }
 
