@@ -180,14 +180,28 @@ func load(fs *flag.FlagSet, lookup func(string) string) (*Config, error) {
 		if _, ok := o.field(c).(*bool); ok {
 			v = boolValue{value{o, c}}
 		}
-		fs.Var(v, o.Flag, o.usage())
+		fs.Var(v, o.Flag, o.usage(c))
 	}
 	return c, nil
 }
 
-func (o *Option) usage() string {
-	names := append([]string{o.Env}, o.Aliases...)
-	return strings.ReplaceAll(o.Meaning, "`", "") + " (" + strings.Join(names, ", ") + ")"
+// usage is the flag's help: the meaning, the variables and, backquoted so that -h shows it
+// as the flag's argument, the kind of value.
+func (o *Option) usage(c *Config) string {
+	names := strings.Join(append([]string{o.Env}, o.Aliases...), ", ")
+	meaning := strings.ReplaceAll(o.Meaning, "`", "")
+	switch o.field(c).(type) {
+	case *bool:
+		return meaning + " (" + names + ")"
+	case *time.Duration:
+		return meaning + " (" + names + "; `duration`)"
+	case *[]string:
+		return meaning + " (" + names + "; `list`, comma-separated)"
+	case *int, *int64, *float64:
+		return meaning + " (" + names + "; `number`)"
+	default:
+		return meaning + " (" + names + "; `text`)"
+	}
 }
 
 // testVariablePrefix names the variables the tests read, not the server.
