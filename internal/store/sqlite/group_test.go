@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/store/sqlite"
+	"github.com/teaminbox/teaminbox/internal/store/storetest"
 )
 
 // hookFn is asked before each transaction begins ("begin") or commits ("commit") and each
@@ -418,7 +418,7 @@ func TestGroupRetries(t *testing.T) {
 		{"savepoint lost", failing("ROLLBACK TO one", 1, errRetry), 3},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			before := retries(t, h.Store)
+			before := storetest.Retries(t, h.Store)
 			a, createA := newTenant("a")
 			b, createB := newTenant("b")
 			lost, createLost := newTenant("lost once")
@@ -442,29 +442,9 @@ func TestGroupRetries(t *testing.T) {
 					t.Errorf("tenant %s not stored", id)
 				}
 			}
-			if got := retries(t, h.Store) - before; got != c.retries {
+			if got := storetest.Retries(t, h.Store) - before; got != c.retries {
 				t.Errorf("%v retries counted, want %v", got, c.retries)
 			}
 		})
 	}
-}
-
-// retries is how many transactions the store's metrics count as run again.
-func retries(t *testing.T, st *sqlite.Store) float64 {
-	t.Helper()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(st.Collectors()...)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	total := 0.0
-	for _, f := range families {
-		if f.GetName() == "teaminbox_db_transaction_retries_total" {
-			for _, m := range f.GetMetric() {
-				total += m.GetCounter().GetValue()
-			}
-		}
-	}
-	return total
 }
