@@ -13,6 +13,8 @@ import (
 type Store interface {
 	Queries
 	// InTx runs fn in one transaction: all of fn's writes commit together or not at all.
+	// When ctx ends while fn waits for its turn, InTx returns ctx's error and fn never runs;
+	// once fn has started, InTx reports the transaction's outcome.
 	InTx(ctx context.Context, fn func(q Queries) error) error
 	// InTenantTx is InTx for work of one tenant that appends its events. The store may run
 	// it in one database transaction with other such work of the same tenant, each in a

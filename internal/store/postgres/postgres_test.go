@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/store/postgres"
@@ -84,31 +83,9 @@ func TestGroupDeadlockRunsAgain(t *testing.T) {
 			t.Errorf("%d events of a tenant, want 2: every grouped transaction lands once", len(evs))
 		}
 	}
-	if n := retries(t, nodes...); n < 1 {
+	if n := storetest.Retries(t, nodes[0], nodes[1]); n < 1 {
 		t.Errorf("%v transactions counted as run again, want at least 1", n)
 	}
-}
-
-// retries adds up the transactions the stores' metrics count as run again.
-func retries(t *testing.T, stores ...*postgres.Store) float64 {
-	t.Helper()
-	total := 0.0
-	for _, st := range stores {
-		reg := prometheus.NewRegistry()
-		reg.MustRegister(st.Collectors()...)
-		families, err := reg.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range families {
-			if f.GetName() == "teaminbox_db_transaction_retries_total" {
-				for _, m := range f.GetMetric() {
-					total += m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return total
 }
 
 // TestRecentContentMatches checks the content search's newest matches (migration 0010)

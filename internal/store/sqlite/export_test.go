@@ -7,3 +7,11 @@ import "context"
 func (s *Store) Checkpoint(ctx context.Context, restartAt int) error {
 	return s.checkpointUpTo(ctx, restartAt)
 }
+
+// OpenWith is Open through the database/sql driver registered as driverName, with
+// retryable (nil: none) naming the errors worth running a transaction again.
+func OpenWith(ctx context.Context, path, driverName string, retryable func(error) string) (*Store, error) {
+	d := newDialect()
+	d.Retryable = retryable
+	return open(ctx, path, driverName, d)
+}

@@ -36,9 +36,14 @@ type Store struct {
 // (statement and savepoint journals, sorts) stay in memory: a group commit's savepoints
 // would otherwise write every page they touch to disk once more.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return open(ctx, path, "sqlite", dialect)
+}
+
+// open is Open with the database/sql driver and the dialect given.
+func open(ctx context.Context, path, driverName string, d *sqlstore.Dialect) (*Store, error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(" + busyTimeoutMS + ")" +
 		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
-	read, err := openPool(ctx, path, dsn, readers)
+	read, err := openPool(ctx, driverName, path, dsn, readers)
 	if err != nil {
 		return nil, err
 	}
@@ -47,12 +52,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// write goes through (the upper levels of the indexes, their newest leaves); SQLite's
 	// default 2 MB does not hold it. The second connection prepares a statement new to the
 	// cache while the first is in a transaction.
-	write, err := openPool(ctx, path, dsn+"&_pragma=cache_size(-"+writerCacheKiB+")", 2)
+	write, err := openPool(ctx, driverName, path, dsn+"&_pragma=cache_size(-"+writerCacheKiB+")", 2)
 	if err != nil {
 		read.Close()
 		return nil, err
 	}
-	s := &Store{Store: sqlstore.NewWithWriter(read, write, dialect)}
+	s := &Store{Store: sqlstore.NewWithWriter(read, write, d)}
 	s.stopCheckpoints = sqlstore.Every(checkpointInterval, "sqlite checkpoint", s.checkpoint)
 	return s, nil
 }
@@ -64,8 +69,8 @@ const (
 	writerCacheKiB = "65536"
 )
 
-func openPool(ctx context.Context, path, dsn string, conns int) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", dsn)
+func openPool(ctx context.Context, driverName, path, dsn string, conns int) (*sql.DB, error) {
+	db, err := sql.Open(driverName, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -188,55 +193,60 @@ func (s *Store) Migrate(ctx context.Context, then ...func(ctx context.Context) e
 // phrase quotes term as an FTS5 phrase: over a trigram index, a case-insensitive substring.
 func phrase(term string) string { return `"` + strings.ReplaceAll(term, `"`, `""`) + `"` }
 
-var dialect = &sqlstore.Dialect{
-	Name:       "sqlite",
-	ForUpdate:  "", // immediate transactions already hold the write lock
-	SkipLocked: "",
-	ILike:      "LIKE", // SQLite's LIKE ignores ASCII case
-	Unindexed:  "+",
-	TagNames: `(SELECT CASE WHEN COUNT(*) > 0 THEN json_group_array(name) END FROM (SELECT t.name FROM conversation_tags ct
-		JOIN tags t ON t.id = ct.tag_id WHERE ct.conversation_id = c.id ORDER BY lower(t.name)))`,
-	// Index the messages queued for content search (migration 0008), all in one statement.
-	// The queue is walked and each message looked up by rowid: CROSS JOIN keeps the queue
-	// outside, which the planner, left to itself, puts inside a scan of every message (the
-	// queue has no statistics), reading all the messages at each commit.
-	BeforeCommit: []string{
-		`INSERT INTO messages_fts (rowid, content) SELECT m.rowid, m.content FROM messages_fts_queue q CROSS JOIN messages m ON m.rowid = q.message_rowid`,
-		`DELETE FROM messages_fts_queue`,
-	},
-	SingleWriter:      true,
-	PrepareStatements: true,
-	ContentMatch: func(term string) (string, []any) {
-		return `m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)`, []any{phrase(term)}
-	},
-	RecentContentMatches: func(tenant uuid.UUID, term string, limit int) (string, []any) {
-		// FTS5 walks the matches in rowid order and stops at the limit.
-		return `SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
-			WHERE messages_fts MATCH ? AND m.tenant_id = ? AND NOT m.is_internal ORDER BY f.rowid DESC LIMIT ?`,
-			[]any{phrase(term), tenant, limit}
-	},
-	// A search by name finds conversations: in conversation_names (migration 0007), whose
-	// rowids are the tenant's rowid << 40 | the conversation's, for 3 characters or more.
-	NameMatches: func(tenant uuid.UUID, term string) sqlstore.NameMatch {
-		m := sqlstore.NameMatch{Key: "c.rowid", Count: "(SELECT COUNT(*) FROM named)"}
-		if utf8.RuneCountInString(term) < sqlstore.MinIndexedTerm {
-			pat := sqlstore.LikePattern(term)
-			m.Query = `SELECT c.rowid AS k FROM conversations c WHERE c.tenant_id = ? AND c.contact_id IN (SELECT ct.id FROM contacts ct
-				WHERE ct.tenant_id = ? AND ((ct.first_name || ' ' || ct.last_name) LIKE ? ESCAPE '\' OR ct.phone LIKE ? ESCAPE '\'))`
-			m.Args = []any{tenant, tenant, pat, pat}
+var dialect = newDialect()
+
+// newDialect returns SQLite's dialect (tests change theirs).
+func newDialect() *sqlstore.Dialect {
+	return &sqlstore.Dialect{
+		Name:       "sqlite",
+		ForUpdate:  "", // immediate transactions already hold the write lock
+		SkipLocked: "",
+		ILike:      "LIKE", // SQLite's LIKE ignores ASCII case
+		Unindexed:  "+",
+		TagNames: `(SELECT CASE WHEN COUNT(*) > 0 THEN json_group_array(name) END FROM (SELECT t.name FROM conversation_tags ct
+			JOIN tags t ON t.id = ct.tag_id WHERE ct.conversation_id = c.id ORDER BY lower(t.name)))`,
+		// Index the messages queued for content search (migration 0008), all in one statement.
+		// The queue is walked and each message looked up by rowid: CROSS JOIN keeps the queue
+		// outside, which the planner, left to itself, puts inside a scan of every message (the
+		// queue has no statistics), reading all the messages at each commit.
+		BeforeCommit: []string{
+			`INSERT INTO messages_fts (rowid, content) SELECT m.rowid, m.content FROM messages_fts_queue q CROSS JOIN messages m ON m.rowid = q.message_rowid`,
+			`DELETE FROM messages_fts_queue`,
+		},
+		SingleWriter:      true,
+		PrepareStatements: true,
+		ContentMatch: func(term string) (string, []any) {
+			return `m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)`, []any{phrase(term)}
+		},
+		RecentContentMatches: func(tenant uuid.UUID, term string, limit int) (string, []any) {
+			// FTS5 walks the matches in rowid order and stops at the limit.
+			return `SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+				WHERE messages_fts MATCH ? AND m.tenant_id = ? AND NOT m.is_internal ORDER BY f.rowid DESC LIMIT ?`,
+				[]any{phrase(term), tenant, limit}
+		},
+		// A search by name finds conversations: in conversation_names (migration 0007), whose
+		// rowids are the tenant's rowid << 40 | the conversation's, for 3 characters or more.
+		NameMatches: func(tenant uuid.UUID, term string) sqlstore.NameMatch {
+			m := sqlstore.NameMatch{Key: "c.rowid", Count: "(SELECT COUNT(*) FROM named)"}
+			if utf8.RuneCountInString(term) < sqlstore.MinIndexedTerm {
+				pat := sqlstore.LikePattern(term)
+				m.Query = `SELECT c.rowid AS k FROM conversations c WHERE c.tenant_id = ? AND c.contact_id IN (SELECT ct.id FROM contacts ct
+					WHERE ct.tenant_id = ? AND ((ct.first_name || ' ' || ct.last_name) LIKE ? ESCAPE '\' OR ct.phone LIKE ? ESCAPE '\'))`
+				m.Args = []any{tenant, tenant, pat, pat}
+				return m
+			}
+			m.Query = `SELECT rowid & 1099511627775 AS k FROM conversation_names WHERE conversation_names MATCH ?
+				AND rowid BETWEEN (SELECT rowid << 40 FROM tenants WHERE id = ?) AND (SELECT (rowid << 40) | 1099511627775 FROM tenants WHERE id = ?)`
+			m.Args = []any{phrase(term), tenant, tenant}
 			return m
-		}
-		m.Query = `SELECT rowid & 1099511627775 AS k FROM conversation_names WHERE conversation_names MATCH ?
-			AND rowid BETWEEN (SELECT rowid << 40 FROM tenants WHERE id = ?) AND (SELECT (rowid << 40) | 1099511627775 FROM tenants WHERE id = ?)`
-		m.Args = []any{phrase(term), tenant, tenant}
-		return m
-	},
-	IsUnique: func(err error) bool {
-		var e *msqlite.Error
-		return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
-	},
-	LockMigrations: func(context.Context, *sql.Conn) (func(), error) {
-		// One process owns the file; each migration's immediate transaction excludes others.
-		return func() {}, nil
-	},
+		},
+		IsUnique: func(err error) bool {
+			var e *msqlite.Error
+			return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+		},
+		LockMigrations: func(context.Context, *sql.Conn) (func(), error) {
+			// One process owns the file; each migration's immediate transaction excludes others.
+			return func() {}, nil
+		},
+	}
 }

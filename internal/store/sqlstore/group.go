@@ -3,13 +3,22 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
 
 // maxGroup bounds how many transactions share one commit.
 const maxGroup = 64
+
+// defaultBatchTimeout is how long the goroutine of a group commit gives one batch (a group
+// transaction, a transaction run alone, or work between two) by default: everything queued
+// waits behind it, so a database that stops answering fails that batch instead of holding
+// every writer for good. See Store.SetBatchTimeout.
+const defaultBatchTimeout = 30 * time.Second
 
 // groupCommit runs transactions together (those of a single-writer database, or those of
 // one tenant on PostgreSQL): a goroutine of its own runs the waiting ones in one database
@@ -33,9 +42,26 @@ type groupTx struct {
 	fn      func(q inbox.Queries) error
 	between func(ctx context.Context) error // instead of fn: work done alone, outside any transaction
 	done    chan error
+	state   atomic.Int32 // queued, started or abandoned
 }
 
-// run queues fn and returns its outcome once its batch has committed or rolled back.
+// The states of a groupTx. Its caller may give up while it is queued; once its work has
+// started, the caller waits for the outcome (which the batch timeout bounds), so that work
+// that committed is never reported as failed.
+const (
+	queued    int32 = iota
+	started         // the goroutine runs (or has run) its work
+	abandoned       // its caller gave up waiting: its work never runs
+)
+
+// start marks t as taken by the goroutine, which answers it from then on, and reports
+// whether it is: not when its caller has given up or is about to (its context has ended).
+func (t *groupTx) start() bool {
+	return t.state.Load() == started || t.ctx.Err() == nil && t.state.CompareAndSwap(queued, started)
+}
+
+// run queues fn and returns its outcome once its batch has committed or rolled back, or
+// ctx's error when ctx ends before fn has started (fn then never runs).
 func (g *groupCommit) run(ctx context.Context, s *Store, fn func(q inbox.Queries) error) error {
 	return g.queue(s, &groupTx{ctx: ctx, fn: fn})
 }
@@ -55,7 +81,15 @@ func (g *groupCommit) queue(s *Store, t *groupTx) error {
 	if start {
 		go g.drain(s)
 	}
-	return <-t.done
+	select {
+	case err := <-t.done:
+		return err
+	case <-t.ctx.Done():
+		if t.state.CompareAndSwap(queued, abandoned) {
+			return t.ctx.Err()
+		}
+		return <-t.done // its work has started: its outcome is near, and may be a commit
+	}
 }
 
 // drain runs batches until the queue is empty. Work to be done between transactions is a
@@ -81,11 +115,17 @@ func (g *groupCommit) drain(s *Store) {
 
 func (g *groupCommit) commit(s *Store, batch []*groupTx) {
 	if t := batch[0]; t.between != nil {
-		t.done <- t.between(t.ctx)
+		if t.start() {
+			ctx, cancel := context.WithTimeout(t.ctx, s.batchTimeout)
+			defer cancel()
+			t.done <- t.between(ctx)
+		}
 		return
 	}
 	if len(batch) == 1 {
-		batch[0].done <- s.runAlone(batch[0].ctx, g.lead, batch[0].fn)
+		if t := batch[0]; t.start() {
+			g.alone(s, t)
+		}
 		return
 	}
 	// Work whose transaction lost a deadlock or a serialization check (its own savepoint,
@@ -93,12 +133,14 @@ func (g *groupCommit) commit(s *Store, batch []*groupTx) {
 	var again []*groupTx
 	defer func() {
 		for _, t := range again {
-			t.done <- s.runAlone(t.ctx, g.lead, t.fn)
+			g.alone(s, t)
 		}
 	}()
 	// The transaction outlives any one caller, so it runs detached from their contexts:
-	// one caller hanging up must not interrupt (and so roll back) the others' work.
-	ctx := context.WithoutCancel(batch[0].ctx)
+	// one caller hanging up must not interrupt (and so roll back) the others' work. It has
+	// a deadline of its own instead.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(batch[0].ctx), s.batchTimeout)
+	defer cancel()
 	tx, q, err := s.begin(ctx)
 	if err == nil && g.lead != nil {
 		if err = g.lead(ctx, q); err != nil {
@@ -112,8 +154,7 @@ func (g *groupCommit) commit(s *Store, batch []*groupTx) {
 	q.detached = ctx
 	var ok []*groupTx
 	for i, t := range batch {
-		if err := t.ctx.Err(); err != nil {
-			t.done <- err
+		if !t.start() {
 			continue
 		}
 		err, broken := g.step(ctx, q, t.fn)
@@ -121,14 +162,12 @@ func (g *groupCommit) commit(s *Store, batch []*groupTx) {
 			// The database gave up the whole transaction (a savepoint cannot be rolled
 			// back to): nothing of the batch is kept.
 			_ = tx.Rollback()
-			if reason := s.retryReason(broken); reason != "" {
-				again = append(again, retried(s, reason, append(ok, batch[i:]...))...)
-				return
+			rest := batch[i:]
+			if s.retryReason(broken) == "" {
+				t.done <- err
+				rest, broken = batch[i+1:], fmt.Errorf("group transaction aborted: %w", broken)
 			}
-			t.done <- err
-			for _, o := range append(ok, batch[i+1:]...) {
-				o.done <- fmt.Errorf("group transaction aborted: %w", broken)
-			}
+			again = append(again, g.fail(s, append(ok, rest...), broken)...)
 			return
 		}
 		if reason := s.retryReason(err); reason != "" {
@@ -155,9 +194,18 @@ func (g *groupCommit) commit(s *Store, batch []*groupTx) {
 	}
 }
 
+// alone runs t's work, started, in a transaction of its own within the batch timeout.
+func (g *groupCommit) alone(s *Store, t *groupTx) {
+	ctx, cancel := context.WithTimeout(t.ctx, s.batchTimeout)
+	defer cancel()
+	t.done <- s.runAlone(ctx, g.lead, t.fn)
+}
+
 // fail answers the work of a group transaction that failed as a whole with err, and returns
-// it instead when err is worth another try.
+// it instead when err is worth another try. Work that has not started (and whose caller
+// has given up) is left out.
 func (g *groupCommit) fail(s *Store, batch []*groupTx, err error) (again []*groupTx) {
+	batch = slices.DeleteFunc(batch, func(t *groupTx) bool { return !t.start() })
 	if reason := s.retryReason(err); reason != "" {
 		return retried(s, reason, batch)
 	}

@@ -35,6 +35,7 @@ type Store struct {
 	// (tenant id → *groupCommit; one small entry per tenant that ever wrote, kept).
 	tenantGroups sync.Map
 	retries      *prometheus.CounterVec // transactions run again, by reason
+	batchTimeout time.Duration          // see SetBatchTimeout
 }
 
 var _ inbox.Store = (*Store)(nil)
@@ -46,7 +47,7 @@ type writer struct {
 
 // New wraps db, whose schema Migrate brings up to date.
 func New(db *sql.DB, d *Dialect) *Store {
-	s := &Store{queries: queries{x: db, d: d, stmts: newStmtCache(db, d)}, db: db, retries: newRetries()}
+	s := &Store{queries: queries{x: db, d: d, stmts: newStmtCache(db, d)}, db: db, retries: newRetries(), batchTimeout: defaultBatchTimeout}
 	s.writer = &writer{db: db, stmts: s.stmts}
 	return s
 }
@@ -67,6 +68,18 @@ func newStmtCache(db *sql.DB, d *Dialect) *stmtCache {
 		return nil
 	}
 	return &stmtCache{db: db, m: map[string]*sql.Stmt{}}
+}
+
+// SetBatchTimeout sets how long a group commit's batch may run (30 s by default) before its
+// work fails with context.DeadlineExceeded. Call it before the store is used.
+func (s *Store) SetBatchTimeout(d time.Duration) { s.batchTimeout = d }
+
+// Waiting returns how many transactions (or turns between them) are queued for the single
+// writer, for tests.
+func (s *Store) Waiting() int {
+	s.group.mu.Lock()
+	defer s.group.mu.Unlock()
+	return len(s.group.waiting)
 }
 
 // DB returns the underlying pool, for tests and tools.

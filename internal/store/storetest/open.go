@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/store/postgres"
@@ -130,4 +131,26 @@ func NewConversations(t testing.TB, st inbox.Store, n int) (tenant uuid.UUID, co
 		conversations = append(conversations, c.ID)
 	}
 	return tn.ID, conversations
+}
+
+// Retries adds up the transactions the stores' metrics count as run again.
+func Retries(t testing.TB, stores ...interface{ Collectors() []prometheus.Collector }) float64 {
+	t.Helper()
+	total := 0.0
+	for _, st := range stores {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(st.Collectors()...)
+		families, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range families {
+			if f.GetName() == "teaminbox_db_transaction_retries_total" {
+				for _, m := range f.GetMetric() {
+					total += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return total
 }
