@@ -153,7 +153,7 @@ var errUnauthorized = errorBody{Code: inbox.CodeUnauthorized, Message: "Authenti
 // holding perm, then runs h with the principal in the request context. The permission is
 // checked here, where the route is declared, and again by the use case.
 func (s *Server) authed(perm auth.Permission, h handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return guarded{perm: perm, HandlerFunc: func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || token == "" {
 			writeFailure(w, r, http.StatusUnauthorized, errUnauthorized)
@@ -177,7 +177,13 @@ func (s *Server) authed(perm auth.Permission, h handlerFunc) http.Handler {
 		if err := h(w, r); err != nil {
 			writeError(w, r, err)
 		}
-	})
+	}}
+}
+
+// guarded is an authed route's handler with the permission it requires, which Routes reports.
+type guarded struct {
+	http.HandlerFunc
+	perm auth.Permission
 }
 
 // public runs h without authentication (login, health, webhooks are verified otherwise).
