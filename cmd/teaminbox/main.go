@@ -56,7 +56,9 @@ func loadConfig(name string, args []string, extra func(fs *flag.FlagSet)) (*conf
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
 	}
-	return cfg, newLogger(cfg.LogLevel), nil
+	log := newLogger(cfg.LogLevel)
+	config.WarnUnknownVariables(log, os.Environ())
+	return cfg, log, nil
 }
 
 func newLogger(level string) *slog.Logger {

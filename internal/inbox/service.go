@@ -20,8 +20,8 @@ type Service struct {
 	log   *slog.Logger
 	now   func() time.Time
 	specs map[ChannelKind]ChannelSpec
-	// channels are the webhooks' channels, kept for channelCacheTTL: reading one cost 18 µs,
-	// 6 % of a webhook's CPU at 5,000 a second, for a row that changes once in months.
+	// channels are the webhooks' channels, kept for channelCacheTTL: reading one takes a pooled
+	// connection and a share of a webhook's CPU, for a row that changes once in months.
 	channels ttlCache[Channel]
 	// users are the callers Authorize has checked, kept for userCacheTTL.
 	users ttlCache[User]

@@ -14,6 +14,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
@@ -447,19 +448,18 @@ func TestResume(t *testing.T) {
 func TestSlowConsumerIsDropped(t *testing.T) {
 	w := newWorld(t)
 	bus := realtime.NewMemoryBus()
-	n := w.node(t, bus, func(c *realtime.Config) { c.QueueSize = 4 })
+	reg := prometheus.NewRegistry()
+	n := w.node(t, bus, func(c *realtime.Config) { c.QueueSize = 4; c.Registry = reg })
 	slow := w.connect(t, n, 0, auth.RoleViewer, "")
 	pub := realtime.NewPublisher(bus, quiet)
 	big := json.RawMessage(`"` + strings.Repeat("x", 64<<10) + `"`)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		// The client reads nothing: socket buffers fill, then the queue, then it is dropped.
-		for i := range 300 {
-			pub.Publish(context.Background(), inbox.Event{Seq: int64(i + 1), TenantID: w.tenants[0].id, Type: inbox.EventConversationUpdate, Data: big})
-		}
-	}()
-	<-done
+	// The client reads nothing: socket buffers fill, then the queue, then it is dropped. It
+	// starts reading once the drop is counted, while the server's close frame waits behind the
+	// buffered frames (a close that waited longer than its write timeout would be cut short).
+	dropped := func() bool { return counterValue(t, reg, "teaminbox_websocket_frames_total", "dropped") > 0 }
+	for i := 0; i < 1000 && !dropped(); i++ {
+		pub.Publish(context.Background(), inbox.Event{Seq: int64(i + 1), TenantID: w.tenants[0].id, Type: inbox.EventConversationUpdate, Data: big})
+	}
 	if code := slow.closeCode(); code != 4008 {
 		t.Errorf("close code %d, want 4008", code)
 	}
@@ -605,4 +605,21 @@ func TestEventsReachSocketsInOrder(t *testing.T) {
 	if f := c.until(string(inbox.EventNewMessage)); f.Seq != evs[2].Seq+1 {
 		t.Errorf("next event seq %d, want %d", f.Seq, evs[2].Seq+1)
 	}
+}
+
+// counterValue is the value of the counter of name whose label has the given value in reg.
+func counterValue(t *testing.T, reg *prometheus.Registry, name, label string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	must(t, err)
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if f.GetName() == name && l.GetValue() == label {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }

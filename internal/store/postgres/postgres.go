@@ -111,7 +111,7 @@ var dialect = &sqlstore.Dialect{
 	TagNames: `(SELECT json_agg(t.name ORDER BY lower(t.name)) FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id
 		WHERE ct.conversation_id = c.id)`,
 	// Matches compare lower(pattern) with a stored lowered copy of the text, through its
-	// trigram index (migration 0007): lowering each candidate, as ILIKE does, cost 3 µs apiece.
+	// trigram index (migration 0007): lowering each candidate, as ILIKE does, costs ~3 µs a row.
 	ContentMatch: func(term string) (string, []any) {
 		return `m.search_content LIKE lower(?) ESCAPE '\'`, []any{sqlstore.LikePattern(term)}
 	},

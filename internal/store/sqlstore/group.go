@@ -18,9 +18,9 @@ const maxGroup = 64
 // left. Under load a commit (the WAL write, and on PostgreSQL the tenant's event counter
 // lock) is shared by many messages instead of paid by each; alone, a transaction runs at once.
 //
-// The batches run back to back on that one goroutine. When each caller led the next batch in
-// its turn, the next leader had to be woken and to wait for a core, the HTTP handlers keeping
-// both busy, while the writer stood idle: 4,400–4,930 webhooks a second against 5,000–5,220.
+// The batches run back to back on that one goroutine rather than each caller leading the next
+// batch in its turn: a new leader would have to be woken and wait for a core, which the HTTP
+// handlers keep busy, while the writer stands idle.
 type groupCommit struct {
 	lead    leadFunc // what each transaction does first (lock the tenant)
 	mu      sync.Mutex
