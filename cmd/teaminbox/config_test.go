@@ -1,7 +1,6 @@
 package main
 
 import (
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,11 +17,10 @@ func TestUnknownVariableWarnedAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stderr.Close()
-	realStderr, realLogger := os.Stderr, slog.Default()
+	realStderr := os.Stderr
 	os.Stderr = stderr
-	_, err = loadConfig("migrate", nil, nil)
+	_, _, err = loadConfig("migrate", nil, nil)
 	os.Stderr = realStderr
-	slog.SetDefault(realLogger)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"log/slog"
 	"time"
 
 	"github.com/teaminbox/teaminbox/internal/store/postgres"
@@ -16,7 +15,7 @@ import (
 // DATABASE_URL.
 func copyToPostgres(ctx context.Context, args []string) error {
 	var from string
-	cfg, err := loadConfig("copy-to-postgres", args, func(fs *flag.FlagSet) {
+	cfg, log, err := loadConfig("copy-to-postgres", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&from, "from", "", "the SQLite file to copy (default: the data folder's)")
 	})
 	if err != nil {
@@ -28,7 +27,7 @@ func copyToPostgres(ctx context.Context, args []string) error {
 	if from == "" {
 		from = cfg.SQLitePath()
 	}
-	src, err := sqlite.Open(ctx, from)
+	src, err := sqlite.Open(ctx, from, log)
 	if err != nil {
 		return err
 	}
@@ -36,7 +35,7 @@ func copyToPostgres(ctx context.Context, args []string) error {
 	if err := src.Migrate(ctx); err != nil {
 		return err
 	}
-	dst, err := postgres.Open(ctx, cfg.DatabaseURL)
+	dst, err := postgres.Open(ctx, cfg.DatabaseURL, log)
 	if err != nil {
 		return err
 	}
@@ -45,12 +44,12 @@ func copyToPostgres(ctx context.Context, args []string) error {
 		return err
 	}
 	start := time.Now()
-	if err := transfer.SQLiteToPostgres(ctx, src.DB(), dst.DB()); err != nil {
+	if err := transfer.SQLiteToPostgres(ctx, src.DB(), dst.DB(), log); err != nil {
 		return err
 	}
 	if err := dst.Optimize(ctx); err != nil {
 		return err
 	}
-	slog.Info("copied to PostgreSQL", "from", from, "elapsed", time.Since(start).Round(time.Second))
+	log.Info("copied to PostgreSQL", "from", from, "elapsed", time.Since(start).Round(time.Second))
 	return nil
 }

@@ -34,32 +34,31 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := commands[os.Args[1]](ctx, os.Args[2:]); err != nil && !errors.Is(err, flag.ErrHelp) {
-		slog.Error(os.Args[1]+" failed", "err", err)
+		newLogger("error").Error(os.Args[1]+" failed", "err", err)
 		os.Exit(1)
 	}
 }
 
-// loadConfig reads the environment and the command's flags; extra registers the
-// command's own flags before parsing.
-func loadConfig(name string, args []string, extra func(fs *flag.FlagSet)) (*config.Config, error) {
+// loadConfig reads the environment and the command's flags, and makes the command's
+// logger; extra registers the command's own flags before parsing.
+func loadConfig(name string, args []string, extra func(fs *flag.FlagSet)) (*config.Config, *slog.Logger, error) {
 	fs := flag.NewFlagSet("teaminbox "+name, flag.ContinueOnError)
 	cfg, err := config.Load(fs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if extra != nil {
 		extra(fs)
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	log := newLogger(cfg.LogLevel)
-	slog.SetDefault(log)
 	config.WarnUnknownVariables(log, os.Environ())
-	return cfg, nil
+	return cfg, log, nil
 }
 
 func newLogger(level string) *slog.Logger {

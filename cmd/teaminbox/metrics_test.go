@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 
 	"github.com/teaminbox/teaminbox/internal/config"
@@ -14,7 +15,7 @@ import (
 func TestClusterMetrics(t *testing.T) {
 	cfg := &config.Config{DataDir: t.TempDir(), NATSURL: natstest.Start(t, -1).ClientURL(), JWTSecret: "0123456789abcdef0123456789abcdef"}
 	ctx := context.Background()
-	st, err := openStore(ctx, cfg)
+	st, err := openStore(ctx, cfg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +25,7 @@ func TestClusterMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := newRegistry(st)
-	a, err := wire(ctx, cfg, st, tokens, reg)
+	a, err := wire(ctx, cfg, st, tokens, reg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,3 +57,6 @@ func TestClusterMetrics(t *testing.T) {
 		t.Errorf("readiness checks %v, want nats and outbox", names)
 	}
 }
+
+// quiet is the tests' logger.
+var quiet = slog.New(slog.DiscardHandler)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/teaminbox/teaminbox/internal/inbox"
@@ -15,7 +14,7 @@ import (
 // printing its id and an admin token.
 func seedCmd(ctx context.Context, args []string) error {
 	var conversations, messages int
-	cfg, err := loadConfig("seed", args, func(fs *flag.FlagSet) {
+	cfg, log, err := loadConfig("seed", args, func(fs *flag.FlagSet) {
 		fs.IntVar(&conversations, "conversations", 0, "conversations of a new benchmark tenant (0: the demo tenant)")
 		fs.IntVar(&messages, "messages", 0, "messages in all, spread over the conversations")
 	})
@@ -25,24 +24,24 @@ func seedCmd(ctx context.Context, args []string) error {
 	now := time.Now().UTC()
 	if conversations == 0 {
 		var created bool
-		st, err := openStore(ctx, cfg, func(ctx context.Context, st inbox.Store) (err error) {
+		st, err := openStore(ctx, cfg, log, func(ctx context.Context, st inbox.Store) (err error) {
 			created, err = seed.Demo(ctx, st, newHasher(), now)
 			return err
 		})
 		if err != nil {
 			return err
 		}
-		slog.Info("demo tenant", "created", created, "tenant_id", seed.DemoTenantID)
+		log.Info("demo tenant", "created", created, "tenant_id", seed.DemoTenantID)
 		return st.Close()
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	start := time.Now()
 	tenant, admin, err := seed.Bulk(ctx, st, newHasher(), conversations, max(messages, conversations), now, func(done int) {
-		slog.Info("seeding", "conversations", done, "of", conversations, "elapsed", time.Since(start).Round(time.Second))
+		log.Info("seeding", "conversations", done, "of", conversations, "elapsed", time.Since(start).Round(time.Second))
 	})
 	if err != nil {
 		return err
@@ -52,7 +51,7 @@ func seedCmd(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	slog.Info("seeded", "tenant_id", tenant, "admin_id", admin, "elapsed", time.Since(start).Round(time.Second))
+	log.Info("seeded", "tenant_id", tenant, "admin_id", admin, "elapsed", time.Since(start).Round(time.Second))
 	fmt.Printf("tenant %s\nadmin %s\n", tenant, admin)
 	return nil
 }

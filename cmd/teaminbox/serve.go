@@ -29,7 +29,7 @@ import (
 // requests, close WebSockets with "going away", let the outbox finish, close the database.
 func serve(ctx context.Context, args []string) error {
 	var noDemo bool
-	cfg, err := loadConfig("serve", args, func(fs *flag.FlagSet) {
+	cfg, log, err := loadConfig("serve", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&noDemo, "no-demo", false, "leave a new database empty instead of creating the demo tenant")
 	})
 	if err != nil {
@@ -42,14 +42,14 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	hasher := newHasher()
-	st, err := openServerStore(ctx, cfg, !noDemo, hasher, tokens)
+	st, err := openServerStore(ctx, cfg, log, !noDemo, hasher, tokens)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
 	reg := newRegistry(st)
-	app, err := wire(ctx, cfg, st, tokens, reg)
+	app, err := wire(ctx, cfg, st, tokens, reg, log)
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func serve(ctx context.Context, args []string) error {
 
 	api := httpapi.New(httpapi.Deps{
 		Service: app.svc, Tokens: tokens, Passwords: hasher, TokenTTL: cfg.TokenTTL,
-		Ready: st.Ping, Checks: app.checks, Registry: reg, Log: slog.Default(),
+		Ready: st.Ping, Checks: app.checks, Registry: reg, Log: log,
 		MaxBodyBytes: cfg.MaxBodyBytes, MessageLimit: cfg.MessageLimit, LoginRate: cfg.LoginRate,
 		OpenAPI:       docs.OpenAPI,
 		WebSocket:     app.ws,
@@ -82,9 +82,9 @@ func serve(ctx context.Context, args []string) error {
 	var jobs sync.WaitGroup
 	jobCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	app.start(jobCtx, &jobs)
-	jobs.Go(func() { pruneEvents(jobCtx, st, cfg.EventRetention) })
+	jobs.Go(func() { pruneEvents(jobCtx, st, cfg.EventRetention, log) })
 
-	slog.Info("teaminbox listening", "addr", ln.Addr().String(), "database", databaseKind(cfg), "nats", cfg.NATSURL != "",
+	log.Info("teaminbox listening", "addr", ln.Addr().String(), "database", databaseKind(cfg), "nats", cfg.NATSURL != "",
 		"startup", time.Since(started).Round(time.Millisecond))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -95,19 +95,19 @@ func serve(ctx context.Context, args []string) error {
 	case <-ctx.Done():
 	}
 
-	slog.Info("shutting down")
+	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	app.shutdownSockets(shutdownCtx)
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		slog.Warn("http shutdown", "err", err)
+		log.Warn("http shutdown", "err", err)
 	}
 	stopJobs()
 	jobs.Wait()
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	slog.Info("stopped")
+	log.Info("stopped")
 	return nil
 }
 
@@ -131,11 +131,11 @@ func databaseKind(cfg *config.Config) string {
 
 // openServerStore opens and migrates the database and, with demo, creates the demo tenant
 // on a new one, under the migrations' lock: of nodes starting together, one creates it.
-func openServerStore(ctx context.Context, cfg *config.Config, demo bool, h *auth.Hasher, tokens *auth.Tokens) (inbox.Store, error) {
+func openServerStore(ctx context.Context, cfg *config.Config, log *slog.Logger, demo bool, h *auth.Hasher, tokens *auth.Tokens) (inbox.Store, error) {
 	if !demo {
-		return openStore(ctx, cfg)
+		return openStore(ctx, cfg, log)
 	}
-	return openStore(ctx, cfg, func(ctx context.Context, st inbox.Store) error {
+	return openStore(ctx, cfg, log, func(ctx context.Context, st inbox.Store) error {
 		return announceDemo(ctx, cfg, st, h, tokens)
 	})
 }
@@ -167,14 +167,14 @@ func portOf(addr string) string {
 }
 
 // pruneEvents drops events older than the retention every few minutes.
-func pruneEvents(ctx context.Context, st inbox.Store, retention time.Duration) {
+func pruneEvents(ctx context.Context, st inbox.Store, retention time.Duration, log *slog.Logger) {
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
 	for {
 		if n, err := st.PruneEvents(ctx, time.Now().Add(-retention)); err != nil && ctx.Err() == nil {
-			slog.Warn("prune events", "err", err)
+			log.Warn("prune events", "err", err)
 		} else if n > 0 {
-			slog.Debug("pruned events", "count", n)
+			log.Debug("pruned events", "count", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -26,7 +26,7 @@ func TestNodesStartingTogetherSeedOnce(t *testing.T) {
 	stores := make([]inbox.Store, 3)
 	for i := range stores {
 		wg.Go(func() {
-			st, err := openServerStore(ctx, cfg, true, hasher, tokens)
+			st, err := openServerStore(ctx, cfg, quiet, true, hasher, tokens)
 			if err != nil {
 				t.Errorf("node %d: %v", i, err)
 				return

@@ -22,18 +22,18 @@ type migratingStore interface {
 // openStore opens PostgreSQL when DATABASE_URL is set, the embedded SQLite file otherwise,
 // and migrates it; then it runs setup under the migrations' lock, so that nodes starting
 // together on a new database do it one after the other (the demo seed).
-func openStore(ctx context.Context, cfg *config.Config, setup ...func(ctx context.Context, st inbox.Store) error) (inbox.Store, error) {
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, setup ...func(ctx context.Context, st inbox.Store) error) (inbox.Store, error) {
 	var (
 		st  migratingStore
 		err error
 	)
 	if cfg.DatabaseURL != "" {
-		st, err = postgres.Open(ctx, cfg.DatabaseURL)
+		st, err = postgres.Open(ctx, cfg.DatabaseURL, log)
 	} else {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("create data folder: %w", err)
 		}
-		st, err = sqlite.Open(ctx, cfg.SQLitePath())
+		st, err = sqlite.Open(ctx, cfg.SQLitePath(), log)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -50,9 +50,9 @@ func openStore(ctx context.Context, cfg *config.Config, setup ...func(ctx contex
 }
 
 // openExistingStore opens the database a server has made, neither creating nor migrating it.
-func openExistingStore(ctx context.Context, cfg *config.Config) (inbox.Store, error) {
+func openExistingStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (inbox.Store, error) {
 	if cfg.DatabaseURL != "" {
-		st, err := postgres.Open(ctx, cfg.DatabaseURL)
+		st, err := postgres.Open(ctx, cfg.DatabaseURL, log)
 		if err != nil {
 			return nil, fmt.Errorf("open database: %w", err)
 		}
@@ -62,7 +62,7 @@ func openExistingStore(ctx context.Context, cfg *config.Config) (inbox.Store, er
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("no database at %s: point --data (TEAMINBOX_DATA) at the server's data folder, or set DATABASE_URL: %w", path, err)
 	}
-	st, err := sqlite.Open(ctx, path)
+	st, err := sqlite.Open(ctx, path, log)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -70,15 +70,15 @@ func openExistingStore(ctx context.Context, cfg *config.Config) (inbox.Store, er
 }
 
 func migrate(ctx context.Context, args []string) error {
-	cfg, err := loadConfig("migrate", args, nil)
+	cfg, log, err := loadConfig("migrate", args, nil)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	slog.Info("database is up to date")
+	log.Info("database is up to date")
 	return st.Close()
 }
 

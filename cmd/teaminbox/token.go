@@ -27,7 +27,7 @@ func writeToken(ctx context.Context, out io.Writer, args []string) error {
 	var role, tenant, user string
 	var ttl time.Duration
 	var fs *flag.FlagSet
-	cfg, err := loadConfig("token", args, func(f *flag.FlagSet) {
+	cfg, log, err := loadConfig("token", args, func(f *flag.FlagSet) {
 		fs = f
 		f.StringVar(&role, "role", string(auth.RoleAdmin), "super_admin, admin, executive or viewer")
 		f.StringVar(&tenant, "tenant", "", "tenant id (default: the demo tenant)")
@@ -63,7 +63,7 @@ func writeToken(ctx context.Context, out io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openExistingStore(ctx, cfg)
+	st, err := openExistingStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func serverData(t *testing.T, databaseURL string) (dir string, secret []byte) {
 	t.Helper()
 	ctx := context.Background()
 	cfg := &config.Config{DataDir: t.TempDir(), DatabaseURL: databaseURL}
-	st, err := openStore(ctx, cfg)
+	st, err := openStore(ctx, cfg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

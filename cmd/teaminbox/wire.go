@@ -29,12 +29,12 @@ type app struct {
 	media    *channels.Media
 	jobs     []func(ctx context.Context)
 	checks   []httpapi.Check // what /readyz reports on besides the database
+	log      *slog.Logger
 }
 
 // wire builds the use cases over st and connects the real-time hub: through NATS when
 // NATS_URL is set, so several nodes share events, in memory otherwise.
-func wire(ctx context.Context, cfg *config.Config, st inbox.Store, tokens *auth.Tokens, reg *prometheus.Registry) (*app, error) {
-	log := slog.Default()
+func wire(ctx context.Context, cfg *config.Config, st inbox.Store, tokens *auth.Tokens, reg *prometheus.Registry, log *slog.Logger) (*app, error) {
 	var bus realtime.Bus = realtime.NewMemoryBus()
 	if cfg.NATSURL != "" {
 		nb, err := realtime.NewNATSBus(cfg.NATSURL, log)
@@ -44,7 +44,7 @@ func wire(ctx context.Context, cfg *config.Config, st inbox.Store, tokens *auth.
 		bus = nb
 		reg.MustRegister(nb.Collectors()...)
 	}
-	a := &app{bus: bus}
+	a := &app{bus: bus, log: log}
 	if nb, ok := bus.(*realtime.NATSBus); ok {
 		a.checks = append(a.checks, httpapi.Check{Name: "nats", Ready: nb.Ready})
 	}
@@ -94,7 +94,7 @@ func (a *app) sweepReplyWindows(ctx context.Context) {
 	defer t.Stop()
 	for {
 		if _, err := a.svc.CloseExpiredWindows(ctx, 500); err != nil && ctx.Err() == nil {
-			slog.Warn("sweep reply windows", "err", err)
+			a.log.Warn("sweep reply windows", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -109,6 +109,6 @@ func (a *app) shutdownSockets(ctx context.Context) { a.hub.Shutdown(ctx) }
 
 func (a *app) close() {
 	if err := a.bus.Close(); err != nil {
-		slog.Warn("close event bus", "err", err)
+		a.log.Warn("close event bus", "err", err)
 	}
 }

@@ -166,7 +166,9 @@ var fixtures = []fixture{
 			return signedPost(u, b, "X-Hub-Signature-256", whatsapp.Sign("wa-secret", b), "application/json")
 		},
 		receipt: func(u, id, status string) *http.Request {
-			b := whatsapp.StatusWebhook("PNID", id, status, "4915112345678", t0.Add(time.Second))
+			b := []byte(fmt.Sprintf(`{"object":"whatsapp_business_account","entry":[{"id":"WABA-PNID","changes":[{"field":"messages","value":`+
+				`{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550000000","phone_number_id":"PNID"},`+
+				`"statuses":[{"id":%q,"status":%q,"timestamp":"%d","recipient_id":"4915112345678"}]}}]}]}`, id, status, t0.Add(time.Second).Unix()))
 			return signedPost(u, b, "X-Hub-Signature-256", whatsapp.Sign("wa-secret", b), "application/json")
 		},
 		address: `"to":"4915112345678"`,
@@ -186,7 +188,7 @@ var fixtures = []fixture{
 			return twilioPost(u, twilio.InboundSMS("AC1", fmt.Sprint("SMin", n), "+15551230000", "+15559870000", text))
 		},
 		receipt: func(u, id, status string) *http.Request {
-			return twilioPost(u, twilio.StatusCallback("AC1", id, status))
+			return twilioPost(u, url.Values{"AccountSid": {"AC1"}, "MessageSid": {id}, "MessageStatus": {status}, "SmsStatus": {status}, "ApiVersion": {"2010-04-01"}})
 		},
 		address: "To=+15551230000",
 	},
@@ -198,7 +200,9 @@ var fixtures = []fixture{
 			return signedPost(u, b, "X-Goog-Signature", sig, "application/json")
 		},
 		receipt: func(u, id, status string) *http.Request {
-			b, sig := rcs.Push("rcs-token", rcs.ReceiptEvent("agent", "+15551230000", id, strings.ToUpper(status), t0.Add(time.Second)))
+			event := strings.ToUpper(status) // DELIVERED or READ
+			b, sig := rcs.Push("rcs-token", rcs.Event{SenderPhoneNumber: "+15551230000", MessageID: id, EventType: event, EventID: event + "-" + id,
+				SendTime: t0.Add(time.Second).Format(time.RFC3339Nano), AgentID: "agent"})
 			return signedPost(u, b, "X-Goog-Signature", sig, "application/json")
 		},
 		address: "/v1/phones/+15551230000/agentMessages",

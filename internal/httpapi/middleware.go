@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -26,15 +25,24 @@ const (
 	ctxRequestLog
 )
 
-// requestLog is what the request's log line learns from deeper handlers: who made it.
+// requestLog is what the request's log line learns from deeper handlers: who made it, and
+// why it failed when it failed for a reason not meant for the client.
 type requestLog struct {
 	principal *auth.Principal
+	err       error
 }
 
 // logPrincipal records the authenticated principal for the request's log line.
 func logPrincipal(ctx context.Context, p auth.Principal) {
 	if l, ok := ctx.Value(ctxRequestLog).(*requestLog); ok {
 		l.principal = &p
+	}
+}
+
+// logFailure records err, answered 500, for the request's log line.
+func logFailure(ctx context.Context, err error) {
+	if l, ok := ctx.Value(ctxRequestLog).(*requestLog); ok {
+		l.err = err
 	}
 }
 
@@ -107,7 +115,12 @@ func observe(next http.Handler, log *slog.Logger, latency *prometheus.HistogramV
 			if p := rl.principal; p != nil {
 				attrs = append(attrs, slog.String("tenant_id", p.TenantID.String()), slog.String("user_id", p.UserID.String()))
 			}
-			log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+			level := slog.LevelInfo
+			if rl.err != nil {
+				level = slog.LevelError
+				attrs = append(attrs, slog.String("err", rl.err.Error()))
+			}
+			log.LogAttrs(r.Context(), level, "request", attrs...)
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -140,7 +153,7 @@ var errUnauthorized = errorBody{Code: inbox.CodeUnauthorized, Message: "Authenti
 // holding perm, then runs h with the principal in the request context. The permission is
 // checked here, where the route is declared, and again by the use case.
 func (s *Server) authed(perm auth.Permission, h handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return guarded{perm: perm, HandlerFunc: func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || token == "" {
 			writeFailure(w, r, http.StatusUnauthorized, errUnauthorized)
@@ -164,7 +177,13 @@ func (s *Server) authed(perm auth.Permission, h handlerFunc) http.Handler {
 		if err := h(w, r); err != nil {
 			writeError(w, r, err)
 		}
-	})
+	}}
+}
+
+// guarded is an authed route's handler with the permission it requires, which Routes reports.
+type guarded struct {
+	http.HandlerFunc
+	perm auth.Permission
 }
 
 // public runs h without authentication (login, health, webhooks are verified otherwise).
@@ -209,5 +228,3 @@ type headerOnly struct {
 func (h *headerOnly) Header() http.Header         { return h.header }
 func (h *headerOnly) Write(b []byte) (int, error) { return len(b), nil }
 func (h *headerOnly) WriteHeader(code int)        { h.status = code }
-
-var _ = errors.New

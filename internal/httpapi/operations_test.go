@@ -108,3 +108,24 @@ func TestRequestLogNamesThePrincipal(t *testing.T) {
 		t.Errorf("request line %v still has the raw duration", me)
 	}
 }
+
+// TestInternalErrorIsLoggedToTheInjectedLogger: a request that fails for a reason not meant
+// for the client (here the database is gone) is answered 500, and its cause is on the
+// request's line in the server's logger, not in the process-wide one.
+func TestInternalErrorIsLoggedToTheInjectedLogger(t *testing.T) {
+	var buf syncBuffer
+	e := newEnv(t, func(o *options) { o.log = slog.New(slog.NewJSONHandler(&buf, nil)) })
+	if err := e.st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e.expect(e.do("GET", "/v1/auth/me", e.tokenOf[auth.RoleAdmin], nil), http.StatusInternalServerError, "me on a closed database")
+	for _, l := range buf.lines() {
+		if l["msg"] == "request" && l["path"] == "/v1/auth/me" {
+			if l["level"] != "ERROR" || l["err"] == nil || l["err"] == "" {
+				t.Errorf("request line %v, want level ERROR with the error", l)
+			}
+			return
+		}
+	}
+	t.Fatalf("no request line for /v1/auth/me in %v", buf.lines())
+}

@@ -5,7 +5,6 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 
 	"github.com/teaminbox/teaminbox/internal/inbox"
@@ -53,7 +52,7 @@ var kindStatus = map[inbox.Kind]int{
 }
 
 // writeError maps a use-case error to its status; anything that is not an *inbox.Error is
-// logged and answered 500 with the request id and nothing internal.
+// logged (on the request's line, see observe) and answered 500 with the request id and nothing internal.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ie *inbox.Error
 	if errors.As(err, &ie) {
@@ -68,7 +67,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if r.Context().Err() != nil {
 		return // the client went away; nobody reads an answer
 	}
-	slog.ErrorContext(r.Context(), "request failed", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()))
+	logFailure(r.Context(), err)
 	writeFailure(w, r, http.StatusInternalServerError, errInternal)
 }
 

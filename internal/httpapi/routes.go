@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"net/http"
-
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/teaminbox/teaminbox/internal/auth"
@@ -16,7 +14,7 @@ const (
 )
 
 // routes is every route of the server, with the permission it needs.
-func (s *Server) routes(mux *http.ServeMux) {
+func (s *Server) routes(mux router) {
 	mux.Handle("GET /healthz", public(s.healthz))
 	mux.Handle("GET /readyz", public(s.readyz))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
@@ -49,13 +47,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("PATCH /v1/tags/{tagId}", s.authed(settings, s.updateTag))
 	mux.Handle("DELETE /v1/tags/{tagId}", s.authed(settings, s.deleteTag))
 
-	{
-		mux.Handle("GET /v1/channels", s.authed(read, s.listChannels))
-		mux.Handle("POST /v1/channels", s.authed(settings, s.createChannel))
-		mux.Handle("GET /v1/channels/{channelId}", s.authed(read, s.getChannel))
-		mux.Handle("PATCH /v1/channels/{channelId}", s.authed(settings, s.updateChannel))
-		mux.Handle("DELETE /v1/channels/{channelId}", s.authed(settings, s.deleteChannel))
-	}
+	mux.Handle("GET /v1/channels", s.authed(read, s.listChannels))
+	mux.Handle("POST /v1/channels", s.authed(settings, s.createChannel))
+	mux.Handle("GET /v1/channels/{channelId}", s.authed(read, s.getChannel))
+	mux.Handle("PATCH /v1/channels/{channelId}", s.authed(settings, s.updateChannel))
+	mux.Handle("DELETE /v1/channels/{channelId}", s.authed(settings, s.deleteChannel))
+
 	if s.Media != nil {
 		mux.Handle("GET /v1/media/", s.Media) // authenticates itself: media links are opened by <img> tags
 	}

@@ -140,11 +140,7 @@ func (s *Service) SetStatus(ctx context.Context, p auth.Principal, id uuid.UUID,
 	}
 	var out StatusUpdate
 	err := s.write(ctx, p.TenantID, func(q Queries, em *emitter) error {
-		c, err := q.LockConversation(ctx, p.TenantID, id)
-		if err != nil {
-			return notFoundAs(err, "Conversation")
-		}
-		actor, err := actorRef(ctx, q, p)
+		c, actor, err := lockWithActor(ctx, q, p, id)
 		if err != nil {
 			return err
 		}
@@ -172,6 +168,17 @@ func (s *Service) SetStatus(ctx context.Context, p auth.Principal, id uuid.UUID,
 	return out, err
 }
 
+// lockWithActor locks the tenant's conversation id for a change by p, and returns it with p
+// as the change's actor.
+func lockWithActor(ctx context.Context, q Queries, p auth.Principal, id uuid.UUID) (Conversation, UserRef, error) {
+	c, err := q.LockConversation(ctx, p.TenantID, id)
+	if err != nil {
+		return Conversation{}, UserRef{}, notFoundAs(err, "Conversation")
+	}
+	actor, err := actorRef(ctx, q, p)
+	return c, actor, err
+}
+
 // OptionalID is a JSON field that may be absent (leave as is), null (clear) or an id.
 type OptionalID struct {
 	Set bool
@@ -196,11 +203,7 @@ func (s *Service) Assign(ctx context.Context, p auth.Principal, id uuid.UUID, in
 	}
 	var out AssignmentUpdate
 	err := s.write(ctx, p.TenantID, func(q Queries, em *emitter) error {
-		c, err := q.LockConversation(ctx, p.TenantID, id)
-		if err != nil {
-			return notFoundAs(err, "Conversation")
-		}
-		actor, err := actorRef(ctx, q, p)
+		c, actor, err := lockWithActor(ctx, q, p, id)
 		if err != nil {
 			return err
 		}

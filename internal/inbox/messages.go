@@ -178,12 +178,8 @@ func (s *Service) AddNote(ctx context.Context, p auth.Principal, conversationID 
 	}
 	var m Message
 	err := s.write(ctx, p.TenantID, func(q Queries, em *emitter) error {
-		c, err := q.LockConversation(ctx, p.TenantID, conversationID)
-		if err != nil {
-			return notFoundAs(err, "Conversation")
-		}
 		// Every note names its author: a token whose user is gone writes none.
-		author, err := actorRef(ctx, q, p)
+		c, author, err := lockWithActor(ctx, q, p, conversationID)
 		if err != nil {
 			return err
 		}

@@ -10,19 +10,6 @@ var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 // ValidPhone reports whether s is an E.164 number.
 func ValidPhone(s string) bool { return e164.MatchString(s) }
 
-// NormalizePhone turns a provider's address ("16315551234", "whatsapp:+1631...") into E.164,
-// or returns "" when it is not a phone number.
-func NormalizePhone(s string) string {
-	s = strings.TrimPrefix(strings.TrimSpace(s), "whatsapp:")
-	if !strings.HasPrefix(s, "+") {
-		s = "+" + s
-	}
-	if !ValidPhone(s) {
-		return ""
-	}
-	return s
-}
-
 // callingCodes maps E.164 country calling codes to ISO 3166-1 alpha-2 codes for the
 // countries our customers write from most; longer prefixes are tried first.
 var callingCodes = map[string]string{

@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -77,7 +78,7 @@ func New(cfg Config) (*Hub, error) {
 		cfg.TypingTimeout = 5 * time.Second
 	}
 	if cfg.Log == nil {
-		cfg.Log = slog.Default()
+		return nil, errors.New("realtime: Config.Log is required")
 	}
 	h := &Hub{cfg: cfg, log: cfg.Log, node: uuid.NewString(), tenants: map[uuid.UUID]map[*conn]struct{}{},
 		users: map[userKey]map[*conn]struct{}{}, presence: newPresence()}

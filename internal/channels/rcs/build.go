@@ -31,12 +31,6 @@ func TextEvent(agentID, phone, messageID, text string, at time.Time) Event {
 	return Event{SenderPhoneNumber: phone, MessageID: messageID, SendTime: at.UTC().Format(time.RFC3339Nano), AgentID: agentID, Text: text}
 }
 
-// ReceiptEvent is a DELIVERED or READ event for one of our messages.
-func ReceiptEvent(agentID, phone, messageID, eventType string, at time.Time) Event {
-	return Event{SenderPhoneNumber: phone, MessageID: messageID, EventType: eventType, EventID: eventType + "-" + messageID,
-		SendTime: at.UTC().Format(time.RFC3339Nano), AgentID: agentID}
-}
-
 // FileEvent is a user's file, at fileURI on Google's storage.
 func FileEvent(agentID, phone, messageID, fileURI, mimeType string, at time.Time) Event {
 	f := &UserFile{}

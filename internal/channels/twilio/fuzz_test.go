@@ -31,7 +31,7 @@ func FuzzSMSWebhook(f *testing.F) {
 		{"AccountSid": {"AC00000000000000000000000000000001"}, "Body": {"Hello"}, "From": {"+15551230000"},
 			"MessageSid": {"SM00000000000000000000000000000001"}, "NumMedia": {"0"}, "To": {"+15559870000"}},
 		InboundSMS("AC1", "SMsim", "+15551230000", "+15559870000", "Hi"),
-		StatusCallback("AC1", "SM1", "delivered"),
+		{"AccountSid": {"AC1"}, "MessageSid": {"SM1"}, "MessageStatus": {"delivered"}, "SmsStatus": {"delivered"}, "ApiVersion": {"2010-04-01"}},
 	} {
 		f.Add([]byte(form.Encode()))
 	}

@@ -31,13 +31,6 @@ func MessageWebhook(phoneNumberID, waID, name, messageID, typ string, content an
 	})
 }
 
-// StatusWebhook is a delivery status of one of our messages.
-func StatusWebhook(phoneNumberID, messageID, status, recipient string, at time.Time) []byte {
-	return envelope(phoneNumberID, map[string]any{
-		"statuses": []any{map[string]any{"id": messageID, "status": status, "timestamp": strconv.FormatInt(at.Unix(), 10), "recipient_id": recipient}},
-	})
-}
-
 // ReactionWebhook is waID's reaction to the message target; an empty emoji is a removal,
 // which Meta sends without the emoji field.
 func ReactionWebhook(phoneNumberID, waID, name, messageID, target, emoji string, at time.Time) []byte {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -32,8 +33,9 @@ type Store struct {
 // (see migration 0005).
 const foldInterval = time.Second
 
-// Open connects to the database at url (a postgres:// URL or key=value string).
-func Open(ctx context.Context, url string) (*Store, error) {
+// Open connects to the database at url (a postgres:// URL or key=value string); log gets
+// the background folding's failures.
+func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
@@ -45,7 +47,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
 	s := &Store{Store: sqlstore.New(db, dialect)}
-	s.stopFolding = sqlstore.Every(foldInterval, "fold conversation counts", s.FoldCounts)
+	s.stopFolding = sqlstore.Every(foldInterval, "fold conversation counts", log, s.FoldCounts)
 	return s, nil
 }
 

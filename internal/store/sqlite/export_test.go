@@ -1,6 +1,9 @@
 package sqlite
 
-import "context"
+import (
+	"context"
+	"log/slog"
+)
 
 // Checkpoint runs one of the background checkpoints now, restarting the WAL once it is
 // restartAt pages long.
@@ -13,5 +16,5 @@ func (s *Store) Checkpoint(ctx context.Context, restartAt int) error {
 func OpenWith(ctx context.Context, path, driverName string, retryable func(error) string) (*Store, error) {
 	d := newDialect()
 	d.Retryable = retryable
-	return open(ctx, path, driverName, d)
+	return open(ctx, path, driverName, d, slog.New(slog.DiscardHandler))
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -34,13 +35,14 @@ type Store struct {
 // fails with SQLITE_BUSY instead of waiting for it. Checkpoints run in the background (see
 // checkpoints), not inside the commit that crosses SQLite's threshold. Temporary files
 // (statement and savepoint journals, sorts) stay in memory: a group commit's savepoints
-// would otherwise write every page they touch to disk once more.
-func Open(ctx context.Context, path string) (*Store, error) {
-	return open(ctx, path, "sqlite", dialect)
+// would otherwise write every page they touch to disk once more. log gets the checkpoints'
+// failures.
+func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
+	return open(ctx, path, "sqlite", dialect, log)
 }
 
 // open is Open with the database/sql driver and the dialect given.
-func open(ctx context.Context, path, driverName string, d *sqlstore.Dialect) (*Store, error) {
+func open(ctx context.Context, path, driverName string, d *sqlstore.Dialect, log *slog.Logger) (*Store, error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(" + busyTimeoutMS + ")" +
 		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
 	read, err := openPool(ctx, driverName, path, dsn, readers)
@@ -58,7 +60,7 @@ func open(ctx context.Context, path, driverName string, d *sqlstore.Dialect) (*S
 		return nil, err
 	}
 	s := &Store{Store: sqlstore.NewWithWriter(read, write, d)}
-	s.stopCheckpoints = sqlstore.Every(checkpointInterval, "sqlite checkpoint", s.checkpoint)
+	s.stopCheckpoints = sqlstore.Every(checkpointInterval, "sqlite checkpoint", log, s.checkpoint)
 	return s, nil
 }
 

@@ -143,9 +143,9 @@ func (s *Store) InsertMessage(ctx context.Context, m inbox.Message, t inbox.Touc
 	return touched, err
 }
 
-// Every runs fn every interval in the background, logging its failures as what, until the
-// returned stop is called; stop waits for a run in progress.
-func Every(interval time.Duration, what string, fn func(ctx context.Context) error) (stop func()) {
+// Every runs fn every interval in the background, logging its failures to log as what,
+// until the returned stop is called; stop waits for a run in progress.
+func Every(interval time.Duration, what string, log *slog.Logger, fn func(ctx context.Context) error) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -158,7 +158,7 @@ func Every(interval time.Duration, what string, fn func(ctx context.Context) err
 				return
 			case <-tick.C:
 				if err := fn(ctx); err != nil && ctx.Err() == nil {
-					slog.WarnContext(ctx, what, "err", err)
+					log.WarnContext(ctx, what, "err", err)
 				}
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -29,7 +30,7 @@ const PostgresEnv = "TEAMINBOX_TEST_POSTGRES_URL"
 func OpenSQLite(t testing.TB) inbox.Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "inbox.db"))
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "inbox.db"), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func PostgresURL(t testing.TB) string {
 func OpenPostgresAt(t testing.TB, dsn string) *postgres.Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := postgres.Open(ctx, dsn)
+	st, err := postgres.Open(ctx, dsn, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ var ErrNotEmpty = errors.New("the PostgreSQL database already holds data")
 
 // SQLiteToPostgres copies every row of src (a migrated SQLite database) into dst (a
 // migrated, empty PostgreSQL database) in one transaction, with COPY.
-func SQLiteToPostgres(ctx context.Context, src, dst *sql.DB) error {
+func SQLiteToPostgres(ctx context.Context, src, dst *sql.DB, log *slog.Logger) error {
 	var found bool
 	if err := dst.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM tenants)`).Scan(&found); err != nil {
 		return fmt.Errorf("check target: %w", err)
@@ -60,7 +60,7 @@ func SQLiteToPostgres(ctx context.Context, src, dst *sql.DB) error {
 			if err != nil {
 				return err
 			}
-			slog.InfoContext(ctx, "copied", "table", table, "rows", n, "elapsed", time.Since(start).Round(time.Millisecond))
+			log.InfoContext(ctx, "copied", "table", table, "rows", n, "elapsed", time.Since(start).Round(time.Millisecond))
 		}
 		if err := tx.Commit(ctx); err != nil {
 			return fmt.Errorf("commit: %w", err)

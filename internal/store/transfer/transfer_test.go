@@ -3,6 +3,7 @@ package transfer
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -32,7 +33,7 @@ func TestSQLiteToPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := SQLiteToPostgres(ctx, src.DB(), dst.DB()); err != nil {
+	if err := SQLiteToPostgres(ctx, src.DB(), dst.DB(), slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
 	for _, table := range tables {
@@ -86,7 +87,7 @@ func TestSQLiteToPostgres(t *testing.T) {
 			}
 		}
 	}
-	if err := SQLiteToPostgres(ctx, src.DB(), dst.DB()); !errors.Is(err, ErrNotEmpty) {
+	if err := SQLiteToPostgres(ctx, src.DB(), dst.DB(), slog.New(slog.DiscardHandler)); !errors.Is(err, ErrNotEmpty) {
 		t.Errorf("a second copy into the same database: %v, want ErrNotEmpty", err)
 	}
 }

@@ -1,0 +1,52 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/teaminbox/teaminbox/internal/auth"
+)
+
+// router is where routes registers the routes: the server's mux, or the table Routes reads.
+type router interface {
+	Handle(pattern string, h http.Handler)
+}
+
+// Route is one route of the server.
+type Route struct {
+	Method     string          // "" when the route takes every method
+	Path       string          // the mux pattern's path, such as /v1/tags/{tagId}
+	Permission auth.Permission // "" when the route is public or authenticates itself
+}
+
+// Routes is the server's route table with every optional handler mounted, as the docs'
+// tests check it against openapi.yaml.
+func Routes() []Route {
+	mounted := http.NotFoundHandler()
+	s := &Server{Deps: Deps{
+		Registry: prometheus.NewRegistry(), WebSocket: mounted, Webhooks: mounted, Media: mounted, Web: mounted,
+		WebSocketInfo: func(auth.Principal, string) (any, error) { return nil, nil },
+		ThreadPDF:     func(context.Context, auth.Principal, uuid.UUID, bool, http.ResponseWriter) error { return nil },
+	}}
+	var t routeTable
+	s.routes(&t)
+	return t
+}
+
+// routeTable records the routes instead of serving them.
+type routeTable []Route
+
+func (t *routeTable) Handle(pattern string, h http.Handler) {
+	r := Route{Path: pattern}
+	if method, path, ok := strings.Cut(pattern, " "); ok {
+		r.Method, r.Path = method, path
+	}
+	if g, ok := h.(guarded); ok {
+		r.Permission = g.perm
+	}
+	*t = append(*t, r)
+}
