@@ -125,7 +125,7 @@ func (s *Service) SendMessage(ctx context.Context, p auth.Principal, conversatio
 		if !outbound {
 			return nil
 		}
-		item := OutboxItem{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, MessageID: m.ID, ChannelID: c.ChannelID, NextAttempt: em.now, CreatedAt: em.now}
+		item := OutboxItem{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, MessageID: m.ID, ChannelID: c.ChannelID, ConversationID: c.ID, NextAttempt: em.now, CreatedAt: em.now}
 		if err := q.EnqueueOutbound(ctx, item); err != nil {
 			return fmt.Errorf("enqueue outbound: %w", err)
 		}
