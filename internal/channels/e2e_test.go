@@ -41,7 +41,7 @@ type fakeProvider struct {
 	sent      []string // request bodies
 	next      []answer // answers to give, in order; then 200
 	n         int
-	onRequest func() // when set, runs before each answer (to answer slowly, or hold one)
+	onRequest func(body string) // when set, runs before each answer (to answer slowly, or hold one)
 }
 
 // answer is a failure the fake gives instead of a 200.
@@ -59,7 +59,7 @@ func newFakeProvider(t testing.TB) *fakeProvider {
 		hook := f.onRequest
 		f.mu.Unlock()
 		if hook != nil {
-			hook()
+			hook(string(body))
 		}
 		f.mu.Lock()
 		a := answer{status: 200}
@@ -122,7 +122,7 @@ func (f *fakeProvider) answer(a answer) {
 }
 
 // hook sets onRequest.
-func (f *fakeProvider) hook(fn func()) {
+func (f *fakeProvider) hook(fn func(body string)) {
 	f.mu.Lock()
 	f.onRequest = fn
 	f.mu.Unlock()
@@ -210,6 +210,7 @@ type stack struct {
 	tenant uuid.UUID
 	token  string
 	fake   *fakeProvider
+	queued int // replies queued through reply, which numbers them
 }
 
 func newStack(t testing.TB) *stack { return newStackOn(t, storetest.OpenSQLite(t)) }
