@@ -23,6 +23,7 @@ type PasswordChecker interface {
 // 401, so the answer does not tell which emails exist.
 func (s *Service) Authenticate(ctx context.Context, pw PasswordChecker, email, password string) (User, error) {
 	fail := &Error{Kind: KindUnauthorized, Code: "UNAUTHORIZED", Message: "Invalid email or password"}
+	dropNUL(&email)
 	u, err := s.store.GetUserByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
 	if errors.Is(err, ErrNotFound) {
 		return User{}, fail
@@ -69,6 +70,7 @@ type ContactInput struct {
 var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
 
 func (in ContactInput) apply(c *Contact) error {
+	dropNUL(&in)
 	bad := Fields{}
 	set := func(dst *string, src *string, field string, max int) {
 		if src == nil {
@@ -108,6 +110,7 @@ func (s *Service) ListContacts(ctx context.Context, p auth.Principal, f ContactF
 	if err := require(p, auth.PermConversationsRead, "view contacts"); err != nil {
 		return nil, 0, err
 	}
+	dropNUL(&f)
 	return s.store.ListContacts(ctx, p.TenantID, f)
 }
 
@@ -165,6 +168,7 @@ type TagInput struct {
 var hexColor = regexp.MustCompile(`^#[0-9A-Fa-f]{6}$`)
 
 func (in TagInput) apply(t *Tag) error {
+	dropNUL(&in)
 	bad := Fields{}
 	if in.Name != nil {
 		t.Name = strings.TrimSpace(*in.Name)

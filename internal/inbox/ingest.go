@@ -38,6 +38,7 @@ func (s *Service) ReceiveInbound(ctx context.Context, ch Channel, in Inbound) (M
 	// Two webhooks of a new contact may race to create it (or a redelivery to store the
 	// same message); the loser's transaction fails on the unique key and is run again,
 	// when it finds what the winner stored.
+	dropNUL(&in)
 	var (
 		m       Message
 		created bool
@@ -166,6 +167,7 @@ type Receipt struct {
 // message_status. A receipt for a provider id not known yet is parked and applied when the
 // send's response records the id.
 func (s *Service) ApplyReceipt(ctx context.Context, ch Channel, r Receipt) error {
+	dropNUL(&r)
 	if r.At.IsZero() {
 		r.At = s.now()
 	}

@@ -78,6 +78,7 @@ func (s *Service) SendMessage(ctx context.Context, p auth.Principal, conversatio
 	if err := require(p, auth.PermConversationsUpdate, "send messages"); err != nil {
 		return Message{}, err
 	}
+	dropNUL(&in)
 	if err := in.validate(); err != nil {
 		return Message{}, err
 	}
@@ -148,6 +149,7 @@ func (s *Service) AddNote(ctx context.Context, p auth.Principal, conversationID 
 	if err := require(p, auth.PermConversationsUpdate, "add notes"); err != nil {
 		return Message{}, err
 	}
+	dropNUL(&in)
 	bad := Fields{}
 	if in.Content == "" {
 		bad.Add("content", "Content is required")
