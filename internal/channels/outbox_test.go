@@ -51,6 +51,17 @@ func (s *stack) reply(convID string, n int) []uuid.UUID {
 	return ids
 }
 
+// replyIn makes that many Telegram conversations and queues `each` replies in each, the
+// first conversation's first, and returns their ids.
+func (s *stack) replyIn(conversations, each int) []uuid.UUID {
+	s.t.Helper()
+	var ids []uuid.UUID
+	for range conversations {
+		ids = append(ids, s.reply(s.conversationOn(fixtures[1]), each)...)
+	}
+	return ids
+}
+
 // waitSent waits until every message is sent.
 func (s *stack) waitSent(ids []uuid.UUID) {
 	s.t.Helper()
@@ -132,10 +143,7 @@ func TestOutboxNodesSendEachReplyOnce(t *testing.T) {
 	for name, open := range outboxNodes {
 		t.Run(name, func(t *testing.T) {
 			s, workers := open(t)
-			var ids []uuid.UUID
-			for range conversations {
-				ids = append(ids, s.reply(s.conversationOn(fixtures[1]), each)...)
-			}
+			ids := s.replyIn(conversations, each)
 			s.fake.hook(func(string) { time.Sleep(1500 * time.Millisecond) })
 			for _, o := range workers {
 				o.Lease = time.Second
@@ -158,10 +166,7 @@ func TestOutboxKeepsEachConversationsOrder(t *testing.T) {
 	for name, open := range outboxNodes {
 		t.Run(name, func(t *testing.T) {
 			s, workers := open(t)
-			var ids []uuid.UUID
-			for range conversations {
-				ids = append(ids, s.reply(s.conversationOn(fixtures[1]), each)...)
-			}
+			ids := s.replyIn(conversations, each)
 			var (
 				mu        sync.Mutex
 				atOnce    = map[int]bool{} // conversations with a send at the provider
@@ -233,10 +238,7 @@ func TestOutboxStopLeavesTheRestToOthers(t *testing.T) {
 
 func testStopLeavesTheRest(t *testing.T, s *stack) {
 	const n = 8
-	var ids []uuid.UUID
-	for range n {
-		ids = append(ids, s.reply(s.conversationOn(fixtures[1]), 1)...)
-	}
+	ids := s.replyIn(n, 1)
 	arrived, release := make(chan struct{}), make(chan struct{})
 	var held atomic.Bool
 	s.fake.hook(func(string) {
