@@ -177,7 +177,7 @@ func (r *docRunner) run(words []string, out io.Writer) error {
 	case words[0] == "curl":
 		return r.curl(words[1:], out)
 	case words[0] == "teaminbox" && len(words) > 1 && words[1] == "token":
-		return writeToken(out, words[2:])
+		return writeToken(context.Background(), out, words[2:])
 	case words[0] == "teaminbox" && len(words) > 1 && words[1] == "simulate":
 		return simulate(context.Background(), append(words[2:], "--duration", "1s"))
 	}

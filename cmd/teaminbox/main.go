@@ -56,7 +56,9 @@ func loadConfig(name string, args []string, extra func(fs *flag.FlagSet)) (*conf
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	slog.SetDefault(newLogger(cfg.LogLevel))
+	log := newLogger(cfg.LogLevel)
+	slog.SetDefault(log)
+	config.WarnUnknownVariables(log, os.Environ())
 	return cfg, nil
 }
 

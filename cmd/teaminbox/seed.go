@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/seed"
 )
 
@@ -21,20 +22,24 @@ func seedCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	now := time.Now().UTC()
+	if conversations == 0 {
+		var created bool
+		st, err := openStore(ctx, cfg, func(ctx context.Context, st inbox.Store) (err error) {
+			created, err = seed.Demo(ctx, st, newHasher(), now)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		slog.Info("demo tenant", "created", created, "tenant_id", seed.DemoTenantID)
+		return st.Close()
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	now := time.Now().UTC()
-	if conversations == 0 {
-		created, err := seed.Demo(ctx, st, newHasher(), now)
-		if err != nil {
-			return err
-		}
-		slog.Info("demo tenant", "created", created, "tenant_id", seed.DemoTenantID)
-		return nil
-	}
 	start := time.Now()
 	tenant, admin, err := seed.Bulk(ctx, st, newHasher(), conversations, max(messages, conversations), now, func(done int) {
 		slog.Info("seeding", "conversations", done, "of", conversations, "elapsed", time.Since(start).Round(time.Second))

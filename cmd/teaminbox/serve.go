@@ -37,24 +37,18 @@ func serve(ctx context.Context, args []string) error {
 	}
 	config.TuneGC(ctx)
 	started := time.Now()
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	tokens, err := newTokens(cfg)
 	if err != nil {
 		return err
 	}
 	hasher := newHasher()
-	if !noDemo {
-		if err := announceDemo(ctx, cfg, st, hasher, tokens); err != nil {
-			return err
-		}
+	st, err := openServerStore(ctx, cfg, !noDemo, hasher, tokens)
+	if err != nil {
+		return err
 	}
+	defer st.Close()
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := newRegistry(st)
 	app, err := wire(ctx, cfg, st, tokens, reg)
 	if err != nil {
 		return err
@@ -63,7 +57,7 @@ func serve(ctx context.Context, args []string) error {
 
 	api := httpapi.New(httpapi.Deps{
 		Service: app.svc, Tokens: tokens, Passwords: hasher, TokenTTL: cfg.TokenTTL,
-		Ready: st.Ping, Registry: reg, Log: slog.Default(),
+		Ready: st.Ping, Checks: app.checks, Registry: reg, Log: slog.Default(),
 		MaxBodyBytes: cfg.MaxBodyBytes, MessageLimit: cfg.MessageLimit, LoginRate: cfg.LoginRate,
 		OpenAPI:       docs.OpenAPI,
 		WebSocket:     app.ws,
@@ -71,6 +65,7 @@ func serve(ctx context.Context, args []string) error {
 		ThreadPDF:     report.NewThreadExporter(app.svc).WritePDF,
 		Webhooks:      app.webhooks,
 		Media:         app.media,
+		SignMedia:     app.media.SignLink,
 		Web:           web.Handler(),
 	})
 	srv := &http.Server{
@@ -116,11 +111,33 @@ func serve(ctx context.Context, args []string) error {
 	return nil
 }
 
+// newRegistry holds the process's metrics and the store's (transaction retries, connection
+// pools); wire adds the rest.
+func newRegistry(st inbox.Store) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if m, ok := st.(interface{ Collectors() []prometheus.Collector }); ok {
+		reg.MustRegister(m.Collectors()...)
+	}
+	return reg
+}
+
 func databaseKind(cfg *config.Config) string {
 	if cfg.DatabaseURL != "" {
 		return "postgres"
 	}
 	return "sqlite:" + cfg.SQLitePath()
+}
+
+// openServerStore opens and migrates the database and, with demo, creates the demo tenant
+// on a new one, under the migrations' lock: of nodes starting together, one creates it.
+func openServerStore(ctx context.Context, cfg *config.Config, demo bool, h *auth.Hasher, tokens *auth.Tokens) (inbox.Store, error) {
+	if !demo {
+		return openStore(ctx, cfg)
+	}
+	return openStore(ctx, cfg, func(ctx context.Context, st inbox.Store) error {
+		return announceDemo(ctx, cfg, st, h, tokens)
+	})
 }
 
 // announceDemo creates the demo tenant on a new database and prints a token per role.

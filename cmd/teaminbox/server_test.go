@@ -67,7 +67,7 @@ func startServer(t *testing.T) *testServer {
 func (s *testServer) token(t *testing.T, role string) string {
 	t.Helper()
 	var out bytes.Buffer
-	if err := writeToken(&out, []string{"--role", role}); err != nil {
+	if err := writeToken(context.Background(), &out, []string{"--role", role}); err != nil {
 		t.Fatal(err)
 	}
 	return strings.TrimSpace(out.String())

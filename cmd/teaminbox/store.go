@@ -16,12 +16,13 @@ import (
 // migratingStore is a store that can bring its schema up to date.
 type migratingStore interface {
 	inbox.Store
-	Migrate(ctx context.Context) error
+	Migrate(ctx context.Context, then ...func(ctx context.Context) error) error
 }
 
 // openStore opens PostgreSQL when DATABASE_URL is set, the embedded SQLite file otherwise,
-// and migrates it.
-func openStore(ctx context.Context, cfg *config.Config) (inbox.Store, error) {
+// and migrates it; then it runs setup under the migrations' lock, so that nodes starting
+// together on a new database do it one after the other (the demo seed).
+func openStore(ctx context.Context, cfg *config.Config, setup ...func(ctx context.Context, st inbox.Store) error) (inbox.Store, error) {
 	var (
 		st  migratingStore
 		err error
@@ -37,9 +38,33 @@ func openStore(ctx context.Context, cfg *config.Config) (inbox.Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	if err := st.Migrate(ctx); err != nil {
+	then := make([]func(ctx context.Context) error, len(setup))
+	for i, fn := range setup {
+		then[i] = func(ctx context.Context) error { return fn(ctx, st) }
+	}
+	if err := st.Migrate(ctx, then...); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("migrate database: %w", err)
+	}
+	return st, nil
+}
+
+// openExistingStore opens the database a server has made, neither creating nor migrating it.
+func openExistingStore(ctx context.Context, cfg *config.Config) (inbox.Store, error) {
+	if cfg.DatabaseURL != "" {
+		st, err := postgres.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		return st, nil
+	}
+	path := cfg.SQLitePath()
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no database at %s: point --data (TEAMINBOX_DATA) at the server's data folder, or set DATABASE_URL: %w", path, err)
+	}
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
 	}
 	return st, nil
 }

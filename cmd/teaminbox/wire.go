@@ -12,7 +12,9 @@ import (
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/channels"
 	"github.com/teaminbox/teaminbox/internal/config"
+	"github.com/teaminbox/teaminbox/internal/httpapi"
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/mediastore"
 	"github.com/teaminbox/teaminbox/internal/realtime"
 )
 
@@ -24,13 +26,14 @@ type app struct {
 	ws       http.Handler
 	wsInfo   func(p auth.Principal, baseURL string) (any, error)
 	webhooks http.Handler
-	media    http.Handler
+	media    *channels.Media
 	jobs     []func(ctx context.Context)
+	checks   []httpapi.Check // what /readyz reports on besides the database
 }
 
 // wire builds the use cases over st and connects the real-time hub: through NATS when
 // NATS_URL is set, so several nodes share events, in memory otherwise.
-func wire(_ context.Context, cfg *config.Config, st inbox.Store, tokens *auth.Tokens, reg *prometheus.Registry) (*app, error) {
+func wire(ctx context.Context, cfg *config.Config, st inbox.Store, tokens *auth.Tokens, reg *prometheus.Registry) (*app, error) {
 	log := slog.Default()
 	var bus realtime.Bus = realtime.NewMemoryBus()
 	if cfg.NATSURL != "" {
@@ -39,8 +42,12 @@ func wire(_ context.Context, cfg *config.Config, st inbox.Store, tokens *auth.To
 			return nil, err
 		}
 		bus = nb
+		reg.MustRegister(nb.Collectors()...)
 	}
 	a := &app{bus: bus}
+	if nb, ok := bus.(*realtime.NATSBus); ok {
+		a.checks = append(a.checks, httpapi.Check{Name: "nats", Ready: nb.Ready})
+	}
 	a.svc = inbox.NewService(st, realtime.NewPublisher(bus, log), log)
 	hub, err := realtime.New(realtime.Config{
 		Service: a.svc, Tokens: tokens, Bus: bus, EventLog: st, Log: log, Registry: reg,
@@ -56,15 +63,21 @@ func wire(_ context.Context, cfg *config.Config, st inbox.Store, tokens *auth.To
 	providers := channels.Providers()
 	a.svc.SetChannelSpecs(channels.Specs(providers))
 	hc := &http.Client{Timeout: 30 * time.Second}
-	a.webhooks = channels.NewWebhooks(a.svc, providers, cfg.PublicURL, log, reg)
-	a.media = channels.NewMedia(a.svc, providers, hc, func(tok string) (auth.Principal, error) {
-		p, err := tokens.Verify(tok, auth.AudienceAPI)
-		if err != nil {
-			p, err = tokens.Verify(tok, auth.AudienceWebSocket)
-		}
-		return p, err
-	}, log)
-	a.jobs = append(a.jobs, channels.NewOutbox(a.svc, providers, hc, cfg.PublicURL, log, reg).Run, a.sweepReplyWindows)
+	files, err := mediastore.Open(ctx, cfg.MediaS3URL, cfg.DataDir)
+	if err != nil {
+		bus.Close()
+		return nil, err
+	}
+	a.media = channels.NewMedia(a.svc, providers, channels.MediaOptions{
+		Store: files, Client: hc, Tokens: tokens, LinkKey: tokens.DeriveKey("teaminbox media links"), LinkTTL: cfg.MediaLinkTTL,
+		ExtraHosts: cfg.MediaHosts, Log: log, Registry: reg,
+	})
+	webhooks := channels.NewWebhooks(a.svc, providers, hc, cfg.PublicURL, log, reg)
+	webhooks.Media = a.media
+	a.webhooks = webhooks
+	outbox := channels.NewOutbox(a.svc, providers, hc, cfg.PublicURL, log, reg)
+	a.checks = append(a.checks, httpapi.Check{Name: "outbox", Ready: outbox.Ready})
+	a.jobs = append(a.jobs, outbox.Run, a.sweepReplyWindows, a.media.Run)
 	return a, nil
 }
 

@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"time"
@@ -41,6 +43,14 @@ func NewTokens(secret []byte) (*Tokens, error) {
 		return nil, fmt.Errorf("jwt secret must be at least 32 bytes, got %d", len(secret))
 	}
 	return &Tokens{secret: secret, now: time.Now}, nil
+}
+
+// DeriveKey returns a key for another use of the server's secret (signing media links), so
+// a value signed for that use can never pass as a token, nor the reverse.
+func (t *Tokens) DeriveKey(purpose string) []byte {
+	mac := hmac.New(sha256.New, t.secret)
+	mac.Write([]byte(purpose))
+	return mac.Sum(nil)
 }
 
 // Issue signs a token for p, valid for ttl, for the given audience.

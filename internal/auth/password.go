@@ -27,11 +27,32 @@ var DefaultArgon2 = Argon2Params{MemoryKiB: 19 * 1024, Time: 2, Threads: 1}
 type Hasher struct {
 	params Argon2Params
 	sem    chan struct{}
+	dummy  string
 }
 
 // NewHasher returns a Hasher with the given parameters and at most maxConcurrent hashes at once.
 func NewHasher(p Argon2Params, maxConcurrent int) *Hasher {
-	return &Hasher{params: p, sem: make(chan struct{}, max(1, maxConcurrent))}
+	h := &Hasher{params: p, sem: make(chan struct{}, max(1, maxConcurrent))}
+	h.dummy = h.phc(random(16), random(32))
+	return h
+}
+
+// DummyHash is a hash of this Hasher's cost that no password matches (its key is random).
+// Checking a password against it costs what checking a real one does, so a login for an
+// unknown email takes as long as one for a known email.
+func (h *Hasher) DummyHash() string { return h.dummy }
+
+func random(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // never fails (crypto/rand panics rather than return an error)
+	return b
+}
+
+// phc formats a salt and key with the Hasher's parameters as a PHC string.
+func (h *Hasher) phc(salt, key []byte) string {
+	p, b64 := h.params, base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, p.MemoryKiB, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
 // ErrMismatch is returned by Check for a wrong password.
@@ -52,15 +73,8 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 		return "", err
 	}
 	defer func() { <-h.sem }()
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		return "", fmt.Errorf("read salt: %w", err)
-	}
-	p := h.params
-	key := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, 32)
-	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, p.MemoryKiB, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+	salt, p := random(16), h.params
+	return h.phc(salt, argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, 32)), nil
 }
 
 // Check compares password with a PHC string made by Hash, using the parameters stored in it.

@@ -22,7 +22,7 @@ func Providers() map[inbox.ChannelKind]provider.Provider {
 		inbox.ChannelTelegram: telegram.Provider{},
 		inbox.ChannelSMS:      twilio.SMS{},
 		inbox.ChannelVoice:    twilio.Voice{},
-		inbox.ChannelRCS:      rcs.Provider{},
+		inbox.ChannelRCS:      rcs.New(),
 	}
 }
 

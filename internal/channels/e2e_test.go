@@ -28,6 +28,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/channels/whatsapp"
 	"github.com/teaminbox/teaminbox/internal/httpapi"
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/mediastore"
 	"github.com/teaminbox/teaminbox/internal/realtime"
 	"github.com/teaminbox/teaminbox/internal/store/storetest"
 )
@@ -92,6 +93,10 @@ func newFakeProvider(t testing.TB) *fakeProvider {
 			fmt.Fprintf(w, `{"messaging_product":"whatsapp","messages":[{"id":"wamid.out-%d"}]}`, n)
 		case strings.Contains(r.URL.Path, "/sendMessage"): // Telegram
 			fmt.Fprintf(w, `{"ok":true,"result":{"message_id":%d,"chat":{"id":555},"date":1}}`, 1000+n)
+		case strings.HasSuffix(r.URL.Path, "/answerCallbackQuery"):
+			io.WriteString(w, `{"ok":true,"result":true}`)
+		case r.URL.Path == "/token": // Google's OAuth token endpoint
+			io.WriteString(w, `{"access_token":"ya29.e2e","expires_in":3600,"token_type":"Bearer"}`)
 		case strings.HasSuffix(r.URL.Path, "/Messages.json"): // Twilio
 			w.WriteHeader(201)
 			fmt.Fprintf(w, `{"sid":"SMout%d","status":"queued"}`, n)
@@ -211,6 +216,10 @@ type stack struct {
 	token  string
 	fake   *fakeProvider
 	queued int // replies queued through reply, which numbers them
+	tokens *auth.Tokens
+	media  *channels.Media
+	files  *mediastore.FS
+	clock  *testClock
 }
 
 func newStack(t testing.TB) *stack { return newStackOn(t, storetest.OpenSQLite(t)) }
@@ -220,11 +229,13 @@ func newStackOn(t testing.TB, st inbox.Store) *stack {
 	ctx := context.Background()
 	s := &stack{t: t, st: st, tenant: uuid.New(), fake: newFakeProvider(t)}
 	tokens, _ := auth.NewTokens([]byte("e2e-secret-e2e-secret-e2e-secret!"))
+	s.tokens = tokens
 	bus := realtime.NewMemoryBus()
 	s.svc = inbox.NewService(s.st, realtime.NewPublisher(bus, quiet), quiet)
 	providers := channels.Providers()
 	s.svc.SetChannelSpecs(channels.Specs(providers))
-	hub, err := realtime.New(realtime.Config{Service: s.svc, Tokens: tokens, Bus: bus, EventLog: s.st, Log: quiet, AcceptAllOrigins: true, TokenTTL: time.Minute})
+	hub, err := realtime.New(realtime.Config{Service: s.svc, Tokens: tokens, Bus: bus, EventLog: s.st, Log: quiet, AcceptAllOrigins: true, TokenTTL: time.Minute,
+		TypingTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,13 +244,14 @@ func newStackOn(t testing.TB, st inbox.Store) *stack {
 	must(t, s.st.CreateTenant(ctx, inbox.Tenant{ID: s.tenant, Name: "E2E", CreatedAt: now}))
 	must(t, s.st.CreateUser(ctx, inbox.User{ID: admin, TenantID: s.tenant, FirstName: "Ada", LastName: "Admin", Email: "ada@e2e.test", Role: auth.RoleAdmin, PasswordHash: "x", CreatedAt: now}))
 	s.token, _ = tokens.Issue(auth.Principal{TenantID: s.tenant, UserID: admin, Role: auth.RoleAdmin}, auth.AudienceAPI, time.Hour)
-	verify := func(tok string) (auth.Principal, error) { return tokens.Verify(tok, auth.AudienceAPI) }
 	reg := prometheus.NewRegistry()
+	s.newMedia(providers)
+	webhooks := channels.NewWebhooks(s.svc, providers, http.DefaultClient, "", quiet, nil)
+	webhooks.Media = s.media
 	api := httpapi.New(httpapi.Deps{Service: s.svc, Tokens: tokens, Passwords: auth.NewHasher(auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1),
 		TokenTTL: time.Hour, Ready: s.st.Ping, Registry: reg, Log: quiet, MaxBodyBytes: 1 << 20, MessageLimit: 100, LoginRate: 10,
 		WebSocket: hub, WebSocketInfo: hub.Info,
-		Webhooks: channels.NewWebhooks(s.svc, providers, "", quiet, nil),
-		Media:    channels.NewMedia(s.svc, providers, http.DefaultClient, verify, quiet)})
+		Webhooks: webhooks, Media: s.media, SignMedia: s.media.SignLink})
 	s.srv = httptest.NewServer(api)
 	t.Cleanup(s.srv.Close)
 	s.outbox = channels.NewOutbox(s.svc, providers, http.DefaultClient, "", quiet, reg)
@@ -254,8 +266,11 @@ func must(t testing.TB, err error) {
 	}
 }
 
-func (s *stack) channel(f fixture) inbox.Channel {
-	cfg := map[string]string{"api_base_url": s.fake.srv.URL}
+func (s *stack) channel(f fixture) inbox.Channel { return s.channelAt(f, s.fake.srv.URL) }
+
+// channelAt creates a channel whose provider API is at base.
+func (s *stack) channelAt(f fixture, base string) inbox.Channel {
+	cfg := map[string]string{"api_base_url": base}
 	for k, v := range f.config {
 		cfg[k] = v
 	}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,6 +33,11 @@ type Outbox struct {
 	Lease       time.Duration // how long a claim lasts unless renewed; it is renewed every Lease/3
 	MaxAttempts int
 	BaseBackoff time.Duration
+	// Stall is how long the worker may show no sign of life (a poll of the queue answered,
+	// a send done) before Ready reports it stalled.
+	Stall time.Duration
+
+	alive atomic.Int64 // when the worker last showed a sign of life, in unix nanoseconds
 }
 
 const (
@@ -47,11 +53,22 @@ func NewOutbox(svc *inbox.Service, providers map[inbox.ChannelKind]provider.Prov
 	o := &Outbox{svc: svc, providers: providers, hc: hc, log: log, publicURL: publicURL,
 		sends: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "teaminbox_outbox_sends_total",
 			Help: "Send attempts of queued replies by channel kind and result (sent, retried, failed)."}, []string{"kind", "result"}),
-		Poll: 250 * time.Millisecond, Lease: 30 * time.Second, MaxAttempts: 8, BaseBackoff: 2 * time.Second}
+		Poll: 250 * time.Millisecond, Lease: 30 * time.Second, MaxAttempts: 8, BaseBackoff: 2 * time.Second,
+		Stall: 2 * time.Minute} // a send ends within the HTTP client's timeout
+	o.alive.Store(time.Now().UnixNano())
 	if reg != nil {
 		reg.MustRegister(o.sends, backlogCollector{st: svc.Store(), log: log})
 	}
 	return o
+}
+
+// Ready says whether the worker works: it answered a poll of the queue, or finished a send,
+// within Stall. A database it cannot reach, or sends that hang, stall it.
+func (o *Outbox) Ready(context.Context) error {
+	if quiet := time.Since(time.Unix(0, o.alive.Load())); quiet > o.Stall {
+		return fmt.Errorf("stalled: no poll of the queue or send for %s", quiet.Round(time.Second))
+	}
+	return nil
 }
 
 // Run works the queue until ctx ends; an item being sent is finished first.
@@ -82,6 +99,7 @@ func (o *Outbox) RunOnce(ctx context.Context) int {
 		o.log.Warn("claim outbox", "err", err)
 		return 0
 	}
+	o.alive.Store(time.Now().UnixNano())
 	if len(items) == 0 {
 		return 0
 	}
@@ -89,6 +107,7 @@ func (o *Outbox) RunOnce(ctx context.Context) int {
 	stop := o.holdLease(work, items[0])
 	defer stop()
 	o.deliver(ctx, work, items[0])
+	o.alive.Store(time.Now().UnixNano())
 	return 1
 }
 

@@ -11,9 +11,9 @@ import (
 const (
 	// minHeapGoal is the heap size the garbage collector lets a small live heap grow to before
 	// it runs. The live heap of a server taking webhooks is small (SQLite's page cache is not
-	// on it), and at Go's default target (GOGC=100) the collector ran often and shrank the
-	// HTTP goroutines' stacks for them to grow again at the next request: a webhook cost
-	// 12–20 % more CPU than at a target of 400.
+	// on it), and at Go's default target (GOGC=100) the collector runs often and shrinks the
+	// HTTP goroutines' stacks for them to grow again at the next request, a webhook costing
+	// noticeably more CPU.
 	minHeapGoal = 64 << 20
 	// maxGCPercent bounds the target given to a tiny live heap.
 	maxGCPercent = 400
@@ -21,8 +21,8 @@ const (
 
 // TuneGC keeps the garbage collector's target at minHeapGoal while the live heap is small,
 // and at Go's default of 100 once the live heap is half that or more (10,000 idle sockets
-// hold ~175 MB, whose memory per socket a fixed target of 400 had raised from ~25 to 30.6
-// KiB). It samples the live heap every second until ctx ends, then puts the default back. A GOGC variable of the
+// hold ~175 MB; a fixed target of 400 would put each over issue 3's 30 KB). It samples the
+// live heap every second until ctx ends, then puts the default back. A GOGC variable of the
 // environment turns it off; GOMEMLIMIT is honored either way.
 func TuneGC(ctx context.Context) {
 	if _, set := os.LookupEnv("GOGC"); set {

@@ -30,10 +30,7 @@ func TestAuthentication(t *testing.T) {
 		"expired":         e.issue(p, auth.AudienceAPI, -time.Minute),
 		"websocket token": e.issue(p, auth.AudienceWebSocket, time.Hour),
 	} {
-		r := e.expect(e.do("GET", "/v1/conversations", tok, nil), 401, name)
-		if r.errCode() != "UNAUTHORIZED" {
-			t.Errorf("%s: code %q", name, r.errCode())
-		}
+		e.expect(e.do("GET", "/v1/conversations", tok, nil), 401, name)
 	}
 	// A token naming a user that does not exist (deleted, or made up) reads nothing useful.
 	ghost := e.issue(auth.Principal{TenantID: uuid.New(), UserID: uuid.New(), Role: auth.RoleAdmin}, auth.AudienceAPI, time.Hour)

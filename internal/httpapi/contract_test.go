@@ -24,7 +24,7 @@ var (
 
 // contract checks every response the tests receive against docs/openapi.yaml, so the
 // document cannot drift from what the server answers.
-func contract(t *testing.T, req *http.Request, status int, header http.Header, body []byte) {
+func contract(t testing.TB, req *http.Request, status int, header http.Header, body []byte) {
 	t.Helper()
 	contractOnce.Do(func() {
 		loader := openapi3.NewLoader()

@@ -107,6 +107,9 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	for i := range msgs {
+		msgs[i].Attachments = s.signedAttachments(p.TenantID, msgs[i].Attachments)
+	}
 	d := conversationDetail{ConversationView: c.View(s.Service.Now()), Messages: nonNil(msgs), Pagination: paginate(total, page.Page, page.Limit)}
 	if cursor {
 		cp := cursorPagination{Total: total, Limit: page.Limit}
@@ -236,6 +239,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	m.Attachments = s.signedAttachments(principal(r.Context()).TenantID, m.Attachments)
 	writeJSON(w, http.StatusCreated, map[string]any{"message": m})
 	return nil
 }

@@ -83,8 +83,8 @@ func lifecycle(t *testing.T, e *env) {
 		t.Errorf("closed: %v", c)
 	}
 	refused := e.expect(e.do("POST", "/v1/conversations/"+id+"/messages", exec, map[string]any{"content": "one more"}), 409, "reply to closed")
-	if refused.errCode() == "" {
-		t.Error("409 without a code")
+	if refused.errReason() != inbox.ReasonConversationClosed {
+		t.Errorf("409 reason %q, want %q: %s", refused.errReason(), inbox.ReasonConversationClosed, refused.Raw)
 	}
 	// A note is still allowed on a closed conversation? The closed conversation refuses replies
 	// to the customer; notes are internal.
@@ -172,7 +172,8 @@ func TestReadAndFilters(t *testing.T) {
 	}
 }
 
-// TestBadInput sends what clients get wrong and expects the error envelope each time.
+// TestBadInput sends what clients get wrong and expects the error envelope, with the
+// status's one code, each time.
 func TestBadInput(t *testing.T) {
 	e := newEnv(t, func(o *options) { o.maxBody = 4096 })
 	tok := e.tokenOf[auth.RoleAdmin]
@@ -181,34 +182,30 @@ func TestBadInput(t *testing.T) {
 		method, path string
 		body         any
 		status       int
-		code         string
 	}{
-		{"GET", "/v1/conversations?status=open", nil, 400, "VALIDATION_ERROR"},
-		{"GET", "/v1/conversations?limit=0", nil, 400, "VALIDATION_ERROR"},
-		{"GET", "/v1/conversations?limit=abc", nil, 400, "VALIDATION_ERROR"},
-		{"GET", "/v1/conversations?assigned_to=not-a-uuid", nil, 400, "VALIDATION_ERROR"},
-		{"GET", "/v1/conversations?timeframe=1y", nil, 400, "VALIDATION_ERROR"},
-		{"GET", "/v1/conversations/not-a-uuid", nil, 400, "VALIDATION_ERROR"},
-		{"GET", "/v1/conversations/" + "0190f3c4-0000-7000-8000-000000000000", nil, 404, "NOT_FOUND"},
-		{"PATCH", "/v1/conversations/" + id + "/status", `{"status":`, 400, ""},
-		{"PATCH", "/v1/conversations/" + id + "/status", `{"status":"closed","extra":1}`, 400, ""},
-		{"PATCH", "/v1/conversations/" + id + "/status", `{"status":42}`, 400, ""},
-		{"PATCH", "/v1/conversations/" + id + "/status", `{"status":"archived"}`, 400, "VALIDATION_ERROR"},
-		{"PATCH", "/v1/conversations/" + id + "/status", `[]`, 400, ""},
-		{"PATCH", "/v1/conversations/" + id + "/assign", `{"assigned_user_id":"nope"}`, 400, "VALIDATION_ERROR"},
-		{"POST", "/v1/conversations/" + id + "/messages", `{"content":""}`, 400, "VALIDATION_ERROR"},
-		{"POST", "/v1/conversations/" + id + "/messages", `{"content":"` + strings.Repeat("x", 5000) + `"}`, 413, "PAYLOAD_TOO_LARGE"},
-		{"POST", "/v1/conversations/" + id + "/tags", `{"tag_id":"` + e.b.tag.String() + `"}`, 404, "NOT_FOUND"},
-		{"POST", "/v1/contacts", `{"first_name":"A","phone":"12345"}`, 400, "VALIDATION_ERROR"},
-		{"POST", "/v1/contacts", `{"first_name":"A","email":"not-an-email"}`, 400, "VALIDATION_ERROR"},
-		{"GET", "/v1/nothing-here", nil, 404, ""},
-		{"PUT", "/v1/conversations", nil, 405, ""},
+		{"GET", "/v1/conversations?status=open", nil, 400},
+		{"GET", "/v1/conversations?limit=0", nil, 400},
+		{"GET", "/v1/conversations?limit=abc", nil, 400},
+		{"GET", "/v1/conversations?assigned_to=not-a-uuid", nil, 400},
+		{"GET", "/v1/conversations?timeframe=1y", nil, 400},
+		{"GET", "/v1/conversations/not-a-uuid", nil, 400},
+		{"GET", "/v1/conversations/" + "0190f3c4-0000-7000-8000-000000000000", nil, 404},
+		{"PATCH", "/v1/conversations/" + id + "/status", `{"status":`, 400},
+		{"PATCH", "/v1/conversations/" + id + "/status", `{"status":"closed","extra":1}`, 400},
+		{"PATCH", "/v1/conversations/" + id + "/status", `{"status":42}`, 400},
+		{"PATCH", "/v1/conversations/" + id + "/status", `{"status":"archived"}`, 400},
+		{"PATCH", "/v1/conversations/" + id + "/status", `[]`, 400},
+		{"PATCH", "/v1/conversations/" + id + "/assign", `{"assigned_user_id":"nope"}`, 400},
+		{"POST", "/v1/conversations/" + id + "/messages", `{"content":""}`, 400},
+		{"POST", "/v1/conversations/" + id + "/messages", `{"content":"` + strings.Repeat("x", 5000) + `"}`, 413},
+		{"POST", "/v1/conversations/" + id + "/tags", `{"tag_id":"` + e.b.tag.String() + `"}`, 404},
+		{"POST", "/v1/contacts", `{"first_name":"A","phone":"12345"}`, 400},
+		{"POST", "/v1/contacts", `{"first_name":"A","email":"not-an-email"}`, 400},
+		{"GET", "/v1/nothing-here", nil, 404},
+		{"PUT", "/v1/conversations", nil, 405},
 	}
 	for _, tc := range cases {
-		r := e.expect(e.do(tc.method, tc.path, tok, tc.body), tc.status, fmt.Sprintf("%s %s %v", tc.method, tc.path, tc.body))
-		if tc.code != "" && r.errCode() != tc.code {
-			t.Errorf("%s %s: code %q, want %q", tc.method, tc.path, r.errCode(), tc.code)
-		}
+		e.expect(e.do(tc.method, tc.path, tok, tc.body), tc.status, fmt.Sprintf("%s %s %v", tc.method, tc.path, tc.body))
 	}
 	// Nothing of the rejected requests was written.
 	d := e.expect(e.do("GET", "/v1/conversations/"+id, tok, nil), 200, "detail")

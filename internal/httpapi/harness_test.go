@@ -29,7 +29,7 @@ var cheapArgon = auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
 
 // env is a running API over a real store: the demo tenant (A) and a second tenant (B).
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	st     inbox.Store
 	svc    *inbox.Service
@@ -70,14 +70,18 @@ func (r *recorder) ofType(t inbox.EventType) []inbox.Event {
 }
 
 type options struct {
-	open     func(testing.TB) inbox.Store
-	maxBody  int64
-	loginRPS float64
+	open      func(testing.TB) inbox.Store
+	maxBody   int64
+	loginRPS  float64
+	passwords func(*auth.Hasher) inbox.PasswordChecker // wraps the hasher the API checks passwords with
+	checks    []httpapi.Check
+	log       *slog.Logger
 }
 
-func newEnv(t *testing.T, opts ...func(*options)) *env {
+func newEnv(t testing.TB, opts ...func(*options)) *env {
 	t.Helper()
-	o := options{open: storetest.OpenSQLite, maxBody: 1 << 20, loginRPS: 100}
+	o := options{open: storetest.OpenSQLite, maxBody: 1 << 20, loginRPS: 100, log: slog.New(slog.DiscardHandler),
+		passwords: func(h *auth.Hasher) inbox.PasswordChecker { return h }}
 	for _, fn := range opts {
 		fn(&o)
 	}
@@ -101,14 +105,21 @@ func newEnv(t *testing.T, opts ...func(*options)) *env {
 	}
 	e.seedTenantB(ctx)
 	api := httpapi.New(httpapi.Deps{
-		Service: e.svc, Tokens: e.tokens, Passwords: hasher, TokenTTL: time.Hour, Ready: e.st.Ping,
-		Registry: prometheus.NewRegistry(), Log: slog.New(slog.DiscardHandler), MaxBodyBytes: o.maxBody,
+		Service: e.svc, Tokens: e.tokens, Passwords: o.passwords(hasher), TokenTTL: time.Hour, Ready: e.st.Ping, Checks: o.checks,
+		Registry: prometheus.NewRegistry(), Log: o.log, MaxBodyBytes: o.maxBody,
 		MessageLimit: 100, LoginRate: o.loginRPS, OpenAPI: docs.OpenAPI,
 		ThreadPDF: report.NewThreadExporter(e.svc).WritePDF,
 	})
 	e.srv = httptest.NewServer(api)
 	t.Cleanup(e.srv.Close)
 	return e
+}
+
+// on is e reporting to t: for fuzz targets, which build one env and run many t.
+func (e *env) on(t *testing.T) *env {
+	c := *e
+	c.t = t
+	return &c
 }
 
 func (e *env) issue(p auth.Principal, audience string, ttl time.Duration) string {
@@ -157,10 +168,21 @@ func (r reply) data() map[string]any {
 	return d
 }
 
-func (r reply) errCode() string {
+func (r reply) errCode() string { return r.errField("code") }
+
+func (r reply) errReason() string { return r.errField("reason") }
+
+func (r reply) errField(name string) string {
 	e, _ := r.Body["error"].(map[string]any)
-	s, _ := e["code"].(string)
+	s, _ := e[name].(string)
 	return s
+}
+
+// codeOf is the one error code of each status.
+var codeOf = map[int]string{
+	400: inbox.CodeValidation, 401: inbox.CodeUnauthorized, 403: inbox.CodeForbidden, 404: inbox.CodeNotFound,
+	405: inbox.CodeMethodNotAllowed, 409: inbox.CodeConflict, 413: inbox.CodePayloadTooLarge, 429: inbox.CodeRateLimited,
+	500: inbox.CodeInternal, 503: inbox.CodeNotReady,
 }
 
 // do sends a request; body is JSON-encoded unless it is a string (sent verbatim).
@@ -204,15 +226,16 @@ func (e *env) do(method, path, token string, body any) reply {
 	return out
 }
 
-// expect fails unless the reply has the status (and, for errors, the envelope).
+// expect fails unless the reply has the status (and, for errors, the envelope with the
+// status's code).
 func (e *env) expect(r reply, status int, what string) reply {
 	e.t.Helper()
 	if r.Status != status {
 		e.t.Fatalf("%s: status %d, want %d: %s", what, r.Status, status, r.Raw)
 	}
 	if status >= 400 {
-		if r.Body["success"] != false || r.errCode() == "" {
-			e.t.Fatalf("%s: not an error envelope: %s", what, r.Raw)
+		if r.Body["success"] != false || r.errCode() != codeOf[status] {
+			e.t.Fatalf("%s: not an error envelope with code %q: %s", what, codeOf[status], r.Raw)
 		}
 	} else if r.Body != nil && r.Body["success"] != true {
 		e.t.Fatalf("%s: not a success envelope: %s", what, r.Raw)

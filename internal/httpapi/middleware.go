@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/inbox"
 )
 
 type ctxKey int
@@ -22,7 +23,20 @@ type ctxKey int
 const (
 	ctxRequestID ctxKey = iota
 	ctxPrincipal
+	ctxRequestLog
 )
+
+// requestLog is what the request's log line learns from deeper handlers: who made it.
+type requestLog struct {
+	principal *auth.Principal
+}
+
+// logPrincipal records the authenticated principal for the request's log line.
+func logPrincipal(ctx context.Context, p auth.Principal) {
+	if l, ok := ctx.Value(ctxRequestLog).(*requestLog); ok {
+		l.principal = &p
+	}
+}
 
 func requestID(ctx context.Context) string {
 	id, _ := ctx.Value(ctxRequestID).(string)
@@ -69,7 +83,8 @@ func observe(next http.Handler, log *slog.Logger, latency *prometheus.HistogramV
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-ID", id)
-		r = r.WithContext(context.WithValue(r.Context(), ctxRequestID, id))
+		rl := &requestLog{}
+		r = r.WithContext(context.WithValue(context.WithValue(r.Context(), ctxRequestID, id), ctxRequestLog, rl))
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
@@ -78,17 +93,21 @@ func observe(next http.Handler, log *slog.Logger, latency *prometheus.HistogramV
 				}
 				log.ErrorContext(r.Context(), "panic", "value", v, "stack", string(debug.Stack()), "request_id", id)
 				if sw.status == 0 {
-					writeFailure(sw, r, http.StatusInternalServerError, errorBody{Code: "INTERNAL_SERVER_ERROR", Message: "An unexpected error occurred"})
+					writeFailure(sw, r, http.StatusInternalServerError, errInternal)
 				}
 			}
 			route := r.Pattern
 			if route == "" {
 				route = "unmatched"
 			}
-			latency.WithLabelValues(r.Method, route, strconv.Itoa(sw.status)).Observe(time.Since(start).Seconds())
-			log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
-				slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)))
+			took := time.Since(start)
+			latency.WithLabelValues(r.Method, route, strconv.Itoa(sw.status)).Observe(took.Seconds())
+			attrs := []slog.Attr{slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", sw.status), slog.Float64("duration_ms", float64(took)/float64(time.Millisecond))}
+			if p := rl.principal; p != nil {
+				attrs = append(attrs, slog.String("tenant_id", p.TenantID.String()), slog.String("user_id", p.UserID.String()))
+			}
+			log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -99,7 +118,7 @@ func observe(next http.Handler, log *slog.Logger, latency *prometheus.HistogramV
 func limitBody(next http.Handler, max int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > max {
-			writeFailure(w, r, http.StatusRequestEntityTooLarge, errorBody{Code: "PAYLOAD_TOO_LARGE", Message: "Request body is too large"})
+			writeFailure(w, r, http.StatusRequestEntityTooLarge, errTooLarge)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, max)
@@ -115,11 +134,11 @@ type TokenVerifier interface {
 	Verify(token, audience string) (auth.Principal, error)
 }
 
-var errUnauthorized = errorBody{Code: "UNAUTHORIZED", Message: "Authentication credentials are missing or invalid"}
+var errUnauthorized = errorBody{Code: inbox.CodeUnauthorized, Message: "Authentication credentials are missing or invalid"}
 
-// authed requires a valid Bearer token holding perm, then runs h with the principal in the
-// request context. The permission is checked here, where the route is declared, and again
-// by the use case.
+// authed requires a valid Bearer token of an existing, active user of the token's tenant,
+// holding perm, then runs h with the principal in the request context. The permission is
+// checked here, where the route is declared, and again by the use case.
 func (s *Server) authed(perm auth.Permission, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -132,10 +151,15 @@ func (s *Server) authed(perm auth.Permission, h handlerFunc) http.Handler {
 			writeFailure(w, r, http.StatusUnauthorized, errUnauthorized)
 			return
 		}
-		if !p.Can(perm) {
-			writeFailure(w, r, http.StatusForbidden, errorBody{Code: "FORBIDDEN", Message: "You do not have permission to do this"})
+		if _, err := s.Service.Authorize(r.Context(), p); err != nil {
+			writeError(w, r, err)
 			return
 		}
+		if !p.Can(perm) {
+			writeFailure(w, r, http.StatusForbidden, errorBody{Code: inbox.CodeForbidden, Message: "You do not have permission to do this"})
+			return
+		}
+		logPrincipal(r.Context(), p)
 		r = r.WithContext(context.WithValue(r.Context(), ctxPrincipal, p))
 		if err := h(w, r); err != nil {
 			writeError(w, r, err)
@@ -166,14 +190,14 @@ func envelopeMuxErrors(mux *http.ServeMux) http.Handler {
 			w.Header().Set("Allow", allow)
 		}
 		if probe.status == http.StatusMethodNotAllowed {
-			writeFailure(w, r, http.StatusMethodNotAllowed, errorBody{Code: "METHOD_NOT_ALLOWED", Message: "Method " + r.Method + " is not allowed here"})
+			writeFailure(w, r, http.StatusMethodNotAllowed, errorBody{Code: inbox.CodeMethodNotAllowed, Message: "Method " + r.Method + " is not allowed here"})
 			return
 		}
 		if probe.status >= 300 && probe.status < 400 { // the mux's trailing-slash redirect
 			http.Redirect(w, r, probe.header.Get("Location"), probe.status)
 			return
 		}
-		writeFailure(w, r, http.StatusNotFound, errorBody{Code: "NOT_FOUND", Message: "No route for " + r.Method + " " + r.URL.Path})
+		writeFailure(w, r, http.StatusNotFound, errorBody{Code: inbox.CodeNotFound, Message: "No route for " + r.Method + " " + r.URL.Path})
 	})
 }
 

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,13 +18,26 @@ import (
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
 
-// decodeJSON reads a JSON object body into dst, refusing unknown fields, trailing data and
-// wrong types with a per-field validation error. Bodies are capped by the middleware.
+// decodeJSON reads a JSON object body into dst, refusing anything but one object (null, an
+// array), unknown fields, trailing data and wrong types with a per-field validation error.
+// Bodies are capped by the middleware.
 func decodeJSON(r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return inbox.Invalid(map[string]string{"body": "Content-Type must be application/json"})
 	}
-	dec := json.NewDecoder(r.Body)
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return fmt.Errorf("read body: %w", err) // *http.MaxBytesError: writeError answers 413
+	}
+	return decodeObject(raw, dst)
+}
+
+// decodeObject is decodeJSON of a body already read.
+func decodeObject(raw []byte, dst any) error {
+	if body := bytes.TrimLeft(raw, " \t\r\n"); len(body) > 0 && body[0] != '{' {
+		return inbox.Invalid(map[string]string{"body": "Body must be a JSON object"})
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
@@ -38,12 +52,9 @@ func jsonError(err error) error {
 	var (
 		syntax    *json.SyntaxError
 		typeErr   *json.UnmarshalTypeError
-		tooBig    *http.MaxBytesError
 		fieldName string
 	)
 	switch {
-	case errors.As(err, &tooBig):
-		return err
 	case errors.Is(err, io.EOF):
 		return inbox.Invalid(map[string]string{"body": "Body is empty: a JSON object is required"})
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):

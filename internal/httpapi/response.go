@@ -13,7 +13,8 @@ import (
 
 // errorBody is the v1 error envelope's "error" object.
 type errorBody struct {
-	Code      string            `json:"code"`
+	Code      string            `json:"code"`             // an inbox.Code* constant, one per status
+	Reason    string            `json:"reason,omitempty"` // an inbox.Reason* constant, for some codes
 	Message   string            `json:"message"`
 	Details   map[string]string `json:"details,omitempty"`
 	RequestID string            `json:"request_id,omitempty"`
@@ -38,6 +39,11 @@ func writeFailure(w http.ResponseWriter, r *http.Request, status int, e errorBod
 	writeRaw(w, status, map[string]any{"success": false, "error": e})
 }
 
+var (
+	errTooLarge = errorBody{Code: inbox.CodePayloadTooLarge, Message: "Request body is too large"}
+	errInternal = errorBody{Code: inbox.CodeInternal, Message: "An unexpected error occurred"}
+)
+
 var kindStatus = map[inbox.Kind]int{
 	inbox.KindValidation:   http.StatusBadRequest,
 	inbox.KindUnauthorized: http.StatusUnauthorized,
@@ -51,19 +57,19 @@ var kindStatus = map[inbox.Kind]int{
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ie *inbox.Error
 	if errors.As(err, &ie) {
-		writeFailure(w, r, kindStatus[ie.Kind], errorBody{Code: ie.Code, Message: ie.Message, Details: ie.Fields})
+		writeFailure(w, r, kindStatus[ie.Kind], errorBody{Code: ie.Code, Reason: ie.Reason, Message: ie.Message, Details: ie.Fields})
 		return
 	}
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		writeFailure(w, r, http.StatusRequestEntityTooLarge, errorBody{Code: "PAYLOAD_TOO_LARGE", Message: "Request body is too large"})
+		writeFailure(w, r, http.StatusRequestEntityTooLarge, errTooLarge)
 		return
 	}
 	if r.Context().Err() != nil {
 		return // the client went away; nobody reads an answer
 	}
 	slog.ErrorContext(r.Context(), "request failed", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()))
-	writeFailure(w, r, http.StatusInternalServerError, errorBody{Code: "INTERNAL_SERVER_ERROR", Message: "An unexpected error occurred"})
+	writeFailure(w, r, http.StatusInternalServerError, errInternal)
 }
 
 // Pagination is the v1 pagination block.

@@ -17,9 +17,10 @@ import (
 type Deps struct {
 	Service      *inbox.Service
 	Tokens       *auth.Tokens
-	Passwords    *auth.Hasher
+	Passwords    inbox.PasswordChecker
 	TokenTTL     time.Duration // lifetime of login tokens
 	Ready        func(ctx context.Context) error
+	Checks       []Check // what /readyz reports on besides the database (Ready)
 	Registry     *prometheus.Registry
 	Log          *slog.Logger
 	MaxBodyBytes int64
@@ -33,19 +34,29 @@ type Deps struct {
 	Webhooks      http.Handler // /webhooks/...
 	Media         http.Handler // /v1/media/...
 	Web           http.Handler // the agents' page at /
+	// SignMedia turns a media path on an attachment into a signed link for the tenant.
+	SignMedia func(tenant uuid.UUID, link string) string
+}
+
+// Check is a part of the server that readiness reports on by name (nats, outbox); Ready
+// says why it is down, in words fit for the public /readyz body.
+type Check struct {
+	Name  string
+	Ready func(ctx context.Context) error
 }
 
 // Server is the HTTP front of the inbox.
 type Server struct {
 	Deps
-	tokens  TokenVerifier
-	limiter *ipLimiter
-	handler http.Handler
+	tokens   TokenVerifier
+	limiter  *ipLimiter
+	accounts *accountGuard
+	handler  http.Handler
 }
 
 // New builds the server and its route table.
 func New(d Deps) *Server {
-	s := &Server{Deps: d, tokens: d.Tokens, limiter: newIPLimiter(d.LoginRate, 5)}
+	s := &Server{Deps: d, tokens: d.Tokens, limiter: newIPLimiter(d.LoginRate, 5), accounts: newAccountGuard()}
 	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "teaminbox_http_request_duration_seconds",
 		Help:    "HTTP request latency by method, route and status.",

@@ -1,7 +1,13 @@
 package httpapi
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/teaminbox/teaminbox/internal/auth"
@@ -13,13 +19,36 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// readyTimeout bounds each readiness check: a check that hangs is down.
+const readyTimeout = 3 * time.Second
+
+// readyz answers 200 when the database and every other check (NATS, the outbox worker) are
+// up, and 503 naming those that are down otherwise.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
-	if err := s.Ready(r.Context()); err != nil {
-		s.Log.WarnContext(r.Context(), "not ready", "err", err)
-		writeFailure(w, r, http.StatusServiceUnavailable, errorBody{Code: "NOT_READY", Message: "The database is not reachable"})
+	checks := append([]Check{{Name: "database", Ready: s.Ready}}, s.Checks...)
+	state, down := map[string]string{}, map[string]string{}
+	var names []string
+	for _, c := range checks {
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		err := c.Ready(ctx)
+		cancel()
+		state[c.Name] = "up"
+		if err == nil {
+			continue
+		}
+		s.Log.WarnContext(r.Context(), "not ready", "check", c.Name, "err", err)
+		state[c.Name], down[c.Name] = "down", err.Error()
+		if c.Name == "database" { // the driver's message may name hosts
+			down[c.Name] = "not reachable"
+		}
+		names = append(names, c.Name)
+	}
+	if len(down) > 0 {
+		writeFailure(w, r, http.StatusServiceUnavailable, errorBody{Code: inbox.CodeNotReady,
+			Message: "Not ready: " + strings.Join(names, ", ") + " down", Details: down})
 		return nil
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "checks": state})
 	return nil
 }
 
@@ -40,10 +69,11 @@ type loginResponse struct {
 	User      inbox.User `json:"user"`
 }
 
+// login checks a password, within two limits: per IP (LoginRate) and per account (the
+// accountGuard's backoff), both answered 429 with Retry-After.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if !s.limiter.allow(r) {
-		w.Header().Set("Retry-After", "1")
-		writeFailure(w, r, http.StatusTooManyRequests, errorBody{Code: "RATE_LIMITED", Message: "Too many login attempts; try again shortly"})
+		tooManyLogins(w, r, time.Second)
 		return nil
 	}
 	var in loginRequest
@@ -57,19 +87,37 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if in.Password == "" {
 		bad.Add("password", "Password is required")
 	}
+	if len(in.Email) > maxEmailLength {
+		bad.Add("email", fmt.Sprintf("Email must be at most %d characters", maxEmailLength))
+	}
 	if err := bad.Err(); err != nil {
 		return err
 	}
+	account, now := strings.ToLower(strings.TrimSpace(in.Email)), s.Service.Now()
+	if wait := s.accounts.locked(account, now); wait > 0 {
+		tooManyLogins(w, r, wait)
+		return nil
+	}
 	u, err := s.Service.Authenticate(r.Context(), s.Passwords, in.Email, in.Password)
+	var refused *inbox.Error
+	if errors.As(err, &refused) {
+		s.accounts.failed(account, now)
+	}
 	if err != nil {
 		return err
 	}
+	s.accounts.succeeded(account)
 	token, err := s.Tokens.Issue(auth.Principal{TenantID: u.TenantID, UserID: u.ID, Role: u.Role}, auth.AudienceAPI, s.TokenTTL)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, loginResponse{Token: token, ExpiresAt: s.Service.Now().Add(s.TokenTTL), User: u})
 	return nil
+}
+
+func tooManyLogins(w http.ResponseWriter, r *http.Request, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	writeFailure(w, r, http.StatusTooManyRequests, errorBody{Code: inbox.CodeRateLimited, Message: "Too many login attempts; try again shortly"})
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) error {

@@ -65,6 +65,9 @@ func inboxView(m inbox.InboxMessage) inboxMessageView {
 		maps.Copy(v.Content, structured)
 		v.Content["type"], v.Content["text"] = m.ContentType, m.Content
 	}
+	if len(m.Reactions) > 0 {
+		v.Content["reactions"] = m.Reactions
+	}
 	if m.ChannelKind == inbox.ChannelWhatsApp {
 		if m.ProviderMessageID != "" {
 			v.WAMessage = &waMessage{ID: m.ProviderMessageID, Status: m.Status, SentAt: m.SentAt, DeliveredAt: m.DeliveredAt, ReadAt: m.ReadAt}
@@ -103,6 +106,7 @@ func (s *Server) inboxMessages(w http.ResponseWriter, r *http.Request) error {
 	}
 	views := make([]inboxMessageView, len(list))
 	for i, m := range list {
+		m.Attachments = s.signedAttachments(principal(r.Context()).TenantID, m.Attachments)
 		views[i] = inboxView(m)
 	}
 	var next *uuid.UUID
@@ -127,6 +131,7 @@ func (s *Server) inboxMessage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	m.Attachments = s.signedAttachments(p.TenantID, m.Attachments)
 	v := inboxView(inbox.InboxMessage{Message: m, ContactID: c.ContactID, ChannelKind: c.Channel.Name, LastInboundAt: c.LastInboundAt})
 	v.History = nonNil(history)
 	writeJSON(w, http.StatusOK, map[string]any{"message": v})

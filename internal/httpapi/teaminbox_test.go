@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
@@ -128,6 +130,9 @@ func TestInboxMessages(t *testing.T) {
 	e.expect(e.do("GET", "/team-inbox/api/messages/?platform=FAX", tok, nil), 400, "bad platform")
 	e.expect(e.do("GET", "/team-inbox/api/messages/?limit=100000", tok, nil), 400, "over TEAM_INBOX_MESSAGE_LIMIT")
 	e.expect(e.do("GET", "/team-inbox/api/messages/?from=yesterday", tok, nil), 400, "bad time")
+	e.expect(e.do("GET", "/team-inbox/api/messages/?before=not-an-id", tok, nil), 400, "malformed cursor")
+	e.expect(e.do("GET", "/team-inbox/api/messages/?before="+uuid.NewString(), tok, nil), 404, "unknown cursor")
+	e.expect(e.do("GET", "/team-inbox/api/messages/?before="+e.b.message.String(), tok, nil), 404, "another tenant's message as cursor")
 	notes := get("include_internal=true&limit=100")
 	if len(notes) < len(all) {
 		t.Errorf("include_internal returned fewer messages")

@@ -21,6 +21,8 @@ type ChannelSpec struct {
 	Required []string
 	Optional []string
 	Secret   []string
+	// Validate, when set, checks the whole configuration and returns a problem per key.
+	Validate func(config map[string]string) map[string]string
 }
 
 // ChannelView is a channel as clients see it: secrets are never returned, only which are set.
@@ -95,6 +97,11 @@ func (s *Service) applyChannel(ch *Channel, in ChannelInput) error {
 			bad.Add("config."+k, "Required for a "+string(ch.Kind)+" channel")
 		}
 	}
+	if spec.Validate != nil {
+		for k, problem := range spec.Validate(ch.Config) {
+			bad.Add("config."+k, problem)
+		}
+	}
 	return bad.Err()
 }
 
@@ -149,6 +156,9 @@ func (s *Service) UpdateChannel(ctx context.Context, p auth.Principal, id uuid.U
 	if err := require(p, auth.PermSettingsWrite, "manage channels"); err != nil {
 		return ChannelView{}, err
 	}
+	if in.Kind == "" && in.Name == nil && in.Config == nil {
+		return ChannelView{}, nothingToChange()
+	}
 	var ch Channel
 	err := s.store.InTx(ctx, func(q Queries) error {
 		var err error
@@ -180,7 +190,7 @@ func (s *Service) DeleteChannel(ctx context.Context, p auth.Principal, id uuid.U
 		s.channels.forget(id)
 	}
 	if errors.Is(err, ErrInUse) {
-		return Conflict("CHANNEL_IN_USE", "The channel has conversations; it cannot be deleted")
+		return Conflict(ReasonChannelInUse, "The channel has conversations; it cannot be deleted")
 	}
 	return notFoundAs(err, "Channel")
 }

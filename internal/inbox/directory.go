@@ -17,25 +17,30 @@ import (
 // PasswordChecker checks a password against a stored hash (auth.Hasher).
 type PasswordChecker interface {
 	Check(ctx context.Context, hash, password string) error
+	// DummyHash is a hash no password matches, that costs what a stored one does to check.
+	DummyHash() string
 }
 
-// Authenticate returns the user whose email and password match. Every failure is the same
-// 401, so the answer does not tell which emails exist.
+// Authenticate returns the active user whose email and password match. Every failure is the
+// same 401 after the same work: an unknown email's password is checked against a dummy hash,
+// so neither the answer nor its time tells which emails exist.
 func (s *Service) Authenticate(ctx context.Context, pw PasswordChecker, email, password string) (User, error) {
-	fail := &Error{Kind: KindUnauthorized, Code: "UNAUTHORIZED", Message: "Invalid email or password"}
 	dropNUL(&email)
 	u, err := s.store.GetUserByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
-	if errors.Is(err, ErrNotFound) {
-		return User{}, fail
-	}
-	if err != nil {
+	known := err == nil
+	if !known && !errors.Is(err, ErrNotFound) {
 		return User{}, fmt.Errorf("find user: %w", err)
 	}
-	if err := pw.Check(ctx, u.PasswordHash, password); err != nil {
-		if errors.Is(err, auth.ErrMismatch) {
-			return User{}, fail
-		}
+	hash := u.PasswordHash
+	if !known {
+		hash = pw.DummyHash()
+	}
+	err = pw.Check(ctx, hash, password)
+	if err != nil && !errors.Is(err, auth.ErrMismatch) {
 		return User{}, fmt.Errorf("check password: %w", err)
+	}
+	if err != nil || !known || u.DeactivatedAt != nil {
+		return User{}, Unauthorized("Invalid email or password")
 	}
 	return u, nil
 }
@@ -145,6 +150,9 @@ func (s *Service) UpdateContact(ctx context.Context, p auth.Principal, id uuid.U
 	if err := require(p, auth.PermContactsWrite, "update contacts"); err != nil {
 		return Contact{}, err
 	}
+	if in == (ContactInput{}) {
+		return Contact{}, nothingToChange()
+	}
 	var c Contact
 	err := s.store.InTx(ctx, func(q Queries) error {
 		var err error
@@ -189,7 +197,7 @@ func (in TagInput) apply(t *Tag) error {
 
 func tagConflict(err error) error {
 	if errors.Is(err, ErrDuplicate) {
-		return Conflict("CONFLICT", "A tag with this name already exists")
+		return Conflict(ReasonNameTaken, "A tag with this name already exists")
 	}
 	return err
 }
@@ -218,6 +226,9 @@ func (s *Service) CreateTag(ctx context.Context, p auth.Principal, in TagInput) 
 func (s *Service) UpdateTag(ctx context.Context, p auth.Principal, id uuid.UUID, in TagInput) (Tag, error) {
 	if err := require(p, auth.PermSettingsWrite, "manage tags"); err != nil {
 		return Tag{}, err
+	}
+	if in == (TagInput{}) {
+		return Tag{}, nothingToChange()
 	}
 	var t Tag
 	err := s.store.InTx(ctx, func(q Queries) error {

@@ -26,11 +26,41 @@ const (
 	KindConflict                     // 409
 )
 
+// The codes of the error envelope ("code"), REST and WebSocket alike. Each HTTP status has
+// one code, the v1 document's for 400, 401, 403, 404, 409 and 500; a more specific cause is
+// the envelope's "reason" (the Reason* constants), never another code.
+const (
+	CodeValidation       = "VALIDATION_ERROR"      // 400
+	CodeUnauthorized     = "UNAUTHORIZED"          // 401
+	CodeForbidden        = "FORBIDDEN"             // 403
+	CodeNotFound         = "NOT_FOUND"             // 404
+	CodeMethodNotAllowed = "METHOD_NOT_ALLOWED"    // 405
+	CodeConflict         = "CONFLICT"              // 409
+	CodePayloadTooLarge  = "PAYLOAD_TOO_LARGE"     // 413
+	CodeRateLimited      = "RATE_LIMITED"          // 429
+	CodeInternal         = "INTERNAL_SERVER_ERROR" // 500
+	CodeProviderError    = "PROVIDER_ERROR"        // 502: a provider did not answer as it should
+	CodeNotReady         = "NOT_READY"             // 503: the database does not answer
+
+	// Only in WebSocket error frames, which have no status.
+	CodeBadFrame    = "BAD_FRAME"    // not a JSON request frame
+	CodeUnknownType = "UNKNOWN_TYPE" // a request type the server does not know
+)
+
+// The reasons of a 409 CONFLICT ("reason" next to "code"): what the request clashed with.
+const (
+	ReasonConversationClosed = "CONVERSATION_CLOSED" // a reply to a closed conversation
+	ReasonReplyWindowClosed  = "REPLY_WINDOW_CLOSED" // a free-form WhatsApp reply after the 24-hour window
+	ReasonChannelInUse       = "CHANNEL_IN_USE"      // deleting a channel that has conversations
+	ReasonNameTaken          = "NAME_TAKEN"          // a tag name the tenant already has
+)
+
 // Error is the one error type the use cases return for anything the caller did wrong.
 // Anything else is an internal error.
 type Error struct {
 	Kind    Kind
-	Code    string            // machine-readable, e.g. VALIDATION_ERROR, CONVERSATION_CLOSED
+	Code    string            // machine-readable: one of the Code* constants
+	Reason  string            // a more specific cause, for some codes: one of the Reason* constants
 	Message string            // human-readable
 	Fields  map[string]string // per-field details, for validation errors
 }
@@ -50,22 +80,34 @@ func (e *Error) Error() string {
 // NotFound says that a thing of the caller's tenant does not exist (or belongs to another
 // tenant, which the caller must not be able to tell apart).
 func NotFound(what string) *Error {
-	return &Error{Kind: KindNotFound, Code: "NOT_FOUND", Message: what + " not found"}
+	return &Error{Kind: KindNotFound, Code: CodeNotFound, Message: what + " not found"}
 }
 
-// Conflict says the request clashes with the current state.
-func Conflict(code, message string) *Error {
-	return &Error{Kind: KindConflict, Code: code, Message: message}
+// Conflict says the request clashes with the current state; reason (a Reason* constant)
+// says with what.
+func Conflict(reason, message string) *Error {
+	return &Error{Kind: KindConflict, Code: CodeConflict, Reason: reason, Message: message}
+}
+
+// Unauthorized says the caller is not who it claims to be, or not any more.
+func Unauthorized(message string) *Error {
+	return &Error{Kind: KindUnauthorized, Code: CodeUnauthorized, Message: message}
 }
 
 // Forbidden says the caller's role may not do this.
 func Forbidden(message string) *Error {
-	return &Error{Kind: KindForbidden, Code: "FORBIDDEN", Message: message}
+	return &Error{Kind: KindForbidden, Code: CodeForbidden, Message: message}
 }
 
 // Invalid says some fields of the request are wrong; fields maps each to what is wrong.
 func Invalid(fields map[string]string) *Error {
-	return &Error{Kind: KindValidation, Code: "VALIDATION_ERROR", Message: "Invalid request parameters", Fields: fields}
+	return &Error{Kind: KindValidation, Code: CodeValidation, Message: "Invalid request parameters", Fields: fields}
+}
+
+// nothingToChange answers an update that names no field: it would write nothing but the
+// update time.
+func nothingToChange() error {
+	return Invalid(map[string]string{"body": "Give at least one field to change"})
 }
 
 // Fields collects per-field validation problems; Err returns nil when there are none.

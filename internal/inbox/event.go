@@ -19,6 +19,7 @@ const (
 	EventTagUpdate          EventType = "tag_update"          // a tag added to or removed from a conversation
 	EventConversationUpdate EventType = "conversation_update" // a conversation was created, read, or its fields changed
 	EventReplyWindow        EventType = "reply_window"        // the WhatsApp 24-hour window opened or closed
+	EventMessageReaction    EventType = "message_reaction"    // a contact reacted to a message or took the reaction back
 	// Ephemeral events: not logged, no sequence number.
 	EventTypingIndicator EventType = "typing_indicator"
 	EventPresence        EventType = "presence"

@@ -28,6 +28,9 @@ type Inbound struct {
 	Payload           json.RawMessage // structured content and the raw provider data for unsupported types
 	ReplyToProviderID string          // the quoted message, if any
 	At                time.Time       // when the provider says it was sent; zero means now
+	// CallSID ties a voice message to its call: the first message of a call remembers the
+	// caller (From), the later ones (whose callbacks do not say who called) are from them.
+	CallSID string
 }
 
 // ReceiveInbound makes an inbound message durable: it finds or creates the contact (by its
@@ -35,10 +38,11 @@ type Inbound struct {
 // stores the message, and emits new_message. A redelivered message (same provider id on the
 // same channel) changes nothing and returns the stored one with created=false.
 func (s *Service) ReceiveInbound(ctx context.Context, ch Channel, in Inbound) (Message, bool, error) {
-	// Two webhooks of a new contact may race to create it (or a redelivery to store the
-	// same message); the loser's transaction fails on the unique key and is run again,
-	// when it finds what the winner stored.
 	dropNUL(&in)
+	// Two webhooks of a new contact may race to create it, or to open its conversation (a
+	// contact has one open conversation per channel: a unique index, migration 0013), or a
+	// redelivery to store the same message; the loser's transaction fails on the unique key
+	// and is run again, when it finds what the winner stored and joins it.
 	var (
 		m       Message
 		created bool
@@ -70,6 +74,12 @@ func (s *Service) receiveOnce(ctx context.Context, ch Channel, in Inbound) (Mess
 				return fmt.Errorf("look up provider id: %w", err)
 			}
 		}
+		if in.CallSID != "" {
+			var err error
+			if in.From, err = s.callerOf(ctx, q, ch, in, em.now); err != nil {
+				return err
+			}
+		}
 		contact, err := s.findOrCreateContact(ctx, q, ch, in.From, em.now)
 		if err != nil {
 			return err
@@ -94,7 +104,9 @@ func (s *Service) receiveOnce(ctx context.Context, ch Channel, in Inbound) (Mess
 				m.ReplyToID = &quoted.ID
 			}
 		}
-		touch := Touch{LastMessage: m.summary(), UnreadDelta: 1, InboundAt: ptr(em.now), UpdatedAt: em.now}
+		// The window runs from when the customer sent the message, not from when a late
+		// redelivery brought it: a message sent over 24 h ago opens none.
+		touch := Touch{LastMessage: m.summary(), UnreadDelta: 1, InboundAt: ptr(at), UpdatedAt: em.now}
 		if opened {
 			if err := s.emitConversation(ctx, q, em, c.ID, "created"); err != nil {
 				return err
@@ -104,7 +116,7 @@ func (s *Service) receiveOnce(ctx context.Context, ch Channel, in Inbound) (Mess
 			return err
 		}
 		created = true
-		if w := c.ReplyWindowAt(em.now); w != nil && !windowWasOpen && !opened {
+		if w := c.ReplyWindowAt(em.now); w != nil && w.Open && !windowWasOpen && !opened {
 			em.emit(EventReplyWindow, &c, ConversationEvent{Reason: "reply_window_opened", Conversation: c.View(em.now)})
 		}
 		return nil

@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -71,9 +72,9 @@ func (in *SendInput) validate() error {
 }
 
 // SendMessage stores an agent's reply as queued and hands it to the outbox, in one
-// transaction. A closed conversation refuses it (409 CONVERSATION_CLOSED); so does a
-// WhatsApp conversation whose 24-hour window has closed, unless it is a template
-// (409 REPLY_WINDOW_CLOSED), before any provider is called.
+// transaction. A closed conversation refuses it (409 CONFLICT, reason CONVERSATION_CLOSED);
+// so does a WhatsApp conversation whose 24-hour window has closed, unless it is a template
+// (reason REPLY_WINDOW_CLOSED), before any provider is called.
 func (s *Service) SendMessage(ctx context.Context, p auth.Principal, conversationID uuid.UUID, in SendInput) (Message, error) {
 	if err := require(p, auth.PermConversationsUpdate, "send messages"); err != nil {
 		return Message{}, err
@@ -92,10 +93,15 @@ func (s *Service) SendMessage(ctx context.Context, p auth.Principal, conversatio
 			return notFoundAs(err, "Conversation")
 		}
 		if c.Status == StatusClosed {
-			return Conflict("CONFLICT", "Cannot send message to a closed conversation")
+			return Conflict(ReasonConversationClosed, "Cannot send message to a closed conversation")
 		}
 		if w := c.ReplyWindowAt(em.now); w != nil && !w.Open && in.ContentType != ContentTemplate {
-			return Conflict("REPLY_WINDOW_CLOSED", "The 24-hour reply window of this WhatsApp conversation is closed: send a template message")
+			return Conflict(ReasonReplyWindowClosed, "The 24-hour reply window of this WhatsApp conversation is closed: send a template message")
+		}
+		if in.ReplyToID != nil {
+			if err := checkReplyTarget(ctx, q, c, *in.ReplyToID); err != nil {
+				return err
+			}
 		}
 		m = Message{
 			ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, ConversationID: c.ID,
@@ -134,6 +140,18 @@ func (s *Service) SendMessage(ctx context.Context, p auth.Principal, conversatio
 	})
 	m.Normalize()
 	return m, err
+}
+
+// checkReplyTarget is a 404 unless id is a message of conversation c.
+func checkReplyTarget(ctx context.Context, q Queries, c Conversation, id uuid.UUID) error {
+	target, err := q.GetMessage(ctx, c.TenantID, id)
+	if errors.Is(err, ErrNotFound) || (err == nil && target.ConversationID != c.ID) {
+		return NotFound("Message of reply_to_id in this conversation")
+	}
+	if err != nil {
+		return fmt.Errorf("load message replied to: %w", err)
+	}
+	return nil
 }
 
 // NoteInput is an internal note.

@@ -20,13 +20,17 @@ type Service struct {
 	log   *slog.Logger
 	now   func() time.Time
 	specs map[ChannelKind]ChannelSpec
-	// channels are the webhooks' channels, read again every channelCacheTTL
-	channels channelCache
+	// channels are the webhooks' channels, kept for channelCacheTTL: reading one takes a pooled
+	// connection and a share of a webhook's CPU, for a row that changes once in months.
+	channels ttlCache[Channel]
+	// users are the callers Authorize has checked, kept for userCacheTTL.
+	users ttlCache[User]
 }
 
 // NewService wires the use cases to a store and a publisher.
 func NewService(store Store, pub Publisher, log *slog.Logger) *Service {
-	return &Service{store: store, pub: pub, log: log, now: func() time.Time { return time.Now().UTC() }}
+	return &Service{store: store, pub: pub, log: log, now: func() time.Time { return time.Now().UTC() },
+		channels: ttlCache[Channel]{ttl: channelCacheTTL}, users: ttlCache[User]{ttl: userCacheTTL}}
 }
 
 // SetClock replaces the clock, for tests and the seeder that back-dates data.

@@ -43,8 +43,8 @@ func (s *Service) ListInboxMessages(ctx context.Context, p auth.Principal, f Inb
 	}
 	dropNUL(&f)
 	list, err := s.store.ListInboxMessages(ctx, p.TenantID, f)
-	if err != nil {
-		return nil, fmt.Errorf("list inbox messages: %w", err)
+	if err != nil { // not found: the before cursor names no message of the tenant
+		return nil, notFoundAs(fmt.Errorf("list inbox messages: %w", err), "Message of the before cursor")
 	}
 	for i := range list {
 		list[i].Normalize()

@@ -35,6 +35,8 @@ type Queries interface {
 	// GetUserByEmail looks the email up across tenants (emails are unique), for login.
 	GetUserByEmail(ctx context.Context, email string) (User, error)
 	ListUsers(ctx context.Context, tenant uuid.UUID) ([]User, error)
+	// SetUserDeactivated sets (a time) or clears (nil) when the user was deactivated.
+	SetUserDeactivated(ctx context.Context, tenant, id uuid.UUID, at *time.Time) error
 
 	// CreateTeam stores the team and its MemberIDs.
 	CreateTeam(ctx context.Context, t Team) error
@@ -117,10 +119,13 @@ type Queries interface {
 	FindMessageByProviderID(ctx context.Context, channelID uuid.UUID, providerID string) (Message, error)
 	// SetProviderMessageID records the provider's id of an outbound message.
 	SetProviderMessageID(ctx context.Context, tenant, messageID uuid.UUID, providerID string) error
+	// SetMessageReactions replaces a message's reactions (removals included, see Reaction).
+	SetMessageReactions(ctx context.Context, tenant, messageID uuid.UUID, reactions []Reaction) error
 	// ApplyMessageStatus moves a message's delivery status forward: it applies ch only when
-	// ch.Status ranks above the current status (see DeliveryStatus.Rank), sets the matching
-	// timestamp (sent_at, delivered_at, read_at, failed_at) and error, and records ch in the
-	// history either way. It reports whether the status moved.
+	// ch.Status supersedes the current status (see DeliveryStatus.Supersedes), sets the
+	// matching timestamp (sent_at, delivered_at, read_at, failed_at) and error, and records ch
+	// in the history. A ch that does not apply is not recorded, except a queued ch on a queued message:
+	// a failed send attempt to be retried, kept in the history. It reports whether it applied.
 	ApplyMessageStatus(ctx context.Context, tenant, messageID uuid.UUID, ch StatusChange) (bool, error)
 	// MessageStatusHistory lists a message's delivery steps, oldest first.
 	MessageStatusHistory(ctx context.Context, tenant, messageID uuid.UUID) ([]StatusChange, error)
@@ -128,6 +133,13 @@ type Queries interface {
 	// send's response); TakeParkedReceipts returns and deletes them once it is.
 	ParkReceipt(ctx context.Context, channelID uuid.UUID, providerID string, ch StatusChange) error
 	TakeParkedReceipts(ctx context.Context, channelID uuid.UUID, providerID string) ([]StatusChange, error)
+
+	// SaveCall remembers a call a voice channel answered; one already saved stays as it is.
+	SaveCall(ctx context.Context, c Call) error
+	// GetCall finds a call by the provider's call id on a channel.
+	GetCall(ctx context.Context, channelID uuid.UUID, sid string) (Call, error)
+	// MarkCallRecording records that the caller reached the voicemail recording.
+	MarkCallRecording(ctx context.Context, channelID uuid.UUID, sid string) error
 
 	// ExpiredReplyWindows lists up to limit conversations, oldest window first, whose last
 	// inbound message is before `before` and whose window has not been swept yet, on any
@@ -187,7 +199,7 @@ type Touch struct {
 	LastMessage *MessageSummary
 	// UnreadDelta is added to the unread count (1 for an inbound message).
 	UnreadDelta int
-	// InboundAt sets last_inbound_at (the WhatsApp window) when set.
+	// InboundAt moves last_inbound_at (the WhatsApp window) forward to it, never back.
 	InboundAt *time.Time
 	// FirstResponseAt sets first_response_at when set and it is still null.
 	FirstResponseAt *time.Time

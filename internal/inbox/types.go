@@ -110,6 +110,16 @@ func (s DeliveryStatus) Rank() int {
 	return 0
 }
 
+// Supersedes reports whether a receipt of status s moves a message whose status is current:
+// only forward, and "failed" only before the message reached the phone. A "failed" after
+// "delivered" or "read" is stale or out of order, and must not take the status back.
+func (s DeliveryStatus) Supersedes(current DeliveryStatus) bool {
+	if s == DeliveryFailed && current.Rank() >= DeliveryDelivered.Rank() {
+		return false
+	}
+	return s.Rank() > current.Rank()
+}
+
 // Tenant is a business: every other row belongs to exactly one.
 type Tenant struct {
 	ID        uuid.UUID `json:"id"`
@@ -127,6 +137,8 @@ type User struct {
 	Role         auth.Role `json:"role"`
 	PasswordHash string    `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
+	// DeactivatedAt is set while the user may not log in or use the API.
+	DeactivatedAt *time.Time `json:"deactivated_at"`
 }
 
 // UserRef is the short form of a user embedded in other objects.
@@ -300,9 +312,20 @@ type Message struct {
 	ReadAt            *time.Time      `json:"read_at"`
 	FailedAt          *time.Time      `json:"failed_at,omitempty"`
 	MentionedUsers    []UserRef       `json:"mentioned_users,omitempty"`
+	Reactions         []Reaction      `json:"reactions,omitempty"` // the contacts' reactions; reads leave out removed ones
 	// SendAttempts counts an outbound message's send attempts; while it is queued for
 	// another, Error is the last one's error.
 	SendAttempts int `json:"send_attempts,omitempty"`
+}
+
+// Reaction is an emoji a contact put on a message; a contact has one at most (a new one
+// replaces it). A removal is stored as the contact's entry without emoji, so that a reaction
+// that arrives after its own removal (providers reorder webhooks) stays removed.
+type Reaction struct {
+	Emoji      string     `json:"emoji"`
+	SenderType SenderType `json:"sender_type"`
+	SenderID   *uuid.UUID `json:"sender_id"`
+	At         time.Time  `json:"created_at"`
 }
 
 // StatusChange is one step of a message's delivery history.

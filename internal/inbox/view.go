@@ -19,6 +19,10 @@ type EndUserView struct {
 	CountryCode string    `json:"country_code,omitempty"`
 }
 
+func (c Contact) endUser() EndUserView {
+	return EndUserView{ID: c.ID, FirstName: c.FirstName, LastName: c.LastName, Phone: c.Phone, Email: c.Email, CountryCode: c.CountryCode}
+}
+
 // ConversationView is a conversation in the list and detail responses.
 type ConversationView struct {
 	ID              uuid.UUID       `json:"id"`
@@ -51,12 +55,9 @@ func (c Conversation) View(now time.Time) ConversationView {
 		tags = []string{}
 	}
 	return ConversationView{
-		ID:         c.ID,
-		BusinessID: c.TenantID,
-		EndUser: EndUserView{
-			ID: c.Contact.ID, FirstName: c.Contact.FirstName, LastName: c.Contact.LastName,
-			Phone: c.Contact.Phone, Email: c.Contact.Email, CountryCode: c.Contact.CountryCode,
-		},
+		ID:              c.ID,
+		BusinessID:      c.TenantID,
+		EndUser:         c.Contact.endUser(),
 		Channel:         c.Channel,
 		Type:            c.Type,
 		Status:          c.Status,
@@ -78,11 +79,13 @@ func (c Conversation) View(now time.Time) ConversationView {
 	}
 }
 
-// Normalize makes empty lists encode as [] rather than null, as the document shows them.
+// Normalize makes empty lists encode as [] rather than null, as the document shows them,
+// and leaves out removed reactions.
 func (m *Message) Normalize() {
 	if m.Attachments == nil {
 		m.Attachments = []Attachment{}
 	}
+	m.Reactions = activeReactions(m.Reactions)
 }
 
 // StatusUpdate is the data of a ticket_update event and the status response.

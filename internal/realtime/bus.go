@@ -8,10 +8,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
@@ -70,17 +73,64 @@ type NATSBus struct {
 	nc  *nats.Conn
 	log *slog.Logger
 	sub *nats.Subscription
+
+	mu          sync.Mutex
+	reconnected []func() // see OnReconnect
 }
 
 // NewNATSBus connects to url; it reconnects on its own for as long as the process runs.
-func NewNATSBus(url string, log *slog.Logger) (*NATSBus, error) {
-	nc, err := nats.Connect(url, nats.Name("teaminbox"), nats.MaxReconnects(-1),
+// opts come after the bus's own options (tests shorten the reconnect wait).
+func NewNATSBus(url string, log *slog.Logger, opts ...nats.Option) (*NATSBus, error) {
+	b := &NATSBus{log: log}
+	nc, err := nats.Connect(url, append([]nats.Option{nats.Name("teaminbox"), nats.MaxReconnects(-1),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("nats disconnected", "err", err) }),
-		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("nats reconnected", "url", c.ConnectedUrl()) }))
+		nats.ReconnectHandler(b.onReconnect)}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to nats: %w", err)
 	}
-	return &NATSBus{nc: nc, log: log}, nil
+	b.nc = nc
+	return b, nil
+}
+
+// OnReconnect has fn called after each reconnect to the server, once the subscription is in
+// place again: envelopes published while the connection was down are lost to this node.
+func (b *NATSBus) OnReconnect(fn func()) {
+	b.mu.Lock()
+	b.reconnected = append(b.reconnected, fn)
+	b.mu.Unlock()
+}
+
+func (b *NATSBus) onReconnect(c *nats.Conn) {
+	b.log.Info("nats reconnected", "url", c.ConnectedUrl())
+	b.mu.Lock()
+	fns := slices.Clone(b.reconnected)
+	b.mu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+}
+
+// Ready says whether the bus is connected to its server.
+func (b *NATSBus) Ready(context.Context) error {
+	if !b.nc.IsConnected() {
+		return fmt.Errorf("nats is %s", strings.ToLower(b.nc.Status().String()))
+	}
+	return nil
+}
+
+// Collectors are the bus's metrics: whether it is connected, and how often it reconnected.
+func (b *NATSBus) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "teaminbox_nats_connected", Help: "1 while this node is connected to NATS, else 0."},
+			func() float64 {
+				if b.nc.IsConnected() {
+					return 1
+				}
+				return 0
+			}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "teaminbox_nats_reconnects_total", Help: "Reconnects of this node to NATS."},
+			func() float64 { return float64(b.nc.Stats().Reconnects) }),
+	}
 }
 
 func (b *NATSBus) Publish(_ context.Context, e Envelope) error {

@@ -154,9 +154,14 @@ func (h *Hub) authenticate(r *http.Request) (auth.Principal, inbox.UserRef, webs
 	if !p.Can(auth.PermConversationsRead) {
 		return auth.Principal{}, inbox.UserRef{}, statusForbidden, "role may not read conversations"
 	}
-	u, err := h.cfg.Service.Me(r.Context(), p)
-	if err != nil { // the user was deleted since the token was issued
-		return auth.Principal{}, inbox.UserRef{}, statusUnauthorized, "unknown user"
+	u, err := h.cfg.Service.Authorize(r.Context(), p)
+	var refused *inbox.Error
+	if err != nil && !errors.As(err, &refused) {
+		h.log.Error("websocket: authorize", "err", err)
+		return auth.Principal{}, inbox.UserRef{}, websocket.StatusInternalError, "try again later"
+	}
+	if err != nil { // deleted or deactivated since the token was issued, or never there
+		return auth.Principal{}, inbox.UserRef{}, statusUnauthorized, "unknown or deactivated user"
 	}
 	return p, u.Ref(), 0, ""
 }
@@ -341,7 +346,18 @@ func (c *conn) readLoop() {
 			return
 		}
 		if typ != websocket.MessageText {
-			c.reply(errorFrame("", "BAD_FRAME", "frames are JSON text"))
+			c.reply(errorFrame("", inbox.CodeBadFrame, "frames are JSON text"))
+			continue
+		}
+		// Each request is checked like a REST request: a user deactivated since the socket
+		// opened is disconnected at their next one.
+		if _, err := c.h.cfg.Service.Authorize(c.ctx, c.p); err != nil {
+			var refused *inbox.Error
+			if errors.As(err, &refused) {
+				go c.close(statusUnauthorized, "unknown or deactivated user") // the close handshake needs this reader
+				continue
+			}
+			c.reply(encodeError("", frameErrorOf(err)))
 			continue
 		}
 		c.reply(c.h.handle(c.ctx, c, data))

@@ -82,19 +82,37 @@ func New(cfg Config) (*Hub, error) {
 	h := &Hub{cfg: cfg, log: cfg.Log, node: uuid.NewString(), tenants: map[uuid.UUID]map[*conn]struct{}{},
 		users: map[userKey]map[*conn]struct{}{}, presence: newPresence()}
 	h.typing = newTyping(cfg.TypingTimeout, h.publishEphemeral)
-	h.order = newOrder(cfg.EventLog, cfg.Log, cfg.GapWait, func(tenant uuid.UUID, seq int64, frame []byte) {
+	fromLog := prometheus.NewCounter(prometheus.CounterOpts{Name: "teaminbox_realtime_events_from_log_total",
+		Help: "Events delivered to this node's sockets from the event log, not the bus: gaps filled, and catch-ups after a NATS reconnect."})
+	h.order = newOrder(cfg.EventLog, cfg.Log, cfg.GapWait, fromLog, func(tenant uuid.UUID, seq int64, frame []byte) {
 		h.fanOut(tenant, uuid.Nil, seq, frame)
 	})
 	h.connections = prometheus.NewGauge(prometheus.GaugeOpts{Name: "teaminbox_websocket_connections", Help: "Open WebSocket connections on this node."})
 	frames := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "teaminbox_websocket_frames_total", Help: "Event frames by outcome (sent, dropped)."}, []string{"outcome"})
 	h.sent, h.dropped = frames.WithLabelValues("sent"), frames.WithLabelValues("dropped")
 	if cfg.Registry != nil {
-		cfg.Registry.MustRegister(h.connections, frames)
+		cfg.Registry.MustRegister(h.connections, frames, fromLog)
 	}
 	if err := cfg.Bus.Subscribe(h.receive); err != nil {
 		return nil, err
 	}
+	if r, ok := cfg.Bus.(reconnecting); ok {
+		r.OnReconnect(h.catchUp)
+	}
 	return h, nil
+}
+
+// reconnecting is a bus that loses what is published while it is cut off from its server,
+// and says when it is back.
+type reconnecting interface {
+	OnReconnect(fn func())
+}
+
+// catchUp delivers what this node's sockets missed while the bus was down, from the log.
+func (h *Hub) catchUp() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	h.order.catchUp(ctx)
 }
 
 // publishEphemeral sends an event that is not logged (typing, presence).
@@ -120,6 +138,9 @@ func (h *Hub) receive(env Envelope) {
 		}
 		e.Data = h.presence.apply(e.TenantID, env.Node, ev, e.ConversationID)
 	}
+	if e.Type == inbox.EventTypingIndicator {
+		h.contactTyping(e)
+	}
 	frame, err := encodeFrame(e)
 	if err != nil {
 		h.log.Error("encode frame", "type", e.Type, "err", err)
@@ -130,6 +151,29 @@ func (h *Hub) receive(env Envelope) {
 		return
 	}
 	h.order.accept(e.TenantID, e.Seq, frame)
+}
+
+// contactTyping arms the end of a contact's typing indicator (agents' indicators carry a
+// user, and their ends come from the agent's node).
+func (h *Hub) contactTyping(e inbox.Event) {
+	var ev inbox.ContactTypingEvent
+	if json.Unmarshal(e.Data, &ev) != nil || ev.Contact.ID == uuid.Nil || !ev.IsTyping {
+		return
+	}
+	h.typing.contact(e.TenantID, ev.ConversationID, ev.Contact.ID, func() {
+		ev.IsTyping = false
+		data, err := json.Marshal(ev)
+		if err != nil {
+			h.log.Error("encode typing end", "err", err)
+			return
+		}
+		frame, err := encodeFrame(inbox.Event{TenantID: e.TenantID, Type: e.Type, ConversationID: e.ConversationID, Data: data, CreatedAt: time.Now().UTC()})
+		if err != nil {
+			h.log.Error("encode frame", "type", e.Type, "err", err)
+			return
+		}
+		h.fanOut(e.TenantID, uuid.Nil, 0, frame)
+	})
 }
 
 // fanOut hands a frame to every connection of the tenant on this node, but except's. The

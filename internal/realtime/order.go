@@ -3,10 +3,14 @@ package realtime
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/teaminbox/teaminbox/internal/inbox"
 )
 
 // order hands a tenant's durable events to the sockets in sequence order. Events commit in
@@ -20,6 +24,7 @@ type order struct {
 	deliver func(tenant uuid.UUID, seq int64, frame []byte)
 	logger  *slog.Logger
 	gapWait time.Duration
+	fromLog prometheus.Counter // events delivered from the log, not the bus
 
 	mu      sync.Mutex
 	tenants map[uuid.UUID]*tenantOrder
@@ -32,8 +37,8 @@ type tenantOrder struct {
 	timer *time.Timer      // fills the gap from the log when it does not close by itself
 }
 
-func newOrder(log EventLog, logger *slog.Logger, gapWait time.Duration, deliver func(uuid.UUID, int64, []byte)) *order {
-	return &order{log: log, deliver: deliver, logger: logger, gapWait: gapWait, tenants: map[uuid.UUID]*tenantOrder{}}
+func newOrder(log EventLog, logger *slog.Logger, gapWait time.Duration, fromLog prometheus.Counter, deliver func(uuid.UUID, int64, []byte)) *order {
+	return &order{log: log, deliver: deliver, logger: logger, gapWait: gapWait, fromLog: fromLog, tenants: map[uuid.UUID]*tenantOrder{}}
 }
 
 // start tracks tenant from the seq after latest, the newest committed event when a socket
@@ -105,18 +110,7 @@ func (o *order) fill(tenant uuid.UUID, t *tenantOrder) {
 	if err != nil {
 		o.logger.Warn("read missed events from the log", "tenant", tenant, "from", t.next, "err", err)
 	}
-	for _, e := range events {
-		if e.Seq < t.next {
-			continue
-		}
-		if frame, ok := t.held[e.Seq]; ok {
-			delete(t.held, e.Seq)
-			o.deliver(tenant, e.Seq, frame)
-		} else if frame, err := encodeFrame(e); err == nil {
-			o.deliver(tenant, e.Seq, frame)
-		}
-		t.next = e.Seq + 1
-	}
+	o.deliverLogged(tenant, t, events)
 	for len(t.held) > 0 { // what the log could not give: skip to the next held frame
 		next := last
 		for seq := range t.held {
@@ -126,6 +120,66 @@ func (o *order) fill(tenant uuid.UUID, t *tenantOrder) {
 		o.drain(tenant, t)
 	}
 	o.logger.Debug("filled an event gap from the log", "tenant", tenant, "next", t.next)
+}
+
+// deliverLogged delivers events read from the log (in seq order) from next on, with the
+// frame that came from the bus where one is held.
+func (o *order) deliverLogged(tenant uuid.UUID, t *tenantOrder, events []inbox.Event) {
+	for _, e := range events {
+		if e.Seq < t.next {
+			continue
+		}
+		t.next = e.Seq + 1
+		frame, held := t.held[e.Seq]
+		delete(t.held, e.Seq)
+		if !held {
+			var err error
+			if frame, err = encodeFrame(e); err != nil {
+				o.logger.Error("encode frame", "type", e.Type, "err", err)
+				continue
+			}
+			o.fromLog.Inc()
+		}
+		o.deliver(tenant, e.Seq, frame)
+	}
+}
+
+// catchUpPage is how many events catchUp reads at a time.
+const catchUpPage = 500
+
+// catchUp delivers, for every tenant tracked here, what the log holds after the last event
+// delivered: the bus loses what is published while this node is cut off from it, and a
+// quiet tenant would otherwise wait for its next event (and its gap fill) to see them.
+func (o *order) catchUp(ctx context.Context) {
+	o.mu.Lock()
+	tenants := make(map[uuid.UUID]*tenantOrder, len(o.tenants))
+	maps.Copy(tenants, o.tenants)
+	o.mu.Unlock()
+	for tenant, t := range tenants {
+		o.catchUpTenant(ctx, tenant, t)
+	}
+}
+
+func (o *order) catchUpTenant(ctx context.Context, tenant uuid.UUID, t *tenantOrder) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for {
+		events, _, err := o.log.EventsSince(ctx, tenant, t.next-1, catchUpPage)
+		if err != nil {
+			o.logger.Warn("catch up from the event log", "tenant", tenant, "from", t.next, "err", err)
+			return
+		}
+		o.deliverLogged(tenant, t, events)
+		if len(events) < catchUpPage {
+			break
+		}
+	}
+	for seq := range t.held { // behind next now: copies of what the log gave
+		if seq < t.next {
+			delete(t.held, seq)
+		}
+	}
+	o.drain(tenant, t)
 }
 
 func (t *tenantOrder) stopTimer() {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
 
@@ -25,8 +26,10 @@ type frame struct {
 	Error          *frameError `json:"error,omitempty"`
 }
 
+// frameError is the REST envelope's error: the same codes and reasons (inbox.Code*, inbox.Reason*).
 type frameError struct {
 	Code    string            `json:"code"`
+	Reason  string            `json:"reason,omitempty"`
 	Message string            `json:"message"`
 	Details map[string]string `json:"details,omitempty"`
 }
@@ -46,7 +49,11 @@ func ackFrame(id string, data any) []byte {
 }
 
 func errorFrame(id, code, message string) []byte {
-	b, _ := json.Marshal(frame{Type: "error", ID: id, Error: &frameError{Code: code, Message: message}})
+	return encodeError(id, &frameError{Code: code, Message: message})
+}
+
+func encodeError(id string, e *frameError) []byte {
+	b, _ := json.Marshal(frame{Type: "error", ID: id, Error: e})
 	return b
 }
 
@@ -100,15 +107,15 @@ type assignRequest struct {
 func (h *Hub) handle(ctx context.Context, c *conn, raw []byte) []byte {
 	var req request
 	if err := strictDecode(raw, &req); err != nil {
-		return errorFrame("", "BAD_FRAME", "a frame is {\"type\", \"id\", \"data\"}: "+err.Error())
+		return errorFrame("", inbox.CodeBadFrame, "a frame is {\"type\", \"id\", \"data\"}: "+err.Error())
 	}
 	data, err := h.dispatch(ctx, c, req)
 	if err != nil {
-		code, msg := errorCode(err)
-		if code == "INTERNAL_ERROR" {
+		fe := frameErrorOf(err)
+		if fe.Code == inbox.CodeInternal {
 			h.log.Error("websocket request", "type", req.Type, "tenant", c.p.TenantID, "err", err)
 		}
-		return errorFrame(req.ID, code, msg)
+		return encodeError(req.ID, fe)
 	}
 	return ackFrame(req.ID, data)
 }
@@ -154,6 +161,10 @@ func (h *Hub) dispatch(ctx context.Context, c *conn, req request) (any, error) {
 		}
 		return svc.Assign(ctx, p, in.ConversationID, inbox.AssignInput{User: user, Team: team, Note: in.Note})
 	case "typing":
+		// Typing announces an answer on its way: an update, which a viewer may not make.
+		if !p.Can(auth.PermConversationsUpdate) {
+			return nil, inbox.Forbidden("You do not have permission to type in conversations")
+		}
 		var in typingRequest
 		if err := decodeData(req.Data, &in); err != nil {
 			return nil, err
@@ -185,7 +196,7 @@ func (h *Hub) dispatch(ctx context.Context, c *conn, req request) (any, error) {
 		h.announce(p.TenantID, p.UserID, in.ConversationID)
 		return map[string]any{"conversation_id": in.ConversationID}, nil
 	}
-	return nil, &inbox.Error{Kind: inbox.KindValidation, Code: "UNKNOWN_TYPE", Message: fmt.Sprintf("unknown request type %q", req.Type)}
+	return nil, &inbox.Error{Kind: inbox.KindValidation, Code: inbox.CodeUnknownType, Message: fmt.Sprintf("unknown request type %q", req.Type)}
 }
 
 // optionalID reads a JSON field that may be absent, null or an id.
@@ -225,15 +236,14 @@ func strictDecode(raw []byte, v any) error {
 	return nil
 }
 
-// errorCode maps a use-case error to the code of an error frame.
-func errorCode(err error) (string, string) {
+// frameErrorOf maps a use-case error to the error of an error frame.
+func frameErrorOf(err error) *frameError {
 	var ie *inbox.Error
 	if errors.As(err, &ie) {
-		msg := ie.Error()
-		return ie.Code, msg
+		return &frameError{Code: ie.Code, Reason: ie.Reason, Message: ie.Error()}
 	}
 	if errors.Is(err, inbox.ErrNotFound) {
-		return "NOT_FOUND", "not found"
+		return &frameError{Code: inbox.CodeNotFound, Message: "not found"}
 	}
-	return "INTERNAL_ERROR", "an unexpected error occurred"
+	return &frameError{Code: inbox.CodeInternal, Message: "an unexpected error occurred"}
 }

@@ -14,11 +14,12 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/google/uuid"
-	"github.com/nats-io/nats-server/v2/server"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/realtime"
+	"github.com/teaminbox/teaminbox/internal/realtime/natstest"
 	"github.com/teaminbox/teaminbox/internal/store/storetest"
 )
 
@@ -120,7 +121,8 @@ type frame struct {
 	ID    string          `json:"id"`
 	Data  json.RawMessage `json:"data"`
 	Error *struct {
-		Code string `json:"code"`
+		Code   string `json:"code"`
+		Reason string `json:"reason"`
 	} `json:"error"`
 }
 
@@ -195,6 +197,10 @@ func TestAuthCloseCodes(t *testing.T) {
 	w := newWorld(t)
 	n := w.node(t, realtime.NewMemoryBus())
 	expired, _ := w.tokens.Issue(w.principal(0, auth.RoleAdmin), auth.AudienceWebSocket, -time.Minute)
+	nobody, _ := w.tokens.Issue(auth.Principal{TenantID: w.tenants[0].id, UserID: uuid.New(), Role: auth.RoleAdmin}, auth.AudienceWebSocket, time.Minute)
+	deactivated := w.token(t, 0, auth.RoleExecutive)
+	_, err := n.svc.SetUserActive(context.Background(), w.principal(0, auth.RoleAdmin), w.tenants[0].users[auth.RoleExecutive], false)
+	must(t, err)
 	cases := []struct {
 		name, tenant, query string
 		code                websocket.StatusCode
@@ -204,6 +210,8 @@ func TestAuthCloseCodes(t *testing.T) {
 		{"expired", w.tenants[0].id.String(), "token=" + expired, 4001},
 		{"other tenant", w.tenants[1].id.String(), "token=" + w.token(t, 0, auth.RoleAdmin), 4003},
 		{"bad tenant id", "nope", "token=" + w.token(t, 0, auth.RoleAdmin), 4003},
+		{"unknown user", w.tenants[0].id.String(), "token=" + nobody, 4001},
+		{"deactivated user", w.tenants[0].id.String(), "token=" + deactivated, 4001},
 	}
 	for _, tc := range cases {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -263,27 +271,27 @@ func TestClientRequests(t *testing.T) {
 	}
 
 	watcher.request("send_message", "3", map[string]any{"conversation_id": conv, "content": "viewer tries"})
-	if f := watcher.until("error"); f.ID != "3" || f.Error == nil || f.Error.Code != "FORBIDDEN" {
+	if f := watcher.until("error"); f.ID != "3" || f.Error == nil || f.Error.Code != inbox.CodeForbidden {
 		t.Errorf("viewer send: %+v", f)
 	}
 	watcher.request("mark_read", "4", map[string]any{"conversation_id": w.tenants[1].conversation})
-	if f := watcher.until("error"); f.Error == nil || (f.Error.Code != "NOT_FOUND" && f.Error.Code != "FORBIDDEN") {
+	if f := watcher.until("error"); f.Error == nil || f.Error.Code != inbox.CodeForbidden {
 		t.Errorf("another tenant's conversation: %+v", f)
 	}
 	agent.request("mark_read", "5", map[string]any{"conversation_id": w.tenants[1].conversation})
-	if f := untilReply(agent, "5"); f.Error == nil || f.Error.Code != "NOT_FOUND" {
+	if f := untilReply(agent, "5"); f.Error == nil || f.Error.Code != inbox.CodeNotFound {
 		t.Errorf("executive, another tenant's conversation: %+v", f)
 	}
 	agent.request("explode", "6", nil)
-	if f := untilReply(agent, "6"); f.Error == nil || f.Error.Code != "UNKNOWN_TYPE" {
+	if f := untilReply(agent, "6"); f.Error == nil || f.Error.Code != inbox.CodeUnknownType {
 		t.Errorf("unknown type: %+v", f)
 	}
 	must(t, agent.ws.Write(context.Background(), websocket.MessageText, []byte("{not json")))
-	if f := untilReply(agent, ""); f.Error == nil || f.Error.Code != "BAD_FRAME" {
+	if f := untilReply(agent, ""); f.Error == nil || f.Error.Code != inbox.CodeBadFrame {
 		t.Errorf("bad frame: %+v", f)
 	}
 	agent.request("send_message", "7", map[string]any{"conversation_id": conv, "content": ""})
-	if f := untilReply(agent, "7"); f.Error == nil || f.Error.Code != "VALIDATION_ERROR" {
+	if f := untilReply(agent, "7"); f.Error == nil || f.Error.Code != inbox.CodeValidation {
 		t.Errorf("empty content: %+v", f)
 	}
 	agent.request("ping", "8", nil)
@@ -300,6 +308,57 @@ func untilReply(c *client, id string) frame {
 		if (f.Type == "ack" || f.Type == "error") && f.ID == id {
 			return f
 		}
+	}
+}
+
+// A user deactivated while connected is disconnected at their next request.
+func TestDeactivatedWhileConnected(t *testing.T) {
+	w := newWorld(t)
+	n := w.node(t, realtime.NewMemoryBus())
+	c := w.connect(t, n, 0, auth.RoleExecutive, "")
+	c.request("ping", "1", nil)
+	if f := untilReply(c, "1"); f.Type != "ack" {
+		t.Fatalf("ping: %+v", f)
+	}
+	_, err := n.svc.SetUserActive(context.Background(), w.principal(0, auth.RoleAdmin), w.tenants[0].users[auth.RoleExecutive], false)
+	must(t, err)
+	c.request("send_message", "2", map[string]any{"conversation_id": w.tenants[0].conversation, "content": "after deactivation"})
+	if code := c.closeCode(); code != 4001 {
+		t.Errorf("close code %d, want 4001", code)
+	}
+	msgs, _, err := n.svc.ListMessages(context.Background(), w.principal(0, auth.RoleAdmin), w.tenants[0].conversation, inbox.MessagePage{Page: 1, Limit: 10})
+	must(t, err)
+	for _, m := range msgs {
+		if m.Content == "after deactivation" {
+			t.Error("a deactivated user's message was stored")
+		}
+	}
+}
+
+// A viewer's typing is refused and reaches nobody: typing is an update.
+func TestViewerMayNotType(t *testing.T) {
+	w := newWorld(t)
+	n := w.node(t, realtime.NewMemoryBus())
+	viewer := w.connect(t, n, 0, auth.RoleViewer, "")
+	other := w.connect(t, n, 0, auth.RoleAdmin, "")
+	viewer.request("typing", "1", map[string]any{"conversation_id": w.tenants[0].conversation})
+	if f := untilReply(viewer, "1"); f.Type != "error" || f.Error == nil || f.Error.Code != inbox.CodeForbidden {
+		t.Fatalf("viewer typing: %+v %s, want error %s", f, f.Data, inbox.CodeForbidden)
+	}
+	// An executive's typing reaches the admin; had the viewer's gone out, it would come first.
+	typist := w.connect(t, n, 0, auth.RoleExecutive, "")
+	typist.request("typing", "2", map[string]any{"conversation_id": w.tenants[0].conversation})
+	if f := untilReply(typist, "2"); f.Type != "ack" {
+		t.Fatalf("executive typing: %+v", f)
+	}
+	var d struct {
+		User struct {
+			ID uuid.UUID `json:"id"`
+		} `json:"user"`
+	}
+	must(t, json.Unmarshal(other.until("typing_indicator").Data, &d))
+	if d.User.ID != w.tenants[0].users[auth.RoleExecutive] {
+		t.Errorf("first typing indicator is of %v, want the executive's", d.User.ID)
 	}
 }
 
@@ -389,19 +448,18 @@ func TestResume(t *testing.T) {
 func TestSlowConsumerIsDropped(t *testing.T) {
 	w := newWorld(t)
 	bus := realtime.NewMemoryBus()
-	n := w.node(t, bus, func(c *realtime.Config) { c.QueueSize = 4 })
+	reg := prometheus.NewRegistry()
+	n := w.node(t, bus, func(c *realtime.Config) { c.QueueSize = 4; c.Registry = reg })
 	slow := w.connect(t, n, 0, auth.RoleViewer, "")
 	pub := realtime.NewPublisher(bus, quiet)
 	big := json.RawMessage(`"` + strings.Repeat("x", 64<<10) + `"`)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		// The client reads nothing: socket buffers fill, then the queue, then it is dropped.
-		for i := range 300 {
-			pub.Publish(context.Background(), inbox.Event{Seq: int64(i + 1), TenantID: w.tenants[0].id, Type: inbox.EventConversationUpdate, Data: big})
-		}
-	}()
-	<-done
+	// The client reads nothing: socket buffers fill, then the queue, then it is dropped. It
+	// starts reading once the drop is counted, while the server's close frame waits behind the
+	// buffered frames (a close that waited longer than its write timeout would be cut short).
+	dropped := func() bool { return counterValue(t, reg, "teaminbox_websocket_frames_total", "dropped") > 0 }
+	for i := 0; i < 1000 && !dropped(); i++ {
+		pub.Publish(context.Background(), inbox.Event{Seq: int64(i + 1), TenantID: w.tenants[0].id, Type: inbox.EventConversationUpdate, Data: big})
+	}
 	if code := slow.closeCode(); code != 4008 {
 		t.Errorf("close code %d, want 4008", code)
 	}
@@ -423,14 +481,7 @@ func TestShutdownSaysGoingAway(t *testing.T) {
 // through a NATS server (embedded here; TEAMINBOX_TEST_NATS_URL runs it against a real one).
 func TestTwoNodes(t *testing.T) {
 	t.Run("embedded", func(t *testing.T) {
-		ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-		must(t, err)
-		go ns.Start()
-		t.Cleanup(ns.Shutdown)
-		if !ns.ReadyForConnections(10 * time.Second) {
-			t.Fatal("embedded NATS did not start")
-		}
-		twoNodes(t, ns.ClientURL())
+		twoNodes(t, natstest.Start(t, -1).ClientURL())
 	})
 	t.Run("external", func(t *testing.T) {
 		url := os.Getenv("TEAMINBOX_TEST_NATS_URL")
@@ -554,4 +605,21 @@ func TestEventsReachSocketsInOrder(t *testing.T) {
 	if f := c.until(string(inbox.EventNewMessage)); f.Seq != evs[2].Seq+1 {
 		t.Errorf("next event seq %d, want %d", f.Seq, evs[2].Seq+1)
 	}
+}
+
+// counterValue is the value of the counter of name whose label has the given value in reg.
+func counterValue(t *testing.T, reg *prometheus.Registry, name, label string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	must(t, err)
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if f.GetName() == name && l.GetValue() == label {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }

@@ -65,6 +65,34 @@ func (t *typing) expire(k typingKey, user inbox.UserRef) {
 	}
 }
 
+// contact keeps the end of a contact's indicator on this node. Providers report only that a
+// contact is typing, on whichever node takes the webhook; every node ends the indicator on
+// its own sockets (end) when the timeout passes without a new report.
+func (t *typing) contact(tenant, conversation, contact uuid.UUID, end func()) {
+	k := typingKey{tenant, conversation, contact}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped {
+		return
+	}
+	if old, ok := t.timers[k]; ok {
+		old.Stop()
+	}
+	var timer *time.Timer
+	timer = time.AfterFunc(t.timeout, func() {
+		t.mu.Lock()
+		current := t.timers[k] == timer // not replaced by a newer report meanwhile
+		if current {
+			delete(t.timers, k)
+		}
+		t.mu.Unlock()
+		if current {
+			end()
+		}
+	})
+	t.timers[k] = timer
+}
+
 // clear ends every indicator of a user who disconnected.
 func (t *typing) clear(tenant, user uuid.UUID, ref inbox.UserRef) {
 	t.mu.Lock()

@@ -45,6 +45,8 @@ type Hasher interface {
 
 // Demo creates the demo tenant unless it exists: a user per role, teams, tags, a channel of
 // every kind, contacts and conversations with messages. It reports whether it created it.
+// Nodes starting together run it under the migrations' lock (see sqlstore.Store.Migrate);
+// one that finds the tenant created meanwhile all the same creates nothing.
 func Demo(ctx context.Context, st inbox.Store, h Hasher, now time.Time) (bool, error) {
 	if _, err := st.GetTenant(ctx, DemoTenantID); err == nil {
 		return false, nil
@@ -80,6 +82,11 @@ func Demo(ctx context.Context, st inbox.Store, h Hasher, now time.Time) (bool, e
 		}
 		return nil
 	})
+	if errors.Is(err, inbox.ErrDuplicate) {
+		if _, gerr := st.GetTenant(ctx, DemoTenantID); gerr == nil {
+			return false, nil
+		}
+	}
 	if err != nil {
 		return false, fmt.Errorf("seed demo tenant: %w", err)
 	}

@@ -145,10 +145,39 @@ function messageItem(m) {
   li.dataset.id = m.id;
   if (m.is_internal) li.append(el("strong", "", "Internal note: "));
   li.append(document.createTextNode(m.content));
-  for (const a of m.attachments || []) li.append(el("div", "meta", "📎 " + (a.file_name || a.url || a.mime_type || "attachment")));
+  for (const a of m.attachments || []) li.append(attachmentItem(m, a));
+  if (m.reactions && m.reactions.length) li.append(el("div", "meta", m.reactions.map((r) => r.emoji).join(" ")));
   const status = cls === "out" ? ` · ${m.status}${m.error ? " (" + m.error + ")" : ""}` : "";
   li.append(el("span", "when", fmtTime(m.created_at) + status));
   return li;
+}
+
+function attachmentItem(m, a) {
+  const label = "📎 " + (a.file_name || a.mime_type || a.url || "attachment");
+  if (!a.url) return el("div", "meta", label);
+  const link = el("a", "", label);
+  link.href = a.url; link.target = "_blank"; link.rel = "noopener";
+  if (a.url.startsWith("/v1/media/")) link.onclick = (ev) => openMedia(ev, m, a);
+  const div = el("div", "meta");
+  div.append(link);
+  return div;
+}
+
+// Media links from the REST API are signed and short-lived, and the socket's copies are not
+// signed: past its expiry, or unsigned, a link is asked for again before it is opened.
+const mediaLinkFresh = (u) => Number(new URL(u, location.href).searchParams.get("exp")) * 1000 > Date.now() + 5000;
+
+async function openMedia(ev, m, a) {
+  if (mediaLinkFresh(a.url)) return; // the browser follows the link
+  ev.preventDefault();
+  const w = window.open("", "_blank");
+  try {
+    const data = await api("GET", `/team-inbox/api/messages/${m.id}/`);
+    const fresh = (data.message.content.attachments || []).find((x) => x.media_id === a.media_id);
+    if (!fresh) throw new Error("The file is no longer on this message");
+    a.url = fresh.url;
+    w.location = fresh.url;
+  } catch (e) { if (w) w.close(); alert(e.message); }
 }
 
 function fillAssignee() {
@@ -188,7 +217,7 @@ function renderViewers() {
   if (!c) return;
   const others = [...(state.viewers.get(c.id) || [])].filter((u) => u !== state.me.id).map(userName);
   $("#t-viewers").textContent = others.length ? `Also here: ${others.join(", ")}` : "";
-  const typing = [...(state.typing.get(c.id) || new Map()).keys()].filter((u) => u !== state.me.id).map(userName);
+  const typing = [...(state.typing.get(c.id) || new Map())].filter(([u]) => u !== state.me.id).map(([u, name]) => name || userName(u));
   $("#typing").textContent = typing.length ? `${typing.join(", ")} typing…` : "";
 }
 
@@ -289,14 +318,20 @@ function onFrame(f) {
       if (m) { m.status = d.status; m.error = d.error; const li = document.querySelector(`#messages li[data-id="${m.id}"]`); if (li) li.replaceWith(messageItem(m)); }
       break;
     }
+    case "message_reaction": {
+      const m = state.current && state.messages.find((x) => x.id === d.message_id);
+      if (m) { m.reactions = d.reactions; const li = document.querySelector(`#messages li[data-id="${m.id}"]`); if (li) li.replaceWith(messageItem(m)); }
+      break;
+    }
     case "ticket_update": case "assignment_update": case "tag_update": case "conversation_update": case "reply_window":
       refreshConversation(d.conversation ? d.conversation.id : (d.conversation_id || d.id));
       loadStatsSoon();
       break;
-    case "typing_indicator": {
+    case "typing_indicator": { // an agent's (user) or, as its provider reports it, the contact's
       const byConv = state.typing.get(d.conversation_id) || new Map();
-      const who = d.user_id || (d.user && d.user.id);
-      if (d.is_typing) byConv.set(who, true); else byConv.delete(who);
+      const who = d.contact ? "contact:" + d.contact.id : d.user_id || (d.user && d.user.id);
+      const name = d.contact ? `${d.contact.first_name} ${d.contact.last_name}`.trim() || d.contact.phone : "";
+      if (d.is_typing) byConv.set(who, name); else byConv.delete(who);
       state.typing.set(d.conversation_id, byConv);
       renderViewers();
       break;

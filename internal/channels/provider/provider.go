@@ -30,17 +30,33 @@ type Provider interface {
 // MediaFetcher is a provider whose inbound media are ids to fetch with the channel's
 // credentials.
 type MediaFetcher interface {
+	// ValidMediaID tells whether id has the form of the provider's media ids; any other id
+	// is refused before a request is made.
+	ValidMediaID(id string) bool
+	// MediaHosts are the hosts its media requests may reach, the API's and the downloads':
+	// a name, or "*.example.net" for any name under example.net.
+	MediaHosts() []string
+	// FetchMedia fetches a valid media id with hc, which refuses every host but MediaHosts.
 	FetchMedia(ctx context.Context, hc *http.Client, ch inbox.Channel, mediaID string) (*http.Response, error)
 }
 
 // Batch is what one webhook request carries.
 type Batch struct {
-	Messages []inbox.Inbound
-	Receipts []inbox.Receipt
+	Messages  []inbox.Inbound
+	Receipts  []inbox.Receipt
+	Reactions []inbox.InboundReaction
+	Calls     []inbox.CallUpdate
+	Typing    []inbox.Sender // contacts the provider says are typing
+	// FollowUps are calls to the provider's API the webhook asks for (Telegram's
+	// answerCallbackQuery); they run once the rest is stored and the webhook answered.
+	FollowUps []FollowUp
 	// Reply, when set, is the answer the provider expects (a handshake echo, TwiML);
 	// otherwise the webhook answers 200 with a JSON envelope.
 	Reply *Reply
 }
+
+// FollowUp is a call to the provider's API that a webhook asks for.
+type FollowUp func(ctx context.Context, hc *http.Client) error
 
 // Reply is a raw HTTP answer.
 type Reply struct {

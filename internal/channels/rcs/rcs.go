@@ -1,6 +1,7 @@
 // Package rcs speaks Google RCS Business Messaging: the clientToken verification handshake,
 // Pub/Sub-style webhooks signed with X-Goog-Signature (HMAC-SHA512 of the decoded data),
-// user messages and events (DELIVERED, READ), and sends to agentMessages with our own id.
+// user messages and events (DELIVERED, READ, IS_TYPING), and sends to agentMessages with our
+// own id, authenticated with tokens minted from the agent's service account.
 package rcs
 
 import (
@@ -22,14 +23,21 @@ import (
 // DefaultAPI is the RBM API host.
 const DefaultAPI = "https://rcsbusinessmessaging.googleapis.com"
 
-// Provider is Google RBM.
-type Provider struct{}
+// Provider is Google RBM. Sends authenticate with OAuth tokens minted from the agent's
+// service-account key (service_account_key), or with a fixed access_token (tests, development).
+type Provider struct {
+	tokens *tokens
+}
+
+// New returns the RBM provider with its token cache.
+func New() Provider { return Provider{tokens: &tokens{}} }
 
 func (Provider) Spec() inbox.ChannelSpec {
 	return inbox.ChannelSpec{
-		Required: []string{"agent_id", "client_token", "access_token"},
-		Optional: []string{"api_base_url"},
-		Secret:   []string{"client_token", "access_token"},
+		Required: []string{"agent_id", "client_token"},
+		Optional: []string{"service_account_key", "access_token", "api_base_url"},
+		Secret:   []string{"client_token", "service_account_key", "access_token"},
+		Validate: validate,
 	}
 }
 
@@ -87,9 +95,14 @@ func parse(ev Event, raw []byte) (provider.Batch, error) {
 			st = inbox.DeliveryRead
 		}
 		return provider.Batch{Receipts: []inbox.Receipt{{ProviderMessageID: ev.MessageID, Status: st, At: at}}}, nil
+	case "IS_TYPING":
+		if ev.SenderPhoneNumber == "" {
+			return provider.Batch{}, nil
+		}
+		return provider.Batch{Typing: []inbox.Sender{{Address: ev.SenderPhoneNumber, Phone: ev.SenderPhoneNumber}}}, nil
 	case "":
 	default:
-		return provider.Batch{}, nil // typing, subscribe and server events: nothing to store
+		return provider.Batch{}, nil // subscribe and server events: nothing to store
 	}
 	if ev.MessageID == "" || ev.SenderPhoneNumber == "" {
 		return provider.Batch{}, provider.Malformed{Err: fmt.Errorf("user message without messageId or sender")}
@@ -102,7 +115,7 @@ func parse(ev Event, raw []byte) (provider.Batch, error) {
 	case ev.UserFile != nil:
 		f := ev.UserFile.Payload
 		in.ContentType = provider.MediaType(f.MimeType)
-		in.Attachments = []inbox.Attachment{{URL: f.FileURI, MimeType: f.MimeType, FileName: f.FileName, Size: f.FileSizeBytes}}
+		in.Attachments = []inbox.Attachment{{MediaID: fileMediaID(f.FileURI), MimeType: f.MimeType, FileName: f.FileName, Size: f.FileSizeBytes}}
 	case ev.Location != nil:
 		in.ContentType = inbox.ContentLocation
 		in.Content = fmt.Sprintf("(%.6f, %.6f)", ev.Location.Latitude, ev.Location.Longitude)
@@ -119,7 +132,11 @@ func parse(ev Event, raw []byte) (provider.Batch, error) {
 // Send creates an agent message whose id is our message id: RBM ignores a repeated id, so
 // a retried send after a timeout never reaches the user twice, and a 409 (ALREADY_EXISTS)
 // says an earlier attempt went through.
-func (Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to string, m inbox.Message, _ string) (string, error) {
+func (p Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to string, m inbox.Message, _ string) (string, error) {
+	token, err := p.tokens.bearer(ch, hc)
+	if err != nil {
+		return "", err
+	}
 	content := map[string]any{}
 	if len(m.Attachments) > 0 && m.Attachments[0].URL != "" {
 		content["contentInfo"] = map[string]any{"fileUrl": m.Attachments[0].URL}
@@ -136,7 +153,7 @@ func (Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to 
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Authorization", "Bearer "+ch.Config["access_token"])
+	req.Header.Set("Authorization", "Bearer "+token)
 	if _, err := provider.Do(hc, req, apiError); err != nil && !alreadySent(err) {
 		return "", err
 	}
@@ -164,22 +181,15 @@ func apiError(b []byte) string {
 
 // Event is a decoded webhook event: a user message or a user event.
 type Event struct {
-	SenderPhoneNumber string `json:"senderPhoneNumber"`
-	MessageID         string `json:"messageId"`
-	EventType         string `json:"eventType,omitempty"`
-	EventID           string `json:"eventId,omitempty"`
-	SendTime          string `json:"sendTime"`
-	AgentID           string `json:"agentId"`
-	Text              string `json:"text,omitempty"`
-	UserFile          *struct {
-		Payload struct {
-			MimeType      string `json:"mimeType"`
-			FileSizeBytes int64  `json:"fileSizeBytes"`
-			FileURI       string `json:"fileUri"`
-			FileName      string `json:"fileName"`
-		} `json:"payload"`
-	} `json:"userFile,omitempty"`
-	Location *struct {
+	SenderPhoneNumber string    `json:"senderPhoneNumber"`
+	MessageID         string    `json:"messageId"`
+	EventType         string    `json:"eventType,omitempty"`
+	EventID           string    `json:"eventId,omitempty"`
+	SendTime          string    `json:"sendTime"`
+	AgentID           string    `json:"agentId"`
+	Text              string    `json:"text,omitempty"`
+	UserFile          *UserFile `json:"userFile,omitempty"`
+	Location          *struct {
 		Latitude  float64 `json:"latitude"`
 		Longitude float64 `json:"longitude"`
 	} `json:"location,omitempty"`
@@ -188,4 +198,14 @@ type Event struct {
 		Text         string `json:"text"`
 		Type         string `json:"type"`
 	} `json:"suggestionResponse,omitempty"`
+}
+
+// UserFile is a file a user sent; FileURI is where RBM keeps it for a while.
+type UserFile struct {
+	Payload struct {
+		MimeType      string `json:"mimeType"`
+		FileSizeBytes int64  `json:"fileSizeBytes"`
+		FileURI       string `json:"fileUri"`
+		FileName      string `json:"fileName"`
+	} `json:"payload"`
 }

@@ -2,10 +2,44 @@ package telegram
 
 // Update is a webhook body: update_id and at most one of the optional fields.
 type Update struct {
-	UpdateID      int64    `json:"update_id"`
-	Message       *Message `json:"message,omitempty"`
-	EditedMessage *Message `json:"edited_message,omitempty"`
-	ChannelPost   *Message `json:"channel_post,omitempty"`
+	UpdateID      int64          `json:"update_id"`
+	Message       *Message       `json:"message,omitempty"`
+	EditedMessage *Message       `json:"edited_message,omitempty"`
+	ChannelPost   *Message       `json:"channel_post,omitempty"`
+	CallbackQuery *CallbackQuery `json:"callback_query,omitempty"`
+}
+
+// CallbackQuery is a tap on an inline keyboard button of one of the bot's messages. Message
+// is absent when the message is too old or was sent in inline mode.
+type CallbackQuery struct {
+	ID           string   `json:"id"`
+	From         User     `json:"from"`
+	Message      *Message `json:"message,omitempty"`
+	ChatInstance string   `json:"chat_instance"`
+	Data         string   `json:"data,omitempty"`
+}
+
+// Keyboard is an inline keyboard: rows of buttons.
+type Keyboard struct {
+	InlineKeyboard [][]struct {
+		Text         string `json:"text"`
+		CallbackData string `json:"callback_data,omitempty"`
+	} `json:"inline_keyboard"`
+}
+
+// label is the text of the button whose callback data is data, or "".
+func (k *Keyboard) label(data string) string {
+	if k == nil {
+		return ""
+	}
+	for _, row := range k.InlineKeyboard {
+		for _, b := range row {
+			if b.CallbackData == data {
+				return b.Text
+			}
+		}
+	}
+	return ""
 }
 
 type Message struct {
@@ -29,7 +63,8 @@ type Message struct {
 		Latitude  float64 `json:"latitude"`
 		Longitude float64 `json:"longitude"`
 	} `json:"location,omitempty"`
-	Contact *struct {
+	ReplyMarkup *Keyboard `json:"reply_markup,omitempty"`
+	Contact     *struct {
 		PhoneNumber string `json:"phone_number"`
 		FirstName   string `json:"first_name"`
 		LastName    string `json:"last_name,omitempty"`

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +46,9 @@ func (Provider) Webhook(r *http.Request, body []byte, ch inbox.Channel, _ string
 	if err := json.Unmarshal(body, &u); err != nil {
 		return provider.Batch{}, provider.Malformed{Err: err}
 	}
+	if q := u.CallbackQuery; q != nil {
+		return callback(ch, q)
+	}
 	m := u.Message
 	if m == nil {
 		m = u.ChannelPost
@@ -53,7 +57,7 @@ func (Provider) Webhook(r *http.Request, body []byte, ch inbox.Channel, _ string
 		m = u.EditedMessage
 	}
 	if m == nil {
-		return provider.Batch{}, nil // callback queries, member updates: nothing for the inbox
+		return provider.Batch{}, nil // member updates and the like: nothing for the inbox
 	}
 	in, err := inbound(m, u.EditedMessage != nil, body)
 	if err != nil {
@@ -116,6 +120,48 @@ func inbound(m *Message, edited bool, raw []byte) (inbox.Inbound, error) {
 		in.ContentType, in.Content, in.Payload = inbox.ContentUnsupported, "Unsupported Telegram message", raw
 	}
 	return in, nil
+}
+
+// callback maps a button tap: it is the contact's reply, the button's label as its text
+// (its callback data when the label cannot be found) and the data in the payload, quoting the
+// message that had the button. The tap is answered with answerCallbackQuery, or the user's
+// app keeps showing a progress indicator on the button.
+func callback(ch inbox.Channel, q *CallbackQuery) (provider.Batch, error) {
+	if q.ID == "" || q.From.ID == 0 {
+		return provider.Batch{}, provider.Malformed{Err: fmt.Errorf("callback query without id or sender")}
+	}
+	chat := strconv.FormatInt(q.From.ID, 10) // a private chat's id is the user's
+	in := inbox.Inbound{ProviderMessageID: "callback:" + q.ID, ContentType: inbox.ContentText, Content: q.Data,
+		From: inbox.Sender{FirstName: q.From.FirstName, LastName: q.From.LastName}}
+	button := map[string]any{"id": q.ID, "data": q.Data}
+	if m := q.Message; m != nil && m.Chat.ID != 0 {
+		chat = strconv.FormatInt(m.Chat.ID, 10)
+		in.ReplyToProviderID = chat + ":" + strconv.FormatInt(m.MessageID, 10)
+		if label := m.ReplyMarkup.label(q.Data); label != "" {
+			in.Content, button["text"] = label, label
+		}
+	}
+	in.From.Address = chat
+	in.Payload, _ = json.Marshal(map[string]any{"callback_query": button})
+	return provider.Batch{Messages: []inbox.Inbound{in}, FollowUps: []provider.FollowUp{answerCallback(ch, q.ID)}}, nil
+}
+
+// answerCallback calls answerCallbackQuery for the tap.
+func answerCallback(ch inbox.Channel, id string) provider.FollowUp {
+	return func(ctx context.Context, hc *http.Client) error {
+		body, err := json.Marshal(map[string]string{"callback_query_id": id})
+		if err != nil {
+			return fmt.Errorf("encode answerCallbackQuery: %w", err)
+		}
+		req, err := provider.NewRequest(ctx, http.MethodPost, provider.BaseURL(ch, DefaultAPI)+"/bot"+ch.Config["bot_token"]+"/answerCallbackQuery", "application/json", body)
+		if err != nil {
+			return err
+		}
+		if _, err := provider.Do(hc, req, apiError); err != nil {
+			return fmt.Errorf("answerCallbackQuery: %w", err)
+		}
+		return nil
+	}
 }
 
 func firstOf(s ...string) string {
@@ -200,11 +246,19 @@ func withRetryAfter(err error, body []byte) error {
 	return err
 }
 
+// fileID is the form of Bot API file ids: URL-safe base64.
+var fileID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+
+func (Provider) ValidMediaID(id string) bool { return fileID.MatchString(id) }
+
+// MediaHosts is the Bot API host, which serves both getFile and the files.
+func (Provider) MediaHosts() []string { return []string{"api.telegram.org"} }
+
 // FetchMedia resolves a file_id with getFile and fetches the file; the URL holds the bot
 // token, so it is never shown to a browser.
-func (Provider) FetchMedia(ctx context.Context, hc *http.Client, ch inbox.Channel, fileID string) (*http.Response, error) {
+func (Provider) FetchMedia(ctx context.Context, hc *http.Client, ch inbox.Channel, id string) (*http.Response, error) {
 	base := provider.BaseURL(ch, DefaultAPI)
-	body, _ := json.Marshal(map[string]string{"file_id": fileID})
+	body, _ := json.Marshal(map[string]string{"file_id": id})
 	req, err := provider.NewRequest(ctx, http.MethodPost, base+"/bot"+ch.Config["bot_token"]+"/getFile", "application/json", body)
 	if err != nil {
 		return nil, err
@@ -219,9 +273,13 @@ func (Provider) FetchMedia(ctx context.Context, hc *http.Client, ch inbox.Channe
 		} `json:"result"`
 	}
 	if err := json.Unmarshal(raw, &res); err != nil || res.Result.FilePath == "" {
-		return nil, fmt.Errorf("getFile %s: no file_path", fileID)
+		return nil, fmt.Errorf("getFile %s: no file_path", id)
 	}
-	req, err = provider.NewRequest(ctx, http.MethodGet, base+"/file/bot"+ch.Config["bot_token"]+"/"+res.Result.FilePath, "", nil)
+	path, err := provider.PathSegments(res.Result.FilePath)
+	if err != nil {
+		return nil, fmt.Errorf("getFile %s: %w", id, err)
+	}
+	req, err = provider.NewRequest(ctx, http.MethodGet, base+"/file/bot"+ch.Config["bot_token"]+"/"+path, "", nil)
 	if err != nil {
 		return nil, err
 	}

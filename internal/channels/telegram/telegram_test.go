@@ -74,8 +74,51 @@ func TestParse(t *testing.T) {
 	if _, err := update(t, cases[0].body, "wrong"); !errors.Is(err, provider.ErrSignature) {
 		t.Errorf("wrong secret: %v", err)
 	}
-	if b, err := update(t, `{"update_id":9,"callback_query":{"id":"1"}}`, "abc_DEF-123"); err != nil || len(b.Messages) != 0 {
-		t.Errorf("callback query: %+v %v", b, err)
+	if b, err := update(t, `{"update_id":9,"my_chat_member":{"chat":{"id":1,"type":"private"}}}`, "abc_DEF-123"); err != nil || len(b.Messages) != 0 {
+		t.Errorf("member update: %+v %v", b, err)
+	}
+}
+
+// TestCallbackQuery: a button tap is the contact's reply, with the button's label as text
+// and its data in the payload, quoting the message that had the button; it asks for
+// answerCallbackQuery. Without the message (too old), the data is the text.
+func TestCallbackQuery(t *testing.T) {
+	b, err := update(t, string(CallbackUpdate(10, 987654321012, 77, "Lena", "4382bfdwdsb323b2d9", "Yes", "confirm:42")), "abc_DEF-123")
+	if err != nil || len(b.Messages) != 1 || len(b.FollowUps) != 1 {
+		t.Fatalf("%+v %v", b, err)
+	}
+	m := b.Messages[0]
+	if m.ProviderMessageID != "callback:4382bfdwdsb323b2d9" || m.Content != "Yes" || m.ContentType != inbox.ContentText ||
+		m.From.Address != "987654321012" || m.From.FirstName != "Lena" || m.ReplyToProviderID != "987654321012:77" ||
+		string(m.Payload) != `{"callback_query":{"data":"confirm:42","id":"4382bfdwdsb323b2d9","text":"Yes"}}` {
+		t.Errorf("tap: %+v %s", m, m.Payload)
+	}
+	b, err = update(t, `{"update_id":11,"callback_query":{"id":"99","from":{"id":5,"is_bot":false,"first_name":"Max"},"chat_instance":"1","data":"old:1"}}`, "abc_DEF-123")
+	if err != nil || len(b.Messages) != 1 || b.Messages[0].Content != "old:1" || b.Messages[0].From.Address != "5" || b.Messages[0].ReplyToProviderID != "" {
+		t.Errorf("tap without its message: %+v %v", b, err)
+	}
+
+	var got struct {
+		path string
+		body map[string]any
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.path = r.URL.Path
+		_ = json.NewDecoder(r.Body).Decode(&got.body)
+		io.WriteString(w, `{"ok":true,"result":true}`)
+	}))
+	defer srv.Close()
+	ch := channel()
+	ch.Config["api_base_url"] = srv.URL
+	r := httptest.NewRequest("POST", "/", strings.NewReader("{}"))
+	r.Header.Set("X-Telegram-Bot-Api-Secret-Token", "abc_DEF-123")
+	body := CallbackUpdate(12, 42, 7, "Lena", "q1", "Yes", "y")
+	b, err = Provider{}.Webhook(r, body, ch, "")
+	if err != nil || len(b.FollowUps) != 1 {
+		t.Fatalf("%+v %v", b, err)
+	}
+	if err := b.FollowUps[0](context.Background(), srv.Client()); err != nil || got.path != "/bot123:ABC/answerCallbackQuery" || got.body["callback_query_id"] != "q1" {
+		t.Errorf("answerCallbackQuery: %v %s %v", err, got.path, got.body)
 	}
 }
 

@@ -71,7 +71,7 @@ func (SMS) Webhook(r *http.Request, body []byte, ch inbox.Channel, publicURL str
 	in := inbox.Inbound{ProviderMessageID: sid, From: inbox.Sender{Address: from, Phone: from}, ContentType: inbox.ContentText, Content: p.Get("Body")}
 	n, _ := strconv.Atoi(p.Get("NumMedia"))
 	for i := range min(n, 10) {
-		in.Attachments = append(in.Attachments, inbox.Attachment{URL: p.Get(fmt.Sprintf("MediaUrl%d", i)), MimeType: p.Get(fmt.Sprintf("MediaContentType%d", i))})
+		in.Attachments = append(in.Attachments, mmsAttachment(p.Get(fmt.Sprintf("MediaUrl%d", i)), p.Get(fmt.Sprintf("MediaContentType%d", i))))
 	}
 	if len(in.Attachments) > 0 {
 		in.ContentType = provider.MediaType(in.Attachments[0].MimeType)

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -102,21 +103,52 @@ func TestSMSInboundAndStatus(t *testing.T) {
 }
 
 func TestVoice(t *testing.T) {
-	b, err := webhook(t, Voice{}, inbox.ChannelVoice, "/webhooks/voice/x", url.Values{"CallSid": {"CA1"}, "From": {"+15551230000"}, "CallStatus": {"ringing"}})
-	if err != nil || len(b.Messages) != 1 || b.Messages[0].ContentType != inbox.ContentVoice || b.Reply == nil ||
-		!strings.Contains(string(b.Reply.Body), `recordingStatusCallback="https://inbox.example.com/webhooks/voice/x?event=recording"`) {
-		t.Fatalf("call: %+v %v %s", b.Messages, err, b.Reply.Body)
+	b, err := webhook(t, Voice{}, inbox.ChannelVoice, "/webhooks/voice/x", IncomingCall("AC1", "CA1", "+15551230000", "+15559870000"))
+	if err != nil || len(b.Messages) != 1 || b.Messages[0].ContentType != inbox.ContentVoice || b.Messages[0].CallSID != "CA1" || b.Reply == nil {
+		t.Fatalf("call: %+v %v", b.Messages, err)
 	}
-	b, err = webhook(t, Voice{}, inbox.ChannelVoice, "/webhooks/voice/x?event=recording", url.Values{"CallSid": {"CA1"}, "From": {"+15551230000"},
-		"RecordingSid": {"RE1"}, "RecordingUrl": {"https://api.twilio.com/rec/RE1"}, "RecordingStatus": {"completed"}, "RecordingDuration": {"17"}})
-	if err != nil || len(b.Messages) != 1 || b.Messages[0].ProviderMessageID != "RE1" || b.Messages[0].Content != "Voicemail (17 s)" ||
-		b.Messages[0].Attachments[0].URL != "https://api.twilio.com/rec/RE1.mp3" {
+	twiml := string(b.Reply.Body)
+	for _, want := range []string{`action="https://inbox.example.com/webhooks/voice/x?event=recorded"`,
+		`recordingStatusCallback="https://inbox.example.com/webhooks/voice/x?event=recording"`,
+		`recordingStatusCallbackEvent="in-progress completed absent"`, `</Record><Hangup></Hangup></Response>`} {
+		if !strings.Contains(twiml, want) {
+			t.Errorf("TwiML lacks %s:\n%s", want, twiml)
+		}
+	}
+	// The <Record> action ends the call instead of starting over.
+	action := IncomingCall("AC1", "CA1", "+15551230000", "+15559870000")
+	action.Set("CallStatus", "in-progress")
+	action.Set("RecordingUrl", "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1")
+	action.Set("RecordingDuration", "17")
+	action.Set("Digits", "hangup")
+	b, err = webhook(t, Voice{}, inbox.ChannelVoice, "/webhooks/voice/x?event=recorded", action)
+	if err != nil || len(b.Messages) != 0 || b.Reply == nil || !strings.Contains(string(b.Reply.Body), "<Response><Hangup/></Response>") {
+		t.Errorf("record action: %+v %v", b, err)
+	}
+	// Recording callbacks carry no caller, only the call: the inbox looks it up by CallSid.
+	b, err = webhook(t, Voice{}, inbox.ChannelVoice, "/webhooks/voice/x?event=recording", RecordingCallback("AC1", "CA1", "RE1", "completed", "17"))
+	if err != nil || len(b.Messages) != 1 || b.Messages[0].ProviderMessageID != "RE1" || b.Messages[0].CallSID != "CA1" ||
+		b.Messages[0].From.Address != "" || b.Messages[0].Content != "Voicemail (17 s)" ||
+		b.Messages[0].Attachments[0].URL != "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1.mp3" {
 		t.Errorf("recording: %+v %v", b.Messages, err)
 	}
-	b, err = webhook(t, Voice{}, inbox.ChannelVoice, "/webhooks/voice/x?event=transcription", url.Values{"CallSid": {"CA1"}, "From": {"+15551230000"},
-		"TranscriptionSid": {"TR1"}, "TranscriptionText": {"please call back"}, "TranscriptionStatus": {"completed"}})
-	if err != nil || len(b.Messages) != 1 || !strings.Contains(b.Messages[0].Content, "please call back") {
+	for status, want := range map[string]inbox.CallUpdate{"in-progress": {SID: "CA1", RecordingStarted: true}, "absent": {SID: "CA1", Ended: inbox.CallNoRecording}} {
+		b, err = webhook(t, Voice{}, inbox.ChannelVoice, "/webhooks/voice/x?event=recording", RecordingCallback("AC1", "CA1", "RE1", status, ""))
+		if err != nil || len(b.Messages) != 0 || len(b.Calls) != 1 || b.Calls[0] != want {
+			t.Errorf("recording %s: %+v %v", status, b, err)
+		}
+	}
+	b, err = webhook(t, Voice{}, inbox.ChannelVoice, "/webhooks/voice/x?event=transcription", url.Values{"CallSid": {"CA1"},
+		"TranscriptionSid": {"TR1"}, "TranscriptionText": {"please call back"}, "TranscriptionStatus": {"completed"}, "RecordingSid": {"RE1"}})
+	if err != nil || len(b.Messages) != 1 || !strings.Contains(b.Messages[0].Content, "please call back") || b.Messages[0].CallSID != "CA1" {
 		t.Errorf("transcription: %+v %v", b.Messages, err)
+	}
+	// Final statuses, at ?event=status or at the call's own URL, report how the call ended.
+	for _, target := range []string{"/webhooks/voice/x?event=status", "/webhooks/voice/x"} {
+		b, err = webhook(t, Voice{}, inbox.ChannelVoice, target, CallStatusCallback("AC1", "CA2", "+15551230000", "+15559870000", "no-answer", time.Date(2011, 8, 22, 17, 33, 1, 0, time.UTC)))
+		if err != nil || len(b.Messages) != 0 || len(b.Calls) != 1 || b.Calls[0] != (inbox.CallUpdate{SID: "CA2", Ended: "no-answer"}) {
+			t.Errorf("status at %s: %+v %v", target, b, err)
+		}
 	}
 	if _, err := (Voice{}).Send(context.Background(), nil, channel(inbox.ChannelVoice), "+1", inbox.Message{}, ""); !provider.IsPermanent(err) {
 		t.Errorf("voice send: %v", err)

@@ -15,8 +15,17 @@ import (
 
 // Voice turns calls into inbox messages: the incoming call itself, the voicemail recording
 // (with the audio as an attachment) and its transcription, each its own VOICE message keyed
-// by the call, recording and transcription SIDs, so every callback is idempotent.
+// by the call, recording and transcription SIDs, so every callback is idempotent. The
+// recording and status callbacks do not say who called: their messages carry the CallSid,
+// by which the inbox finds the caller. A call that ends without a voicemail is reported as
+// a CallUpdate, which the inbox turns into a missed call.
 type Voice struct{}
+
+// hangupTwiML ends the call: the answer to the <Record> action, once the voicemail is taken.
+var hangupTwiML = &provider.Reply{Status: http.StatusOK, ContentType: "text/xml", Body: []byte(`<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>`)}
+
+// callEnded are the final CallStatus values of a call's status callback.
+var callEnded = map[string]bool{"completed": true, "busy": true, "no-answer": true, "failed": true, "canceled": true}
 
 func (Voice) Spec() inbox.ChannelSpec {
 	return inbox.ChannelSpec{
@@ -35,32 +44,49 @@ func (Voice) Webhook(r *http.Request, body []byte, ch inbox.Channel, publicURL s
 	sender := inbox.Sender{Address: from, Phone: from}
 	payload := func(kind string) []byte {
 		b, _ := json.Marshal(map[string]string{"kind": kind, "call_sid": p.Get("CallSid"), "recording_sid": p.Get("RecordingSid"),
-			"duration": p.Get("RecordingDuration"), "status": p.Get("CallStatus")})
+			"duration": p.Get("RecordingDuration"), "status": p.Get("CallStatus"), "to": p.Get("To")})
 		return b
 	}
-	switch r.URL.Query().Get("event") {
-	case "recording":
+	sid := p.Get("CallSid")
+	if sid == "" {
+		return provider.Batch{}, provider.Malformed{Err: fmt.Errorf("no CallSid")}
+	}
+	event, status := r.URL.Query().Get("event"), p.Get("CallStatus")
+	switch {
+	case event == "recorded":
+		// The <Record> action: the voicemail is taken. Without an answer that ends the call,
+		// Twilio would request the call's URL again, and the caller would hear the greeting again.
+		return provider.Batch{Reply: hangupTwiML}, nil
+	case event == "recording" && p.Get("RecordingStatus") == "in-progress": // the caller reached the voicemail
+		return provider.Batch{Calls: []inbox.CallUpdate{{SID: sid, RecordingStarted: true}}, Reply: emptyTwiML}, nil
+	case event == "recording" && p.Get("RecordingStatus") == "absent": // too short or silent: a missed call
+		return provider.Batch{Calls: []inbox.CallUpdate{{SID: sid, Ended: inbox.CallNoRecording}}, Reply: emptyTwiML}, nil
+	case event == "recording":
 		if p.Get("RecordingStatus") != "completed" || p.Get("RecordingSid") == "" {
 			return provider.Batch{Reply: emptyTwiML}, nil
 		}
 		secs, _ := strconv.Atoi(p.Get("RecordingDuration"))
-		in := inbox.Inbound{ProviderMessageID: p.Get("RecordingSid"), From: sender, ContentType: inbox.ContentVoice,
+		in := inbox.Inbound{ProviderMessageID: p.Get("RecordingSid"), CallSID: sid, From: sender, ContentType: inbox.ContentVoice,
 			Content:     fmt.Sprintf("Voicemail (%d s)", secs),
-			Attachments: []inbox.Attachment{{URL: p.Get("RecordingUrl") + ".mp3", MimeType: "audio/mpeg", FileName: p.Get("RecordingSid") + ".mp3"}},
+			Attachments: []inbox.Attachment{recordingAttachment(p)},
 			Payload:     payload("voicemail")}
 		return provider.Batch{Messages: []inbox.Inbound{in}, Reply: emptyTwiML}, nil
-	case "transcription":
+	case event == "transcription":
 		if p.Get("TranscriptionStatus") != "completed" || p.Get("TranscriptionSid") == "" {
 			return provider.Batch{Reply: emptyTwiML}, nil
 		}
-		in := inbox.Inbound{ProviderMessageID: p.Get("TranscriptionSid"), From: sender, ContentType: inbox.ContentVoice,
+		in := inbox.Inbound{ProviderMessageID: p.Get("TranscriptionSid"), CallSID: sid, From: sender, ContentType: inbox.ContentVoice,
 			Content: "Voicemail transcript: " + p.Get("TranscriptionText"), Payload: payload("transcription")}
 		return provider.Batch{Messages: []inbox.Inbound{in}, Reply: emptyTwiML}, nil
+	case callEnded[status]: // the status callback, at ?event=status or at the call's own URL
+		return provider.Batch{Calls: []inbox.CallUpdate{{SID: sid, Ended: status}}, Reply: emptyTwiML}, nil
+	case event == "status": // ringing, in-progress: nothing to show yet
+		return provider.Batch{Reply: emptyTwiML}, nil
 	}
-	if p.Get("CallSid") == "" {
-		return provider.Batch{}, provider.Malformed{Err: fmt.Errorf("no CallSid")}
+	if from == "" {
+		return provider.Batch{}, provider.Malformed{Err: fmt.Errorf("incoming call without From")}
 	}
-	in := inbox.Inbound{ProviderMessageID: p.Get("CallSid"), From: sender, ContentType: inbox.ContentVoice,
+	in := inbox.Inbound{ProviderMessageID: sid, CallSID: sid, From: sender, ContentType: inbox.ContentVoice,
 		Content: "Incoming call from " + from, Payload: payload("call")}
 	twiml, err := answer(ch.Config["greeting"], publicURL)
 	if err != nil {
@@ -70,7 +96,9 @@ func (Voice) Webhook(r *http.Request, body []byte, ch inbox.Channel, publicURL s
 }
 
 // answer is the TwiML for an incoming call: a greeting, then a recorded voicemail whose
-// recording and transcription come back to this channel's webhook.
+// recording (its start, its file, or its absence) and transcription come back to this
+// channel's webhook. The <Record> action ends the call; so does the <Hangup> that follows
+// it, which Twilio reaches when nothing was recorded.
 func answer(greeting, publicURL string) ([]byte, error) {
 	if greeting == "" {
 		greeting = "Thank you for calling. Please leave a message after the tone."
@@ -84,6 +112,7 @@ func answer(greeting, publicURL string) ([]byte, error) {
 		return u.String()
 	}
 	type record struct {
+		Action                        string `xml:"action,attr"`
 		MaxLength                     int    `xml:"maxLength,attr"`
 		PlayBeep                      bool   `xml:"playBeep,attr"`
 		Transcribe                    bool   `xml:"transcribe,attr"`
@@ -95,8 +124,9 @@ func answer(greeting, publicURL string) ([]byte, error) {
 		XMLName xml.Name `xml:"Response"`
 		Say     string   `xml:"Say"`
 		Record  record   `xml:"Record"`
-	}{Say: greeting, Record: record{MaxLength: 120, PlayBeep: true, Transcribe: true, TranscribeCallback: callback("transcription"),
-		RecordingStatusCallback: callback("recording"), RecordingStatusCallbackEvents: "completed"}}
+		Hangup  struct{} `xml:"Hangup"`
+	}{Say: greeting, Record: record{Action: callback("recorded"), MaxLength: 120, PlayBeep: true, Transcribe: true, TranscribeCallback: callback("transcription"),
+		RecordingStatusCallback: callback("recording"), RecordingStatusCallbackEvents: "in-progress completed absent"}}
 	out, err := xml.Marshal(doc)
 	if err != nil {
 		return nil, fmt.Errorf("encode twiml: %w", err)

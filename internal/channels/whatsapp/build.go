@@ -37,3 +37,17 @@ func StatusWebhook(phoneNumberID, messageID, status, recipient string, at time.T
 		"statuses": []any{map[string]any{"id": messageID, "status": status, "timestamp": strconv.FormatInt(at.Unix(), 10), "recipient_id": recipient}},
 	})
 }
+
+// ReactionWebhook is waID's reaction to the message target; an empty emoji is a removal,
+// which Meta sends without the emoji field.
+func ReactionWebhook(phoneNumberID, waID, name, messageID, target, emoji string, at time.Time) []byte {
+	reaction := map[string]string{"message_id": target}
+	if emoji != "" {
+		reaction["emoji"] = emoji
+	}
+	return envelope(phoneNumberID, map[string]any{
+		"contacts": []any{map[string]any{"profile": map[string]string{"name": name}, "wa_id": waID}},
+		"messages": []any{map[string]any{"from": waID, "id": messageID, "timestamp": strconv.FormatInt(at.Unix(), 10), "type": "reaction",
+			"reaction": reaction}},
+	})
+}

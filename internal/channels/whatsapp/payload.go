@@ -1,6 +1,9 @@
 package whatsapp
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // Envelope is a webhook POST body.
 type Envelope struct {
@@ -87,16 +90,49 @@ type Location struct {
 	Address   string  `json:"address,omitempty"`
 }
 
+// Card is one shared contact card; only what the inbox shows is decoded (the raw card is
+// kept in the message's payload).
 type Card struct {
 	Name struct {
 		FormattedName string `json:"formatted_name"`
 		FirstName     string `json:"first_name,omitempty"`
+		LastName      string `json:"last_name,omitempty"`
 	} `json:"name"`
 	Phones []struct {
-		Phone string `json:"phone"`
+		Phone string `json:"phone,omitempty"`
 		WaID  string `json:"wa_id,omitempty"`
 		Type  string `json:"type,omitempty"`
 	} `json:"phones,omitempty"`
+}
+
+// Text is the card as one line: its name, then each number with its type,
+// "Barbara Johnson: +1 (940) 555-1234 (HOME), +16505551234".
+func (c Card) Text() string {
+	name := c.Name.FormattedName
+	if name == "" {
+		name = strings.TrimSpace(c.Name.FirstName + " " + c.Name.LastName)
+	}
+	var phones []string
+	for _, p := range c.Phones {
+		number := p.Phone
+		if number == "" && p.WaID != "" {
+			number = "+" + p.WaID
+		}
+		if number == "" {
+			continue
+		}
+		if p.Type != "" {
+			number += " (" + p.Type + ")"
+		}
+		phones = append(phones, number)
+	}
+	switch {
+	case len(phones) == 0:
+		return name
+	case name == "":
+		return strings.Join(phones, ", ")
+	}
+	return name + ": " + strings.Join(phones, ", ")
 }
 
 type Button struct {
@@ -104,9 +140,10 @@ type Button struct {
 	Payload string `json:"payload"`
 }
 
+// Reaction names the message reacted to; a removed reaction has no emoji.
 type Reaction struct {
 	MessageID string `json:"message_id"`
-	Emoji     string `json:"emoji"`
+	Emoji     string `json:"emoji,omitempty"`
 }
 
 type Interactive struct {

@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -77,6 +79,10 @@ func (Provider) Webhook(r *http.Request, body []byte, ch inbox.Channel, _ string
 				names[ct.WaID] = ct.Profile.Name
 			}
 			for _, m := range c.Value.Messages {
+				if m.Type == "reaction" && m.Reaction != nil && m.Reaction.MessageID != "" && m.From != "" {
+					b.Reactions = append(b.Reactions, reaction(m))
+					continue
+				}
 				in, err := inbound(m, names[m.From])
 				if err != nil {
 					return provider.Batch{}, provider.Malformed{Err: err}
@@ -147,12 +153,16 @@ func inbound(m Message, name string) (inbox.Inbound, error) {
 		in.Payload, _ = json.Marshal(map[string]any{"location": m.Location})
 	case m.Type == "contacts" && len(m.Contacts) > 0:
 		in.ContentType = inbox.ContentContacts
-		var names []string
-		for _, c := range m.Contacts {
-			names = append(names, c.Name.FormattedName)
+		cards := make([]string, len(m.Contacts))
+		for i, c := range m.Contacts {
+			cards[i] = c.Text()
 		}
-		in.Content = strings.Join(names, ", ")
-		in.Payload, _ = json.Marshal(map[string]any{"contacts": m.Contacts})
+		in.Content = strings.Join(cards, "\n")
+		var raw struct { // every field of the cards (emails, addresses, org), not just the decoded ones
+			Contacts json.RawMessage `json:"contacts"`
+		}
+		_ = json.Unmarshal(m.Raw, &raw)
+		in.Payload, _ = json.Marshal(map[string]any{"contacts": raw.Contacts})
 	case m.Type == "interactive" && m.Interactive != nil:
 		in.ContentType = inbox.ContentText
 		if r := m.Interactive.ButtonReply; r != nil {
@@ -163,15 +173,19 @@ func inbound(m Message, name string) (inbox.Inbound, error) {
 		in.Payload, _ = json.Marshal(map[string]any{"interactive": m.Interactive})
 	case m.Type == "button" && m.Button != nil:
 		in.ContentType, in.Content = inbox.ContentText, m.Button.Text
-	case m.Type == "reaction" && m.Reaction != nil:
-		in.ContentType, in.Content, in.ReplyToProviderID = inbox.ContentText, m.Reaction.Emoji, m.Reaction.MessageID
-		in.Payload, _ = json.Marshal(map[string]any{"reaction": m.Reaction})
 	default:
 		// A type we do not understand is kept, with the provider's raw message, never dropped.
 		in.ContentType, in.Content = inbox.ContentUnsupported, "Unsupported WhatsApp message ("+m.Type+")"
 		in.Payload = m.Raw
 	}
 	return in, nil
+}
+
+// reaction maps a reaction message: it goes on the message it names, and one without
+// emoji takes the sender's reaction back.
+func reaction(m Message) inbox.InboundReaction {
+	return inbox.InboundReaction{ProviderMessageID: m.Reaction.MessageID, From: inbox.Sender{Address: m.From},
+		Emoji: m.Reaction.Emoji, At: unixString(m.Timestamp)}
 }
 
 var statusOf = map[string]inbox.DeliveryStatus{
@@ -273,9 +287,20 @@ func graphError(b []byte) string {
 	return fmt.Sprintf("%d %s", e.Error.Code, firstOf(e.Error.ErrorData.Details, e.Error.Message))
 }
 
+// mediaID is the form of Cloud API media ids: decimal numbers.
+var mediaID = regexp.MustCompile(`^[0-9]{1,32}$`)
+
+func (Provider) ValidMediaID(id string) bool { return mediaID.MatchString(id) }
+
+// MediaHosts are the Graph API and the hosts its media URLs name: lookaside.fbsbx.com, and
+// CDN names under fbcdn.net and whatsapp.net.
+func (Provider) MediaHosts() []string {
+	return []string{"graph.facebook.com", "lookaside.fbsbx.com", "*.fbcdn.net", "*.whatsapp.net"}
+}
+
 // FetchMedia resolves a media id to its short-lived URL and fetches it, both with the token.
-func (Provider) FetchMedia(ctx context.Context, hc *http.Client, ch inbox.Channel, mediaID string) (*http.Response, error) {
-	req, err := provider.NewRequest(ctx, http.MethodGet, provider.BaseURL(ch, DefaultAPI)+"/"+mediaID, "", nil)
+func (Provider) FetchMedia(ctx context.Context, hc *http.Client, ch inbox.Channel, id string) (*http.Response, error) {
+	req, err := provider.NewRequest(ctx, http.MethodGet, provider.BaseURL(ch, DefaultAPI)+"/"+url.PathEscape(id), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -288,9 +313,13 @@ func (Provider) FetchMedia(ctx context.Context, hc *http.Client, ch inbox.Channe
 		URL string `json:"url"`
 	}
 	if err := json.Unmarshal(raw, &meta); err != nil || meta.URL == "" {
-		return nil, fmt.Errorf("media %s: no url in %s", mediaID, raw)
+		return nil, fmt.Errorf("media %s: no url in the answer", id)
 	}
-	req, err = provider.NewRequest(ctx, http.MethodGet, meta.URL, "", nil)
+	u, err := url.Parse(meta.URL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("media %s: the answer's url is not an absolute http(s) URL", id)
+	}
+	req, err = provider.NewRequest(ctx, http.MethodGet, u.String(), "", nil)
 	if err != nil {
 		return nil, err
 	}

@@ -7,8 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -88,7 +90,8 @@ func TestParseEveryType(t *testing.T) {
 {"from":"16315551234","id":"wamid.loc","timestamp":"1603059207","type":"location","location":{"latitude":52.52,"longitude":13.405,"name":"Office"}},
 {"from":"16315551234","id":"wamid.card","timestamp":"1603059208","type":"contacts","contacts":[{"name":{"formatted_name":"Ana Lima"},"phones":[{"phone":"+5511999999999"}]}]},
 {"from":"16315551234","id":"wamid.button","timestamp":"1603059209","type":"interactive","interactive":{"type":"button_reply","button_reply":{"id":"yes","title":"Yes please"}}},
-{"from":"16315551234","id":"wamid.react","timestamp":"1603059210","type":"reaction","reaction":{"message_id":"wamid.text","emoji":"👍"}},
+{"from":"16315551234","id":"wamid.react","timestamp":"1603059210","type":"reaction","reaction":{"message_id":"wamid.text","emoji":"\uD83D\uDC4D"}},
+{"from":"16315551234","id":"wamid.unreact","timestamp":"1603059212","type":"reaction","reaction":{"message_id":"wamid.text"}},
 {"from":"16315551234","id":"wamid.new","timestamp":"1603059211","type":"order","order":{"catalog_id":"c1"}}]`
 	b, err := post(t, strings.Replace(wrap, "%s", msgs, 1))
 	if err != nil {
@@ -101,8 +104,8 @@ func TestParseEveryType(t *testing.T) {
 	}{
 		{"wamid.text", inbox.ContentText, "Hi"}, {"wamid.image", inbox.ContentImage, "look"}, {"wamid.doc", inbox.ContentDocument, ""},
 		{"wamid.audio", inbox.ContentAudio, ""}, {"wamid.video", inbox.ContentVideo, ""}, {"wamid.sticker", inbox.ContentSticker, ""},
-		{"wamid.loc", inbox.ContentLocation, "Office  (52.520000, 13.405000)"}, {"wamid.card", inbox.ContentContacts, "Ana Lima"},
-		{"wamid.button", inbox.ContentText, "Yes please"}, {"wamid.react", inbox.ContentText, "👍"},
+		{"wamid.loc", inbox.ContentLocation, "Office  (52.520000, 13.405000)"}, {"wamid.card", inbox.ContentContacts, "Ana Lima: +5511999999999"},
+		{"wamid.button", inbox.ContentText, "Yes please"},
 		{"wamid.new", inbox.ContentUnsupported, "Unsupported WhatsApp message (order)"},
 	}
 	if len(b.Messages) != len(want) {
@@ -123,8 +126,42 @@ func TestParseEveryType(t *testing.T) {
 	if a := b.Messages[2].Attachments; len(a) != 1 || a[0].MediaID != "MEDIA2" || a[0].FileName != "invoice.pdf" {
 		t.Errorf("document attachment %+v", a)
 	}
-	if !strings.Contains(string(b.Messages[10].Payload), `"catalog_id":"c1"`) {
-		t.Errorf("unsupported message lost its raw payload: %s", b.Messages[10].Payload)
+	if !strings.Contains(string(b.Messages[9].Payload), `"catalog_id":"c1"`) {
+		t.Errorf("unsupported message lost its raw payload: %s", b.Messages[9].Payload)
+	}
+	// Reactions are not messages: they go on the message they name; no emoji removes one.
+	wantReactions := []inbox.InboundReaction{
+		{ProviderMessageID: "wamid.text", From: inbox.Sender{Address: "16315551234"}, Emoji: "👍", At: time.Unix(1603059210, 0).UTC()},
+		{ProviderMessageID: "wamid.text", From: inbox.Sender{Address: "16315551234"}, At: time.Unix(1603059212, 0).UTC()},
+	}
+	if !reflect.DeepEqual(b.Reactions, wantReactions) {
+		t.Errorf("reactions %+v, want %+v", b.Reactions, wantReactions)
+	}
+}
+
+// TestContactCards: a shared card shows its names and numbers as text (Meta's documented
+// contacts message), and the whole card stays in the payload.
+func TestContactCards(t *testing.T) {
+	msgs := `"contacts":[{"profile":{"name":"Kerry Fisher"},"wa_id":"16315551234"}],"messages":[{"from":"16315551234","id":"wamid.cards",
+"timestamp":"1683229471","type":"contacts","contacts":[{
+ "addresses":[{"city":"Menlo Park","country":"United States","country_code":"us","state":"CA","street":"1 Hacker Way","type":"HOME","zip":"94025"}],
+ "birthday":"2012-08-18","emails":[{"email":"test@fb.com","type":"WORK"}],
+ "name":{"first_name":"John","formatted_name":"John Smith","last_name":"Smith","middle_name":"Lewis","suffix":"Esq.","prefix":"Dr."},
+ "org":{"company":"Meta","department":"Design","title":"Manager"},
+ "phones":[{"phone":"+1 (940) 555-1234","type":"HOME"},{"phone":"+1 (650) 555-1234","type":"WORK","wa_id":"16505551234"}],
+ "urls":[{"url":"https://www.facebook.com","type":"WORK"}]},
+ {"name":{"first_name":"Ana","last_name":"Lima"},"phones":[{"wa_id":"5511999999999"}]}]}]`
+	b, err := post(t, strings.Replace(wrap, "%s", msgs, 1))
+	if err != nil || len(b.Messages) != 1 {
+		t.Fatalf("%+v %v", b, err)
+	}
+	m := b.Messages[0]
+	want := "John Smith: +1 (940) 555-1234 (HOME), +1 (650) 555-1234 (WORK)\nAna Lima: +5511999999999"
+	if m.ContentType != inbox.ContentContacts || m.Content != want {
+		t.Errorf("content %s %q, want %q", m.ContentType, m.Content, want)
+	}
+	if !strings.Contains(string(m.Payload), `"test@fb.com"`) {
+		t.Errorf("the card's other fields are not kept: %s", m.Payload)
 	}
 }
 

@@ -53,17 +53,18 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // counters, which keeps the changes few for the statistics to add up.
 func (s *Store) FoldCounts(ctx context.Context) error {
 	if _, err := s.DB().ExecContext(ctx, `SELECT conversation_counts_fold()`); err != nil {
-		if isUndefinedFunction(err) {
-			return nil // the migration that creates it has not run yet
+		if notMigrated(err) {
+			return nil // the migration that creates it has not run yet (or is running)
 		}
 		return fmt.Errorf("fold conversation counts: %w", err)
 	}
 	return nil
 }
 
-func isUndefinedFunction(err error) bool {
+// notMigrated tells an undefined function or table.
+func notMigrated(err error) bool {
 	var e *pgconn.PgError
-	return errors.As(err, &e) && e.Code == "42883"
+	return errors.As(err, &e) && (e.Code == "42883" || e.Code == "42P01")
 }
 
 // Close stops the folding and closes the pool.
@@ -72,13 +73,14 @@ func (s *Store) Close() error {
 	return s.Store.Close()
 }
 
-// Migrate brings the schema up to date; nodes starting together take turns.
-func (s *Store) Migrate(ctx context.Context) error {
+// Migrate brings the schema up to date, then runs then (see sqlstore.Store.Migrate); nodes
+// starting together take turns.
+func (s *Store) Migrate(ctx context.Context, then ...func(ctx context.Context) error) error {
 	sub, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
 		return err
 	}
-	return s.Store.Migrate(ctx, sub)
+	return s.Store.Migrate(ctx, sub, then...)
 }
 
 // Optimize refreshes the planner's statistics, for use after a bulk load (autovacuum does
@@ -107,7 +109,7 @@ var dialect = &sqlstore.Dialect{
 	TagNames: `(SELECT json_agg(t.name ORDER BY lower(t.name)) FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id
 		WHERE ct.conversation_id = c.id)`,
 	// Matches compare lower(pattern) with a stored lowered copy of the text, through its
-	// trigram index (migration 0007): lowering each candidate, as ILIKE does, cost 3 µs apiece.
+	// trigram index (migration 0007): lowering each candidate, as ILIKE does, costs ~3 µs a row.
 	ContentMatch: func(term string) (string, []any) {
 		return `m.search_content LIKE lower(?) ESCAPE '\'`, []any{sqlstore.LikePattern(term)}
 	},
@@ -138,12 +140,24 @@ var dialect = &sqlstore.Dialect{
 	GroupTenants:   true,
 	UpdateInWith:   true,
 	NestSavepoints: true,
-	// A group locks the conversations of several messages, in no set order, so it can
-	// deadlock with another node's group; the one PostgreSQL picks runs again alone.
-	Retryable: func(err error) bool {
+	// Each tenant transaction locks the tenant's event counter first (see LockTenant), so
+	// the tenants' work does not deadlock; work that still loses a deadlock (locks taken
+	// outside that order) or a serialization check runs again.
+	Retryable: func(err error) string {
 		var e *pgconn.PgError
-		return errors.As(err, &e) && (e.Code == "40P01" || e.Code == "40001")
+		if errors.As(err, &e) {
+			switch e.Code {
+			case "40P01":
+				return "deadlock"
+			case "40001":
+				return "serialization"
+			}
+		}
+		return ""
 	},
+	// NO KEY UPDATE, the lock the counter's own UPDATE takes: new rows that refer to the
+	// tenant (their foreign key's KEY SHARE) do not wait for it.
+	LockTenant: `SELECT 1 FROM tenants WHERE id = ? FOR NO KEY UPDATE`,
 	IsUnique: func(err error) bool {
 		var e *pgconn.PgError
 		return errors.As(err, &e) && e.Code == "23505"

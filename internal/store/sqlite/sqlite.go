@@ -97,12 +97,11 @@ const (
 // whichever commit crosses 1,000 pages, and its fsyncs would land on that request, the tail of
 // the write latency.
 // The WAL starts again from its beginning only when a writer finds it wholly copied, which a
-// steady stream of writes never lets happen: the file grew to 7.7 GB during a bulk seed. So
+// steady stream of writes never lets happen (a bulk seed grows it to gigabytes). So
 // once it is restartPages long, the rest is copied in a turn between two transactions
 // (RESTART), and the next write starts the WAL over. Writers wait for that turn, so first
 // more passive passes copy what came in during the pass before, until one has little to
-// copy. (At 1,000 messages a second on 2M messages, the turn used to copy and sync the ~2,000
-// pages written during the one pass before it, holding the writers for ~100 ms; 26–37 ms now.)
+// copy, and the turn holds the writers for as short a time as it can.
 func (s *Store) checkpoint(ctx context.Context) error { return s.checkpointUpTo(ctx, restartPages) }
 
 // checkpointUpTo is checkpoint with the WAL restarted once it is restartAt pages long.
@@ -165,17 +164,17 @@ func (s *Store) Optimize(ctx context.Context) error {
 	return nil
 }
 
-// Migrate brings the schema up to date.
-func (s *Store) Migrate(ctx context.Context) error {
+// Migrate brings the schema up to date, then runs then (see sqlstore.Store.Migrate).
+func (s *Store) Migrate(ctx context.Context, then ...func(ctx context.Context) error) error {
 	sub, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
 		return err
 	}
-	if err := s.Store.Migrate(ctx, sub); err != nil {
+	if err := s.Store.Migrate(ctx, sub, then...); err != nil {
 		return err
 	}
 	// A database that has statistics (it was bulk-loaded) needs them for the indexes a
-	// migration just added, or the planner misjudges them (lists went from 2 ms to 1.4 s).
+	// migration just added, or the planner misjudges them (a list takes seconds, not ms).
 	var analyzed int
 	if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'`).Scan(&analyzed); err != nil {
 		return fmt.Errorf("sqlite statistics: %w", err)
@@ -199,8 +198,8 @@ var dialect = &sqlstore.Dialect{
 		JOIN tags t ON t.id = ct.tag_id WHERE ct.conversation_id = c.id ORDER BY lower(t.name)))`,
 	// Index the messages queued for content search (migration 0008), all in one statement.
 	// The queue is walked and each message looked up by rowid: CROSS JOIN keeps the queue
-	// outside, which the planner, left to itself, put inside a scan of every message (the
-	// queue has no statistics; 750 ms a commit on 1M messages).
+	// outside, which the planner, left to itself, puts inside a scan of every message (the
+	// queue has no statistics), reading all the messages at each commit.
 	BeforeCommit: []string{
 		`INSERT INTO messages_fts (rowid, content) SELECT m.rowid, m.content FROM messages_fts_queue q CROSS JOIN messages m ON m.rowid = q.message_rowid`,
 		`DELETE FROM messages_fts_queue`,

@@ -478,13 +478,13 @@ func (q *queries) touch(ctx context.Context, tenant, conversationID uuid.UUID, t
 		last_message_at = CASE WHEN last_message_at IS NULL OR ? >= last_message_at THEN COALESCE(?, last_message_at) ELSE last_message_at END,
 		activity_at = CASE WHEN ? > activity_at THEN ? ELSE activity_at END,
 		unread_count = unread_count + ?,
-		last_inbound_at = COALESCE(?, last_inbound_at),
+		last_inbound_at = CASE WHEN ? > COALESCE(last_inbound_at, 0) THEN ? ELSE last_inbound_at END,
 		first_response_at = COALESCE(first_response_at, ?),
 		updated_at = ?
 		WHERE tenant_id = ? AND id = ?
 		RETURNING unread_count, last_message, last_message_at, last_inbound_at, first_response_at, updated_at`,
 		[]any{lastAt, last, lastAt, lastAt, lastAt, lastAt,
-			t.UnreadDelta, optMicros(t.InboundAt), optMicros(t.FirstResponseAt), micros(t.UpdatedAt), tenant, conversationID},
+			t.UnreadDelta, optMicros(t.InboundAt), optMicros(t.InboundAt), optMicros(t.FirstResponseAt), micros(t.UpdatedAt), tenant, conversationID},
 		&after.UnreadCount, jsonCol{&after.LastMessage}, optTimeCol{&after.LastMessageAt}, optTimeCol{&after.LastInboundAt},
 		optTimeCol{&after.FirstResponseAt}, timeCol{&after.UpdatedAt}); err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -35,19 +36,27 @@ func (q *queries) ListTenants(ctx context.Context) ([]inbox.Tenant, error) {
 	})
 }
 
-const userColumns = `id, tenant_id, first_name, last_name, email, role, password_hash, created_at`
+const userColumns = `id, tenant_id, first_name, last_name, email, role, password_hash, created_at, deactivated_at`
 
 func userDest(u *inbox.User) []any {
-	return []any{&u.ID, &u.TenantID, &u.FirstName, &u.LastName, &u.Email, &u.Role, &u.PasswordHash, timeCol{&u.CreatedAt}}
+	return []any{&u.ID, &u.TenantID, &u.FirstName, &u.LastName, &u.Email, &u.Role, &u.PasswordHash, timeCol{&u.CreatedAt}, optTimeCol{&u.DeactivatedAt}}
 }
 
 func (q *queries) CreateUser(ctx context.Context, u inbox.User) error {
-	_, err := q.exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.TenantID, u.FirstName, u.LastName, u.Email, string(u.Role), u.PasswordHash, micros(u.CreatedAt))
+	_, err := q.exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.TenantID, u.FirstName, u.LastName, u.Email, string(u.Role), u.PasswordHash, micros(u.CreatedAt), optMicros(u.DeactivatedAt))
 	if err != nil {
 		return fmt.Errorf("create user: %w", err)
 	}
 	return nil
+}
+
+func (q *queries) SetUserDeactivated(ctx context.Context, tenant, id uuid.UUID, at *time.Time) error {
+	res, err := q.exec(ctx, `UPDATE users SET deactivated_at = ? WHERE tenant_id = ? AND id = ?`, optMicros(at), tenant, id)
+	if err != nil {
+		return fmt.Errorf("set user deactivated: %w", err)
+	}
+	return affected(res, "set user deactivated")
 }
 
 func (q *queries) GetUser(ctx context.Context, tenant, id uuid.UUID) (inbox.User, error) {

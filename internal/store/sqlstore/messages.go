@@ -15,13 +15,13 @@ import (
 
 const messageColumns = `m.id, m.tenant_id, m.conversation_id, m.sender_type, m.sender_id, m.content, m.content_type, m.is_internal,
 	m.attachments, m.payload, m.status, m.provider_message_id, m.reply_to_id, m.error, m.is_read, m.created_at, m.sent_at,
-	m.delivered_at, m.read_at, m.failed_at, m.send_attempts`
+	m.delivered_at, m.read_at, m.failed_at, m.send_attempts, m.reactions`
 
 func messageDest(m *inbox.Message) []any {
 	return []any{&m.ID, &m.TenantID, &m.ConversationID, &m.SenderType, optIDCol{&m.SenderID}, &m.Content, &m.ContentType,
 		&m.IsInternal, jsonCol{&m.Attachments}, rawCol{&m.Payload}, &m.Status, textCol{&m.ProviderMessageID},
 		optIDCol{&m.ReplyToID}, &m.Error, &m.IsRead, timeCol{&m.CreatedAt}, optTimeCol{&m.SentAt},
-		optTimeCol{&m.DeliveredAt}, optTimeCol{&m.ReadAt}, optTimeCol{&m.FailedAt}, &m.SendAttempts}
+		optTimeCol{&m.DeliveredAt}, optTimeCol{&m.ReadAt}, optTimeCol{&m.FailedAt}, &m.SendAttempts, jsonCol{&m.Reactions}}
 }
 
 // rawCol scans a nullable JSON text column without decoding it.
@@ -200,6 +200,18 @@ func (q *queries) SetProviderMessageID(ctx context.Context, tenant, messageID uu
 	return affected(res, "set provider message id")
 }
 
+func (q *queries) SetMessageReactions(ctx context.Context, tenant, messageID uuid.UUID, reactions []inbox.Reaction) error {
+	list, err := jsonArg(reactions)
+	if err != nil {
+		return err
+	}
+	res, err := q.exec(ctx, `UPDATE messages SET reactions = ? WHERE tenant_id = ? AND id = ?`, list, tenant, messageID)
+	if err != nil {
+		return fmt.Errorf("set message reactions: %w", err)
+	}
+	return affected(res, "set message reactions")
+}
+
 // statusTimeColumn is the timestamp a delivery status sets.
 var statusTimeColumn = map[inbox.DeliveryStatus]string{
 	inbox.DeliverySent:      "sent_at",
@@ -213,11 +225,15 @@ func (q *queries) ApplyMessageStatus(ctx context.Context, tenant, messageID uuid
 	if err := q.scanOne(ctx, "apply status", `SELECT status FROM messages WHERE tenant_id = ? AND id = ?`, []any{tenant, messageID}, &current); err != nil {
 		return false, err
 	}
+	if ch.Status == inbox.DeliveryQueued && current == inbox.DeliveryQueued {
+		// A failed attempt that will be retried: the status stays, the history keeps it.
+		return true, q.recordStatus(ctx, messageID, ch)
+	}
+	if !ch.Status.Supersedes(current) {
+		return false, nil
+	}
 	if err := q.recordStatus(ctx, messageID, ch); err != nil {
 		return false, err
-	}
-	if ch.Status.Rank() <= current.Rank() {
-		return false, nil
 	}
 	set := `status = ?, error = ?`
 	if col, ok := statusTimeColumn[ch.Status]; ok {

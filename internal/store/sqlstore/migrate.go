@@ -10,8 +10,10 @@ import (
 )
 
 // Migrate applies the *.sql files of migrations not applied yet, in name order, each in
-// its own transaction, under the dialect's cross-process lock.
-func (s *Store) Migrate(ctx context.Context, migrations fs.FS) error {
+// its own transaction, under the dialect's cross-process lock; then it runs each of then,
+// still under the lock, for what must be done once per database by whichever node starts
+// first (the demo tenant), not by each of several nodes starting together.
+func (s *Store) Migrate(ctx context.Context, migrations fs.FS, then ...func(ctx context.Context) error) error {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -57,6 +59,11 @@ func (s *Store) Migrate(ctx context.Context, migrations fs.FS) error {
 		}
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+	}
+	for _, fn := range then {
+		if err := fn(ctx); err != nil {
+			return err
 		}
 	}
 	return nil

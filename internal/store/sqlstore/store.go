@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
@@ -33,6 +34,7 @@ type Store struct {
 	// tenantGroups run each tenant's InTenantTx work where the dialect groups it
 	// (tenant id → *groupCommit; one small entry per tenant that ever wrote, kept).
 	tenantGroups sync.Map
+	retries      *prometheus.CounterVec // transactions run again, by reason
 }
 
 var _ inbox.Store = (*Store)(nil)
@@ -44,7 +46,7 @@ type writer struct {
 
 // New wraps db, whose schema Migrate brings up to date.
 func New(db *sql.DB, d *Dialect) *Store {
-	s := &Store{queries: queries{x: db, d: d, stmts: newStmtCache(db, d)}, db: db}
+	s := &Store{queries: queries{x: db, d: d, stmts: newStmtCache(db, d)}, db: db, retries: newRetries()}
 	s.writer = &writer{db: db, stmts: s.stmts}
 	return s
 }
@@ -80,7 +82,7 @@ func (s *Store) InTx(ctx context.Context, fn func(q inbox.Queries) error) error 
 		// Queue here rather than in the database's busy handler, which polls with sleeps.
 		return s.group.run(ctx, s, fn)
 	}
-	return s.runTx(ctx, fn)
+	return s.runAlone(ctx, nil, fn)
 }
 
 // InTenantTx runs fn in a transaction shared with the tenant's other InTenantTx work where
@@ -90,8 +92,29 @@ func (s *Store) InTenantTx(ctx context.Context, tenant uuid.UUID, fn func(q inbo
 	if s.d.SingleWriter || !s.d.GroupTenants {
 		return s.InTx(ctx, fn)
 	}
-	g, _ := s.tenantGroups.LoadOrStore(tenant, &groupCommit{})
+	g, ok := s.tenantGroups.Load(tenant)
+	if !ok {
+		g, _ = s.tenantGroups.LoadOrStore(tenant, &groupCommit{lead: s.tenantLock(tenant)})
+	}
 	return g.(*groupCommit).run(ctx, s, fn)
+}
+
+// tenantLock takes the tenant's event counter row first in each of its transactions, where
+// the dialect has row locks: every transaction that appends the tenant's events locks that
+// row, and a group of them locks it at its first event and then the conversations of the
+// next, so two nodes' groups locked a conversation and the counter in opposite orders and
+// deadlocked (2-3 % of a cluster's writes, each after PostgreSQL's 1 s deadlock_timeout).
+// Taken first, the row orders every lock of the tenant's work behind it.
+func (s *Store) tenantLock(tenant uuid.UUID) leadFunc {
+	if s.d.LockTenant == "" {
+		return nil
+	}
+	return func(ctx context.Context, q *queries) error {
+		if err := q.exists(ctx, "lock tenant", s.d.LockTenant, tenant); err != nil {
+			return fmt.Errorf("lock tenant: %w", err)
+		}
+		return nil
+	}
 }
 
 // InsertMessage inserts m and touches its conversation in one transaction; outside one, each
@@ -141,10 +164,20 @@ func (s *Store) BetweenTx(ctx context.Context, fn func(ctx context.Context) erro
 	return fn(ctx)
 }
 
-func (s *Store) runTx(ctx context.Context, fn func(q inbox.Queries) error) error {
+// leadFunc is what a transaction does before its work (lock the tenant); nil for nothing.
+type leadFunc func(ctx context.Context, q *queries) error
+
+// runTx runs lead, then fn, in one transaction; see runAlone for the one to call.
+func (s *Store) runTx(ctx context.Context, lead leadFunc, fn func(q inbox.Queries) error) error {
 	tx, q, err := s.begin(ctx)
 	if err != nil {
 		return err
+	}
+	if lead != nil {
+		if err := lead(ctx, q); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
 	}
 	if err := call(fn, q); err != nil {
 		_ = tx.Rollback()
@@ -349,9 +382,13 @@ type Dialect struct {
 	// commit all the same, and a RELEASE is one more round trip per message. (SQLite would
 	// journal the pages of every open level.)
 	NestSavepoints bool
-	// Retryable tells an error after which a grouped transaction's work is worth running
-	// again on its own: a deadlock with another node's group, say.
-	Retryable func(err error) bool
+	// Retryable names why an error is worth running a transaction's work again ("deadlock",
+	// "serialization"), or is "" when it is not.
+	Retryable func(err error) string
+	// LockTenant is a query of one row that locks the event counter row of the tenant given
+	// as its argument until the transaction ends: the first thing each InTenantTx
+	// transaction does ("" where the database has a single writer).
+	LockTenant string
 	// UpdateInWith says an UPDATE … RETURNING may feed an INSERT in one statement (a WITH
 	// clause), which SQLite does not allow.
 	UpdateInWith bool

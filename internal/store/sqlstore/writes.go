@@ -11,11 +11,10 @@ import (
 )
 
 // The store's background writes (the outbox worker's, the event pruning) run in the writers'
-// queue where the database has a single writer. On its own, such a write took SQLite's write
-// lock between two batches of the queue, and the next batch waited in SQLite's busy handler,
-// which sleeps 1 ms, then 2, 5, 10...; the outbox worker itself spent half its time in there
-// while 1,000 messages a second came in, and the replies waited. Elsewhere each is the one
-// statement it was.
+// queue where the database has a single writer. On its own, such a write would take SQLite's
+// write lock between two batches of the queue, and the next batch would wait in SQLite's busy
+// handler, which sleeps 1 ms, then 2, 5, 10...; under heavy inbound traffic the outbox worker
+// would wait there too, and the replies with it. Elsewhere each is a single statement.
 
 // inWriter runs fn in a transaction of the writers' queue where the dialect has a single
 // writer, and on the pool otherwise.

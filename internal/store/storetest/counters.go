@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -40,7 +41,6 @@ func testCountersFollowChanges(t *testing.T, f *fixture) {
 		f.must(f.st.CreateBroadcast(f.ctx, bc))
 		broadcasts = append(broadcasts, bc)
 	}
-	ct := f.contact(a, "Carla", "+15550001111")
 	// Another tenant's conversations must not count.
 	f.message(f.conversation(b, f.contact(b, "X", "+15550009999").ID, f.channel(b, inbox.ChannelWhatsApp).ID, t0), inbox.SenderEndUser, "hi", t0)
 
@@ -51,7 +51,8 @@ func testCountersFollowChanges(t *testing.T, f *fixture) {
 	for round := range 6 {
 		for range 4 {
 			ch := channels[rnd.IntN(len(channels))]
-			c := f.conversation(a, ct.ID, ch.ID, t0.Add(time.Duration(rnd.IntN(4*24))*time.Hour), func(c *inbox.Conversation) {
+			// A contact of its own: conversations reopen at random, one open per contact.
+			c := f.conversation(a, f.contact(a, "Carla", fmt.Sprintf("+1555%07d", len(ids))).ID, ch.ID, t0.Add(time.Duration(rnd.IntN(4*24))*time.Hour), func(c *inbox.Conversation) {
 				if rnd.IntN(3) > 0 {
 					c.AssignedUserID = &users[rnd.IntN(len(users))].ID
 				}

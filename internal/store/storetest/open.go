@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -103,25 +104,28 @@ func OpenPostgresAt(t testing.TB, dsn string) *postgres.Store {
 	return st
 }
 
-// NewConversations stores a tenant with one contact on a WhatsApp channel, and n open
-// conversations of that contact, for the tests of one store; it returns their ids.
+// NewConversations stores a tenant with a WhatsApp channel and n open conversations on it,
+// each of a contact of its own (a contact has one open conversation per channel), for the
+// tests of one store; it returns their ids.
 func NewConversations(t testing.TB, st inbox.Store, n int) (tenant uuid.UUID, conversations []uuid.UUID) {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Now()
 	tn := inbox.Tenant{ID: uuid.Must(uuid.NewV7()), Name: "A", CreatedAt: now}
-	contact := inbox.Contact{ID: uuid.Must(uuid.NewV7()), TenantID: tn.ID, FirstName: "Carla", Phone: "+15550001111", CreatedAt: now, UpdatedAt: now}
 	channel := inbox.Channel{ID: uuid.Must(uuid.NewV7()), TenantID: tn.ID, Kind: inbox.ChannelWhatsApp, Name: "wa", Config: map[string]string{}, CreatedAt: now}
-	for _, err := range []error{st.CreateTenant(ctx, tn), st.CreateContact(ctx, contact), st.CreateChannel(ctx, channel)} {
+	for _, err := range []error{st.CreateTenant(ctx, tn), st.CreateChannel(ctx, channel)} {
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	for range n {
+	for i := range n {
+		contact := inbox.Contact{ID: uuid.Must(uuid.NewV7()), TenantID: tn.ID, FirstName: "Carla", Phone: fmt.Sprintf("+1555%07d", i), CreatedAt: now, UpdatedAt: now}
 		c := inbox.Conversation{ID: uuid.Must(uuid.NewV7()), TenantID: tn.ID, ContactID: contact.ID, ChannelID: channel.ID, Type: "support",
 			Status: inbox.StatusActive, Priority: inbox.PriorityMedium, Category: "general", CreatedAt: now, UpdatedAt: now}
-		if err := st.CreateConversation(ctx, c); err != nil {
-			t.Fatal(err)
+		for _, err := range []error{st.CreateContact(ctx, contact), st.CreateConversation(ctx, c)} {
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
 		conversations = append(conversations, c.ID)
 	}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,6 +42,9 @@ func Run(t *testing.T, open func(t testing.TB) inbox.Store) {
 		{"InboxMessages", testInboxMessages},
 		{"Transactions", testTransactions},
 		{"ReplyWindows", testReplyWindows},
+		{"OpenTwinsClosedByMigration", testOpenTwinsClosedByMigration},
+		{"MessageReactions", testMessageReactions},
+		{"VoiceCalls", testVoiceCalls},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -186,6 +190,24 @@ func testDirectory(t *testing.T, f *fixture) {
 	if len(users) != 1 || users[0].ID != ua.ID {
 		t.Errorf("ListUsers(A) = %v, want only Ann", users)
 	}
+	// Deactivation is stored, read back by every user query, and undone.
+	f.must(f.st.SetUserDeactivated(f.ctx, a, ua.ID, &t0))
+	isNotFound(t, f.st.SetUserDeactivated(f.ctx, b, ua.ID, &t0), "deactivating another tenant's user")
+	got, err = f.st.GetUser(f.ctx, a, ua.ID)
+	f.must(err)
+	byEmail, err = f.st.GetUserByEmail(f.ctx, ua.Email)
+	f.must(err)
+	users, err = f.st.ListUsers(f.ctx, a)
+	f.must(err)
+	for _, u := range []inbox.User{got, byEmail, users[0]} {
+		if u.DeactivatedAt == nil || !u.DeactivatedAt.Equal(t0) {
+			t.Errorf("deactivated user read back with deactivated_at %v, want %v", u.DeactivatedAt, t0)
+		}
+	}
+	f.must(f.st.SetUserDeactivated(f.ctx, a, ua.ID, nil))
+	if got, err = f.st.GetUser(f.ctx, a, ua.ID); err != nil || got.DeactivatedAt != nil {
+		t.Errorf("reactivated user: %v, deactivated_at %v", err, got.DeactivatedAt)
+	}
 
 	team := inbox.Team{ID: id(), TenantID: a, Name: "Support", MemberIDs: []uuid.UUID{ua.ID}, CreatedAt: t0}
 	f.must(f.st.CreateTeam(f.ctx, team))
@@ -277,7 +299,7 @@ func testChannelsAndTags(t *testing.T, f *fixture) {
 	}
 	isNotFound(t, f.st.DeleteChannel(f.ctx, b, ch.ID), "delete another tenant's channel")
 	c := f.contact(a, "Eve", "+15550004444")
-	f.conversation(a, c.ID, ch.ID, t0)
+	f.conversation(a, c.ID, ch.ID, t0, func(c *inbox.Conversation) { c.Status = inbox.StatusClosed })
 	if err := f.st.DeleteChannel(f.ctx, a, ch.ID); !errors.Is(err, inbox.ErrInUse) {
 		t.Errorf("delete a channel with conversations: got %v, want ErrInUse", err)
 	}
@@ -307,7 +329,7 @@ func testChannelsAndTags(t *testing.T, f *fixture) {
 		t.Errorf("ListTags = %v", tags)
 	}
 	conv := f.conversation(a, c.ID, ch.ID, t0.Add(time.Minute))
-	other := f.conversation(a, c.ID, ch.ID, t0)
+	other := f.conversation(a, f.contact(a, "Other", "+15550002222").ID, ch.ID, t0)
 	added, err := f.st.AddConversationTag(f.ctx, a, conv.ID, vip.ID)
 	f.must(err)
 	again, err := f.st.AddConversationTag(f.ctx, a, conv.ID, vip.ID)
@@ -413,8 +435,17 @@ func testConversationJoins(t *testing.T, f *fixture) {
 	isNotFound(t, err, "open conversation when the only one is closed")
 	_, err = lockOpen(a)
 	isNotFound(t, err, "lock the open conversation when the only one is closed")
-	f.conversation(a, contact.ID, ch.ID, t0.Add(2*time.Hour))
+	f.conversation(a, contact.ID, ch.ID, t0.Add(2*time.Hour), func(c *inbox.Conversation) { c.Status = inbox.StatusClosed })
 	open := f.conversation(a, contact.ID, ch.ID, t0.Add(3*time.Hour))
+	// One open conversation per contact and channel (migration 0013): a second is a
+	// duplicate, whether active or pending, while a closed one is not.
+	for _, status := range []inbox.Status{inbox.StatusActive, inbox.StatusPending} {
+		twin := inbox.Conversation{ID: id(), TenantID: a, ContactID: contact.ID, ChannelID: ch.ID, Type: "support",
+			Status: status, Priority: inbox.PriorityMedium, CreatedAt: t0.Add(4 * time.Hour), UpdatedAt: t0.Add(4 * time.Hour)}
+		if err := f.st.CreateConversation(f.ctx, twin); !errors.Is(err, inbox.ErrDuplicate) {
+			t.Errorf("a second %s conversation of the contact on the channel: %v, want ErrDuplicate", status, err)
+		}
+	}
 	found, err := f.st.FindOpenConversation(f.ctx, a, contact.ID, ch.ID)
 	f.must(err)
 	if found != open.ID {
@@ -524,10 +555,12 @@ func testSearchPlans(t *testing.T, f *fixture) {
 			name, list = "John", &john
 		}
 		contact := f.contact(a, name, fmt.Sprintf("+1555%07d", i))
-		// Creation and activity orders differ; some contacts have a second conversation.
+		// Creation and activity orders differ; some contacts have a second conversation, and
+		// then the first is closed (one open conversation per contact and channel).
 		created := t0.Add(time.Duration(i) * time.Minute)
+		second := i%4 == 3
 		for k := range 1 + i%4/3 {
-			closed := i%7 == k
+			closed := i%7 == k || second && k == 0
 			c := f.conversation(a, contact.ID, wa.ID, created.Add(time.Duration(k)*time.Second), func(c *inbox.Conversation) {
 				if closed {
 					c.Status = inbox.StatusClosed
@@ -715,35 +748,53 @@ func testDeliveryStatus(t *testing.T, f *fixture) {
 	a := f.tenant("A")
 	ch := f.channel(a, inbox.ChannelWhatsApp)
 	c := f.conversation(a, f.contact(a, "Carla", "+15550001111").ID, ch.ID, t0)
-	m := f.message(c, inbox.SenderBusinessUser, "reply", t0)
-	f.must(f.st.SetProviderMessageID(f.ctx, a, m.ID, "wamid.out"))
-	steps := []struct {
-		status inbox.DeliveryStatus
-		moved  bool
-	}{{inbox.DeliverySent, true}, {inbox.DeliveryRead, true}, {inbox.DeliveryDelivered, false}, {inbox.DeliveryFailed, true}}
-	for i, s := range steps {
-		moved, err := f.st.ApplyMessageStatus(f.ctx, a, m.ID, inbox.StatusChange{Status: s.status, At: t0.Add(time.Duration(i+1) * time.Second), Error: map[bool]string{true: "boom"}[s.status == inbox.DeliveryFailed]})
-		f.must(err)
-		if moved != s.moved {
-			t.Errorf("apply %s: moved %v, want %v", s.status, moved, s.moved)
+	// receipts applies the statuses in order and checks which moved the message, the message's
+	// status and error after, and its history: only the receipts that applied.
+	receipts := func(providerID string, steps []inbox.DeliveryStatus, moved []bool, want inbox.DeliveryStatus, wantErr string) inbox.Message {
+		t.Helper()
+		m := f.message(c, inbox.SenderBusinessUser, "reply "+providerID, t0)
+		f.must(f.st.SetProviderMessageID(f.ctx, a, m.ID, providerID))
+		history := []inbox.DeliveryStatus{inbox.DeliveryQueued}
+		for i, s := range steps {
+			got, err := f.st.ApplyMessageStatus(f.ctx, a, m.ID, inbox.StatusChange{Status: s, At: t0.Add(time.Duration(i+1) * time.Second),
+				Error: map[bool]string{true: "boom " + string(s)}[s == inbox.DeliveryFailed]})
+			f.must(err)
+			if got != moved[i] {
+				t.Errorf("%s: apply %s after %v: moved %v, want %v", providerID, s, steps[:i], got, moved[i])
+			}
+			if moved[i] {
+				history = append(history, s)
+			}
 		}
+		got, err := f.st.FindMessageByProviderID(f.ctx, ch.ID, providerID)
+		f.must(err)
+		if got.Status != want || got.Error != wantErr {
+			t.Errorf("%s: status %s error %q, want %s %q", providerID, got.Status, got.Error, want, wantErr)
+		}
+		hist, err := f.st.MessageStatusHistory(f.ctx, a, m.ID)
+		f.must(err)
+		var seq []inbox.DeliveryStatus
+		for _, h := range hist {
+			seq = append(seq, h.Status)
+		}
+		if diff := cmp.Diff(history, seq); diff != "" {
+			t.Errorf("%s: history (-want +got):\n%s", providerID, diff)
+		}
+		return got
 	}
-	got, err := f.st.FindMessageByProviderID(f.ctx, ch.ID, "wamid.out")
-	f.must(err)
-	if got.Status != inbox.DeliveryFailed || got.Error != "boom" || got.SentAt == nil || got.ReadAt == nil || got.DeliveredAt == nil || got.FailedAt == nil {
-		t.Errorf("after receipts: %+v", got)
+	S, D, R, F := inbox.DeliverySent, inbox.DeliveryDelivered, inbox.DeliveryRead, inbox.DeliveryFailed
+	// A late "delivered" and a "failed" after "read" are stale: the message stays read.
+	read := receipts("wamid.read", []inbox.DeliveryStatus{S, R, D, F, S}, []bool{true, true, false, false, false}, R, "")
+	if read.SentAt == nil || read.ReadAt == nil || read.DeliveredAt == nil || read.FailedAt != nil {
+		t.Errorf("read message's times: %+v", read)
 	}
-	hist, err := f.st.MessageStatusHistory(f.ctx, a, m.ID)
-	f.must(err)
-	var seq []inbox.DeliveryStatus
-	for _, h := range hist {
-		seq = append(seq, h.Status)
+	receipts("wamid.delivered", []inbox.DeliveryStatus{S, D, F}, []bool{true, true, false}, D, "")
+	// A failure before delivery ends the message; nothing moves it after.
+	failed := receipts("wamid.failed", []inbox.DeliveryStatus{S, F, D, R, F}, []bool{true, true, false, false, false}, F, "boom failed")
+	if failed.FailedAt == nil || failed.DeliveredAt != nil {
+		t.Errorf("failed message's times: %+v", failed)
 	}
-	want := []inbox.DeliveryStatus{inbox.DeliveryQueued, inbox.DeliverySent, inbox.DeliveryRead, inbox.DeliveryDelivered, inbox.DeliveryFailed}
-	if diff := cmp.Diff(want, seq); diff != "" {
-		t.Errorf("history (-want +got):\n%s", diff)
-	}
-	_, err = f.st.ApplyMessageStatus(f.ctx, f.tenant("B"), m.ID, inbox.StatusChange{Status: inbox.DeliveryRead, At: t0})
+	_, err := f.st.ApplyMessageStatus(f.ctx, f.tenant("B"), read.ID, inbox.StatusChange{Status: inbox.DeliveryRead, At: t0})
 	isNotFound(t, err, "receipt through another tenant")
 
 	f.must(f.st.ParkReceipt(f.ctx, ch.ID, "wamid.early", inbox.StatusChange{Status: inbox.DeliveryRead, At: t0.Add(2 * time.Second)}))
@@ -1053,7 +1104,7 @@ func testStatistics(t *testing.T, f *fixture) {
 	f.message(c2, inbox.SenderEndUser, "help", day2.Add(time.Minute))
 	f.message(c2, inbox.SenderEndUser, "please", day2.Add(2*time.Minute))
 	f.message(c2, inbox.SenderBusinessUser, "on it", day2.Add(30*time.Minute))
-	f.conversation(a, ct.ID, sms.ID, day2, func(c *inbox.Conversation) { c.Status = inbox.StatusPending })
+	f.conversation(a, f.contact(a, "Dario", "+15550002222").ID, sms.ID, day2, func(c *inbox.Conversation) { c.Status = inbox.StatusPending })
 
 	st, err := f.st.ConversationStats(f.ctx, a, inbox.StatsFilter{})
 	f.must(err)
@@ -1240,7 +1291,8 @@ func testReplyWindows(t *testing.T, f *fixture) {
 	f.message(smsConv, inbox.SenderEndUser, "sms has no window", t0.Add(time.Minute))
 	closed := f.conversation(a, ct.ID, wa.ID, t0, func(c *inbox.Conversation) { c.Status = inbox.StatusClosed })
 	f.message(closed, inbox.SenderEndUser, "closed", t0.Add(2*time.Minute))
-	f.message(f.conversation(a, ct.ID, wa.ID, t0), inbox.SenderEndUser, "still open", t0.Add(2*time.Hour))
+	other := f.contact(a, "Omar", "+15550002222") // one open conversation per contact and channel
+	f.message(f.conversation(a, other.ID, wa.ID, t0), inbox.SenderEndUser, "still open", t0.Add(2*time.Hour))
 	expired := func() []inbox.WindowRef { // the tenant's (other tests share the store)
 		refs, err := f.st.ExpiredReplyWindows(f.ctx, t0.Add(time.Hour), 10000)
 		f.must(err)
@@ -1287,5 +1339,67 @@ func testReplyWindows(t *testing.T, f *fixture) {
 	f.must(err)
 	if stale {
 		t.Error("a mark for the previous window succeeded after the window reopened")
+	}
+	// A message sent earlier that arrives late leaves the window where the newer one put it.
+	f.message(old, inbox.SenderEndUser, "late", t0.Add(10*time.Minute))
+	if got := f.get(a, old.ID).LastInboundAt; got == nil || !got.Equal(t0.Add(30*time.Minute)) {
+		t.Errorf("last_inbound_at after a late message = %v, want %v", got, t0.Add(30*time.Minute))
+	}
+}
+
+// testOpenTwinsClosedByMigration runs migration 0013 again on a database that holds several
+// open conversations of one contact on one channel, as concurrent ingest left them before the
+// index: it closes all but the newest, and then the index holds.
+func testOpenTwinsClosedByMigration(t *testing.T, f *fixture) {
+	st, ok := f.st.(interface {
+		DB() *sql.DB
+		Migrate(ctx context.Context, then ...func(ctx context.Context) error) error
+	})
+	if !ok {
+		t.Skip("the store cannot migrate again")
+	}
+	for _, stmt := range []string{`DROP INDEX conversations_one_open`, `DELETE FROM schema_migrations WHERE version = '0013_one_open_conversation'`} {
+		if _, err := st.DB().ExecContext(f.ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	a := f.tenant("A")
+	carla, dario := f.contact(a, "Carla", "+15550001111"), f.contact(a, "Dario", "+15550002222")
+	wa, sms := f.channel(a, inbox.ChannelWhatsApp), f.channel(a, inbox.ChannelSMS)
+	pending := func(c *inbox.Conversation) { c.Status = inbox.StatusPending }
+	older := f.conversation(a, carla.ID, wa.ID, t0)
+	old := f.conversation(a, carla.ID, wa.ID, t0.Add(time.Hour), pending)
+	newest := f.conversation(a, carla.ID, wa.ID, t0.Add(2*time.Hour))
+	closed := f.conversation(a, carla.ID, wa.ID, t0.Add(3*time.Hour), func(c *inbox.Conversation) {
+		c.Status, c.ClosedAt, c.ResolvedAt = inbox.StatusClosed, ptr(t0.Add(4*time.Hour)), ptr(t0.Add(4*time.Hour))
+	})
+	onSMS := f.conversation(a, carla.ID, sms.ID, t0)
+	other := f.conversation(a, dario.ID, wa.ID, t0, pending)
+	f.must(st.Migrate(f.ctx))
+	for _, tc := range []struct {
+		c    inbox.Conversation
+		want inbox.Status
+	}{{older, inbox.StatusClosed}, {old, inbox.StatusClosed}, {newest, inbox.StatusActive}, {closed, inbox.StatusClosed},
+		{onSMS, inbox.StatusActive}, {other, inbox.StatusPending}} {
+		got := f.get(a, tc.c.ID)
+		if got.Status != tc.want {
+			t.Errorf("conversation created at %v on %s: %s, want %s", tc.c.CreatedAt, got.Channel.Name, got.Status, tc.want)
+		}
+		if tc.c.Status != inbox.StatusClosed && got.Status == inbox.StatusClosed && (got.ClosedAt == nil || got.ResolvedAt == nil) {
+			t.Errorf("conversation created at %v closed without closed_at and resolved_at: %+v", tc.c.CreatedAt, got)
+		}
+	}
+	if got := f.get(a, closed.ID); !got.ClosedAt.Equal(*closed.ClosedAt) {
+		t.Errorf("a conversation closed before the migration changed its closed_at to %v", got.ClosedAt)
+	}
+	stats, err := f.st.ConversationStats(f.ctx, a, inbox.StatsFilter{})
+	f.must(err)
+	if stats.ByStatus[inbox.StatusClosed] != 3 || stats.ByStatus[inbox.StatusActive] != 2 || stats.ByStatus[inbox.StatusPending] != 1 {
+		t.Errorf("statistics by status after the migration: %v, want the counters to follow", stats.ByStatus)
+	}
+	twin := inbox.Conversation{ID: id(), TenantID: a, ContactID: carla.ID, ChannelID: wa.ID, Type: "support",
+		Status: inbox.StatusActive, Priority: inbox.PriorityMedium, CreatedAt: t0.Add(5 * time.Hour), UpdatedAt: t0.Add(5 * time.Hour)}
+	if err := f.st.CreateConversation(f.ctx, twin); !errors.Is(err, inbox.ErrDuplicate) {
+		t.Errorf("a second open conversation after the migration: %v, want ErrDuplicate", err)
 	}
 }

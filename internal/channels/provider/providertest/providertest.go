@@ -36,4 +36,19 @@ func CheckParse(t testing.TB, b provider.Batch, err error) {
 			t.Errorf("receipt %d has no provider id or status: %+v", i, r)
 		}
 	}
+	for i, r := range b.Reactions {
+		if r.ProviderMessageID == "" || r.From.Address == "" {
+			t.Errorf("reaction %d names no message or sender: %+v", i, r)
+		}
+	}
+	for i, c := range b.Calls {
+		if c.SID == "" {
+			t.Errorf("call update %d has no call id: %+v", i, c)
+		}
+	}
+	for i, s := range b.Typing {
+		if s.Address == "" {
+			t.Errorf("typing report %d has no sender: %+v", i, s)
+		}
+	}
 }

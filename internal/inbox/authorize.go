@@ -1,0 +1,60 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/teaminbox/teaminbox/internal/auth"
+)
+
+// userCacheTTL is how long Authorize trusts its last look at a user: how long a deactivation
+// made on another node can take to reach this one (one made here applies at once).
+const userCacheTTL = 5 * time.Second
+
+// Authorize checks that a verified token's user still exists, is active and belongs to the
+// token's tenant, and returns it; anything else is a 401. Every REST request, media link and
+// WebSocket connection passes here: a signature proves only who the token was issued to.
+func (s *Service) Authorize(ctx context.Context, p auth.Principal) (User, error) {
+	denied := Unauthorized("The token's user is unknown or deactivated")
+	now := time.Now()
+	if u, ok := s.users.get(p.UserID, now); ok {
+		if u.TenantID != p.TenantID {
+			return User{}, denied
+		}
+		return u, nil
+	}
+	u, err := s.store.GetUser(ctx, p.TenantID, p.UserID)
+	if errors.Is(err, ErrNotFound) {
+		return User{}, denied
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("authorize: load user: %w", err)
+	}
+	if u.DeactivatedAt != nil {
+		return User{}, denied
+	}
+	s.users.put(u.ID, u, now)
+	return u, nil
+}
+
+// SetUserActive deactivates a user (no login, and every token of theirs refused from the
+// next request on) or reactivates one.
+func (s *Service) SetUserActive(ctx context.Context, p auth.Principal, id uuid.UUID, active bool) (User, error) {
+	if err := require(p, auth.PermSettingsWrite, "manage users"); err != nil {
+		return User{}, err
+	}
+	var at *time.Time
+	if !active {
+		at = ptr(s.now())
+	}
+	if err := s.store.SetUserDeactivated(ctx, p.TenantID, id, at); err != nil {
+		return User{}, notFoundAs(err, "User")
+	}
+	s.users.forget(id)
+	u, err := s.store.GetUser(ctx, p.TenantID, id)
+	return u, notFoundAs(err, "User")
+}
