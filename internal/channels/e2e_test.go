@@ -42,7 +42,7 @@ type fakeProvider struct {
 	sent      []string // request bodies
 	next      []answer // answers to give, in order; then 200
 	n         int
-	onRequest func() // when set, runs before each answer (to answer slowly, or hold one)
+	onRequest func(body string) // when set, runs before each answer (to answer slowly, or hold one)
 }
 
 // answer is a failure the fake gives instead of a 200.
@@ -60,7 +60,7 @@ func newFakeProvider(t testing.TB) *fakeProvider {
 		hook := f.onRequest
 		f.mu.Unlock()
 		if hook != nil {
-			hook()
+			hook(string(body))
 		}
 		f.mu.Lock()
 		a := answer{status: 200}
@@ -127,7 +127,7 @@ func (f *fakeProvider) answer(a answer) {
 }
 
 // hook sets onRequest.
-func (f *fakeProvider) hook(fn func()) {
+func (f *fakeProvider) hook(fn func(body string)) {
 	f.mu.Lock()
 	f.onRequest = fn
 	f.mu.Unlock()
@@ -219,6 +219,7 @@ type stack struct {
 	tenant uuid.UUID
 	token  string
 	fake   *fakeProvider
+	queued int // replies queued through reply, which numbers them
 	tokens *auth.Tokens
 	media  *channels.Media
 	files  *mediastore.FS

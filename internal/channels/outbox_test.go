@@ -29,20 +29,35 @@ func (s *stack) conversationOn(f fixture) string {
 	if code := s.hook(f.inbound(channels.WebhookURL(s.srv.URL, ch), 1, "hello")); code/100 != 2 {
 		s.t.Fatalf("inbound webhook: %d", code)
 	}
-	convs := s.api("GET", "/v1/conversations?channel="+string(f.kind), nil, 200)["conversations"].([]any)
-	if len(convs) == 0 {
-		s.t.Fatal("the inbound message made no conversation")
+	for _, c := range s.api("GET", "/v1/conversations?limit=100&channel="+string(f.kind), nil, 200)["conversations"].([]any) {
+		if c := c.(map[string]any); c["channel"].(map[string]any)["id"] == ch.ID.String() {
+			return c["id"].(string)
+		}
 	}
-	return convs[0].(map[string]any)["id"].(string)
+	s.t.Fatal("the inbound message made no conversation")
+	return ""
 }
 
-// reply queues n replies "reply 00", "reply 01", ... and returns their ids.
+// reply queues n replies in the conversation and returns their ids. Replies are numbered
+// across the stack's conversations: "reply 00", "reply 01", ...
 func (s *stack) reply(convID string, n int) []uuid.UUID {
 	s.t.Helper()
 	ids := make([]uuid.UUID, n)
 	for i := range n {
-		m := s.api("POST", "/v1/conversations/"+convID+"/messages", map[string]any{"content": fmt.Sprintf("reply %02d", i)}, 201)["message"].(map[string]any)
+		m := s.api("POST", "/v1/conversations/"+convID+"/messages", map[string]any{"content": fmt.Sprintf("reply %02d", s.queued)}, 201)["message"].(map[string]any)
 		ids[i] = uuid.MustParse(m["id"].(string))
+		s.queued++
+	}
+	return ids
+}
+
+// replyIn makes that many Telegram conversations and queues `each` replies in each, the
+// first conversation's first, and returns their ids.
+func (s *stack) replyIn(conversations, each int) []uuid.UUID {
+	s.t.Helper()
+	var ids []uuid.UUID
+	for range conversations {
+		ids = append(ids, s.reply(s.conversationOn(fixtures[1]), each)...)
 	}
 	return ids
 }
@@ -97,48 +112,124 @@ func running(workers ...*channels.Outbox) (stop func()) {
 	return func() { cancel(); wg.Wait() }
 }
 
+// outboxNodes are three outbox workers on one queue and how to make them: on PostgreSQL
+// three nodes, each with its own connections to one schema; on SQLite three workers of one
+// process. The stack's outbox is the first.
+var outboxNodes = map[string]func(t *testing.T) (*stack, []*channels.Outbox){
+	"postgres": func(t *testing.T) (*stack, []*channels.Outbox) {
+		dsn := storetest.PostgresURL(t)
+		s := newStackOn(t, storetest.OpenPostgresAt(t, dsn))
+		workers := []*channels.Outbox{s.outbox}
+		for range 2 {
+			svc := inbox.NewService(storetest.OpenPostgresAt(t, dsn), realtime.NewPublisher(realtime.NewMemoryBus(), quiet), quiet)
+			workers = append(workers, channels.NewOutbox(svc, channels.Providers(), http.DefaultClient, "", quiet, nil))
+		}
+		return s, workers
+	},
+	"sqlite": func(t *testing.T) (*stack, []*channels.Outbox) {
+		s := newStack(t)
+		return s, []*channels.Outbox{s.outbox,
+			channels.NewOutbox(s.svc, channels.Providers(), http.DefaultClient, "", quiet, nil),
+			channels.NewOutbox(s.svc, channels.Providers(), http.DefaultClient, "", quiet, nil)}
+	},
+}
+
 // Three nodes work one queue while the provider answers after 1.5 s, longer than the 1 s
 // lease: each reply reaches the provider once. A node used to claim 16 items with a fixed
 // lease and send them one by one, so the others took them over and sent them again.
+// The replies are those of four conversations, whose replies go one at a time.
 func TestOutboxNodesSendEachReplyOnce(t *testing.T) {
-	const n = 16
-	nodes := map[string]func(t *testing.T) (*stack, []*channels.Outbox){
-		"postgres": func(t *testing.T) (*stack, []*channels.Outbox) {
-			dsn := storetest.PostgresURL(t)
-			s := newStackOn(t, storetest.OpenPostgresAt(t, dsn))
-			workers := []*channels.Outbox{s.outbox}
-			for range 2 {
-				svc := inbox.NewService(storetest.OpenPostgresAt(t, dsn), realtime.NewPublisher(realtime.NewMemoryBus(), quiet), quiet)
-				workers = append(workers, channels.NewOutbox(svc, channels.Providers(), http.DefaultClient, "", quiet, nil))
-			}
-			return s, workers
-		},
-		"sqlite": func(t *testing.T) (*stack, []*channels.Outbox) {
-			s := newStack(t)
-			return s, []*channels.Outbox{s.outbox,
-				channels.NewOutbox(s.svc, channels.Providers(), http.DefaultClient, "", quiet, nil),
-				channels.NewOutbox(s.svc, channels.Providers(), http.DefaultClient, "", quiet, nil)}
-		},
-	}
-	for name, open := range nodes {
+	const conversations, each = 4, 4
+	for name, open := range outboxNodes {
 		t.Run(name, func(t *testing.T) {
 			s, workers := open(t)
-			ids := s.reply(s.conversationOn(fixtures[1]), n)
-			s.fake.hook(func() { time.Sleep(1500 * time.Millisecond) })
+			ids := s.replyIn(conversations, each)
+			s.fake.hook(func(string) { time.Sleep(1500 * time.Millisecond) })
 			for _, o := range workers {
 				o.Lease = time.Second
 			}
 			stop := running(workers...)
 			s.waitSent(ids)
 			stop()
-			s.sentOnce(n)
+			s.sentOnce(conversations * each)
 		})
 	}
 }
 
+// Three nodes send the replies of three conversations, ten each, the first conversation's
+// queued first: each conversation's replies reach the provider one at a time and in order,
+// while the conversations go out in parallel (a send of one is at the provider while a send
+// of another is). Each worker used to claim the next due reply whatever its conversation,
+// so the first conversation's replies were sent three at once and arrived out of order.
+func TestOutboxKeepsEachConversationsOrder(t *testing.T) {
+	const conversations, each = 3, 10
+	for name, open := range outboxNodes {
+		t.Run(name, func(t *testing.T) {
+			s, workers := open(t)
+			ids := s.replyIn(conversations, each)
+			var (
+				mu        sync.Mutex
+				atOnce    = map[int]bool{} // conversations with a send at the provider
+				parallel  = make(chan struct{})
+				overlapOn sync.Once
+			)
+			s.fake.hook(func(body string) {
+				conv := replyNumber(t, body) / each
+				mu.Lock()
+				if atOnce[conv] {
+					t.Errorf("two replies of conversation %d at the provider at once", conv)
+				}
+				atOnce[conv] = true
+				if len(atOnce) > 1 {
+					overlapOn.Do(func() { close(parallel) })
+				}
+				mu.Unlock()
+				// Slow, and the first sends wait until two conversations are at the provider
+				// (for less than the outbox's 30 s send timeout).
+				select {
+				case <-parallel:
+				case <-time.After(10 * time.Second):
+				}
+				time.Sleep(50 * time.Millisecond)
+				mu.Lock()
+				delete(atOnce, conv)
+				mu.Unlock()
+			})
+			stop := running(workers...)
+			s.waitSent(ids)
+			stop()
+			s.sentOnce(conversations * each)
+			select {
+			case <-parallel:
+			default:
+				t.Error("the conversations' replies were never at the provider at once")
+			}
+			last := map[int]int{}
+			for _, r := range s.fake.requests() {
+				n := replyNumber(t, r)
+				if prev, ok := last[n/each]; ok && n < prev {
+					t.Errorf("reply %02d reached the provider after reply %02d", n, prev)
+				}
+				last[n/each] = n
+			}
+		})
+	}
+}
+
+// replyNumber is the number of the reply whose provider request is body.
+func replyNumber(t *testing.T, body string) int {
+	_, after, ok := strings.Cut(body, "reply ")
+	n, err := strconv.Atoi(after[:min(2, len(after))])
+	if !ok || err != nil {
+		t.Errorf("no reply number in %q", body)
+	}
+	return n
+}
+
 // A worker told to stop finishes the send in flight and holds nothing else: another worker
 // sends the rest at once, not when a lease ends. A node used to keep up to 15 claimed
-// replies for a minute after a SIGTERM.
+// replies for a minute after a SIGTERM. (One reply in each of eight conversations: the next
+// reply of a conversation waits for the one before.)
 func TestOutboxStopLeavesTheRestToOthers(t *testing.T) {
 	for name, open := range map[string]func(testing.TB) inbox.Store{"sqlite": storetest.OpenSQLite, "postgres": storetest.OpenPostgres} {
 		t.Run(name, func(t *testing.T) { testStopLeavesTheRest(t, newStackOn(t, open(t))) })
@@ -147,10 +238,10 @@ func TestOutboxStopLeavesTheRestToOthers(t *testing.T) {
 
 func testStopLeavesTheRest(t *testing.T, s *stack) {
 	const n = 8
-	ids := s.reply(s.conversationOn(fixtures[1]), n)
+	ids := s.replyIn(n, 1)
 	arrived, release := make(chan struct{}), make(chan struct{})
 	var held atomic.Bool
-	s.fake.hook(func() {
+	s.fake.hook(func(string) {
 		if held.CompareAndSwap(false, true) {
 			close(arrived)
 			<-release
@@ -332,11 +423,12 @@ func TestRCSResendIsSent(t *testing.T) {
 // The outbox's metrics: sends by kind and result, and what waits in the queue.
 func TestOutboxMetrics(t *testing.T) {
 	s := newStack(t)
-	ids := s.reply(s.conversationOn(fixtures[1]), 2)
+	s.reply(s.conversationOn(fixtures[1]), 1)
+	other := s.reply(s.conversationOn(fixtures[1]), 1) // another conversation's: it does not wait
 	s.fake.answer(answer{status: 429, header: http.Header{"Retry-After": {"3600"}}})
 	s.outbox.RunOnce(context.Background()) // the first waits an hour
 	s.outbox.RunOnce(context.Background())
-	s.waitSent(ids[1:])
+	s.waitSent(other)
 	res, err := http.Get(s.srv.URL + "/metrics")
 	must(t, err)
 	body, _ := io.ReadAll(res.Body)

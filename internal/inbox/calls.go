@@ -50,6 +50,7 @@ func (c Call) missedBy(ended string) bool {
 // caller's conversation. The missed call is one message per call whichever callbacks say
 // so. Callbacks of calls this channel never answered (outbound calls) change nothing.
 func (s *Service) UpdateCall(ctx context.Context, ch Channel, u CallUpdate) error {
+	dropNUL(&u)
 	call, err := s.store.GetCall(ctx, ch.ID, u.SID)
 	if errors.Is(err, ErrNotFound) {
 		return nil

@@ -69,6 +69,7 @@ type ChannelInput struct {
 }
 
 func (s *Service) applyChannel(ch *Channel, in ChannelInput) error {
+	dropNUL(&in)
 	bad := Fields{}
 	spec := s.specs[ch.Kind]
 	if in.Name != nil {

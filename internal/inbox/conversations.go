@@ -18,6 +18,7 @@ func (s *Service) ListConversations(ctx context.Context, p auth.Principal, f Con
 	if err := require(p, auth.PermConversationsRead, "view conversations"); err != nil {
 		return nil, 0, err
 	}
+	dropNUL(&f)
 	list, total, err := s.store.ListConversations(ctx, p.TenantID, f)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list conversations: %w", err)
@@ -72,6 +73,7 @@ func (s *Service) StartConversation(ctx context.Context, p auth.Principal, in Ne
 	if err := require(p, auth.PermConversationsUpdate, "start conversations"); err != nil {
 		return Conversation{}, false, err
 	}
+	dropNUL(&in)
 	bad := Fields{}
 	if in.Priority == "" {
 		in.Priority = PriorityMedium
@@ -135,6 +137,7 @@ func (s *Service) SetStatus(ctx context.Context, p auth.Principal, id uuid.UUID,
 	if err := require(p, auth.PermConversationsUpdate, "update conversation status"); err != nil {
 		return StatusUpdate{}, err
 	}
+	dropNUL(&note)
 	if !slices.Contains(Statuses, status) {
 		return StatusUpdate{}, Invalid(map[string]string{"status": "Status must be one of: active, pending, closed"})
 	}
@@ -198,6 +201,7 @@ func (s *Service) Assign(ctx context.Context, p auth.Principal, id uuid.UUID, in
 	if err := require(p, auth.PermConversationsUpdate, "assign conversations"); err != nil {
 		return AssignmentUpdate{}, err
 	}
+	dropNUL(&in)
 	if !in.User.Set && !in.Team.Set {
 		return AssignmentUpdate{}, Invalid(map[string]string{"assigned_user_id": "Give assigned_user_id, assigned_team_id or both (null to unassign)"})
 	}

@@ -25,6 +25,7 @@ type PasswordChecker interface {
 // same 401 after the same work: an unknown email's password is checked against a dummy hash,
 // so neither the answer nor its time tells which emails exist.
 func (s *Service) Authenticate(ctx context.Context, pw PasswordChecker, email, password string) (User, error) {
+	dropNUL(&email)
 	u, err := s.store.GetUserByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
 	known := err == nil
 	if !known && !errors.Is(err, ErrNotFound) {
@@ -74,6 +75,7 @@ type ContactInput struct {
 var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
 
 func (in ContactInput) apply(c *Contact) error {
+	dropNUL(&in)
 	bad := Fields{}
 	set := func(dst *string, src *string, field string, max int) {
 		if src == nil {
@@ -113,6 +115,7 @@ func (s *Service) ListContacts(ctx context.Context, p auth.Principal, f ContactF
 	if err := require(p, auth.PermConversationsRead, "view contacts"); err != nil {
 		return nil, 0, err
 	}
+	dropNUL(&f)
 	return s.store.ListContacts(ctx, p.TenantID, f)
 }
 
@@ -173,6 +176,7 @@ type TagInput struct {
 var hexColor = regexp.MustCompile(`^#[0-9A-Fa-f]{6}$`)
 
 func (in TagInput) apply(t *Tag) error {
+	dropNUL(&in)
 	bad := Fields{}
 	if in.Name != nil {
 		t.Name = strings.TrimSpace(*in.Name)

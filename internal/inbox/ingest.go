@@ -38,6 +38,7 @@ type Inbound struct {
 // stores the message, and emits new_message. A redelivered message (same provider id on the
 // same channel) changes nothing and returns the stored one with created=false.
 func (s *Service) ReceiveInbound(ctx context.Context, ch Channel, in Inbound) (Message, bool, error) {
+	dropNUL(&in)
 	// Two webhooks of a new contact may race to create it, or to open its conversation (a
 	// contact has one open conversation per channel: a unique index, migration 0013), or a
 	// redelivery to store the same message; the loser's transaction fails on the unique key
@@ -178,6 +179,7 @@ type Receipt struct {
 // message_status. A receipt for a provider id not known yet is parked and applied when the
 // send's response records the id.
 func (s *Service) ApplyReceipt(ctx context.Context, ch Channel, r Receipt) error {
+	dropNUL(&r)
 	if r.At.IsZero() {
 		r.At = s.now()
 	}

@@ -79,6 +79,7 @@ func (s *Service) SendMessage(ctx context.Context, p auth.Principal, conversatio
 	if err := require(p, auth.PermConversationsUpdate, "send messages"); err != nil {
 		return Message{}, err
 	}
+	dropNUL(&in)
 	if err := in.validate(); err != nil {
 		return Message{}, err
 	}
@@ -131,7 +132,7 @@ func (s *Service) SendMessage(ctx context.Context, p auth.Principal, conversatio
 		if !outbound {
 			return nil
 		}
-		item := OutboxItem{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, MessageID: m.ID, ChannelID: c.ChannelID, NextAttempt: em.now, CreatedAt: em.now}
+		item := OutboxItem{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, MessageID: m.ID, ChannelID: c.ChannelID, ConversationID: c.ID, NextAttempt: em.now, CreatedAt: em.now}
 		if err := q.EnqueueOutbound(ctx, item); err != nil {
 			return fmt.Errorf("enqueue outbound: %w", err)
 		}
@@ -166,6 +167,7 @@ func (s *Service) AddNote(ctx context.Context, p auth.Principal, conversationID 
 	if err := require(p, auth.PermConversationsUpdate, "add notes"); err != nil {
 		return Message{}, err
 	}
+	dropNUL(&in)
 	bad := Fields{}
 	if in.Content == "" {
 		bad.Add("content", "Content is required")

@@ -27,6 +27,7 @@ type SendOutcome struct {
 // holds the claim: the provider has the message, and another worker that took the item over
 // finds its provider id and does not send it again.
 func (s *Service) FinishSend(ctx context.Context, it OutboxItem, out SendOutcome) error {
+	dropNUL(&out) // the provider's error text
 	return s.write(ctx, it.TenantID, func(q Queries, em *emitter) error {
 		var err error
 		if out.RetryAt != nil {

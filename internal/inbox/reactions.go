@@ -32,6 +32,7 @@ type ReactionEvent struct {
 // naming a message we do not have, or from a sender we do not know, changes nothing.
 // Redeliveries and reactions older than the contact's last change are ignored.
 func (s *Service) ReceiveReaction(ctx context.Context, ch Channel, r InboundReaction) (bool, error) {
+	dropNUL(&r)
 	changed := false
 	err := s.write(ctx, ch.TenantID, func(q Queries, em *emitter) error {
 		changed = false // a retried transaction starts over

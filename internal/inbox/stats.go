@@ -41,6 +41,7 @@ func (s *Service) ListInboxMessages(ctx context.Context, p auth.Principal, f Inb
 	if err := require(p, auth.PermConversationsRead, "view messages"); err != nil {
 		return nil, err
 	}
+	dropNUL(&f)
 	list, err := s.store.ListInboxMessages(ctx, p.TenantID, f)
 	if err != nil { // not found: the before cursor names no message of the tenant
 		return nil, notFoundAs(fmt.Errorf("list inbox messages: %w", err), "Message of the before cursor")

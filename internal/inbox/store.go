@@ -152,11 +152,15 @@ type Queries interface {
 	// reopened it.
 	MarkReplyWindowClosed(ctx context.Context, tenant, conversationID uuid.UUID, lastInbound time.Time) (bool, error)
 
-	// EnqueueOutbound adds an outbox item; the worker sends it.
+	// EnqueueOutbound adds an outbox item at the end of its conversation's queue; the worker
+	// sends it. The caller holds the conversation's lock (LockConversation), which orders
+	// the queue.
 	EnqueueOutbound(ctx context.Context, item OutboxItem) error
 	// ClaimOutbound leases up to limit items due at now for lease, so no other worker
 	// (on this node or another) takes them meanwhile; attempts is incremented and each item
-	// gets a new random Claim, which the calls below require.
+	// gets a new random Claim, which the calls below require. An item is not claimed while
+	// an item queued before it in its conversation is still in the outbox (being sent, or
+	// waiting for a retry): a conversation's replies leave in order, one at a time.
 	ClaimOutbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error)
 	// ExtendOutbound moves the end of a claimed item's lease to until.
 	// The three calls on a claimed item are ErrNotFound, and change nothing, once the item is
@@ -281,6 +285,9 @@ type OutboxItem struct {
 	LastError   string
 	CreatedAt   time.Time
 	Claim       string // the token of the claim that returned the item
+
+	// ConversationID is the message's conversation, whose replies leave in order.
+	ConversationID uuid.UUID
 }
 
 // OutboxBacklog is what waits in the outbox.

@@ -22,6 +22,7 @@ type ContactTypingEvent struct {
 // report only the start, so each node's hub ends the indicator when the typing timeout
 // passes without a new report. A contact or conversation we do not have shows nothing.
 func (s *Service) ContactTyping(ctx context.Context, ch Channel, from Sender) error {
+	dropNUL(&from)
 	contact, err := s.store.FindContactByIdentity(ctx, ch.TenantID, ContactIdentity{ChannelID: ch.ID, Address: from.Address})
 	if errors.Is(err, ErrNotFound) {
 		return nil

@@ -11,8 +11,11 @@ import (
 )
 
 func (q *queries) EnqueueOutbound(ctx context.Context, item inbox.OutboxItem) error {
-	_, err := q.exec(ctx, `INSERT INTO outbox (id, tenant_id, message_id, channel_id, attempts, next_attempt, last_error, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, item.ID, item.TenantID, item.MessageID, item.ChannelID, item.Attempts,
+	// The item's seq is its place in its conversation's queue; the caller's lock on the
+	// conversation keeps two items from taking the same one (a unique index would refuse it).
+	_, err := q.exec(ctx, `INSERT INTO outbox (id, tenant_id, message_id, channel_id, conversation_id, seq, attempts, next_attempt, last_error, created_at)
+		VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox WHERE conversation_id = ?), ?, ?, ?, ?)`,
+		item.ID, item.TenantID, item.MessageID, item.ChannelID, item.ConversationID, item.ConversationID, item.Attempts,
 		micros(item.NextAttempt), item.LastError, micros(item.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("enqueue outbound: %w", err)
@@ -20,18 +23,26 @@ func (q *queries) EnqueueOutbound(ctx context.Context, item inbox.OutboxItem) er
 	return nil
 }
 
+// claimable is the condition that the outbox item aliased o may be claimed at the time
+// given as its argument: it is due, and it heads its conversation's queue, no item queued
+// before it being still in the outbox (being sent, or waiting for a retry), so a
+// conversation's replies leave in order. An item that failed for good is removed, and the
+// next one goes. A scalar subquery, probed through outbox_conversation_seq for each due
+// item: PostgreSQL turned NOT EXISTS into an anti-join that read the whole index.
+const claimable = `o.next_attempt <= ? AND o.seq = (SELECT MIN(e.seq) FROM outbox e WHERE e.conversation_id = o.conversation_id)`
+
 func (q *queries) ClaimOutbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]inbox.OutboxItem, error) {
 	// One statement: the lease is taken atomically, and on PostgreSQL rows another node is
 	// claiming right now are skipped rather than waited for.
 	rows, err := q.query(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, claim_token = ?
-		WHERE id `+q.d.inList(`SELECT id FROM outbox WHERE next_attempt <= ? ORDER BY next_attempt LIMIT ? `+q.d.SkipLocked)+`
-		RETURNING id, tenant_id, message_id, channel_id, attempts, next_attempt, last_error, created_at, claim_token`,
+		WHERE id `+q.d.inList(`SELECT o.id FROM outbox o WHERE `+claimable+` ORDER BY o.next_attempt LIMIT ? `+q.d.SkipLocked)+`
+		RETURNING id, tenant_id, message_id, channel_id, conversation_id, attempts, next_attempt, last_error, created_at, claim_token`,
 		micros(now.Add(lease)), uuid.NewString(), micros(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim outbound: %w", err)
 	}
 	return collect(rows, "claim outbound", func(o *inbox.OutboxItem) []any {
-		return []any{&o.ID, &o.TenantID, &o.MessageID, &o.ChannelID, &o.Attempts, timeCol{&o.NextAttempt}, &o.LastError, timeCol{&o.CreatedAt}, &o.Claim}
+		return []any{&o.ID, &o.TenantID, &o.MessageID, &o.ChannelID, &o.ConversationID, &o.Attempts, timeCol{&o.NextAttempt}, &o.LastError, timeCol{&o.CreatedAt}, &o.Claim}
 	})
 }
 

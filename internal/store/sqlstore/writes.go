@@ -25,9 +25,10 @@ func (s *Store) inWriter(ctx context.Context, fn func(q inbox.Queries) error) er
 	return s.InTx(ctx, fn)
 }
 
-// ClaimOutbound first reads whether anything is due, without a lock: most polls find nothing.
+// ClaimOutbound first reads whether anything is claimable, without a lock: most polls find
+// nothing.
 func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]inbox.OutboxItem, error) {
-	err := s.exists(ctx, "outbox due", `SELECT 1 FROM outbox WHERE next_attempt <= ? LIMIT 1`, micros(now))
+	err := s.exists(ctx, "outbox due", `SELECT 1 FROM outbox o WHERE `+claimable+` LIMIT 1`, micros(now))
 	if errors.Is(err, inbox.ErrNotFound) {
 		return nil, nil
 	}

@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t testing.TB) inbox.Store) {
 		{"MessagePages", testMessagePages},
 		{"DeliveryStatus", testDeliveryStatus},
 		{"Outbox", testOutbox},
+		{"OutboxOrder", testOutboxOrder},
 		{"Events", testEvents},
 		{"Statistics", testStatistics},
 		{"CountersFollowChanges", testCountersFollowChanges},
@@ -813,11 +814,13 @@ func testDeliveryStatus(t *testing.T, f *fixture) {
 func testOutbox(t *testing.T, f *fixture) {
 	a := f.tenant("A")
 	ch := f.channel(a, inbox.ChannelTelegram)
-	c := f.conversation(a, f.contact(a, "Carla", "+15550001111").ID, ch.ID, t0)
+	// One item in each of n conversations: the items of one conversation go one at a time
+	// (testOutboxOrder).
 	const n = 20
+	var c inbox.Conversation
 	for i := range n {
-		m := f.message(c, inbox.SenderBusinessUser, fmt.Sprint("out ", i), t0)
-		f.must(f.st.EnqueueOutbound(f.ctx, inbox.OutboxItem{ID: id(), TenantID: a, MessageID: m.ID, ChannelID: ch.ID, NextAttempt: t0, CreatedAt: t0}))
+		c = f.conversation(a, f.contact(a, fmt.Sprint("Carla", i), fmt.Sprintf("+1555000%04d", i)).ID, ch.ID, t0)
+		f.enqueue(f.message(c, inbox.SenderBusinessUser, fmt.Sprint("out ", i), t0), ch)
 	}
 	// Concurrent claimers never take the same item.
 	var mu sync.Mutex
@@ -925,6 +928,126 @@ func testOutbox(t *testing.T, f *fixture) {
 		t.Errorf("send attempts %d, error %q", got.SendAttempts, got.Error)
 	}
 	isNotFound(t, f.st.SetSendAttempts(f.ctx, f.tenant("B"), m.ID, 3, ""), "another tenant's message")
+}
+
+// enqueue queues m, a reply on ch, due at t0.
+func (f *fixture) enqueue(m inbox.Message, ch inbox.Channel) {
+	f.t.Helper()
+	f.must(f.st.EnqueueOutbound(f.ctx, inbox.OutboxItem{ID: id(), TenantID: m.TenantID, MessageID: m.ID, ChannelID: ch.ID,
+		ConversationID: m.ConversationID, NextAttempt: t0, CreatedAt: t0}))
+}
+
+// The replies of one conversation are claimed one at a time, in the order they were
+// queued: the next waits while the one before is being sent or waits for a retry, and goes
+// once it is completed (sent, or failed for good). Other conversations' replies do not wait.
+func testOutboxOrder(t *testing.T, f *fixture) {
+	a := f.tenant("A")
+	ch := f.channel(a, inbox.ChannelWhatsApp)
+	x := f.conversation(a, f.contact(a, "Xena", "+15550002001").ID, ch.ID, t0)
+	y := f.conversation(a, f.contact(a, "Yuri", "+15550002002").ID, ch.ID, t0)
+	// Queued interleaved, all due and created at the same instant.
+	x1 := f.message(x, inbox.SenderBusinessUser, "x1", t0)
+	f.enqueue(x1, ch)
+	y1 := f.message(y, inbox.SenderBusinessUser, "y1", t0)
+	f.enqueue(y1, ch)
+	x2 := f.message(x, inbox.SenderBusinessUser, "x2", t0)
+	f.enqueue(x2, ch)
+	x3 := f.message(x, inbox.SenderBusinessUser, "x3", t0)
+	f.enqueue(x3, ch)
+
+	claim := func(at time.Duration) map[uuid.UUID]inbox.OutboxItem {
+		t.Helper()
+		items, err := f.st.ClaimOutbound(f.ctx, t0.Add(at), time.Minute, 10)
+		f.must(err)
+		byMessage := map[uuid.UUID]inbox.OutboxItem{}
+		for _, it := range items {
+			byMessage[it.MessageID] = it
+		}
+		return byMessage
+	}
+	got := claim(time.Second)
+	if len(got) != 2 || got[x1.ID].ConversationID != x.ID || got[y1.ID].ConversationID != y.ID {
+		t.Fatalf("first claim took %+v, want x1 and y1 with their conversations", got)
+	}
+	f.must(f.st.CompleteOutbound(f.ctx, got[y1.ID].ID, got[y1.ID].Claim))
+	if again := claim(2 * time.Second); len(again) != 0 {
+		t.Errorf("claimed %+v while x1 was being sent", again)
+	}
+	f.must(f.st.RetryOutbound(f.ctx, got[x1.ID].ID, got[x1.ID].Claim, t0.Add(10*time.Second), "timeout"))
+	if early := claim(5 * time.Second); len(early) != 0 {
+		t.Errorf("claimed %+v while x1 waited for its retry", early)
+	}
+	retried := claim(11 * time.Second)
+	if len(retried) != 1 || retried[x1.ID].Attempts != 2 {
+		t.Fatalf("at its retry: %+v, want x1 alone", retried)
+	}
+	// x1's lease ends unrenewed: another worker takes x1 over, still not x2.
+	taken := claim(2 * time.Minute)
+	if len(taken) != 1 || taken[x1.ID].Attempts != 3 {
+		t.Fatalf("after x1's lease ended: %+v, want x1 alone", taken)
+	}
+	// x1 fails for good: it is completed, and x2 goes, then x3.
+	f.must(f.st.CompleteOutbound(f.ctx, taken[x1.ID].ID, taken[x1.ID].Claim))
+	next := claim(2 * time.Minute)
+	if len(next) != 1 || next[x2.ID].ID == uuid.Nil {
+		t.Fatalf("after x1 failed for good: %+v, want x2", next)
+	}
+	f.must(f.st.CompleteOutbound(f.ctx, next[x2.ID].ID, next[x2.ID].Claim))
+	last := claim(2 * time.Minute)
+	if len(last) != 1 || last[x3.ID].ID == uuid.Nil {
+		t.Fatalf("after x2: %+v, want x3", last)
+	}
+	f.must(f.st.CompleteOutbound(f.ctx, last[x3.ID].ID, last[x3.ID].Claim))
+
+	// Workers claiming at once take the replies of one conversation in order, one at a time.
+	z := f.conversation(a, f.contact(a, "Zoe", "+15550002003").ID, ch.ID, t0)
+	const n = 12
+	var want []uuid.UUID
+	for i := range n {
+		m := f.message(z, inbox.SenderBusinessUser, fmt.Sprint("z", i), t0)
+		f.enqueue(m, ch)
+		want = append(want, m.ID)
+	}
+	var (
+		mu       sync.Mutex
+		order    []uuid.UUID
+		inFlight int // claimed, not yet completed
+		wg       sync.WaitGroup
+	)
+	done := func() bool { mu.Lock(); defer mu.Unlock(); return len(order) >= n }
+	deadline := time.Now().Add(time.Minute)
+	for range 4 {
+		wg.Go(func() {
+			for !done() && time.Now().Before(deadline) {
+				items, err := f.st.ClaimOutbound(f.ctx, t0.Add(time.Hour), time.Minute, 3)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				for _, it := range items {
+					if inFlight > 0 {
+						t.Errorf("%v claimed while another reply of its conversation was being sent", it.MessageID)
+					}
+					inFlight++
+					order = append(order, it.MessageID)
+				}
+				mu.Unlock()
+				for _, it := range items {
+					mu.Lock()
+					inFlight-- // before the item leaves the outbox, when the next may go
+					mu.Unlock()
+					if err := f.st.CompleteOutbound(f.ctx, it.ID, it.Claim); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if !slices.Equal(order, want) {
+		t.Errorf("claimed in the order\n%v\nwant\n%v", order, want)
+	}
 }
 
 func testEvents(t *testing.T, f *fixture) {
