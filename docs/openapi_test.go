@@ -20,7 +20,7 @@ func TestEveryRouteIsDocumented(t *testing.T) {
 	if err := doc.Validate(context.Background()); err != nil {
 		t.Fatalf("openapi.yaml is not valid OpenAPI 3.0: %v", err)
 	}
-	undocumented := map[string]bool{"/metrics": true, "/ws/team-inbox/{tenant_id}/{$}": true, "/ws/team-inbox/{tenant_id}": true,
+	undocumented := map[string]bool{"/metrics": true, "/ws/team-inbox/{tenantId}/{$}": true, "/ws/team-inbox/{tenantId}": true,
 		"/v1/media/": true, "/{$}": true, "/app/": true, "/webhooks/": true}
 	routes := httpapi.Routes()
 	served := map[string]bool{}

@@ -70,8 +70,8 @@ func (s *Server) routes(mux router) {
 		}
 	}
 	if s.WebSocket != nil {
-		mux.Handle("GET /ws/team-inbox/{tenant_id}/{$}", s.WebSocket)
-		mux.Handle("GET /ws/team-inbox/{tenant_id}", s.WebSocket)
+		mux.Handle("GET /ws/team-inbox/{tenantId}/{$}", s.WebSocket)
+		mux.Handle("GET /ws/team-inbox/{tenantId}", s.WebSocket)
 	}
 	if s.Webhooks != nil {
 		mux.Handle("/webhooks/", s.Webhooks)

@@ -28,7 +28,7 @@ type Deps struct {
 	LoginRate    float64
 	OpenAPI      []byte // served at /v1/openapi.yaml
 
-	WebSocket     http.Handler                                        // /ws/team-inbox/{tenant_id}/
+	WebSocket     http.Handler                                        // /ws/team-inbox/{tenantId}/
 	WebSocketInfo func(p auth.Principal, baseURL string) (any, error) // /team-inbox/websocket/info/
 	ThreadPDF     func(ctx context.Context, p auth.Principal, contactID uuid.UUID, withNotes bool, w http.ResponseWriter) error
 	Webhooks      http.Handler // /webhooks/...

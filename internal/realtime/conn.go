@@ -64,7 +64,7 @@ type heldFrame struct {
 	frame []byte
 }
 
-// ServeHTTP upgrades GET /ws/team-inbox/{tenant_id}/?token=JWT[&since=SEQ].
+// ServeHTTP upgrades GET /ws/team-inbox/{tenantId}/?token=JWT[&since=SEQ].
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	opts := &websocket.AcceptOptions{InsecureSkipVerify: h.cfg.AcceptAllOrigins, OriginPatterns: h.cfg.AllowedOrigins}
 	hj := &frameHijacker{ResponseWriter: w}
@@ -147,7 +147,7 @@ func (h *Hub) authenticate(r *http.Request) (auth.Principal, inbox.UserRef, webs
 			return auth.Principal{}, inbox.UserRef{}, statusUnauthorized, "invalid or expired token"
 		}
 	}
-	tenant, err := uuid.Parse(r.PathValue("tenant_id"))
+	tenant, err := uuid.Parse(r.PathValue("tenantId"))
 	if err != nil || tenant != p.TenantID {
 		return auth.Principal{}, inbox.UserRef{}, statusForbidden, "token is not valid for this tenant"
 	}

@@ -88,7 +88,7 @@ func (w *world) node(t testing.TB, bus realtime.Bus, mod ...func(*realtime.Confi
 	hub, err := realtime.New(cfg)
 	must(t, err)
 	mux := http.NewServeMux()
-	mux.Handle("GET /ws/team-inbox/{tenant_id}/{$}", hub)
+	mux.Handle("GET /ws/team-inbox/{tenantId}/{$}", hub)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
