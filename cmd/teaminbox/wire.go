@@ -75,7 +75,7 @@ func wire(ctx context.Context, cfg *config.Config, st inbox.Store, tokens *auth.
 	webhooks := channels.NewWebhooks(a.svc, providers, hc, cfg.PublicURL, log, reg)
 	webhooks.Media = a.media
 	a.webhooks = webhooks
-	outbox := channels.NewOutbox(a.svc, providers, hc, cfg.PublicURL, log, reg)
+	outbox := channels.NewOutbox(a.svc, st, providers, hc, cfg.PublicURL, log, reg)
 	a.checks = append(a.checks, httpapi.Check{Name: "outbox", Ready: outbox.Ready})
 	a.jobs = append(a.jobs, outbox.Run, a.sweepReplyWindows, a.media.Run)
 	return a, nil

@@ -258,7 +258,7 @@ func newStackOn(t testing.TB, st inbox.Store) *stack {
 		Webhooks: webhooks, Media: s.media, SignMedia: s.media.SignLink})
 	s.srv = httptest.NewServer(api)
 	t.Cleanup(s.srv.Close)
-	s.outbox = channels.NewOutbox(s.svc, providers, http.DefaultClient, "", quiet, reg)
+	s.outbox = channels.NewOutbox(s.svc, s.st, providers, http.DefaultClient, "", quiet, reg)
 	s.outbox.BaseBackoff = time.Millisecond
 	return s
 }
@@ -515,7 +515,7 @@ func TestOutboxWorkersNeverDoubleSend(t *testing.T) {
 	for i := range n {
 		s.api("POST", "/v1/conversations/"+convID+"/messages", map[string]any{"content": fmt.Sprintf("reply %02d", i)}, 201)
 	}
-	second := channels.NewOutbox(s.svc, channels.Providers(), http.DefaultClient, "", quiet, nil)
+	second := channels.NewOutbox(s.svc, s.st, channels.Providers(), http.DefaultClient, "", quiet, nil)
 	var wg sync.WaitGroup
 	for _, o := range []*channels.Outbox{s.outbox, second} {
 		wg.Go(func() {

@@ -157,11 +157,12 @@ func (m *Media) authorize(w http.ResponseWriter, r *http.Request, chID uuid.UUID
 		m.fail(w, "authorize", err)
 		return ch, false
 	}
-	if !p.Can(auth.PermConversationsRead) {
+	ch, err = m.svc.MediaChannel(r.Context(), p, chID)
+	var denied *inbox.Error // the role may not view conversations
+	if errors.As(err, &denied) && denied.Kind == inbox.KindForbidden {
 		writeFailure(w, http.StatusForbidden, inbox.CodeForbidden, "Your role may not view conversations")
 		return ch, false
 	}
-	ch, err = m.svc.Store().GetChannel(r.Context(), p.TenantID, chID)
 	if errors.Is(err, inbox.ErrNotFound) {
 		writeFailure(w, http.StatusNotFound, inbox.CodeNotFound, "Media not found")
 		return ch, false

@@ -7,10 +7,10 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/teaminbox/teaminbox/internal/channels/provider"
@@ -23,6 +23,7 @@ import (
 // worker that dies leaves its item to be taken again when the lease ends.
 type Outbox struct {
 	svc       *inbox.Service
+	queue     OutboxQueue
 	providers map[inbox.ChannelKind]provider.Provider
 	hc        *http.Client
 	log       *slog.Logger
@@ -47,17 +48,26 @@ const (
 	recordGrace = 30 * time.Second
 )
 
+// OutboxQueue is the queue's mechanics a worker uses (the store): it claims an item and
+// renews the claim, and the metrics read the queue's depth. The service reads what a send
+// needs and settles the item (FinishSend).
+type OutboxQueue interface {
+	ClaimOutbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]inbox.OutboxItem, error)
+	ExtendOutbound(ctx context.Context, id uuid.UUID, claim string, until time.Time) error
+	OutboxBacklog(ctx context.Context) (inbox.OutboxBacklog, error)
+}
+
 // NewOutbox returns a worker; publicURL, when set, is where Twilio sends status callbacks.
 // Its metrics are registered on reg when it is not nil.
-func NewOutbox(svc *inbox.Service, providers map[inbox.ChannelKind]provider.Provider, hc *http.Client, publicURL string, log *slog.Logger, reg *prometheus.Registry) *Outbox {
-	o := &Outbox{svc: svc, providers: providers, hc: hc, log: log, publicURL: publicURL,
+func NewOutbox(svc *inbox.Service, queue OutboxQueue, providers map[inbox.ChannelKind]provider.Provider, hc *http.Client, publicURL string, log *slog.Logger, reg *prometheus.Registry) *Outbox {
+	o := &Outbox{svc: svc, queue: queue, providers: providers, hc: hc, log: log, publicURL: publicURL,
 		sends: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "teaminbox_outbox_sends_total",
 			Help: "Send attempts of queued replies by channel kind and result (sent, retried, failed)."}, []string{"kind", "result"}),
 		Poll: 250 * time.Millisecond, Lease: 30 * time.Second, MaxAttempts: 8, BaseBackoff: 2 * time.Second,
 		Stall: 2 * time.Minute} // a send ends within the HTTP client's timeout
 	o.alive.Store(time.Now().UnixNano())
 	if reg != nil {
-		reg.MustRegister(o.sends, backlogCollector{st: svc.Store(), log: log})
+		reg.MustRegister(o.sends, backlogCollector{queue: queue, log: log})
 	}
 	return o
 }
@@ -94,7 +104,7 @@ func (o *Outbox) RunOnce(ctx context.Context) int {
 	if ctx.Err() != nil {
 		return 0
 	}
-	items, err := o.svc.Store().ClaimOutbound(ctx, time.Now().UTC(), o.Lease, 1)
+	items, err := o.queue.ClaimOutbound(ctx, time.Now().UTC(), o.Lease, 1)
 	if err != nil {
 		o.log.Warn("claim outbox", "err", err)
 		return 0
@@ -125,7 +135,7 @@ func (o *Outbox) holdLease(ctx context.Context, it inbox.OutboxItem) (stop func(
 				return
 			case <-t.C:
 			}
-			err := o.svc.Store().ExtendOutbound(ctx, it.ID, it.Claim, time.Now().UTC().Add(o.Lease))
+			err := o.queue.ExtendOutbound(ctx, it.ID, it.Claim, time.Now().UTC().Add(o.Lease))
 			if errors.Is(err, inbox.ErrNotFound) {
 				return // finished meanwhile, or taken over: recording the outcome tells which
 			}
@@ -204,17 +214,9 @@ func (o *Outbox) record(ctx, work context.Context, it inbox.OutboxItem, out inbo
 // send loads what the item needs and calls the provider; it returns the channel's kind
 // ("" when the channel is gone) and the provider's message id.
 func (o *Outbox) send(ctx context.Context, it inbox.OutboxItem) (inbox.ChannelKind, string, error) {
-	st := o.svc.Store()
-	ch, err := st.GetChannel(ctx, it.TenantID, it.ChannelID)
+	ch, m, err := o.svc.SendTarget(ctx, it)
 	if err != nil {
-		return "", "", provider.Permanent("channel is gone: " + err.Error())
-	}
-	m, err := st.GetMessage(ctx, it.TenantID, it.MessageID)
-	if err != nil {
-		return ch.Kind, "", provider.Permanent("message is gone: " + err.Error())
-	}
-	if m.IsInternal || m.SenderType == inbox.SenderSystem { // never leaves, whatever queued it
-		return ch.Kind, "", provider.Permanent("internal messages are not sent")
+		return ch.Kind, "", permanentIfUnsendable(err)
 	}
 	if m.ProviderMessageID != "" { // sent before a crash, just not completed
 		return ch.Kind, m.ProviderMessageID, nil
@@ -223,9 +225,9 @@ func (o *Outbox) send(ctx context.Context, it inbox.OutboxItem) (inbox.ChannelKi
 	if p == nil {
 		return ch.Kind, "", provider.Permanent(fmt.Sprintf("no provider for %s channels", ch.Kind))
 	}
-	to, err := o.address(ctx, ch, m)
+	to, err := o.svc.Recipient(ctx, ch, m)
 	if err != nil {
-		return ch.Kind, "", err
+		return ch.Kind, "", permanentIfUnsendable(err)
 	}
 	statusURL := ""
 	if o.publicURL != "" {
@@ -237,36 +239,19 @@ func (o *Outbox) send(ctx context.Context, it inbox.OutboxItem) (inbox.ChannelKi
 	return ch.Kind, id, err
 }
 
-// address is the contact's identity on the channel, or its phone where the channel
-// addresses by phone.
-func (o *Outbox) address(ctx context.Context, ch inbox.Channel, m inbox.Message) (string, error) {
-	st := o.svc.Store()
-	c, err := st.GetConversation(ctx, m.TenantID, m.ConversationID)
-	if err != nil {
-		return "", provider.Permanent("conversation is gone: " + err.Error())
+// permanentIfUnsendable makes a reply the service says can never be sent fail for good.
+func permanentIfUnsendable(err error) error {
+	var u *inbox.Unsendable
+	if errors.As(err, &u) {
+		return provider.Permanent(u.Reason)
 	}
-	ids, err := st.ContactIdentities(ctx, m.TenantID, c.ContactID)
-	if err != nil {
-		return "", fmt.Errorf("contact identities: %w", err)
-	}
-	for _, id := range ids {
-		if id.ChannelID == ch.ID {
-			return id.Address, nil
-		}
-	}
-	if phone := c.Contact.Phone; phone != "" && ch.Kind != inbox.ChannelTelegram {
-		if ch.Kind == inbox.ChannelWhatsApp {
-			return strings.TrimPrefix(phone, "+"), nil // wa_id is the number without +
-		}
-		return phone, nil
-	}
-	return "", provider.Permanent("the contact has no address on this channel")
+	return err
 }
 
 // backlogCollector reports the outbox's depth and the age of its oldest item at each scrape.
 type backlogCollector struct {
-	st  inbox.Store
-	log *slog.Logger
+	queue OutboxQueue
+	log   *slog.Logger
 }
 
 var (
@@ -282,7 +267,7 @@ func (c backlogCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c backlogCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	b, err := c.st.OutboxBacklog(ctx)
+	b, err := c.queue.OutboxBacklog(ctx)
 	if err != nil {
 		c.log.Warn("outbox metrics", "err", err)
 		ch <- prometheus.NewInvalidMetric(outboxItemsDesc, err)

@@ -16,7 +16,7 @@ import (
 // reported stalled (its database gone, say); its next poll makes it ready again.
 func TestOutboxReadiness(t *testing.T) {
 	st := storetest.OpenSQLite(t)
-	o := channels.NewOutbox(inbox.NewService(st, nil, quiet), channels.Providers(), http.DefaultClient, "", quiet, nil)
+	o := channels.NewOutbox(inbox.NewService(st, nil, quiet), st, channels.Providers(), http.DefaultClient, "", quiet, nil)
 	ctx := context.Background()
 	if err := o.Ready(ctx); err != nil {
 		t.Fatalf("a new worker: %v, want ready", err)

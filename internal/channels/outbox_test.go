@@ -121,16 +121,17 @@ var outboxNodes = map[string]func(t *testing.T) (*stack, []*channels.Outbox){
 		s := newStackOn(t, storetest.OpenPostgresAt(t, dsn))
 		workers := []*channels.Outbox{s.outbox}
 		for range 2 {
-			svc := inbox.NewService(storetest.OpenPostgresAt(t, dsn), realtime.NewPublisher(realtime.NewMemoryBus(), quiet), quiet)
-			workers = append(workers, channels.NewOutbox(svc, channels.Providers(), http.DefaultClient, "", quiet, nil))
+			st := storetest.OpenPostgresAt(t, dsn)
+			svc := inbox.NewService(st, realtime.NewPublisher(realtime.NewMemoryBus(), quiet), quiet)
+			workers = append(workers, channels.NewOutbox(svc, st, channels.Providers(), http.DefaultClient, "", quiet, nil))
 		}
 		return s, workers
 	},
 	"sqlite": func(t *testing.T) (*stack, []*channels.Outbox) {
 		s := newStack(t)
 		return s, []*channels.Outbox{s.outbox,
-			channels.NewOutbox(s.svc, channels.Providers(), http.DefaultClient, "", quiet, nil),
-			channels.NewOutbox(s.svc, channels.Providers(), http.DefaultClient, "", quiet, nil)}
+			channels.NewOutbox(s.svc, s.st, channels.Providers(), http.DefaultClient, "", quiet, nil),
+			channels.NewOutbox(s.svc, s.st, channels.Providers(), http.DefaultClient, "", quiet, nil)}
 	},
 }
 
@@ -257,7 +258,7 @@ func testStopLeavesTheRest(t *testing.T, s *stack) {
 	stopped := make(chan struct{})
 	go func() { stop(); close(stopped) }()
 
-	other := channels.NewOutbox(s.svc, channels.Providers(), http.DefaultClient, "", quiet, nil)
+	other := channels.NewOutbox(s.svc, s.st, channels.Providers(), http.DefaultClient, "", quiet, nil)
 	other.Lease = time.Hour
 	for other.RunOnce(context.Background()) > 0 {
 	}

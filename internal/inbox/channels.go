@@ -194,3 +194,16 @@ func (s *Service) DeleteChannel(ctx context.Context, p auth.Principal, id uuid.U
 	}
 	return notFoundAs(err, "Channel")
 }
+
+// MediaChannel returns the channel, with its credentials, that the media of p's tenant are
+// fetched through; only a caller who may view conversations gets it.
+func (s *Service) MediaChannel(ctx context.Context, p auth.Principal, id uuid.UUID) (Channel, error) {
+	if err := require(p, auth.PermConversationsRead, "view conversations"); err != nil {
+		return Channel{}, err
+	}
+	ch, err := s.store.GetChannel(ctx, p.TenantID, id)
+	if err != nil {
+		return Channel{}, fmt.Errorf("load channel: %w", err)
+	}
+	return ch, nil
+}

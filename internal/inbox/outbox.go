@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -87,4 +88,53 @@ func (s *Service) recordSent(ctx context.Context, q Queries, em *emitter, m Mess
 		}
 	}
 	return nil
+}
+
+// Unsendable says why a queued reply can never be sent, so that trying again is pointless.
+type Unsendable struct{ Reason string }
+
+func (e *Unsendable) Error() string { return e.Reason }
+
+// SendTarget returns the channel a queued reply leaves through and the reply. The channel is
+// returned even when the message is gone. A channel or message that cannot be read, or an
+// internal message (which never leaves, whatever queued it), is *Unsendable.
+func (s *Service) SendTarget(ctx context.Context, it OutboxItem) (Channel, Message, error) {
+	ch, err := s.store.GetChannel(ctx, it.TenantID, it.ChannelID)
+	if err != nil {
+		return Channel{}, Message{}, &Unsendable{"channel is gone: " + err.Error()}
+	}
+	m, err := s.store.GetMessage(ctx, it.TenantID, it.MessageID)
+	if err != nil {
+		return ch, Message{}, &Unsendable{"message is gone: " + err.Error()}
+	}
+	if m.IsInternal || m.SenderType == SenderSystem {
+		return ch, Message{}, &Unsendable{"internal messages are not sent"}
+	}
+	return ch, m, nil
+}
+
+// Recipient is the address m goes to on ch: the contact's identity on the channel, or its
+// phone where the channel addresses by phone. A conversation that cannot be read, or a
+// contact without an address on the channel, is *Unsendable.
+func (s *Service) Recipient(ctx context.Context, ch Channel, m Message) (string, error) {
+	c, err := s.store.GetConversation(ctx, m.TenantID, m.ConversationID)
+	if err != nil {
+		return "", &Unsendable{"conversation is gone: " + err.Error()}
+	}
+	ids, err := s.store.ContactIdentities(ctx, m.TenantID, c.ContactID)
+	if err != nil {
+		return "", fmt.Errorf("contact identities: %w", err)
+	}
+	for _, id := range ids {
+		if id.ChannelID == ch.ID {
+			return id.Address, nil
+		}
+	}
+	if phone := c.Contact.Phone; phone != "" && ch.Kind != ChannelTelegram {
+		if ch.Kind == ChannelWhatsApp {
+			return strings.TrimPrefix(phone, "+"), nil // wa_id is the number without +
+		}
+		return phone, nil
+	}
+	return "", &Unsendable{"the contact has no address on this channel"}
 }

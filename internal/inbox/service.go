@@ -36,9 +36,6 @@ func NewService(store Store, pub Publisher, log *slog.Logger) *Service {
 // SetClock replaces the clock, for tests and the seeder that back-dates data.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
-// Store exposes the store to the transports' read-only helpers (health checks).
-func (s *Service) Store() Store { return s.store }
-
 // emitter collects the events of one transaction.
 type emitter struct {
 	tenant uuid.UUID

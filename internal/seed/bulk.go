@@ -14,7 +14,7 @@ import (
 // Bulk adds a tenant with conversations conversations holding messages messages in all,
 // spread over 90 days, in transactions of batch conversations. It prints progress to
 // progress (may be nil) and returns the tenant id and its admin's id.
-func Bulk(ctx context.Context, st inbox.Store, h Hasher, conversations, messages int, now time.Time, progress func(done int)) (tenant, admin uuid.UUID, err error) {
+func Bulk(ctx context.Context, st Store, h Hasher, conversations, messages int, now time.Time, progress func(done int)) (tenant, admin uuid.UUID, err error) {
 	hash, err := h.Hash(ctx, DemoPassword)
 	if err != nil {
 		return uuid.Nil, uuid.Nil, err

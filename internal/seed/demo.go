@@ -38,6 +38,13 @@ var demoNames = map[auth.Role][2]string{
 	auth.RoleViewer:     {"Vic", "Viewer"},
 }
 
+// Store is what the seeder needs of the store (inbox.Store): it writes in transactions, and
+// reads whether the demo tenant exists.
+type Store interface {
+	InTx(ctx context.Context, fn func(q inbox.Queries) error) error
+	GetTenant(ctx context.Context, id uuid.UUID) (inbox.Tenant, error)
+}
+
 // Hasher hashes passwords (auth.Hasher).
 type Hasher interface {
 	Hash(ctx context.Context, password string) (string, error)
@@ -47,7 +54,7 @@ type Hasher interface {
 // every kind, contacts and conversations with messages. It reports whether it created it.
 // Nodes starting together run it under the migrations' lock (see sqlstore.Store.Migrate);
 // one that finds the tenant created meanwhile all the same creates nothing.
-func Demo(ctx context.Context, st inbox.Store, h Hasher, now time.Time) (bool, error) {
+func Demo(ctx context.Context, st Store, h Hasher, now time.Time) (bool, error) {
 	if _, err := st.GetTenant(ctx, DemoTenantID); err == nil {
 		return false, nil
 	} else if !errors.Is(err, inbox.ErrNotFound) {
