@@ -293,6 +293,38 @@ func (f *flakyStore) InTenantTx(ctx context.Context, tenant uuid.UUID, fn func(q
 	})
 }
 
+// unreadableStore fails reads of messages while fail is above zero, as a database that does
+// not answer would.
+type unreadableStore struct {
+	inbox.Store
+	fail atomic.Int32
+}
+
+func (u *unreadableStore) GetMessage(ctx context.Context, tenant, id uuid.UUID) (inbox.Message, error) {
+	if u.fail.Add(-1) >= 0 {
+		return inbox.Message{}, errors.New("connection reset (injected)")
+	}
+	return u.Store.GetMessage(ctx, tenant, id)
+}
+
+// A reply whose message cannot be read for a moment is retried, not failed for good: only a
+// message, channel or conversation that no longer exists makes a reply unsendable.
+func TestOutboxRetriesWhenTheDatabaseFails(t *testing.T) {
+	st := &unreadableStore{Store: storetest.OpenSQLite(t)}
+	s := newStackOn(t, st)
+	ids := s.reply(s.conversationOn(fixtures[0]), 1)
+	st.fail.Store(1)
+	s.outbox.RunOnce(context.Background())
+	m, err := s.st.GetMessage(context.Background(), s.tenant, ids[0])
+	must(t, err)
+	if m.Status != inbox.DeliveryQueued || !strings.Contains(m.Error, "connection reset") {
+		t.Fatalf("after a failed read the reply is %s (%q), want queued with the error", m.Status, m.Error)
+	}
+	if len(s.fake.requests()) != 0 {
+		t.Fatalf("the provider was called: %q", s.fake.requests())
+	}
+}
+
 // Recording a send fails three times (a deadlock): the worker records it again until it
 // holds, and the provider gets the reply once. The item used to stay claimable, and the
 // reply went out again when the lease ended.

@@ -96,16 +96,17 @@ type Unsendable struct{ Reason string }
 func (e *Unsendable) Error() string { return e.Reason }
 
 // SendTarget returns the channel a queued reply leaves through and the reply. The channel is
-// returned even when the message is gone. A channel or message that cannot be read, or an
-// internal message (which never leaves, whatever queued it), is *Unsendable.
+// returned even when the message is gone. A channel or message that no longer exists, or an
+// internal message (which never leaves, whatever queued it), is *Unsendable; a failed read is
+// an error to retry.
 func (s *Service) SendTarget(ctx context.Context, it OutboxItem) (Channel, Message, error) {
 	ch, err := s.store.GetChannel(ctx, it.TenantID, it.ChannelID)
 	if err != nil {
-		return Channel{}, Message{}, &Unsendable{"channel is gone: " + err.Error()}
+		return Channel{}, Message{}, goneOr("channel", err)
 	}
 	m, err := s.store.GetMessage(ctx, it.TenantID, it.MessageID)
 	if err != nil {
-		return ch, Message{}, &Unsendable{"message is gone: " + err.Error()}
+		return ch, Message{}, goneOr("message", err)
 	}
 	if m.IsInternal || m.SenderType == SenderSystem {
 		return ch, Message{}, &Unsendable{"internal messages are not sent"}
@@ -114,12 +115,12 @@ func (s *Service) SendTarget(ctx context.Context, it OutboxItem) (Channel, Messa
 }
 
 // Recipient is the address m goes to on ch: the contact's identity on the channel, or its
-// phone where the channel addresses by phone. A conversation that cannot be read, or a
-// contact without an address on the channel, is *Unsendable.
+// phone where the channel addresses by phone. A conversation that no longer exists, or a
+// contact without an address on the channel, is *Unsendable; a failed read is an error to retry.
 func (s *Service) Recipient(ctx context.Context, ch Channel, m Message) (string, error) {
 	c, err := s.store.GetConversation(ctx, m.TenantID, m.ConversationID)
 	if err != nil {
-		return "", &Unsendable{"conversation is gone: " + err.Error()}
+		return "", goneOr("conversation", err)
 	}
 	ids, err := s.store.ContactIdentities(ctx, m.TenantID, c.ContactID)
 	if err != nil {
@@ -137,4 +138,13 @@ func (s *Service) Recipient(ctx context.Context, ch Channel, m Message) (string,
 		return phone, nil
 	}
 	return "", &Unsendable{"the contact has no address on this channel"}
+}
+
+// goneOr is *Unsendable when what the send needs no longer exists, and the error itself,
+// to be retried, when the database failed to answer.
+func goneOr(what string, err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return &Unsendable{what + " is gone: " + err.Error()}
+	}
+	return fmt.Errorf("load %s: %w", what, err)
 }
