@@ -50,6 +50,6 @@ func copyToPostgres(ctx context.Context, args []string) error {
 	if err := dst.Optimize(ctx); err != nil {
 		return err
 	}
-	log.Info("copied to PostgreSQL", "from", from, "elapsed", time.Since(start).Round(time.Second))
+	log.Info("copied to PostgreSQL", "from", from, "elapsed_ms", time.Since(start).Milliseconds())
 	return nil
 }

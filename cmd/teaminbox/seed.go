@@ -41,7 +41,7 @@ func seedCmd(ctx context.Context, args []string) error {
 	defer st.Close()
 	start := time.Now()
 	tenant, admin, err := seed.Bulk(ctx, st, newHasher(), conversations, max(messages, conversations), now, func(done int) {
-		log.Info("seeding", "conversations", done, "of", conversations, "elapsed", time.Since(start).Round(time.Second))
+		log.Info("seeding", "conversations", done, "of", conversations, "elapsed_ms", time.Since(start).Milliseconds())
 	})
 	if err != nil {
 		return err
@@ -51,7 +51,7 @@ func seedCmd(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	log.Info("seeded", "tenant_id", tenant, "admin_id", admin, "elapsed", time.Since(start).Round(time.Second))
+	log.Info("seeded", "tenant_id", tenant, "admin_id", admin, "elapsed_ms", time.Since(start).Milliseconds())
 	fmt.Printf("tenant %s\nadmin %s\n", tenant, admin)
 	return nil
 }

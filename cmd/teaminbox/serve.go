@@ -85,7 +85,7 @@ func serve(ctx context.Context, args []string) error {
 	jobs.Go(func() { pruneEvents(jobCtx, st, cfg.EventRetention, log) })
 
 	log.Info("teaminbox listening", "addr", ln.Addr().String(), "database", databaseKind(cfg), "nats", cfg.NATSURL != "",
-		"startup", time.Since(started).Round(time.Millisecond))
+		"startup_ms", time.Since(started).Milliseconds())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

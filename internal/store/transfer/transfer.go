@@ -60,7 +60,7 @@ func SQLiteToPostgres(ctx context.Context, src, dst *sql.DB, log *slog.Logger) e
 			if err != nil {
 				return err
 			}
-			log.InfoContext(ctx, "copied", "table", table, "rows", n, "elapsed", time.Since(start).Round(time.Millisecond))
+			log.InfoContext(ctx, "copied", "table", table, "rows", n, "elapsed_ms", time.Since(start).Milliseconds())
 		}
 		if err := tx.Commit(ctx); err != nil {
 			return fmt.Errorf("commit: %w", err)
