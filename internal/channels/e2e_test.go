@@ -428,17 +428,24 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
+// open connects an agent's socket to a new channel of f, posts its first inbound message, and
+// returns the webhook URL, the socket and the new conversation's id.
+func (s *stack) open(f fixture, text string) (string, *socket, string) {
+	s.t.Helper()
+	hookURL := channels.WebhookURL(s.srv.URL, s.channel(f))
+	ws := s.socket()
+	if code := s.hook(f.inbound(hookURL, 1, text)); code != 200 {
+		s.t.Fatalf("first inbound webhook: %d", code)
+	}
+	return hookURL, ws, ws.until("new_message")["conversation"].(map[string]any)["id"].(string)
+}
+
 // TestOutboxRetriesAndFails: 5xx and 429 are retried; a 4xx fails the message with the reason.
 // While a reply is retried, the agents see its attempts and last error, on the socket and in
 // the REST reads.
 func TestOutboxRetriesAndFails(t *testing.T) {
 	s := newStack(t)
-	f := fixtures[0]
-	ch := s.channel(f)
-	hookURL := channels.WebhookURL(s.srv.URL, ch)
-	ws := s.socket()
-	s.hook(f.inbound(hookURL, 1, "hi"))
-	convID := ws.until("new_message")["conversation"].(map[string]any)["id"].(string)
+	_, ws, convID := s.open(fixtures[0], "hi")
 
 	s.fake.fail(500, 429)
 	reply := s.api("POST", "/v1/conversations/"+convID+"/messages", map[string]any{"content": "retry me"}, 201)["message"].(map[string]any)
@@ -505,12 +512,7 @@ func TestOutboxRetriesAndFails(t *testing.T) {
 // TestOutboxWorkersNeverDoubleSend runs two workers on one queue.
 func TestOutboxWorkersNeverDoubleSend(t *testing.T) {
 	s := newStack(t)
-	f := fixtures[1]
-	ch := s.channel(f)
-	hookURL := channels.WebhookURL(s.srv.URL, ch)
-	ws := s.socket()
-	s.hook(f.inbound(hookURL, 1, "hi"))
-	convID := ws.until("new_message")["conversation"].(map[string]any)["id"].(string)
+	_, _, convID := s.open(fixtures[1], "hi")
 	const n = 30
 	for i := range n {
 		s.api("POST", "/v1/conversations/"+convID+"/messages", map[string]any{"content": fmt.Sprintf("reply %02d", i)}, 201)

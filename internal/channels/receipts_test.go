@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-
-	"github.com/teaminbox/teaminbox/internal/channels"
 )
 
 // TestStaleReceiptsAreNotApplied: WhatsApp receipts that arrive late ("delivered" after
@@ -15,11 +13,7 @@ import (
 func TestStaleReceiptsAreNotApplied(t *testing.T) {
 	s := newStack(t)
 	f := fixtures[0]
-	ch := s.channel(f)
-	hookURL := channels.WebhookURL(s.srv.URL, ch)
-	ws := s.socket()
-	s.hook(f.inbound(hookURL, 1, "hi"))
-	convID := ws.until("new_message")["conversation"].(map[string]any)["id"].(string)
+	hookURL, _, convID := s.open(f, "hi")
 	reply := s.api("POST", "/v1/conversations/"+convID+"/messages", map[string]any{"content": "on its way"}, 201)["message"].(map[string]any)
 	s.outbox.RunOnce(context.Background())
 	m, err := s.st.GetMessage(context.Background(), s.tenant, uuid.MustParse(reply["id"].(string)))

@@ -9,18 +9,6 @@ import (
 	"github.com/teaminbox/teaminbox/internal/channels/whatsapp"
 )
 
-// open connects an agent's socket to a new channel of f, posts its first inbound message, and
-// returns the webhook URL, the socket and the new conversation's id.
-func (s *stack) open(f fixture, text string) (string, *socket, string) {
-	s.t.Helper()
-	hookURL := channels.WebhookURL(s.srv.URL, s.channel(f))
-	ws := s.socket()
-	if code := s.hook(f.inbound(hookURL, 1, text)); code != 200 {
-		s.t.Fatalf("first inbound webhook: %d", code)
-	}
-	return hookURL, ws, ws.until("new_message")["conversation"].(map[string]any)["id"].(string)
-}
-
 // waPost is a WhatsApp webhook signed with the fixture's app secret.
 func (s *stack) waPost(hookURL string, body []byte) int {
 	s.t.Helper()
