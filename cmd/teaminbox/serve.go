@@ -67,6 +67,8 @@ func serve(ctx context.Context, args []string) error {
 		Media:         app.media,
 		SignMedia:     app.media.SignLink,
 		Web:           web.Handler(),
+		TwoFactor:     app.twoFactor,
+		APIKeys:       app.apiKeys,
 	})
 	srv := &http.Server{
 		Addr: cfg.Addr, Handler: api,

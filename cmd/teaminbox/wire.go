@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/teaminbox/teaminbox/internal/apikeys"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/channels"
 	"github.com/teaminbox/teaminbox/internal/config"
@@ -16,6 +18,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/mediastore"
 	"github.com/teaminbox/teaminbox/internal/realtime"
+	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
 // app is the server's parts, wired from the configuration.
@@ -30,6 +33,15 @@ type app struct {
 	jobs     []func(ctx context.Context)
 	checks   []httpapi.Check // what /readyz reports on besides the database
 	log      *slog.Logger
+
+	twoFactor *twofactor.Service
+	apiKeys   *apikeys.Service
+}
+
+// credentialStore keeps the users' second factors and API keys (sqlstore does).
+type credentialStore interface {
+	twofactor.Store
+	apikeys.Store
 }
 
 // wire builds the use cases over st and connects the real-time hub: through NATS when
@@ -59,6 +71,16 @@ func wire(ctx context.Context, cfg *config.Config, st inbox.Store, tokens *auth.
 		return nil, err
 	}
 	a.hub, a.ws, a.wsInfo = hub, hub, hub.Info
+	creds, ok := st.(credentialStore)
+	if !ok {
+		bus.Close()
+		return nil, fmt.Errorf("wire: the store %T keeps no credentials", st)
+	}
+	if a.twoFactor, err = twofactor.New(creds, tokens, time.Now); err != nil {
+		bus.Close()
+		return nil, err
+	}
+	a.apiKeys = apikeys.New(creds, a.svc, log, time.Now)
 
 	providers := channels.Providers()
 	a.svc.SetChannelSpecs(channels.Specs(providers))

@@ -158,24 +158,24 @@ func (s *Service) List(ctx context.Context, p auth.Principal, everyone bool) ([]
 // Revoke deletes a key of the caller's, or of any user of the tenant for those who manage
 // settings; any other key is a 404. It stops working at once on this node, and within
 // cacheTTL on the others.
-func (s *Service) Revoke(ctx context.Context, p auth.Principal, id uuid.UUID) (Key, error) {
+func (s *Service) Revoke(ctx context.Context, p auth.Principal, id uuid.UUID) error {
 	k, err := s.store.GetAPIKey(ctx, p.TenantID, id)
 	if errors.Is(err, inbox.ErrNotFound) || (err == nil && k.UserID != p.UserID && !p.Can(auth.PermSettingsWrite)) {
-		return Key{}, inbox.NotFound("API key")
+		return inbox.NotFound("API key")
 	}
 	if err != nil {
-		return Key{}, fmt.Errorf("revoke api key: %w", err)
+		return fmt.Errorf("revoke api key: %w", err)
 	}
 	if err := s.store.DeleteAPIKey(ctx, p.TenantID, id); err != nil {
 		if errors.Is(err, inbox.ErrNotFound) {
-			return Key{}, inbox.NotFound("API key")
+			return inbox.NotFound("API key")
 		}
-		return Key{}, fmt.Errorf("revoke api key: %w", err)
+		return fmt.Errorf("revoke api key: %w", err)
 	}
 	s.mu.Lock()
 	delete(s.cache, k.Hash)
 	s.mu.Unlock()
-	return k, nil
+	return nil
 }
 
 // Resolve returns the principal a key acts as: its owner, with the lower of the key's role
