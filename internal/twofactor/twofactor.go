@@ -220,11 +220,15 @@ func (s *Service) Challenged(challenge string) (auth.Principal, error) {
 }
 
 // CheckLogin checks the second step of p's login: a code of the current steps not used
-// before, or an unused recovery code, which is then spent. A wrong one is a 401.
+// before, or an unused recovery code, which is then spent. A wrong one is a 401, as is a
+// challenge of a user who has disabled two-factor login since.
 func (s *Service) CheckLogin(ctx context.Context, p auth.Principal, code, recoveryCode string) error {
 	err := s.check(ctx, p, code, recoveryCode)
-	if errors.Is(err, errWrongCode) {
+	switch {
+	case errors.Is(err, errWrongCode):
 		return inbox.Unauthorized("The code is wrong or was already used")
+	case errors.Is(err, errNotEnabled): // disabled since the challenge
+		return inbox.Unauthorized("Two-factor login is not enabled; log in again")
 	}
 	return err
 }
