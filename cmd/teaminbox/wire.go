@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -11,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/teaminbox/teaminbox/internal/apikeys"
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/channels"
 	"github.com/teaminbox/teaminbox/internal/config"
@@ -18,6 +18,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/mediastore"
 	"github.com/teaminbox/teaminbox/internal/realtime"
+	"github.com/teaminbox/teaminbox/internal/store"
 	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
@@ -33,20 +34,15 @@ type app struct {
 	jobs     []func(ctx context.Context)
 	checks   []httpapi.Check // what /readyz reports on besides the database
 	log      *slog.Logger
+	audit    *audit.Log
 
 	twoFactor *twofactor.Service
 	apiKeys   *apikeys.Service
 }
 
-// credentialStore keeps the users' second factors and API keys (sqlstore does).
-type credentialStore interface {
-	twofactor.Store
-	apikeys.Store
-}
-
 // wire builds the use cases over st and connects the real-time hub: through NATS when
 // NATS_URL is set, so several nodes share events, in memory otherwise.
-func wire(ctx context.Context, cfg *config.Config, st inbox.Store, tokens *auth.Tokens, reg *prometheus.Registry, log *slog.Logger) (*app, error) {
+func wire(ctx context.Context, cfg *config.Config, st store.Store, tokens *auth.Tokens, reg *prometheus.Registry, log *slog.Logger) (*app, error) {
 	var bus realtime.Bus = realtime.NewMemoryBus()
 	if cfg.NATSURL != "" {
 		nb, err := realtime.NewNATSBus(cfg.NATSURL, log)
@@ -61,6 +57,8 @@ func wire(ctx context.Context, cfg *config.Config, st inbox.Store, tokens *auth.
 		a.checks = append(a.checks, httpapi.Check{Name: "nats", Ready: nb.Ready})
 	}
 	a.svc = inbox.NewService(st, realtime.NewPublisher(bus, log), log)
+	a.audit = audit.New(st)
+	a.svc.SetAuditor(a.audit)
 	hub, err := realtime.New(realtime.Config{
 		Service: a.svc, Tokens: tokens, Bus: bus, EventLog: st, Log: log, Registry: reg,
 		AcceptAllOrigins: cfg.WebsocketAcceptAll, AllowedOrigins: cfg.AllowedOrigins,
@@ -71,16 +69,11 @@ func wire(ctx context.Context, cfg *config.Config, st inbox.Store, tokens *auth.
 		return nil, err
 	}
 	a.hub, a.ws, a.wsInfo = hub, hub, hub.Info
-	creds, ok := st.(credentialStore)
-	if !ok {
-		bus.Close()
-		return nil, fmt.Errorf("wire: the store %T keeps no credentials", st)
-	}
-	if a.twoFactor, err = twofactor.New(creds, tokens, time.Now); err != nil {
+	if a.twoFactor, err = twofactor.New(st, tokens, a.audit, log, time.Now); err != nil {
 		bus.Close()
 		return nil, err
 	}
-	a.apiKeys = apikeys.New(creds, a.svc, log, time.Now)
+	a.apiKeys = apikeys.New(st, a.svc, a.audit, log, time.Now)
 
 	providers := channels.Providers()
 	a.svc.SetChannelSpecs(channels.Specs(providers))

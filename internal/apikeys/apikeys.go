@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
@@ -73,10 +74,16 @@ type Users interface {
 	Authorize(ctx context.Context, p auth.Principal) (inbox.User, error)
 }
 
+// auditor records creations and revocations (audit.Log).
+type auditor interface {
+	Record(ctx context.Context, p auth.Principal, c audit.Change) error
+}
+
 // Service makes, lists, revokes and resolves keys.
 type Service struct {
 	store Store
 	users Users
+	audit auditor
 	log   *slog.Logger
 	now   func() time.Time
 
@@ -89,9 +96,17 @@ type cached struct {
 	loaded time.Time
 }
 
-// New returns a Service over store.
-func New(store Store, users Users, log *slog.Logger, now func() time.Time) *Service {
-	return &Service{store: store, users: users, log: log, now: now, cache: map[string]*cached{}}
+// New returns a Service over store, recording to audit.
+func New(store Store, users Users, audit auditor, log *slog.Logger, now func() time.Time) *Service {
+	return &Service{store: store, users: users, audit: audit, log: log, now: now, cache: map[string]*cached{}}
+}
+
+// record audits a change made to a key (never the key itself: Key holds only its hash,
+// which does not marshal). A failure is logged, not returned: the change is committed.
+func (s *Service) record(ctx context.Context, p auth.Principal, c audit.Change) {
+	if err := s.audit.Record(ctx, p, c); err != nil {
+		s.log.ErrorContext(ctx, "audit entry lost", "action", c.Action, "object_id", c.ObjectID, "err", err)
+	}
 }
 
 // Create makes a key for the caller with role, which may not be above the caller's, and
@@ -132,6 +147,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, name, role strin
 	if err := s.store.CreateAPIKey(ctx, k); err != nil {
 		return Key{}, "", fmt.Errorf("create api key: %w", err)
 	}
+	s.record(ctx, p, audit.Change{Action: "api_key.created", ObjectType: "api_key", ObjectID: k.ID.String(), After: k})
 	return k, secret, nil
 }
 
@@ -175,6 +191,7 @@ func (s *Service) Revoke(ctx context.Context, p auth.Principal, id uuid.UUID) er
 	s.mu.Lock()
 	delete(s.cache, k.Hash)
 	s.mu.Unlock()
+	s.record(ctx, p, audit.Change{Action: "api_key.revoked", ObjectType: "api_key", ObjectID: k.ID.String(), Before: k})
 	return nil
 }
 

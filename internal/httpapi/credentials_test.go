@@ -227,6 +227,17 @@ func TestTwoFactorLogin(t *testing.T) {
 	if r.errReason() != twofactor.ReasonNotEnabled {
 		t.Errorf("reason %q", r.errReason())
 	}
+	entries := auditEntries(t, e.expect(e.do("GET", "/v1/audit-log?object_type=two_factor", e.tokenOf[auth.RoleAdmin], nil), 200, "audit log"))
+	var actions []string
+	for _, en := range entries {
+		actions = append(actions, en.Action)
+		if en.ObjectID != p.UserID.String() || en.ActorID == nil || *en.ActorID != p.UserID {
+			t.Errorf("audit entry %+v", en)
+		}
+	}
+	if strings.Join(actions, " ") != "two_factor.disabled two_factor.enabled" {
+		t.Errorf("audited %v", actions)
+	}
 }
 
 // TestTwoFactorCodesCountAgainstTheAccount: wrong codes lock the account as wrong passwords
@@ -363,6 +374,18 @@ func TestAPIKeys(t *testing.T) {
 	id2, key2 := e.createKey(exec, "second", auth.RoleViewer)
 	e.expect(e.do("DELETE", "/v1/api-keys/"+id2, admin, nil), 200, "an admin revokes an executive's key")
 	e.expect(e.do("GET", "/v1/conversations", key2, nil), 401, "a key revoked by an admin")
+
+	log := e.expect(e.do("GET", "/v1/audit-log?object_type=api_key", admin, nil), 200, "audit log")
+	actions := map[string]int{}
+	for _, en := range auditEntries(t, log) {
+		actions[en.Action]++
+	}
+	if actions["api_key.created"] != 3 || actions["api_key.revoked"] != 2 || len(actions) != 2 {
+		t.Errorf("audited %v", actions)
+	}
+	if strings.Contains(string(log.Raw), key) || strings.Contains(string(log.Raw), "hash") {
+		t.Errorf("the audit log shows a key: %s", log.Raw)
+	}
 
 	for what, bad := range map[string]string{
 		"prefix only":        "tik_",

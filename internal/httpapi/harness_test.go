@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -96,6 +97,8 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 	}
 	hasher := auth.NewHasher(cheapArgon, 4)
 	e.svc = inbox.NewService(e.st, e.events, slog.New(slog.DiscardHandler))
+	auditLog := audit.New(e.st.(audit.Store))
+	e.svc.SetAuditor(auditLog)
 	e.svc.SetChannelSpecs(map[inbox.ChannelKind]inbox.ChannelSpec{
 		inbox.ChannelWhatsApp: {Required: []string{"phone_number_id", "access_token"}, Secret: []string{"access_token", "app_secret"}, Optional: []string{"app_secret"}},
 	})
@@ -110,7 +113,7 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 		twofactor.Store
 		apikeys.Store
 	})
-	twoFactor, err := twofactor.New(creds, e.tokens, e.svc.Now)
+	twoFactor, err := twofactor.New(creds, e.tokens, auditLog, o.log, e.svc.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +122,8 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 		Registry: prometheus.NewRegistry(), Log: o.log, MaxBodyBytes: o.maxBody,
 		MessageLimit: 100, LoginRate: o.loginRPS, OpenAPI: docs.OpenAPI,
 		ThreadPDF: report.NewThreadExporter(e.svc).WritePDF,
-		TwoFactor: twoFactor, APIKeys: apikeys.New(creds, e.svc, o.log, e.svc.Now),
+		Audit:     auditLog,
+		TwoFactor: twoFactor, APIKeys: apikeys.New(creds, e.svc, auditLog, o.log, e.svc.Now),
 	})
 	e.srv = httptest.NewServer(api)
 	t.Cleanup(e.srv.Close)

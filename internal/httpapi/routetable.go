@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/teaminbox/teaminbox/internal/apikeys"
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
@@ -33,6 +34,7 @@ func Routes() []Route {
 		Registry: prometheus.NewRegistry(), WebSocket: mounted, Webhooks: mounted, Media: mounted, Web: mounted,
 		WebSocketInfo: func(auth.Principal, string) (any, error) { return nil, nil },
 		ThreadPDF:     func(context.Context, auth.Principal, uuid.UUID, bool, http.ResponseWriter) error { return nil },
+		Audit:         audit.New(nil),
 		TwoFactor:     &twofactor.Service{}, APIKeys: &apikeys.Service{},
 	}}
 	var t routeTable

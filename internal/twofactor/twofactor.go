@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
@@ -77,17 +79,24 @@ type Tokens interface {
 	Verify(token, audience string) (auth.Principal, error)
 }
 
+// auditor records enabling and disabling (audit.Log).
+type auditor interface {
+	Record(ctx context.Context, p auth.Principal, c audit.Change) error
+}
+
 // Service runs two-factor setup and the second step of login.
 type Service struct {
 	store  Store
 	tokens Tokens
+	audit  auditor
+	log    *slog.Logger
 	aead   cipher.AEAD
 	now    func() time.Time
 }
 
 // New returns a Service sealing secrets with a key derived for this use from the server's
-// secret (auth.Tokens.DeriveKey), telling time with now.
-func New(store Store, tokens *auth.Tokens, now func() time.Time) (*Service, error) {
+// secret (auth.Tokens.DeriveKey), recording to audit, telling time with now.
+func New(store Store, tokens *auth.Tokens, audit auditor, log *slog.Logger, now func() time.Time) (*Service, error) {
 	block, err := aes.NewCipher(tokens.DeriveKey(keyUse))
 	if err != nil {
 		return nil, fmt.Errorf("two-factor: cipher: %w", err)
@@ -96,7 +105,17 @@ func New(store Store, tokens *auth.Tokens, now func() time.Time) (*Service, erro
 	if err != nil {
 		return nil, fmt.Errorf("two-factor: gcm: %w", err)
 	}
-	return &Service{store: store, tokens: tokens, aead: aead, now: now}, nil
+	return &Service{store: store, tokens: tokens, audit: audit, log: log, aead: aead, now: now}, nil
+}
+
+// record audits a change made to p's second factor. A failure is logged, not returned: the
+// change is committed.
+func (s *Service) record(ctx context.Context, p auth.Principal, action string, enabled bool) {
+	c := audit.Change{Action: action, ObjectType: "two_factor", ObjectID: p.UserID.String(),
+		Before: Status{Enabled: !enabled}, After: Status{Enabled: enabled}}
+	if err := s.audit.Record(ctx, p, c); err != nil {
+		s.log.ErrorContext(ctx, "audit entry lost", "action", action, "user_id", p.UserID, "err", err)
+	}
 }
 
 // Status is what a user sees of their second factor.
@@ -177,6 +196,7 @@ func (s *Service) Enable(ctx context.Context, p auth.Principal, code string) ([]
 	if err := s.store.EnableTwoFactor(ctx, p.TenantID, p.UserID, step, hashes, s.now()); err != nil {
 		return nil, fmt.Errorf("two-factor enable: %w", notFoundAs(err, errEnabled))
 	}
+	s.record(ctx, p, "two_factor.enabled", true)
 	return codes, nil
 }
 
@@ -192,6 +212,7 @@ func (s *Service) Disable(ctx context.Context, p auth.Principal, code, recoveryC
 	if err := s.store.DisableTwoFactor(ctx, p.TenantID, p.UserID); err != nil {
 		return fmt.Errorf("two-factor disable: %w", notFoundAs(err, errNotEnabled))
 	}
+	s.record(ctx, p, "two_factor.disabled", false)
 	return nil
 }
 
