@@ -112,7 +112,7 @@ func (s *Service) record(ctx context.Context, p auth.Principal, c audit.Change) 
 // Create makes a key for the caller with role, which may not be above the caller's, and
 // returns it with the key itself, which is shown this once.
 func (s *Service) Create(ctx context.Context, p auth.Principal, name, role string) (Key, string, error) {
-	name = strings.TrimSpace(name)
+	name = strings.TrimSpace(strings.ReplaceAll(name, "\x00", "")) // PostgreSQL's text refuses NUL
 	bad := inbox.Fields{}
 	if name == "" {
 		bad.Add("name", "Name is required")
