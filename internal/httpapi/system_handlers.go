@@ -107,7 +107,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.accounts.succeeded(account)
-	token, err := s.Tokens.Issue(auth.Principal{TenantID: u.TenantID, UserID: u.ID, Role: u.Role}, auth.AudienceAPI, s.TokenTTL)
+	token, err := s.Tokens.Issue(u.Principal(), auth.AudienceAPI, s.TokenTTL)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ var tables = []string{
 	"tenants", "users", "teams", "team_members", "contacts", "channels", "contact_identities",
 	"campaigns", "broadcasts", "tags", "conversations", "conversation_tags", "messages",
 	"message_mentions", "message_status_history", "parked_receipts", "outbox", "events", "voice_calls",
+	"invitations", "password_resets",
 }
 
 // counted are the columns triggers keep (table.column), left to them.
