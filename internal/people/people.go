@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
@@ -51,7 +50,6 @@ type Options struct {
 	// BaseURL is the public base URL the links start with (TEAMINBOX_PUBLIC_URL).
 	BaseURL       string
 	InvitationTTL time.Duration
-	Log           *slog.Logger
 }
 
 // Service is the people use cases.
