@@ -18,7 +18,8 @@ type UserChange struct {
 	FirstName, LastName *string
 }
 
-// UpdateUser changes a user's role or names. Nobody raises their own role, an admin neither
+// UpdateUser changes a user's role or names; a new role revokes the user's tokens, which
+// carry the old one. Nobody raises their own role, an admin neither
 // grants super_admin nor changes a super admin, and the last active super admin keeps the
 // role (409 LAST_SUPER_ADMIN).
 func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, id uuid.UUID, c UserChange) (inbox.User, error) {
@@ -65,6 +66,11 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, id uuid.UUID
 	}
 	if err := s.o.Store.UpdateUser(ctx, u); err != nil {
 		return inbox.User{}, fmt.Errorf("update user: %w", err)
+	}
+	if u.Role != stored.Role { // tokens carry the role: the user logs in again under the new one
+		if err := s.o.Store.BumpTokenVersion(ctx, u.TenantID, u.ID); err != nil {
+			return inbox.User{}, fmt.Errorf("update user: %w", err)
+		}
 	}
 	s.o.Inbox.ForgetUser(u.ID)
 	return u, nil
