@@ -56,7 +56,7 @@ func serve(ctx context.Context, args []string) error {
 	}
 	defer app.close()
 
-	ppl, err := newPeople(cfg, st, app.svc, hasher)
+	ppl, err := newPeople(cfg, st, app.svc, hasher, app.audit, log)
 	if err != nil {
 		return err
 	}

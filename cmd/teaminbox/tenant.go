@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
 
@@ -46,7 +47,7 @@ func tenantCreate(ctx context.Context, out io.Writer, args []string) error {
 		return err
 	}
 	defer st.Close()
-	ppl, err := newPeople(cfg, st, inbox.NewService(st, nil, log), newHasher())
+	ppl, err := newPeople(cfg, st, inbox.NewService(st, nil, log), newHasher(), audit.New(st), log)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
@@ -59,6 +60,7 @@ func (s *Service) Invite(ctx context.Context, p auth.Principal, in InviteInput) 
 	if err != nil {
 		return Invited{}, err
 	}
+	s.audit(ctx, p.TenantID, &p, audit.Change{Action: "user.invited", ObjectType: "invitation", ObjectID: inv.ID.String(), After: inv})
 	if s.o.Mailer == nil {
 		return Invited{Invitation: inv, Link: link}, nil
 	}
@@ -132,6 +134,7 @@ func (s *Service) RevokeInvitation(ctx context.Context, p auth.Principal, id uui
 	if err != nil {
 		return fmt.Errorf("revoke invitation: %w", err)
 	}
+	s.audit(ctx, p.TenantID, &p, audit.Change{Action: "invitation.revoked", ObjectType: "invitation", ObjectID: id.String()})
 	return nil
 }
 
@@ -215,6 +218,8 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (inbox.U
 	case err != nil:
 		return inbox.User{}, fmt.Errorf("accept invitation: %w", err)
 	}
+	newcomer := u.Principal()
+	s.audit(ctx, u.TenantID, &newcomer, audit.Change{Action: "invitation.accepted", ObjectType: "invitation", ObjectID: inv.ID.String(), After: u})
 	return u, nil
 }
 
@@ -236,9 +241,10 @@ func (s *Service) CreateBusiness(ctx context.Context, name, ownerEmail string) (
 	if err := s.o.Store.CreateTenant(ctx, t); err != nil {
 		return inbox.Tenant{}, "", fmt.Errorf("create business: %w", err)
 	}
-	_, link, err := s.invite(ctx, t.ID, nil, email, auth.RoleSuperAdmin, nil)
+	inv, link, err := s.invite(ctx, t.ID, nil, email, auth.RoleSuperAdmin, nil)
 	if err != nil {
 		return inbox.Tenant{}, "", fmt.Errorf("invite the owner: %w", err)
 	}
+	s.audit(ctx, t.ID, nil, audit.Change{Action: "user.invited", ObjectType: "invitation", ObjectID: inv.ID.String(), After: inv})
 	return t, link, nil
 }

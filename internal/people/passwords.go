@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
@@ -103,7 +104,12 @@ func (s *Service) IssueReset(ctx context.Context, p auth.Principal, id uuid.UUID
 	if u.DeactivatedAt != nil {
 		return "", inbox.Invalid(map[string]string{"userId": "That user is deactivated; reactivate them first"})
 	}
-	return s.newReset(ctx, u)
+	link, err := s.newReset(ctx, u)
+	if err != nil {
+		return "", err
+	}
+	s.audit(ctx, p.TenantID, &p, audit.Change{Action: "user.password_reset_issued", ObjectType: "user", ObjectID: u.ID.String()})
+	return link, nil
 }
 
 // ConfirmReset sets a new password with a reset token, once; every token of the user is

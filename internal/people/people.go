@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
@@ -41,6 +43,12 @@ type Hasher interface {
 	Check(ctx context.Context, hash, password string) error
 }
 
+// Auditor records administrative actions (audit.Log).
+type Auditor interface {
+	Record(ctx context.Context, p auth.Principal, c audit.Change) error
+	RecordSystem(ctx context.Context, tenant uuid.UUID, c audit.Change) error
+}
+
 // Options configure a Service.
 type Options struct {
 	Store     Store
@@ -50,6 +58,8 @@ type Options struct {
 	// BaseURL is the public base URL the links start with (TEAMINBOX_PUBLIC_URL).
 	BaseURL       string
 	InvitationTTL time.Duration
+	Audit         Auditor // nil: nothing is recorded
+	Log           *slog.Logger
 }
 
 // Service is the people use cases.
@@ -133,4 +143,21 @@ func (s *Service) send(ctx context.Context, to, subject, body string) error {
 		return fmt.Errorf("mail %s: %w", subject, err)
 	}
 	return nil
+}
+
+// audit records a change that was made, by p, or by the system when p is nil. A failure is
+// logged, not returned: the change is committed, and an error would have it made again.
+func (s *Service) audit(ctx context.Context, tenant uuid.UUID, p *auth.Principal, c audit.Change) {
+	if s.o.Audit == nil {
+		return
+	}
+	var err error
+	if p == nil {
+		err = s.o.Audit.RecordSystem(ctx, tenant, c)
+	} else {
+		err = s.o.Audit.Record(ctx, *p, c)
+	}
+	if err != nil {
+		s.o.Log.ErrorContext(ctx, "audit entry lost", "action", c.Action, "object_id", c.ObjectID, "err", err)
+	}
 }

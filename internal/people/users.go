@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
@@ -73,6 +74,11 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, id uuid.UUID
 		}
 	}
 	s.o.Inbox.ForgetUser(u.ID)
+	action := "user.updated"
+	if u.Role != stored.Role {
+		action = "user.role_changed"
+	}
+	s.audit(ctx, p.TenantID, &p, audit.Change{Action: action, ObjectType: "user", ObjectID: u.ID.String(), Before: stored, After: u})
 	return u, nil
 }
 
@@ -154,6 +160,11 @@ func (s *Service) SetActive(ctx context.Context, p auth.Principal, id uuid.UUID,
 	if out.User, err = s.o.Inbox.SetUserActive(ctx, p, id, in.Active); err != nil {
 		return Activation{}, err
 	}
+	action := "user.deactivated"
+	if in.Active {
+		action = "user.reactivated"
+	}
+	s.audit(ctx, p.TenantID, &p, audit.Change{Action: action, ObjectType: "user", ObjectID: id.String(), Before: u, After: out.User})
 	if in.ReassignTo.Set {
 		out.Reassigned, err = s.reassign(ctx, p, id, in.ReassignTo.ID)
 	}
@@ -175,7 +186,12 @@ func (s *Service) Reassign(ctx context.Context, p auth.Principal, from uuid.UUID
 	if err := s.checkReassignTarget(ctx, p, from, to); err != nil {
 		return 0, err
 	}
-	return s.reassign(ctx, p, from, to.ID)
+	n, err := s.reassign(ctx, p, from, to.ID)
+	if n > 0 {
+		s.audit(ctx, p.TenantID, &p, audit.Change{Action: "user.conversations_reassigned", ObjectType: "user", ObjectID: from.String(),
+			After: map[string]any{"to_user_id": to.ID, "conversations": n}})
+	}
+	return n, err
 }
 
 func (s *Service) checkReassignTarget(ctx context.Context, p auth.Principal, from uuid.UUID, to inbox.OptionalID) error {
