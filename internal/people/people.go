@@ -70,9 +70,6 @@ type Service struct {
 // New returns the use cases over o.
 func New(o Options) *Service { return &Service{o: o} }
 
-// Mails reports whether links are mailed (an SMTP server is configured) rather than shown.
-func (s *Service) Mails() bool { return s.o.Mailer != nil }
-
 func (s *Service) now() time.Time { return s.o.Inbox.Now() }
 
 // newToken returns a random token and the hex SHA-256 the store keeps of it.
