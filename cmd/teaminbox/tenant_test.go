@@ -3,10 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/seed"
 )
 
 // TestTenantCreate runs `teaminbox tenant create` beside a running server, follows the
@@ -49,4 +56,34 @@ func TestTenantCreate(t *testing.T) {
 	if err := runTenant(context.Background(), &out, []string{"list-everything"}); err == nil {
 		t.Error("an unknown tenant command: no error")
 	}
+}
+
+// TestDeactivationThroughTheServer deactivates an agent over REST while their WebSocket is
+// open: the socket is closed with 4001 "deactivated", and their token answers 401.
+func TestDeactivationThroughTheServer(t *testing.T) {
+	s := startServer(t)
+	agent, admin := s.token(t, "executive"), s.token(t, "admin")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws://"+s.host+"/ws/team-inbox/"+seed.DemoTenantID.String()+"/?token="+agent, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	if _, hello, err := ws.Read(ctx); err != nil || !strings.Contains(string(hello), `"hello"`) {
+		t.Fatalf("first frame %s, %v", hello, err)
+	}
+	s.call(t, "POST", "/v1/users/"+seed.DemoUserID(auth.RoleExecutive).String()+"/deactivate", admin, nil).data(t, 200, "deactivate")
+	for {
+		_, _, err := ws.Read(ctx)
+		if err == nil {
+			continue
+		}
+		var ce websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != 4001 || ce.Reason != "deactivated" {
+			t.Fatalf("the socket ended with %v, want 4001 deactivated", err)
+		}
+		break
+	}
+	s.call(t, "GET", "/v1/auth/me", agent, nil).data(t, 401, "the deactivated agent's token")
 }
