@@ -16,9 +16,10 @@ import (
 const userCacheTTL = 5 * time.Second
 
 // Authorize checks that a verified token's user still exists, is active, belongs to the
-// token's tenant and was issued under the user's current token version (no logout or
-// password change since), and returns it; anything else is a 401. Every REST request, media link and
-// WebSocket connection passes here: a signature proves only who the token was issued to.
+// token's tenant and was issued under the user's current token version (no logout, password
+// or role change since), and returns it; anything else is a 401. Every REST request, media
+// link and WebSocket connection passes here: a signature proves only who the token was
+// issued to.
 func (s *Service) Authorize(ctx context.Context, p auth.Principal) (User, error) {
 	denied := Unauthorized("The token's user is unknown or deactivated")
 	now := time.Now()
