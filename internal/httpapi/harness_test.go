@@ -22,6 +22,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/httpapi"
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/people"
 	"github.com/teaminbox/teaminbox/internal/report"
 	"github.com/teaminbox/teaminbox/internal/seed"
 	"github.com/teaminbox/teaminbox/internal/store/storetest"
@@ -78,6 +79,7 @@ type options struct {
 	loginRPS  float64
 	passwords func(*auth.Hasher) inbox.PasswordChecker // wraps the hasher the API checks passwords with
 	checks    []httpapi.Check
+	mailer    people.Mailer // nil: invitation and reset links are answered, not mailed
 	log       *slog.Logger
 }
 
@@ -117,8 +119,10 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ppl := people.New(people.Options{Store: e.st.(people.Store), Inbox: e.svc, Passwords: hasher, Mailer: o.mailer,
+		BaseURL: "https://inbox.example", InvitationTTL: 7 * 24 * time.Hour, Audit: auditLog, Log: o.log})
 	api := httpapi.New(httpapi.Deps{
-		Service: e.svc, Tokens: e.tokens, Passwords: o.passwords(hasher), TokenTTL: time.Hour, Ready: e.st.Ping, Checks: o.checks,
+		Service: e.svc, People: ppl, Tokens: e.tokens, Passwords: o.passwords(hasher), TokenTTL: time.Hour, Ready: e.st.Ping, Checks: o.checks,
 		Registry: prometheus.NewRegistry(), Log: o.log, MaxBodyBytes: o.maxBody,
 		MessageLimit: 100, LoginRate: o.loginRPS, OpenAPI: docs.OpenAPI,
 		ThreadPDF: report.NewThreadExporter(e.svc).WritePDF,

@@ -13,11 +13,13 @@ import (
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/twofactor"
+	"github.com/teaminbox/teaminbox/internal/people"
 )
 
 // Deps is what the REST API needs; the optional handlers are mounted when set.
 type Deps struct {
 	Service      *inbox.Service
+	People       *people.Service // invitations, roles, deactivation, passwords, logout
 	Tokens       *auth.Tokens
 	Passwords    inbox.PasswordChecker
 	TokenTTL     time.Duration // lifetime of login tokens

@@ -118,7 +118,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 
 // loggedIn answers a login token for u.
 func (s *Server) loggedIn(w http.ResponseWriter, u inbox.User) error {
-	token, err := s.Tokens.Issue(auth.Principal{TenantID: u.TenantID, UserID: u.ID, Role: u.Role}, auth.AudienceAPI, s.TokenTTL)
+	token, err := s.Tokens.Issue(u.Principal(), auth.AudienceAPI, s.TokenTTL)
 	if err != nil {
 		return err
 	}
