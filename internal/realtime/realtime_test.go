@@ -446,24 +446,39 @@ func TestResume(t *testing.T) {
 	}
 }
 
+// A client that reads nothing is dropped with 4008; one of the same tenant that reads gets
+// every frame, in order, before and after.
 func TestSlowConsumerIsDropped(t *testing.T) {
 	w := newWorld(t)
 	bus := realtime.NewMemoryBus()
 	reg := prometheus.NewRegistry()
 	n := w.node(t, bus, func(c *realtime.Config) { c.QueueSize = 4; c.Registry = reg })
+	fast := w.connect(t, n, 0, auth.RoleAdmin, "")
 	slow := w.connect(t, n, 0, auth.RoleViewer, "")
 	pub := realtime.NewPublisher(bus, quiet)
+	ctx := context.Background()
+	seq, err := w.st.LatestSeq(ctx, w.tenants[0].id)
+	must(t, err)
 	big := json.RawMessage(`"` + strings.Repeat("x", 64<<10) + `"`)
-	// The client reads nothing: socket buffers fill, then the queue, then it is dropped. It
-	// starts reading once the drop is counted, while the server's close frame waits behind the
-	// buffered frames (a close that waited longer than its write timeout would be cut short).
+	publish := func() {
+		t.Helper()
+		seq++
+		pub.Publish(ctx, inbox.Event{Seq: seq, TenantID: w.tenants[0].id, Type: inbox.EventConversationUpdate, Data: big})
+		if f := fast.until(string(inbox.EventConversationUpdate)); f.Seq != seq {
+			t.Fatalf("fast client got seq %d, want %d", f.Seq, seq)
+		}
+	}
+	// The slow client reads nothing: socket buffers fill, then the queue, then it is dropped.
+	// It starts reading once the drop is counted, while the server's close frame waits behind
+	// the buffered frames (a close that waited longer than its write timeout would be cut short).
 	dropped := func() bool { return counterValue(t, reg, "teaminbox_websocket_frames_total", "dropped") > 0 }
 	for i := 0; i < 1000 && !dropped(); i++ {
-		pub.Publish(context.Background(), inbox.Event{Seq: int64(i + 1), TenantID: w.tenants[0].id, Type: inbox.EventConversationUpdate, Data: big})
+		publish()
 	}
 	if code := slow.closeCode(); code != 4008 {
 		t.Errorf("close code %d, want 4008", code)
 	}
+	publish()
 }
 
 func TestShutdownSaysGoingAway(t *testing.T) {
