@@ -139,6 +139,8 @@ type User struct {
 	CreatedAt    time.Time `json:"created_at"`
 	// DeactivatedAt is set while the user may not log in or use the API.
 	DeactivatedAt *time.Time `json:"deactivated_at"`
+	// Availability is filled by the use cases that show it (the user list, me).
+	Availability Availability `json:"availability,omitempty"`
 }
 
 // UserRef is the short form of a user embedded in other objects.
