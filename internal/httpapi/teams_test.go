@@ -123,6 +123,26 @@ func TestTeams(t *testing.T) {
 	e.expect(e.do("DELETE", "/v1/teams/"+id, admin, nil), 200, "delete an unused team")
 	e.expect(e.do("GET", "/v1/teams/"+id, admin, nil), 404, "deleted team")
 	e.expect(e.do("DELETE", "/v1/teams/"+id, admin, nil), 404, "delete twice")
+
+	// Each change that happened is in the audit log, after it happened; refusals are not.
+	entries := auditEntries(t, e.expect(e.do("GET", "/v1/audit-log?object_type=team", admin, nil), 200, "audit log"))
+	want := []string{"team.deleted", "team.member_removed", "team.member_added", "team.renamed", "team.renamed", "team.created"}
+	var got []string
+	for _, en := range entries {
+		got = append(got, en.Action)
+		if en.ObjectID != id {
+			t.Errorf("%s about %s, want %s", en.Action, en.ObjectID, id)
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("audit log %v, want %v", got, want)
+	}
+	if len(entries) == len(want) && !strings.Contains(string(entries[2].After), viewerID) {
+		t.Errorf("team.member_added after %s, want the viewer", entries[2].After)
+	}
+	if b := auditEntries(t, e.expect(e.do("GET", "/v1/audit-log?object_type=team", e.b.token, nil), 200, "B's audit log")); len(b) != 1 || b[0].Action != "team.created" {
+		t.Errorf("tenant B's team entries: %+v", b)
+	}
 }
 
 // TestDeleteTeamUnassigns: deleting a team takes it off its conversations, each with a

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 )
 
@@ -98,7 +99,11 @@ func (s *Service) CreateTeam(ctx context.Context, p auth.Principal, in TeamInput
 	err := s.store.InTx(ctx, func(q Queries) error {
 		return notFoundAs(teamConflict(q.CreateTeam(ctx, t)), "User")
 	})
-	return t, err
+	if err != nil {
+		return Team{}, err
+	}
+	s.audit(ctx, p, audit.Change{Action: "team.created", ObjectType: "team", ObjectID: t.ID.String(), After: t})
+	return t, nil
 }
 
 func compareIDs(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) }
@@ -125,7 +130,13 @@ func (s *Service) RenameTeam(ctx context.Context, p auth.Principal, id uuid.UUID
 		after.Name = name
 		return teamConflict(tq.RenameTeam(ctx, p.TenantID, id, name))
 	})
-	return before, after, err
+	if err != nil {
+		return Team{}, Team{}, err
+	}
+	if before.Name != after.Name {
+		s.audit(ctx, p, audit.Change{Action: "team.renamed", ObjectType: "team", ObjectID: id.String(), Before: before, After: after})
+	}
+	return before, after, nil
 }
 
 // AddTeamMember makes a user of the tenant a member of the team. Adding a member again
@@ -167,7 +178,16 @@ func (s *Service) changeMember(ctx context.Context, p auth.Principal, team, user
 		t, err = q.GetTeam(ctx, p.TenantID, team)
 		return err
 	})
-	return t, changed, err
+	if err != nil || !changed {
+		return t, changed, err
+	}
+	member := map[string]uuid.UUID{"team_id": team, "user_id": user}
+	if add {
+		s.audit(ctx, p, audit.Change{Action: "team.member_added", ObjectType: "team", ObjectID: team.String(), After: member})
+	} else {
+		s.audit(ctx, p, audit.Change{Action: "team.member_removed", ObjectType: "team", ObjectID: team.String(), Before: member})
+	}
+	return t, true, nil
 }
 
 // DeleteTeam deletes a team. Its conversations lose their team first, each with a system
@@ -227,5 +247,7 @@ func (s *Service) DeleteTeam(ctx context.Context, p auth.Principal, id uuid.UUID
 		}
 		unassigned += n
 	}
+	s.audit(ctx, p, audit.Change{Action: "team.deleted", ObjectType: "team", ObjectID: id.String(), Before: t,
+		After: map[string]int{"unassigned_conversations": unassigned}})
 	return t, unassigned, nil
 }
