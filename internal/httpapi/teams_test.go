@@ -1,10 +1,13 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/google/uuid"
 
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
@@ -201,5 +204,41 @@ func TestDeleteTeamUnassigns(t *testing.T) {
 			e.expect(e.do("GET", "/v1/teams/"+team, admin, nil), 404, "deleted team")
 			e.expect(e.do("PATCH", "/v1/conversations/"+convs[0]+"/assign", admin, map[string]any{"assigned_team_id": team}), 404, "assign to the deleted team")
 		})
+	}
+}
+
+// TestDeleteLargeTeam: a team with more conversations than one transaction unassigns is
+// deleted in several, and every conversation loses it.
+func TestDeleteLargeTeam(t *testing.T) {
+	e := newEnv(t)
+	admin := e.tokenOf[auth.RoleAdmin]
+	teamID := teamOf(e.expect(e.do("POST", "/v1/teams", admin, map[string]any{"name": "Crowded"}), 201, "create team"))["id"].(string)
+	team := uuid.MustParse(teamID)
+	contact := uuid.MustParse(e.expect(e.do("GET", "/v1/contacts?limit=1", admin, nil), 200, "contacts").data()["contacts"].([]any)[0].(map[string]any)["id"].(string))
+	channel := uuid.MustParse(e.channelOf(inbox.ChannelWeb))
+	const n = 450 // three transactions of up to 200
+	for range n {
+		must(t, e.st.CreateConversation(context.Background(), inbox.Conversation{ID: uuid.Must(uuid.NewV7()), TenantID: seed.DemoTenantID,
+			ContactID: contact, ChannelID: channel, Type: "support", Status: inbox.StatusClosed, Priority: inbox.PriorityLow,
+			AssignedTeamID: &team, CreatedAt: e.now, UpdatedAt: e.now}))
+	}
+	already := len(e.events.ofType(inbox.EventAssignmentUpdate))
+	r := e.expect(e.do("DELETE", "/v1/teams/"+teamID, admin, nil), 200, "delete team")
+	if r.data()["unassigned_conversations"] != float64(n) {
+		t.Errorf("delete answered %s, want %d unassigned", r.Raw, n)
+	}
+	if got := len(e.events.ofType(inbox.EventAssignmentUpdate)) - already; got != n {
+		t.Errorf("%d assignment_update events, want %d", got, n)
+	}
+	left := e.expect(e.do("GET", "/v1/conversations?assigned_team="+teamID, admin, nil), 200, "list the team's").data()["pagination"]
+	if left.(map[string]any)["total"] != 0.0 {
+		t.Errorf("conversations left with the team: %v", left)
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }
