@@ -69,6 +69,8 @@ func serve(ctx context.Context, args []string) error {
 		SignMedia:     app.media.SignLink,
 		Web:           web.Handler(),
 		Audit:         app.audit,
+		TwoFactor:     app.twoFactor,
+		APIKeys:       app.apiKeys,
 	})
 	srv := &http.Server{
 		Addr: cfg.Addr, Handler: api,

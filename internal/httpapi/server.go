@@ -9,8 +9,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/teaminbox/teaminbox/internal/apikeys"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
 // Deps is what the REST API needs; the optional handlers are mounted when set.
@@ -37,6 +39,8 @@ type Deps struct {
 	Audit         AuditLog     // /v1/audit-log
 	// SignMedia turns a media path on an attachment into a signed link for the tenant.
 	SignMedia func(tenant uuid.UUID, link string) string
+	TwoFactor *twofactor.Service // /v1/auth/2fa..., and the second step of login
+	APIKeys   *apikeys.Service   // /v1/api-keys, and "Bearer tik_..." wherever a token goes
 }
 
 // Check is a part of the server that readiness reports on by name (nats, outbox); Ready

@@ -4,12 +4,16 @@
 package store
 
 import (
+	"github.com/teaminbox/teaminbox/internal/apikeys"
 	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
 // Store is every store interface the server wires, as one database implements them.
 type Store interface {
 	inbox.Store
 	audit.Store
+	twofactor.Store
+	apikeys.Store
 }
