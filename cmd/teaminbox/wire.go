@@ -27,6 +27,7 @@ type app struct {
 	svc      *inbox.Service
 	hub      *realtime.Hub
 	bus      realtime.Bus
+	avail    *inbox.AvailabilityTracker
 	ws       http.Handler
 	wsInfo   func(p auth.Principal, baseURL string) (any, error)
 	webhooks http.Handler
@@ -57,10 +58,12 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, tokens *auth.
 		a.checks = append(a.checks, httpapi.Check{Name: "nats", Ready: nb.Ready})
 	}
 	a.svc = inbox.NewService(st, realtime.NewPublisher(bus, log), log)
+	a.avail = a.svc.NewAvailabilityTracker(inbox.TrackerConfig{Grace: cfg.AvailabilityGrace, Log: log})
 	a.audit = audit.New(st)
 	a.svc.SetAuditor(a.audit)
 	hub, err := realtime.New(realtime.Config{
-		Service: a.svc, Tokens: tokens, Bus: bus, EventLog: st, Log: log, Registry: reg,
+		Availability: a.avail,
+		Service:      a.svc, Tokens: tokens, Bus: bus, EventLog: st, Log: log, Registry: reg,
 		AcceptAllOrigins: cfg.WebsocketAcceptAll, AllowedOrigins: cfg.AllowedOrigins,
 		TokenTTL: cfg.WebsocketTokenTTL(), TypingTimeout: cfg.TypingTimeoutDuration(),
 	})
@@ -92,7 +95,7 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, tokens *auth.
 	a.webhooks = webhooks
 	outbox := channels.NewOutbox(a.svc, st, providers, hc, cfg.PublicURL, log, reg)
 	a.checks = append(a.checks, httpapi.Check{Name: "outbox", Ready: outbox.Ready})
-	a.jobs = append(a.jobs, outbox.Run, a.sweepReplyWindows, a.media.Run)
+	a.jobs = append(a.jobs, outbox.Run, a.sweepReplyWindows, a.media.Run, a.avail.Run)
 	return a, nil
 }
 
@@ -119,8 +122,12 @@ func (a *app) sweepReplyWindows(ctx context.Context) {
 	}
 }
 
-// shutdownSockets closes the WebSockets with "going away".
-func (a *app) shutdownSockets(ctx context.Context) { a.hub.Shutdown(ctx) }
+// shutdownSockets closes the WebSockets with "going away", and waits for their availability
+// to be written.
+func (a *app) shutdownSockets(ctx context.Context) {
+	a.hub.Shutdown(ctx)
+	a.avail.Close()
+}
 
 func (a *app) close() {
 	if err := a.bus.Close(); err != nil {

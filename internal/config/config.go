@@ -36,6 +36,8 @@ type Config struct {
 	MediaS3URL      string
 	MediaLinkTTL    time.Duration
 	MediaHosts      []string
+	// AvailabilityGrace is how long after an agent's last socket closes the agent goes offline.
+	AvailabilityGrace time.Duration
 
 	// The settings of the all-channel inbox document, whose names stay aliases.
 	WebsocketAcceptAll   bool
@@ -58,6 +60,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 {
 		errs = append(errs, errors.New("TEAMINBOX_MAX_BODY_BYTES must be at least 1024"))
+	}
+	if c.AvailabilityGrace < 0 {
+		errs = append(errs, errors.New("TEAMINBOX_AVAILABILITY_GRACE must not be negative"))
 	}
 	if c.MediaLinkTTL < 10*time.Second {
 		errs = append(errs, errors.New("TEAMINBOX_MEDIA_LINK_TTL must be at least 10s"))

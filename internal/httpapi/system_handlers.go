@@ -154,10 +154,11 @@ func (s *Server) listTeams(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	for i := range teams {
-		teams[i].MemberIDs = nonNil(teams[i].MemberIDs)
+	views := make([]teamView, len(teams))
+	for i, t := range teams {
+		views[i] = viewTeam(t)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"teams": nonNil(teams)})
+	writeJSON(w, http.StatusOK, map[string]any{"teams": views})
 	return nil
 }
 

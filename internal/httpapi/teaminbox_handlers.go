@@ -140,12 +140,13 @@ func (s *Server) inboxMessage(w http.ResponseWriter, r *http.Request) error {
 
 // agentLoadView is one agent's row of the workload distribution.
 type agentLoadView struct {
-	Agent                   inbox.UserRef `json:"agent"`
-	OpenAssigned            int           `json:"open_assigned"`
-	Unread                  int           `json:"unread"`
-	OldestWaitingSince      *time.Time    `json:"oldest_waiting_since"`
-	AvgFirstResponseSeconds *float64      `json:"average_first_response_seconds"`
-	AvgFirstResponse        *string       `json:"average_first_response_time"`
+	Agent                   inbox.UserRef      `json:"agent"`
+	OpenAssigned            int                `json:"open_assigned"`
+	Unread                  int                `json:"unread"`
+	OldestWaitingSince      *time.Time         `json:"oldest_waiting_since"`
+	AvgFirstResponseSeconds *float64           `json:"average_first_response_seconds"`
+	AvgFirstResponse        *string            `json:"average_first_response_time"`
+	Availability            inbox.Availability `json:"availability"`
 }
 
 func (s *Server) inboxStats(w http.ResponseWriter, r *http.Request) error {
@@ -160,7 +161,8 @@ func (s *Server) inboxStats(w http.ResponseWriter, r *http.Request) error {
 	agents := make([]agentLoadView, len(st.Agents))
 	for i, a := range st.Agents {
 		agents[i] = agentLoadView{Agent: a.User, OpenAssigned: a.OpenAssigned, Unread: a.Unread, OldestWaitingSince: a.OldestWaitingSince,
-			AvgFirstResponseSeconds: roundSeconds(a.AvgFirstResponseSeconds), AvgFirstResponse: humanDuration(a.AvgFirstResponseSeconds)}
+			AvgFirstResponseSeconds: roundSeconds(a.AvgFirstResponseSeconds), AvgFirstResponse: humanDuration(a.AvgFirstResponseSeconds),
+			Availability: a.Availability}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"total_conversations":      st.TotalConversations,

@@ -12,7 +12,7 @@ type Auditor interface {
 	Record(ctx context.Context, p auth.Principal, c audit.Change) error
 }
 
-// SetAuditor has the settings use cases (channels, tags) recorded by a; call it before the
+// SetAuditor has the settings use cases (channels, tags, teams) recorded by a; call it before the
 // service is used. Without one they are not recorded.
 func (s *Service) SetAuditor(a Auditor) { s.auditor = a }
 

@@ -232,22 +232,29 @@ func (s *Service) Assign(ctx context.Context, p auth.Principal, id uuid.UUID, in
 				c.AssignedTeam = &TeamRef{ID: t.ID, Name: t.Name}
 			}
 		}
-		out = AssignmentUpdate{ID: c.ID, AssignedUser: c.AssignedUser, AssignedTeam: c.AssignedTeam, Note: in.Note, UpdatedAt: c.UpdatedAt, UpdatedBy: actor}
-		if sameID(before.AssignedUserID, c.AssignedUserID) && sameID(before.AssignedTeamID, c.AssignedTeamID) {
-			return nil
-		}
-		c.UpdatedAt = em.now
-		if err := q.SaveConversation(ctx, c); err != nil {
-			return fmt.Errorf("save conversation: %w", err)
-		}
-		if err := s.systemMessage(ctx, q, em, &c, p.UserID, assignmentText(c, actor), "assigned", out); err != nil {
-			return err
-		}
-		out.UpdatedAt = em.now
-		em.emit(EventAssignmentUpdate, &c, out)
-		return nil
+		out, err = s.applyAssignment(ctx, q, em, p, before, c, actor, in.Note)
+		return err
 	})
 	return out, err
+}
+
+// applyAssignment saves c's user and team, changed from before (c as locked) by actor, with
+// a system message and an assignment_update event; when neither changed it only describes c.
+func (s *Service) applyAssignment(ctx context.Context, q Queries, em *emitter, p auth.Principal, before, c Conversation, actor UserRef, note string) (AssignmentUpdate, error) {
+	out := AssignmentUpdate{ID: c.ID, AssignedUser: c.AssignedUser, AssignedTeam: c.AssignedTeam, Note: note, UpdatedAt: c.UpdatedAt, UpdatedBy: actor}
+	if sameID(before.AssignedUserID, c.AssignedUserID) && sameID(before.AssignedTeamID, c.AssignedTeamID) {
+		return out, nil
+	}
+	c.UpdatedAt = em.now
+	if err := q.SaveConversation(ctx, c); err != nil {
+		return out, fmt.Errorf("save conversation: %w", err)
+	}
+	if err := s.systemMessage(ctx, q, em, &c, p.UserID, assignmentText(c, actor), "assigned", out); err != nil {
+		return out, err
+	}
+	out.UpdatedAt = em.now
+	em.emit(EventAssignmentUpdate, &c, out)
+	return out, nil
 }
 
 func assignmentText(c Conversation, actor UserRef) string {

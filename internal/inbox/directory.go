@@ -49,7 +49,12 @@ func (s *Service) Authenticate(ctx context.Context, pw PasswordChecker, email, p
 // Me returns the calling user.
 func (s *Service) Me(ctx context.Context, p auth.Principal) (User, error) {
 	u, err := s.store.GetUser(ctx, p.TenantID, p.UserID)
-	return u, notFoundAs(err, "User")
+	if err != nil {
+		return User{}, notFoundAs(err, "User")
+	}
+	avail, err := s.tenantAvailability(ctx, p.TenantID)
+	u.Availability = availabilityOf(avail, u.ID)
+	return u, err
 }
 
 // ListUsers lists the tenant's business users, for assignment and mentions.
@@ -57,7 +62,15 @@ func (s *Service) ListUsers(ctx context.Context, p auth.Principal) ([]User, erro
 	if err := require(p, auth.PermConversationsRead, "view users"); err != nil {
 		return nil, err
 	}
-	return s.store.ListUsers(ctx, p.TenantID)
+	users, err := s.store.ListUsers(ctx, p.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	avail, err := s.tenantAvailability(ctx, p.TenantID)
+	for i := range users {
+		users[i].Availability = availabilityOf(avail, users[i].ID)
+	}
+	return users, err
 }
 
 // ListTeams lists the tenant's teams with their members.

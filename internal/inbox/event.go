@@ -21,6 +21,7 @@ const (
 	EventReplyWindow        EventType = "reply_window"        // the WhatsApp 24-hour window opened or closed
 	EventMessageReaction    EventType = "message_reaction"    // a contact reacted to a message or took the reaction back
 	EventUserDeactivated    EventType = "user_deactivated"    // a user was deactivated: every node closes their sockets
+	EventAgentAvailability  EventType = "agent_availability"  // an agent went online, away or offline
 	// Ephemeral events: not logged, no sequence number.
 	EventTypingIndicator EventType = "typing_indicator"
 	EventPresence        EventType = "presence"

@@ -33,7 +33,11 @@ func (s *Service) InboxStatistics(ctx context.Context, p auth.Principal) (InboxS
 	if err != nil {
 		return InboxStats{}, fmt.Errorf("inbox stats: %w", err)
 	}
-	return st, nil
+	avail, err := s.tenantAvailability(ctx, p.TenantID)
+	for i := range st.Agents {
+		st.Agents[i].Availability = availabilityOf(avail, st.Agents[i].User.ID)
+	}
+	return st, err
 }
 
 // ListInboxMessages lists messages across the tenant's conversations, newest first.

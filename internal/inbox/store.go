@@ -332,6 +332,7 @@ type AgentLoad struct {
 	Unread                  int
 	OldestWaitingSince      *time.Time // oldest last_inbound_at of its open conversations with unread messages
 	AvgFirstResponseSeconds *float64   // over all conversations assigned to it
+	Availability            Availability
 }
 
 // InboxMessageFilter selects the team-inbox message list.

@@ -142,6 +142,8 @@ type User struct {
 	// TokenVersion is the version a token must carry to be accepted; bumping it revokes
 	// every token issued before (log out everywhere, password change).
 	TokenVersion int64 `json:"-"`
+	// Availability is filled by the use cases that show it (the user list, me).
+	Availability Availability `json:"availability,omitempty"`
 }
 
 // UserRef is the short form of a user embedded in other objects.

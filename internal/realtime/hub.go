@@ -39,6 +39,14 @@ type Config struct {
 	PingInterval     time.Duration        // default 30s
 	ReplayLimit      int                  // the most events a resume replays; more means reload; default 1000
 	GapWait          time.Duration        // how long an event waits for an earlier one before it is read from the log; default 200ms
+	Availability     Availability         // optional: told of each user's first and last socket on this node
+}
+
+// Availability turns sockets into agents' availability (inbox.AvailabilityTracker). The hub
+// calls it under its lock, in the order the sockets came and went; it must not block.
+type Availability interface {
+	Connected(tenant, user uuid.UUID)
+	Disconnected(tenant, user uuid.UUID)
 }
 
 // Hub keeps every WebSocket of this node, by tenant, and delivers events to them.
@@ -256,6 +264,9 @@ func (h *Hub) add(c *conn) (ok, first bool) {
 	first = len(h.users[key]) == 0
 	addTo(h.users, key, c)
 	h.connections.Inc()
+	if first && h.cfg.Availability != nil {
+		h.cfg.Availability.Connected(c.p.TenantID, c.p.UserID)
+	}
 	return true, first
 }
 
@@ -267,7 +278,9 @@ func (h *Hub) remove(c *conn) (last bool) {
 		h.connections.Dec()
 	}
 	key := userKey{c.p.TenantID, c.p.UserID}
-	removeFrom(h.users, key, c)
+	if removeFrom(h.users, key, c) && len(h.users[key]) == 0 && h.cfg.Availability != nil {
+		h.cfg.Availability.Disconnected(c.p.TenantID, c.p.UserID)
+	}
 	return len(h.users[key]) == 0
 }
 

@@ -39,9 +39,12 @@ type tenantRows struct {
 	conversation uuid.UUID
 }
 
-func newWorld(t testing.TB) *world {
+func newWorld(t testing.TB) *world { return newWorldOn(t, storetest.OpenSQLite) }
+
+// newWorldOn is newWorld on the store open returns.
+func newWorldOn(t testing.TB, open func(testing.TB) inbox.Store) *world {
 	ctx := context.Background()
-	w := &world{st: storetest.OpenSQLite(t)}
+	w := &world{st: open(t)}
 	var err error
 	if w.tokens, err = auth.NewTokens([]byte("realtime-test-secret-realtime-test")); err != nil {
 		t.Fatal(err)

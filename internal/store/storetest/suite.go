@@ -46,6 +46,8 @@ func Run(t *testing.T, open func(t testing.TB) inbox.Store) {
 		{"MessageReactions", testMessageReactions},
 		{"VoiceCalls", testVoiceCalls},
 		{"People", testPeople},
+		{"Teams", testTeams},
+		{"Availability", testAvailability},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

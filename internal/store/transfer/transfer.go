@@ -24,7 +24,7 @@ var tables = []string{
 	"tenants", "users", "teams", "team_members", "contacts", "channels", "contact_identities",
 	"campaigns", "broadcasts", "tags", "conversations", "conversation_tags", "messages",
 	"message_mentions", "message_status_history", "parked_receipts", "outbox", "events", "voice_calls",
-	"audit_log", "two_factor", "two_factor_recovery_codes", "api_keys", "invitations", "password_resets",
+	"audit_log", "two_factor", "two_factor_recovery_codes", "api_keys", "invitations", "password_resets", "user_availability",
 }
 
 // derived are the SQLite tables not copied: PostgreSQL builds what they hold (counters and
@@ -32,6 +32,7 @@ var tables = []string{
 var derived = []string{
 	"schema_migrations", "conversation_days", "conversation_loads", "conversation_campaigns", "messages_fts_queue",
 	"contacts_fts", "conversation_names", "messages_fts",
+	"agent_connections", // which node holds whose sockets: nothing once the server is stopped
 }
 
 // counted are the columns triggers keep (table.column), left to them.
