@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	_ "time/tzdata" // business time zones on hosts without a zone database
 
 	"github.com/teaminbox/teaminbox/internal/config"
 )

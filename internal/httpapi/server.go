@@ -11,6 +11,7 @@ import (
 
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/tenancy"
 )
 
 // Deps is what the REST API needs; the optional handlers are mounted when set.
@@ -34,6 +35,9 @@ type Deps struct {
 	Webhooks      http.Handler // /webhooks/...
 	Media         http.Handler // /v1/media/...
 	Web           http.Handler // the agents' page at /
+	// Tenancy runs the business routes (/v1/business, /v1/signup, /v1/setup, /setup).
+	Tenancy *tenancy.Service
+	Signup  bool // TEAMINBOX_SIGNUP: POST /v1/signup creates businesses; 404 otherwise
 	// SignMedia turns a media path on an attachment into a signed link for the tenant.
 	SignMedia func(tenant uuid.UUID, link string) string
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
 
@@ -107,12 +106,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.accounts.succeeded(account)
-	token, err := s.Tokens.Issue(auth.Principal{TenantID: u.TenantID, UserID: u.ID, Role: u.Role}, auth.AudienceAPI, s.TokenTTL)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, loginResponse{Token: token, ExpiresAt: s.Service.Now().Add(s.TokenTTL), User: u})
-	return nil
+	return s.answerLogin(w, http.StatusOK, u)
 }
 
 func tooManyLogins(w http.ResponseWriter, r *http.Request, wait time.Duration) {

@@ -21,6 +21,11 @@ const userCacheTTL = 5 * time.Second
 func (s *Service) Authorize(ctx context.Context, p auth.Principal) (User, error) {
 	denied := Unauthorized("The token's user is unknown or deactivated")
 	now := time.Now()
+	if err := s.tenantEnabled(ctx, p.TenantID); errors.Is(err, ErrNotFound) {
+		return User{}, denied
+	} else if err != nil {
+		return User{}, err
+	}
 	if u, ok := s.users.get(p.UserID, now); ok {
 		if u.TenantID != p.TenantID {
 			return User{}, denied
@@ -39,6 +44,28 @@ func (s *Service) Authorize(ctx context.Context, p auth.Principal) (User, error)
 	}
 	s.users.put(u.ID, u, now)
 	return u, nil
+}
+
+// errTenantDisabled answers every request of a disabled business's users.
+var errTenantDisabled = Unauthorized("This business is disabled; its administrator can ask the operator of this teaminbox server to enable it again")
+
+// tenantEnabled is errTenantDisabled, or ErrNotFound for an unknown tenant, unless the
+// tenant is enabled. Like users, a tenant is read at most once per userCacheTTL: an operator
+// disabling it (teaminbox tenant disable) takes that long to apply.
+func (s *Service) tenantEnabled(ctx context.Context, id uuid.UUID) error {
+	now := time.Now()
+	t, ok := s.tenants.get(id, now)
+	if !ok {
+		var err error
+		if t, err = s.store.GetTenant(ctx, id); err != nil {
+			return fmt.Errorf("load tenant: %w", err)
+		}
+		s.tenants.put(id, t, now)
+	}
+	if t.DisabledAt != nil {
+		return errTenantDisabled
+	}
+	return nil
 }
 
 // SetUserActive deactivates a user (no login, and every token of theirs refused from the
