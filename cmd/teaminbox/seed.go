@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/teaminbox/teaminbox/internal/auth"
-	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/seed"
+	"github.com/teaminbox/teaminbox/internal/store"
 )
 
 // seedCmd adds the demo tenant, or with --conversations a large tenant for benchmarks,
@@ -25,7 +25,7 @@ func seedCmd(ctx context.Context, args []string) error {
 	now := time.Now().UTC()
 	if conversations == 0 {
 		var passwords map[auth.Role]string
-		st, err := openStore(ctx, cfg, log, func(ctx context.Context, st inbox.Store) (err error) {
+		st, err := openStore(ctx, cfg, log, func(ctx context.Context, st store.Store) (err error) {
 			passwords, err = seed.Demo(ctx, st, newHasher(), now, cfg.DemoPassword)
 			return err
 		})

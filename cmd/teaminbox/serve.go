@@ -23,6 +23,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/report"
 	"github.com/teaminbox/teaminbox/internal/seed"
+	"github.com/teaminbox/teaminbox/internal/store"
 	"github.com/teaminbox/teaminbox/internal/tenancy"
 	"github.com/teaminbox/teaminbox/web"
 )
@@ -49,13 +50,6 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	tenants, err := newTenancy(st, hasher)
-	if err != nil {
-		return err
-	}
-	if err := offerSetup(ctx, cfg, log, tenants); err != nil {
-		return err
-	}
 
 	reg := newRegistry(st)
 	app, err := wire(ctx, cfg, st, tokens, reg, log)
@@ -63,6 +57,10 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer app.close()
+	tenants := tenancy.New(st, hasher, app.audit, log)
+	if err := offerSetup(ctx, cfg, log, tenants); err != nil {
+		return err
+	}
 
 	api := httpapi.New(httpapi.Deps{
 		Service: app.svc, Tokens: tokens, Passwords: hasher, TokenTTL: cfg.TokenTTL,
@@ -78,6 +76,7 @@ func serve(ctx context.Context, args []string) error {
 		Tenancy:       tenants,
 		Signup:        cfg.Signup,
 		Web:           web.Handler(),
+		Audit:         app.audit,
 	})
 	srv := &http.Server{
 		Addr: cfg.Addr, Handler: api,
@@ -148,11 +147,11 @@ func wantsDemo(cfg *config.Config, noDemo bool) bool {
 
 // openServerStore opens and migrates the database and, with demo, creates the demo tenant
 // on a new one, under the migrations' lock: of nodes starting together, one creates it.
-func openServerStore(ctx context.Context, cfg *config.Config, log *slog.Logger, demo bool, h *auth.Hasher, tokens *auth.Tokens) (inbox.Store, error) {
+func openServerStore(ctx context.Context, cfg *config.Config, log *slog.Logger, demo bool, h *auth.Hasher, tokens *auth.Tokens) (store.Store, error) {
 	if !demo {
 		return openStore(ctx, cfg, log)
 	}
-	return openStore(ctx, cfg, log, func(ctx context.Context, st inbox.Store) error {
+	return openStore(ctx, cfg, log, func(ctx context.Context, st store.Store) error {
 		return announceDemo(ctx, cfg, st, h, tokens)
 	})
 }
@@ -180,15 +179,6 @@ func announceDemo(ctx context.Context, cfg *config.Config, st inbox.Store, h *au
 	}
 	fmt.Fprintln(os.Stdout)
 	return nil
-}
-
-// newTenancy returns the business use cases over st.
-func newTenancy(st inbox.Store, h *auth.Hasher) (*tenancy.Service, error) {
-	ts, ok := st.(tenancy.Store)
-	if !ok {
-		return nil, fmt.Errorf("the store %T keeps no businesses", st)
-	}
-	return tenancy.New(ts, h), nil
 }
 
 // offerSetup prints the setup link of a database without any business: its one-time token

@@ -63,6 +63,10 @@ func (s *Server) routes(mux router) {
 	mux.Handle("PATCH /v1/channels/{channelId}", s.authed(settings, s.updateChannel))
 	mux.Handle("DELETE /v1/channels/{channelId}", s.authed(settings, s.deleteChannel))
 
+	if s.Audit != nil {
+		mux.Handle("GET /v1/audit-log", s.authed(settings, s.auditLog))
+	}
+
 	if s.Media != nil {
 		mux.Handle("GET /v1/media/", s.Media) // authenticates itself: media links are opened by <img> tags
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/tenancy"
 )
@@ -29,9 +30,10 @@ type Route struct {
 func Routes() []Route {
 	mounted := http.NotFoundHandler()
 	s := &Server{Deps: Deps{
-		Registry: prometheus.NewRegistry(), Tenancy: new(tenancy.Service), WebSocket: mounted, Webhooks: mounted, Media: mounted, Web: mounted,
+		Registry: prometheus.NewRegistry(), Tenancy: &tenancy.Service{}, WebSocket: mounted, Webhooks: mounted, Media: mounted, Web: mounted,
 		WebSocketInfo: func(auth.Principal, string) (any, error) { return nil, nil },
 		ThreadPDF:     func(context.Context, auth.Principal, uuid.UUID, bool, http.ResponseWriter) error { return nil },
+		Audit:         audit.New(nil),
 	}}
 	var t routeTable
 	s.routes(&t)

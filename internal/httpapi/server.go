@@ -35,6 +35,7 @@ type Deps struct {
 	Webhooks      http.Handler // /webhooks/...
 	Media         http.Handler // /v1/media/...
 	Web           http.Handler // the agents' page at /
+	Audit         AuditLog     // /v1/audit-log
 	// Tenancy runs the business routes (/v1/business, /v1/signup, /v1/setup, /setup).
 	Tenancy *tenancy.Service
 	Signup  bool // TEAMINBOX_SIGNUP: POST /v1/signup creates businesses; 404 otherwise
@@ -69,7 +70,7 @@ func New(d Deps) *Server {
 	d.Registry.MustRegister(latency)
 	mux := http.NewServeMux()
 	s.routes(mux)
-	s.handler = observe(limitBody(envelopeMuxErrors(mux), d.MaxBodyBytes), d.Log, latency)
+	s.handler = observe(withClientIP(limitBody(envelopeMuxErrors(mux), d.MaxBodyBytes)), d.Log, latency)
 	return s
 }
 

@@ -69,5 +69,6 @@ func (s *Service) Setup(ctx context.Context, token string, in NewBusiness) (inbo
 		return t, u, err
 	}
 	s.setup.token = ""
+	s.audit(ctx, owner(u), change("business.set_up", nil, t, t))
 	return t, u, nil
 }

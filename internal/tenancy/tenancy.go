@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
@@ -40,17 +42,50 @@ type Hasher interface {
 	Hash(ctx context.Context, password string) (string, error)
 }
 
-// Service runs the use cases.
-type Service struct {
-	store  Store
-	hasher Hasher
-	now    func() time.Time
-	setup  setupLink
+// Auditor records administrative actions (audit.Log): a user's, or the command line's.
+type Auditor interface {
+	Record(ctx context.Context, p auth.Principal, c audit.Change) error
+	RecordSystem(ctx context.Context, tenant uuid.UUID, c audit.Change) error
 }
 
-// New returns the use cases over st, hashing new passwords with h.
-func New(st Store, h Hasher) *Service {
-	return &Service{store: st, hasher: h, now: func() time.Time { return time.Now().UTC() }}
+// Service runs the use cases.
+type Service struct {
+	store   Store
+	hasher  Hasher
+	auditor Auditor
+	log     *slog.Logger
+	now     func() time.Time
+	setup   setupLink
+}
+
+// New returns the use cases over st, hashing new passwords with h and recording every change
+// made with a.
+func New(st Store, h Hasher, a Auditor, log *slog.Logger) *Service {
+	return &Service{store: st, hasher: h, auditor: a, log: log, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// audit records a change that has been made, by p or, when p is nil, by the command line. A
+// failure is logged, not returned: the change is committed.
+func (s *Service) audit(ctx context.Context, p *auth.Principal, c audit.Change) {
+	var err error
+	if p != nil {
+		err = s.auditor.Record(ctx, *p, c)
+	} else {
+		err = s.auditor.RecordSystem(ctx, uuid.MustParse(c.ObjectID), c)
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "audit entry lost", "action", c.Action, "object_id", c.ObjectID, "err", err)
+	}
+}
+
+// change is the audit entry of an action on business t.
+func change(action string, before, after any, t inbox.Tenant) audit.Change {
+	return audit.Change{Action: action, ObjectType: "business", ObjectID: t.ID.String(), Before: before, After: after}
+}
+
+// owner is the principal of a new business's first user, the actor of its creation.
+func owner(u inbox.User) *auth.Principal {
+	return &auth.Principal{TenantID: u.TenantID, UserID: u.ID, Role: u.Role}
 }
 
 // Business returns the caller's business.
@@ -105,6 +140,7 @@ func (s *Service) UpdateBusiness(ctx context.Context, p auth.Principal, in Setti
 	if err := s.store.UpdateBusiness(ctx, after); err != nil {
 		return before, after, fmt.Errorf("update business: %w", err)
 	}
+	s.audit(ctx, &p, change("business.updated", before, after, after))
 	return before, after, nil
 }
 
@@ -202,6 +238,11 @@ func (s *Service) SetDisabled(ctx context.Context, id uuid.UUID, disabled bool) 
 	if err := s.store.SetTenantDisabled(ctx, id, after.DisabledAt); err != nil {
 		return before, after, fmt.Errorf("set business disabled: %w", err)
 	}
+	action := "business.enabled"
+	if disabled {
+		action = "business.disabled"
+	}
+	s.audit(ctx, nil, change(action, before, after, after))
 	return before, after, nil
 }
 
@@ -237,5 +278,10 @@ func ptr[T any](v T) *T { return &v }
 
 // Signup creates a business and its super admin for a visitor of a server with sign-up on.
 func (s *Service) Signup(ctx context.Context, in NewBusiness) (inbox.Tenant, inbox.User, error) {
-	return s.Create(ctx, in)
+	t, u, err := s.Create(ctx, in)
+	if err != nil {
+		return t, u, err
+	}
+	s.audit(ctx, owner(u), change("business.signed_up", nil, t, t))
+	return t, u, nil
 }
