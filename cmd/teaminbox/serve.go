@@ -193,7 +193,7 @@ func offerSetup(ctx context.Context, cfg *config.Config, log *slog.Logger, tenan
 		base = "http://localhost" + portOf(cfg.Addr)
 	}
 	link := base + "/setup?token=" + token
-	log.Info("no business yet: open the setup link to create yours (good once, until this server stops)", "setup_url", link)
+	log.Warn("no business yet: open the setup link to create yours (good once, until this server stops)", "setup_url", link)
 	fmt.Fprintf(os.Stdout, "\nNo business yet. Create yours at:\n  %s\n(good once, until this server stops)\n\n", link)
 	return nil
 }
