@@ -3,8 +3,8 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
