@@ -18,6 +18,6 @@ form.addEventListener("submit", async (ev) => {
     err.textContent = [e.message, ...Object.entries(e.details || {}).map(([k, v]) => k + ": " + v)].filter(Boolean).join("; ") || "Setup failed (" + res.status + ")";
     return;
   }
-  form.hidden = true;
+  form.remove(); // "#login form" displays as a grid, hidden or not
   document.getElementById("setup-done").hidden = false;
 });
