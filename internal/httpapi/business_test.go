@@ -153,7 +153,7 @@ func TestSignup(t *testing.T) {
 			}
 
 			r = e.expect(e.do("POST", "/v1/signup", "", signupBody("ANA@acme.example")), 409, "taken email")
-			if r.errReason() != tenancy.ReasonEmailTaken {
+			if r.errReason() != inbox.ReasonEmailTaken {
 				t.Errorf("reason %q", r.errReason())
 			}
 			e.expect(e.do("POST", "/v1/signup", "", signupBody(seed.DemoEmail(auth.RoleViewer))), 409, "a demo user's email")

@@ -183,16 +183,13 @@ func (s *Service) Create(ctx context.Context, in NewBusiness) (inbox.Tenant, inb
 		Email: in.Email, Role: auth.RoleSuperAdmin, PasswordHash: hash, CreatedAt: now}
 	err = s.store.CreateBusiness(ctx, t, u)
 	if errors.Is(err, inbox.ErrDuplicate) {
-		return inbox.Tenant{}, inbox.User{}, inbox.Conflict(ReasonEmailTaken, "A user with this email already exists; log in instead")
+		return inbox.Tenant{}, inbox.User{}, inbox.Conflict(inbox.ReasonEmailTaken, "A user with this email already exists; log in instead")
 	}
 	if err != nil {
 		return inbox.Tenant{}, inbox.User{}, fmt.Errorf("create business: %w", err)
 	}
 	return t, u, nil
 }
-
-// ReasonEmailTaken is the conflict of a sign-up with an email some user already has.
-const ReasonEmailTaken = "EMAIL_TAKEN"
 
 // Summary is a business as an operator's list shows it.
 type Summary struct {
