@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	_ "time/tzdata" // business time zones on hosts without a zone database
 
 	"github.com/teaminbox/teaminbox/internal/config"
 )
@@ -22,7 +23,7 @@ var commands = map[string]func(ctx context.Context, args []string) error{
 	"token":    token,
 	"seed":     seedCmd,
 	"simulate": simulate,
-	"tenant":   tenant,
+	"tenant":   tenantCmd,
 	// copy-to-postgres moves an inbox from the embedded database to PostgreSQL.
 	"copy-to-postgres": copyToPostgres,
 }

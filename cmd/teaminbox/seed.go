@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/seed"
 	"github.com/teaminbox/teaminbox/internal/store"
 )
@@ -23,15 +24,20 @@ func seedCmd(ctx context.Context, args []string) error {
 	}
 	now := time.Now().UTC()
 	if conversations == 0 {
-		var created bool
+		var passwords map[auth.Role]string
 		st, err := openStore(ctx, cfg, log, func(ctx context.Context, st store.Store) (err error) {
-			created, err = seed.Demo(ctx, st, newHasher(), now)
+			passwords, err = seed.Demo(ctx, st, newHasher(), now, cfg.DemoPassword)
 			return err
 		})
 		if err != nil {
 			return err
 		}
-		log.Info("demo tenant", "created", created, "tenant_id", seed.DemoTenantID)
+		log.Info("demo tenant", "created", passwords != nil, "tenant_id", seed.DemoTenantID)
+		for _, r := range auth.Roles {
+			if passwords != nil {
+				fmt.Printf("%s %s\n", seed.DemoEmail(r), passwords[r])
+			}
+		}
 		return st.Close()
 	}
 	st, err := openStore(ctx, cfg, log)

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/report"
 	"github.com/teaminbox/teaminbox/internal/seed"
 	"github.com/teaminbox/teaminbox/internal/store"
+	"github.com/teaminbox/teaminbox/internal/tenancy"
 	"github.com/teaminbox/teaminbox/web"
 )
 
@@ -31,7 +33,7 @@ import (
 func serve(ctx context.Context, args []string) error {
 	var noDemo bool
 	cfg, log, err := loadConfig("serve", args, func(fs *flag.FlagSet) {
-		fs.BoolVar(&noDemo, "no-demo", false, "leave a new database empty instead of creating the demo tenant")
+		fs.BoolVar(&noDemo, "no-demo", false, "leave a new database empty instead of creating the demo tenant (overrides --demo)")
 	})
 	if err != nil {
 		return err
@@ -43,7 +45,7 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	hasher := newHasher()
-	st, err := openServerStore(ctx, cfg, log, !noDemo, hasher, tokens)
+	st, err := openServerStore(ctx, cfg, log, wantsDemo(cfg, noDemo), hasher, tokens)
 	if err != nil {
 		return err
 	}
@@ -55,6 +57,10 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer app.close()
+	tenants := tenancy.New(st, hasher, app.audit, log)
+	if err := offerSetup(ctx, cfg, log, tenants); err != nil {
+		return err
+	}
 
 	ppl, err := newPeople(cfg, st, app.svc, hasher, app.audit, log)
 	if err != nil {
@@ -71,6 +77,8 @@ func serve(ctx context.Context, args []string) error {
 		Webhooks:      app.webhooks,
 		Media:         app.media,
 		SignMedia:     app.media.SignLink,
+		Tenancy:       tenants,
+		Signup:        cfg.Signup,
 		Web:           web.Handler(),
 		Audit:         app.audit,
 		TwoFactor:     app.twoFactor,
@@ -137,6 +145,12 @@ func databaseKind(cfg *config.Config) string {
 	return "sqlite:" + cfg.SQLitePath()
 }
 
+// wantsDemo is the demo policy: the embedded SQLite database gets the demo tenant when it
+// is new, PostgreSQL only with --demo (TEAMINBOX_DEMO=true); --no-demo wins over both.
+func wantsDemo(cfg *config.Config, noDemo bool) bool {
+	return !noDemo && (cfg.DatabaseURL == "" || cfg.Demo)
+}
+
 // openServerStore opens and migrates the database and, with demo, creates the demo tenant
 // on a new one, under the migrations' lock: of nodes starting together, one creates it.
 func openServerStore(ctx context.Context, cfg *config.Config, log *slog.Logger, demo bool, h *auth.Hasher, tokens *auth.Tokens) (store.Store, error) {
@@ -148,14 +162,20 @@ func openServerStore(ctx context.Context, cfg *config.Config, log *slog.Logger, 
 	})
 }
 
-// announceDemo creates the demo tenant on a new database and prints a token per role.
+// announceDemo creates the demo tenant on a new database and prints, this once, each demo
+// user's email and password (random unless TEAMINBOX_DEMO_PASSWORD sets them) and a token
+// per role.
 func announceDemo(ctx context.Context, cfg *config.Config, st inbox.Store, h *auth.Hasher, tokens *auth.Tokens) error {
-	created, err := seed.Demo(ctx, st, h, time.Now().UTC())
-	if err != nil || !created {
+	passwords, err := seed.Demo(ctx, st, h, time.Now().UTC(), cfg.DemoPassword)
+	if err != nil || passwords == nil {
 		return err
 	}
 	fmt.Fprintf(os.Stdout, "\nDemo tenant created: %s (\"Demo Business\")\n", seed.DemoTenantID)
-	fmt.Fprintf(os.Stdout, "Log in at http://localhost%s/ as ROLE@demo.teaminbox.local with password %q, or use a token:\n", portOf(cfg.Addr), seed.DemoPassword)
+	fmt.Fprintf(os.Stdout, "Log in at http://localhost%s/ with these emails and passwords (shown this once: note them now):\n", portOf(cfg.Addr))
+	for _, r := range auth.Roles {
+		fmt.Fprintf(os.Stdout, "  %-36s %s\n", seed.DemoEmail(r), passwords[r])
+	}
+	fmt.Fprintln(os.Stdout, "or use a token:")
 	for _, r := range auth.Roles {
 		t, err := tokens.Issue(auth.Principal{TenantID: seed.DemoTenantID, UserID: seed.DemoUserID(r), Role: r}, auth.AudienceAPI, cfg.TokenTTL)
 		if err != nil {
@@ -164,6 +184,23 @@ func announceDemo(ctx context.Context, cfg *config.Config, st inbox.Store, h *au
 		fmt.Fprintf(os.Stdout, "  %-12s %s\n", r, t)
 	}
 	fmt.Fprintln(os.Stdout)
+	return nil
+}
+
+// offerSetup prints the setup link of a database without any business: its one-time token
+// creates the first business (GET /setup?token=..., POST /v1/setup) while this process runs.
+func offerSetup(ctx context.Context, cfg *config.Config, log *slog.Logger, tenants *tenancy.Service) error {
+	token, err := tenants.OfferSetup(ctx)
+	if err != nil || token == "" {
+		return err
+	}
+	base := strings.TrimSuffix(cfg.PublicURL, "/")
+	if base == "" {
+		base = "http://localhost" + portOf(cfg.Addr)
+	}
+	link := base + "/setup?token=" + token
+	log.Warn("no business yet: open the setup link to create yours (good once, until this server stops)", "setup_url", link)
+	fmt.Fprintf(os.Stdout, "\nNo business yet. Create yours at:\n  %s\n(good once, until this server stops)\n\n", link)
 	return nil
 }
 

@@ -21,7 +21,10 @@ type testServer struct {
 	base string // http://127.0.0.1:PORT
 }
 
-func startServer(t *testing.T) *testServer {
+func startServer(t *testing.T) *testServer { return startServerWith(t, nil) }
+
+// startServerWith is startServer with these variables set besides.
+func startServerWith(t *testing.T, env map[string]string) *testServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -31,7 +34,11 @@ func startServer(t *testing.T) *testServer {
 	ln.Close()
 	// The environment the commands read; the flags keep their defaults, as in the docs.
 	for k, v := range map[string]string{"TEAMINBOX_DATA": t.TempDir(), "TEAMINBOX_ADDR": host, "TEAMINBOX_LOG_LEVEL": "warn",
-		"DATABASE_URL": "", "NATS_URL": "", "TEAMINBOX_PUBLIC_URL": "", "TEAMINBOX_JWT_SECRET": ""} {
+		"DATABASE_URL": "", "NATS_URL": "", "TEAMINBOX_PUBLIC_URL": "", "TEAMINBOX_JWT_SECRET": "", "TEAMINBOX_DEMO": "",
+		"TEAMINBOX_DEMO_PASSWORD": "", "TEAMINBOX_SIGNUP": ""} {
+		t.Setenv(k, v)
+	}
+	for k, v := range env {
 		t.Setenv(k, v)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -1,89 +1,211 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
-	"errors"
-	"net/url"
-	"regexp"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/google/uuid"
 
-	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/audit"
+	"github.com/teaminbox/teaminbox/internal/config"
 	"github.com/teaminbox/teaminbox/internal/seed"
+	"github.com/teaminbox/teaminbox/internal/store/storetest"
 )
 
-// TestTenantCreate runs `teaminbox tenant create` beside a running server, follows the
-// printed link as the owner would, and logs in as the new business's super admin.
-func TestTenantCreate(t *testing.T) {
-	s := startServer(t)
-	var out bytes.Buffer
-	err := runTenant(context.Background(), &out, []string{"create", "--name", "Acme Support", "--owner-email", "Owner@Acme.example"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	link := regexp.MustCompile(`http://\S+/accept\?token=\S+`).FindString(out.String())
-	if !strings.HasPrefix(link, s.base+"/accept?token=") {
-		t.Fatalf("printed %q: want a link on %s (TEAMINBOX_ADDR, without TEAMINBOX_PUBLIC_URL)", out.String(), s.base)
-	}
-	u, err := url.Parse(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	token := u.Query().Get("token")
-	v := s.call(t, "GET", "/v1/invitations/accept?token="+url.QueryEscape(token), "", nil).data(t, 200, "look up")["invitation"].(map[string]any)
-	if v["business_name"] != "Acme Support" || v["role"] != "super_admin" || v["email"] != "owner@acme.example" {
-		t.Fatalf("invitation: %v", v)
-	}
-	d := s.call(t, "POST", "/v1/invitations/accept", "", map[string]any{"token": token, "first_name": "Olive", "password": "the owner's secret"}).data(t, 201, "accept")
-	me := s.call(t, "GET", "/v1/auth/me", d["token"].(string), nil).data(t, 200, "me")["user"].(map[string]any)
-	if me["role"] != "super_admin" || me["business_id"] == s.call(t, "GET", "/v1/auth/me", s.token(t, "admin"), nil).data(t, 200, "demo me")["user"].(map[string]any)["business_id"] {
-		t.Errorf("the owner: %v", me)
-	}
-	s.call(t, "POST", "/v1/invitations/accept", "", map[string]any{"token": token, "first_name": "Eve", "password": "another long secret"}).data(t, 400, "the link works once")
+// TestFirstRunSetup: a server on a new PostgreSQL database creates no demo, logs a setup
+// link, serves the setup page only with its token, and the token creates one business, once.
+func TestFirstRunSetup(t *testing.T) {
+	dbURL := storetest.PostgresURL(t)
+	logs := captureStderr(t)
+	s := startServerWith(t, map[string]string{"DATABASE_URL": dbURL})
+	link := logs.setupURL(t)
+	token := strings.TrimPrefix(link[strings.Index(link, "/setup?"):], "/setup?token=")
 
-	out.Reset()
-	if err := runTenant(context.Background(), &out, []string{"create", "--name", "Again", "--owner-email", "owner@acme.example"}); err == nil ||
-		!strings.Contains(err.Error(), "already has an account") {
-		t.Errorf("an owner who has an account: %v", err)
+	cfg := &config.Config{DatabaseURL: dbURL}
+	st, err := openExistingStore(context.Background(), cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := runTenant(context.Background(), &out, []string{"create", "--name", "No owner"}); err == nil {
-		t.Error("no --owner-email: no error")
+	defer st.Close()
+	if tenants, err := st.ListTenants(context.Background()); err != nil || len(tenants) != 0 {
+		t.Fatalf("a new PostgreSQL database without --demo holds %d businesses (%v), want none", len(tenants), err)
 	}
-	if err := runTenant(context.Background(), &out, []string{"list-everything"}); err == nil {
-		t.Error("an unknown tenant command: no error")
+
+	page := func(token string) int {
+		res, err := http.Get(s.base + "/setup?token=" + token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode == 200 && !strings.Contains(string(body), "Create your business") {
+			t.Errorf("setup page: %s", body)
+		}
+		return res.StatusCode
+	}
+	if code := page("wrong"); code != 403 {
+		t.Errorf("setup page with a wrong token: %d, want 403", code)
+	}
+	if code := page(token); code != 200 {
+		t.Errorf("setup page: %d, want 200", code)
+	}
+	body := map[string]any{"business_name": "First Co", "first_name": "Fay", "last_name": "First", "email": "fay@first.example",
+		"password": "first password", "time_zone": "Europe/Berlin"}
+	with := func(token string) map[string]any {
+		b := map[string]any{"token": token}
+		for k, v := range body {
+			b[k] = v
+		}
+		return b
+	}
+	s.call(t, "POST", "/v1/setup", "", body).data(t, 400, "no token")
+	s.call(t, "POST", "/v1/setup", "", with("wrong")).data(t, 403, "wrong token")
+	weak := with(token)
+	weak["password"] = "short"
+	s.call(t, "POST", "/v1/setup", "", weak).data(t, 400, "weak password")
+	d := s.call(t, "POST", "/v1/setup", "", with(token)).data(t, 201, "setup")
+	business := s.call(t, "GET", "/v1/business", d["token"].(string), nil).data(t, 200, "the new business")["business"].(map[string]any)
+	if business["name"] != "First Co" || business["time_zone"] != "Europe/Berlin" {
+		t.Errorf("business %v", business)
+	}
+	body["email"] = "other@first.example"
+	if a := s.call(t, "POST", "/v1/setup", "", with(token)); a.status != 403 {
+		t.Errorf("second setup: %d, want 403: %v", a.status, a.body)
+	}
+	if code := page(token); code != 403 {
+		t.Errorf("setup page after the setup: %d, want 403", code)
+	}
+	entries, err := st.ListAudit(context.Background(), uuid.MustParse(business["id"].(string)), audit.Filter{Limit: 10})
+	if err != nil || len(entries) != 1 || entries[0].Action != "business.set_up" || entries[0].ActorID == nil {
+		t.Errorf("audit entries %+v (%v), want business.set_up by the new user", entries, err)
 	}
 }
 
-// TestDeactivationThroughTheServer deactivates an agent over REST while their WebSocket is
-// open: the socket is closed with 4001 "deactivated", and their token answers 401.
-func TestDeactivationThroughTheServer(t *testing.T) {
-	s := startServer(t)
-	agent, admin := s.token(t, "executive"), s.token(t, "admin")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	ws, _, err := websocket.Dial(ctx, "ws://"+s.host+"/ws/team-inbox/"+seed.DemoTenantID.String()+"/?token="+agent, nil)
+// TestDemoPolicy: the embedded database gets the demo, PostgreSQL only with --demo, and
+// --no-demo wins.
+func TestDemoPolicy(t *testing.T) {
+	for _, tc := range []struct {
+		databaseURL  string
+		demo, noDemo bool
+		want         bool
+	}{
+		{"", false, false, true},
+		{"", false, true, false},
+		{"postgres://db/x", false, false, false},
+		{"postgres://db/x", true, false, true},
+		{"postgres://db/x", true, true, false},
+	} {
+		if got := wantsDemo(&config.Config{DatabaseURL: tc.databaseURL, Demo: tc.demo}, tc.noDemo); got != tc.want {
+			t.Errorf("wantsDemo(url %q, demo %v, no-demo %v) = %v", tc.databaseURL, tc.demo, tc.noDemo, got)
+		}
+	}
+	s := startServerWith(t, map[string]string{"TEAMINBOX_DEMO_PASSWORD": "known for tests"})
+	s.call(t, "POST", "/v1/auth/login", "", map[string]any{"email": seed.DemoEmail("viewer"), "password": "known for tests"}).
+		data(t, 200, "demo login with TEAMINBOX_DEMO_PASSWORD")
+}
+
+// TestTenantCommands: tenant list shows every business with its users; disable and enable
+// change it and are in its audit log; bad arguments fail saying why.
+func TestTenantCommands(t *testing.T) {
+	dir, _ := serverData(t, "")
+	run := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := runTenant(context.Background(), &out, args)
+		return out.String(), err
+	}
+	out, err := run("list", "--data", dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ws.CloseNow()
-	if _, hello, err := ws.Read(ctx); err != nil || !strings.Contains(string(hello), `"hello"`) {
-		t.Fatalf("first frame %s, %v", hello, err)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "ID") || !strings.Contains(lines[1], seed.DemoTenantID.String()) ||
+		!strings.Contains(lines[1], "Demo Business") || strings.Fields(lines[1])[3] != "4" || !strings.HasSuffix(lines[1], "-") {
+		t.Fatalf("tenant list:\n%s", out)
 	}
-	s.call(t, "POST", "/v1/users/"+seed.DemoUserID(auth.RoleExecutive).String()+"/deactivate", admin, nil).data(t, 200, "deactivate")
+	id := seed.DemoTenantID.String()
+	if out, err = run("disable", "--data", dir, id); err != nil || !strings.Contains(out, "disabled") {
+		t.Fatalf("disable: %q, %v", out, err)
+	}
+	out, _ = run("list", "--data", dir)
+	if strings.HasSuffix(strings.TrimSpace(out), "-") {
+		t.Errorf("list after disable shows no date:\n%s", out)
+	}
+	if out, err = run("enable", "--data", dir, id); err != nil || !strings.Contains(out, "enabled") {
+		t.Fatalf("enable: %q, %v", out, err)
+	}
+	for what, args := range map[string][]string{
+		"no subcommand":    nil,
+		"unknown":          {"remove", "--data", dir, id},
+		"no id":            {"disable", "--data", dir},
+		"bad id":           {"disable", "--data", dir, "nope"},
+		"unknown business": {"disable", "--data", dir, uuid.NewString()},
+	} {
+		if _, err := run(args...); err == nil {
+			t.Errorf("%s: no error", what)
+		}
+	}
+	st, err := openExistingStore(context.Background(), &config.Config{DataDir: dir}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	b, err := st.GetTenant(context.Background(), seed.DemoTenantID)
+	if err != nil || b.DisabledAt != nil {
+		t.Errorf("after enable: %+v, %v", b, err)
+	}
+	entries, err := st.ListAudit(context.Background(), seed.DemoTenantID, audit.Filter{Limit: 10})
+	if err != nil || len(entries) != 2 || entries[0].Action != "business.enabled" || entries[1].Action != "business.disabled" || entries[1].ActorID != nil {
+		t.Errorf("audit entries %+v (%v)", entries, err)
+	}
+}
+
+// stderrLog is what the server logs to stderr while a test runs.
+type stderrLog struct{ lines chan string }
+
+// captureStderr sends what is written to os.Stderr, from here until t ends, to a pipe it reads.
+func captureStderr(t *testing.T) *stderrLog {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stderr
+	os.Stderr = w
+	l := &stderrLog{lines: make(chan string, 1000)}
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			select {
+			case l.lines <- sc.Text():
+			default:
+			}
+		}
+	}()
+	t.Cleanup(func() { os.Stderr = old; w.Close() })
+	return l
+}
+
+// setupURL is the setup_url of the first log line that has one.
+func (l *stderrLog) setupURL(t *testing.T) string {
+	t.Helper()
 	for {
-		_, _, err := ws.Read(ctx)
-		if err == nil {
-			continue
+		select {
+		case line := <-l.lines:
+			var entry struct {
+				SetupURL string `json:"setup_url"`
+			}
+			if json.Unmarshal([]byte(line), &entry) == nil && entry.SetupURL != "" {
+				return entry.SetupURL
+			}
+		case <-time.After(time.Minute): // the line is written before the server listens
+			t.Fatal("the server logged no setup link")
 		}
-		var ce websocket.CloseError
-		if !errors.As(err, &ce) || ce.Code != 4001 || ce.Reason != "deactivated" {
-			t.Fatalf("the socket ended with %v, want 4001 deactivated", err)
-		}
-		break
 	}
-	s.call(t, "GET", "/v1/auth/me", agent, nil).data(t, 401, "the deactivated agent's token")
 }

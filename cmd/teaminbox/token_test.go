@@ -28,7 +28,7 @@ func serverData(t *testing.T, databaseURL string) (dir string, secret []byte) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if _, err := seed.Demo(ctx, st, auth.NewHasher(auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1), time.Now()); err != nil {
+	if _, err := seed.Demo(ctx, st, auth.NewHasher(auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1), time.Now(), ""); err != nil {
 		t.Fatal(err)
 	}
 	if secret, err = cfg.Secret(); err != nil {

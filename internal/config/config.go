@@ -30,6 +30,9 @@ type Config struct {
 	LogLevel        string
 	MaxBodyBytes    int64
 	LoginRate       float64
+	Signup          bool
+	Demo            bool
+	DemoPassword    string
 	EventRetention  time.Duration
 	ShutdownTimeout time.Duration
 	AllowedOrigins  []string

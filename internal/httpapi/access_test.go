@@ -43,7 +43,7 @@ func TestAuthentication(t *testing.T) {
 // TestLogin exchanges a password for a token and limits guessing.
 func TestLogin(t *testing.T) {
 	e := newEnv(t, func(o *options) { o.loginRPS = 0.001 })
-	ok := e.expect(e.do("POST", "/v1/auth/login", "", map[string]any{"email": seed.DemoEmail(auth.RoleExecutive), "password": seed.DemoPassword}), 200, "login")
+	ok := e.expect(e.do("POST", "/v1/auth/login", "", map[string]any{"email": seed.DemoEmail(auth.RoleExecutive), "password": demoPassword}), 200, "login")
 	tok, _ := ok.data()["token"].(string)
 	me := e.expect(e.do("GET", "/v1/auth/me", tok, nil), 200, "me with the login token")
 	if !strings.Contains(string(me.Raw), seed.DemoUserID(auth.RoleExecutive).String()) {

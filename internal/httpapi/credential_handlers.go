@@ -90,7 +90,7 @@ func (s *Server) loginTwoFactor(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.accounts.succeeded(account)
-	return s.loggedIn(w, u)
+	return s.answerLogin(w, http.StatusOK, u)
 }
 
 func (s *Server) twoFactorStatus(w http.ResponseWriter, r *http.Request) error {

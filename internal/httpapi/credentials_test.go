@@ -67,7 +67,7 @@ func (e *env) enableTwoFactor(t *testing.T, role auth.Role, c *clock) (string, [
 // challenge logs role's demo user in with the password and returns the challenge.
 func (e *env) challenge(t *testing.T, role auth.Role) string {
 	t.Helper()
-	r := e.expect(e.do("POST", "/v1/auth/login", "", map[string]any{"email": seed.DemoEmail(role), "password": seed.DemoPassword}), 200, "login")
+	r := e.expect(e.do("POST", "/v1/auth/login", "", map[string]any{"email": seed.DemoEmail(role), "password": demoPassword}), 200, "login")
 	if r.data()["two_factor_required"] != true || r.data()["token"] != nil {
 		t.Fatalf("login with two-factor on answered no challenge, or a token: %s", r.Raw)
 	}
@@ -81,7 +81,7 @@ func TestTwoFactorLogin(t *testing.T) {
 	e := newEnv(t, unlimited)
 	c := e.clock()
 	tok := e.tokenOf[auth.RoleExecutive]
-	login := map[string]any{"email": seed.DemoEmail(auth.RoleExecutive), "password": seed.DemoPassword}
+	login := map[string]any{"email": seed.DemoEmail(auth.RoleExecutive), "password": demoPassword}
 
 	st := e.expect(e.do("GET", "/v1/auth/2fa", tok, nil), 200, "status").data()
 	if st["enabled"] != false || st["pending"] != false {
@@ -210,13 +210,13 @@ func TestTwoFactorLogin(t *testing.T) {
 
 	// Disabling needs the password and a code.
 	e.expect(e.do("POST", "/v1/auth/2fa/disable", tok, map[string]any{"code": "123456"}), 400, "disable without password")
-	e.expect(e.do("POST", "/v1/auth/2fa/disable", tok, map[string]any{"password": seed.DemoPassword}), 400, "disable without code")
+	e.expect(e.do("POST", "/v1/auth/2fa/disable", tok, map[string]any{"password": demoPassword}), 400, "disable without code")
 	r = e.expect(e.do("POST", "/v1/auth/2fa/disable", tok, map[string]any{"password": "wrong", "code": code(t, secret, c)}), 400, "disable with a wrong password")
 	if r.details()["password"] == nil {
 		t.Errorf("no password detail: %s", r.Raw)
 	}
-	e.expect(e.do("POST", "/v1/auth/2fa/disable", tok, map[string]any{"password": seed.DemoPassword, "recovery_code": rc}), 400, "disable with a used recovery code")
-	e.expect(e.do("POST", "/v1/auth/2fa/disable", tok, map[string]any{"password": seed.DemoPassword, "code": code(t, secret, c)}), 200, "disable")
+	e.expect(e.do("POST", "/v1/auth/2fa/disable", tok, map[string]any{"password": demoPassword, "recovery_code": rc}), 400, "disable with a used recovery code")
+	e.expect(e.do("POST", "/v1/auth/2fa/disable", tok, map[string]any{"password": demoPassword, "code": code(t, secret, c)}), 200, "disable")
 	if n := count(t, e.db(), `SELECT COUNT(*) FROM two_factor_recovery_codes`) + count(t, e.db(), `SELECT COUNT(*) FROM two_factor`); n != 0 {
 		t.Errorf("%d rows left after disabling", n)
 	}
@@ -224,7 +224,7 @@ func TestTwoFactorLogin(t *testing.T) {
 		t.Errorf("no token after disabling: %s", r.Raw)
 	}
 	c.add(30 * time.Second)
-	r = e.expect(e.do("POST", "/v1/auth/2fa/disable", tok, map[string]any{"password": seed.DemoPassword, "code": code(t, secret, c)}), 409, "disable twice")
+	r = e.expect(e.do("POST", "/v1/auth/2fa/disable", tok, map[string]any{"password": demoPassword, "code": code(t, secret, c)}), 409, "disable twice")
 	if r.errReason() != twofactor.ReasonNotEnabled {
 		t.Errorf("reason %q", r.errReason())
 	}
@@ -263,7 +263,7 @@ func TestTwoFactorCodesCountAgainstTheAccount(t *testing.T) {
 		t.Error("no Retry-After")
 	}
 	e.expect(e.do("POST", "/v1/auth/login/2fa", "", map[string]any{"challenge": ch, "code": right}), 429, "the right code while locked")
-	e.expect(e.do("POST", "/v1/auth/login", "", map[string]any{"email": seed.DemoEmail(auth.RoleViewer), "password": seed.DemoPassword}), 429, "the password while locked")
+	e.expect(e.do("POST", "/v1/auth/login", "", map[string]any{"email": seed.DemoEmail(auth.RoleViewer), "password": demoPassword}), 429, "the password while locked")
 	c.add(2 * time.Second)
 	e.expect(e.do("POST", "/v1/auth/login/2fa", "", map[string]any{"challenge": ch, "code": right}), 200, "the right code after the lock")
 }

@@ -145,7 +145,7 @@ func TestTokensOfUnknownUsers(t *testing.T) {
 func TestDeactivatedUser(t *testing.T) {
 	e := newEnv(t)
 	exec := e.tokenOf[auth.RoleExecutive]
-	login := map[string]any{"email": seed.DemoEmail(auth.RoleExecutive), "password": seed.DemoPassword}
+	login := map[string]any{"email": seed.DemoEmail(auth.RoleExecutive), "password": demoPassword}
 	e.expect(e.do("GET", "/v1/conversations", exec, nil), 200, "before") // now in the cache
 	admin := auth.Principal{TenantID: seed.DemoTenantID, UserID: seed.DemoUserID(auth.RoleAdmin), Role: auth.RoleAdmin}
 	u, err := e.svc.SetUserActive(context.Background(), admin, seed.DemoUserID(auth.RoleExecutive), false)
@@ -218,7 +218,7 @@ func TestLoginBackoff(t *testing.T) {
 	e := newEnv(t, func(o *options) { o.loginRPS = 0 }) // no per-IP limit: only the account's
 	now := e.now
 	e.svc.SetClock(func() time.Time { return now })
-	good := map[string]any{"email": seed.DemoEmail(auth.RoleViewer), "password": seed.DemoPassword}
+	good := map[string]any{"email": seed.DemoEmail(auth.RoleViewer), "password": demoPassword}
 	bad := map[string]any{"email": seed.DemoEmail(auth.RoleViewer), "password": "wrong"}
 	locked := func(what, retryAfter string) {
 		t.Helper()
@@ -231,7 +231,7 @@ func TestLoginBackoff(t *testing.T) {
 		e.expect(e.do("POST", "/v1/auth/login", "", bad), 401, fmt.Sprint("failure ", i+1))
 	}
 	locked("the right password during the first lock", "1")
-	e.expect(e.do("POST", "/v1/auth/login", "", map[string]any{"email": seed.DemoEmail(auth.RoleAdmin), "password": seed.DemoPassword}), 200,
+	e.expect(e.do("POST", "/v1/auth/login", "", map[string]any{"email": seed.DemoEmail(auth.RoleAdmin), "password": demoPassword}), 200,
 		"another account is not locked")
 	now = now.Add(time.Second)
 	e.expect(e.do("POST", "/v1/auth/login", "", bad), 401, "a sixth failure after the lock")

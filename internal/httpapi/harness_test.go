@@ -27,9 +27,13 @@ import (
 	"github.com/teaminbox/teaminbox/internal/seed"
 	"github.com/teaminbox/teaminbox/internal/store/storetest"
 	"github.com/teaminbox/teaminbox/internal/twofactor"
+	"github.com/teaminbox/teaminbox/internal/tenancy"
 )
 
 var cheapArgon = auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
+
+// demoPassword is every demo user's password in these tests (TEAMINBOX_DEMO_PASSWORD's way).
+const demoPassword = "test-demo-password"
 
 // env is a running API over a real store: the demo tenant (A) and a second tenant (B).
 type env struct {
@@ -81,6 +85,7 @@ type options struct {
 	checks    []httpapi.Check
 	mailer    people.Mailer // nil: invitation and reset links are answered, not mailed
 	log       *slog.Logger
+	signup    bool // TEAMINBOX_SIGNUP
 }
 
 func newEnv(t testing.TB, opts ...func(*options)) *env {
@@ -104,7 +109,7 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 	e.svc.SetChannelSpecs(map[inbox.ChannelKind]inbox.ChannelSpec{
 		inbox.ChannelWhatsApp: {Required: []string{"phone_number_id", "access_token"}, Secret: []string{"access_token", "app_secret"}, Optional: []string{"app_secret"}},
 	})
-	if _, err := seed.Demo(ctx, e.st, hasher, e.now); err != nil {
+	if _, err := seed.Demo(ctx, e.st, hasher, e.now, demoPassword); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range auth.Roles {
@@ -128,6 +133,7 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 		ThreadPDF: report.NewThreadExporter(e.svc).WritePDF,
 		Audit:     auditLog,
 		TwoFactor: twoFactor, APIKeys: apikeys.New(creds, e.svc, auditLog, o.log, e.svc.Now),
+		Tenancy:   tenancy.New(e.st.(tenancy.Store), hasher, auditLog, slog.New(slog.DiscardHandler)), Signup: o.signup,
 	})
 	e.srv = httptest.NewServer(api)
 	t.Cleanup(e.srv.Close)

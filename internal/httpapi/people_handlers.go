@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/people"
 )
@@ -89,17 +88,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return s.writeLogin(w, http.StatusCreated, u)
-}
-
-// writeLogin answers a new login token for u, as POST /v1/auth/login does.
-func (s *Server) writeLogin(w http.ResponseWriter, status int, u inbox.User) error {
-	token, err := s.Tokens.Issue(u.Principal(), auth.AudienceAPI, s.TokenTTL)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, status, loginResponse{Token: token, ExpiresAt: s.Service.Now().Add(s.TokenTTL), User: u})
-	return nil
+	return s.answerLogin(w, http.StatusCreated, u)
 }
 
 type passwordChange struct {
@@ -118,7 +107,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.writeLogin(w, http.StatusOK, u)
+	return s.answerLogin(w, http.StatusOK, u)
 }
 
 // logout revokes every token of the caller (see docs/openapi.yaml: there is one token

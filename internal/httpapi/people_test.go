@@ -275,21 +275,21 @@ func (e *env) login(email, password string) string {
 func TestPasswordChangeAndLogout(t *testing.T) {
 	e := newEnv(t, unlimitedLogins)
 	email := "executive@demo.teaminbox.local"
-	first := e.login(email, "teaminbox-demo")
-	second := e.login(email, "teaminbox-demo")
-	r := e.expect(e.do("POST", "/v1/auth/password", first, map[string]any{"old_password": "teaminbox-demo", "new_password": "short"}), 400, "weak")
+	first := e.login(email, demoPassword)
+	second := e.login(email, demoPassword)
+	r := e.expect(e.do("POST", "/v1/auth/password", first, map[string]any{"old_password": demoPassword, "new_password": "short"}), 400, "weak")
 	if !strings.Contains(string(r.Raw), people.PasswordRule) {
 		t.Errorf("weak: the rule is not stated: %s", r.Raw)
 	}
 	e.expect(e.do("POST", "/v1/auth/password", first, map[string]any{"old_password": "wrong", "new_password": "a brand new secret"}), 400, "wrong old")
 	e.expect(e.do("POST", "/v1/auth/password", first, map[string]any{"new_password": "a brand new secret"}), 400, "no old")
 	e.expect(e.do("GET", "/v1/auth/me", first, nil), 200, "refusals changed nothing")
-	r = e.expect(e.do("POST", "/v1/auth/password", first, map[string]any{"old_password": "teaminbox-demo", "new_password": "a brand new secret"}), 200, "change")
+	r = e.expect(e.do("POST", "/v1/auth/password", first, map[string]any{"old_password": demoPassword, "new_password": "a brand new secret"}), 200, "change")
 	fresh := r.data()["token"].(string)
 	e.expect(e.do("GET", "/v1/auth/me", first, nil), 401, "the token that changed it")
 	e.expect(e.do("GET", "/v1/auth/me", second, nil), 401, "another session")
 	e.expect(e.do("GET", "/v1/auth/me", fresh, nil), 200, "the new token")
-	e.expect(e.do("POST", "/v1/auth/login", "", map[string]any{"email": email, "password": "teaminbox-demo"}), 401, "old password")
+	e.expect(e.do("POST", "/v1/auth/login", "", map[string]any{"email": email, "password": demoPassword}), 401, "old password")
 	other := e.login(email, "a brand new secret")
 
 	e.expect(e.do("POST", "/v1/auth/logout", fresh, nil), 200, "logout")
@@ -307,7 +307,7 @@ func TestPasswordReset(t *testing.T) {
 	mb, withMail := newMailbox(t)
 	e := newEnv(t, withMail, unlimitedLogins)
 	email := "viewer@demo.teaminbox.local"
-	before := e.login(email, "teaminbox-demo")
+	before := e.login(email, demoPassword)
 	e.expect(e.do("POST", "/v1/auth/password-reset", "", map[string]any{"email": "nobody@example.com"}), 202, "unknown email")
 	mb.empty(t)
 	e.expect(e.do("POST", "/v1/auth/password-reset", "", map[string]any{"email": "Viewer@Demo.Teaminbox.Local"}), 202, "known email")
@@ -420,14 +420,14 @@ func TestDeactivation(t *testing.T) {
 		t.Errorf("after reassignment: executive %d, admin %d (had %d)", open(execID), open(adminID), theirs)
 	}
 	e.expect(e.do("GET", "/v1/auth/me", e.tokenOf[auth.RoleExecutive], nil), 401, "a deactivated user's token")
-	e.expect(e.do("POST", "/v1/auth/login", "", map[string]any{"email": "executive@demo.teaminbox.local", "password": "teaminbox-demo"}), 401, "login")
+	e.expect(e.do("POST", "/v1/auth/login", "", map[string]any{"email": "executive@demo.teaminbox.local", "password": demoPassword}), 401, "login")
 	e.expect(e.do("POST", "/v1/users/"+adminID+"/deactivate", admin, nil), 403, "deactivate oneself")
 	e.expect(e.do("POST", "/v1/users/"+seed.DemoUserID(auth.RoleSuperAdmin).String()+"/deactivate", admin, nil), 403, "admin deactivates a super admin")
 	e.expect(e.do("POST", "/v1/users/"+e.b.admin.String()+"/deactivate", admin, nil), 404, "another tenant's user")
 	e.expect(e.do("POST", "/v1/users/"+execID+"/deactivate", e.tokenOf[auth.RoleViewer], nil), 403, "viewer")
 
 	e.expect(e.do("POST", "/v1/users/"+execID+"/reactivate", admin, nil), 200, "reactivate")
-	e.login("executive@demo.teaminbox.local", "teaminbox-demo")
+	e.login("executive@demo.teaminbox.local", demoPassword)
 	e.expect(e.do("POST", "/v1/users/"+e.b.admin.String()+"/reactivate", admin, nil), 404, "reactivate another tenant's user")
 
 	// Reassign on its own: back to the executive, then unassigned.

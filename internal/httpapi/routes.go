@@ -60,6 +60,16 @@ func (s *Server) routes(mux router) {
 	mux.Handle("POST /v1/users/{userId}/reassign", s.authed(settings, s.reassign))
 	mux.Handle("POST /v1/users/{userId}/password-reset", s.authed(settings, s.issuePasswordReset))
 
+	if s.Tenancy != nil {
+		mux.Handle("GET /v1/business", s.authed(read, s.getBusiness))
+		mux.Handle("PATCH /v1/business", s.authed(settings, s.updateBusiness))
+		mux.Handle("POST /v1/signup", public(s.signup))
+		mux.Handle("POST /v1/setup", public(s.setup))
+		if s.Web != nil {
+			mux.Handle("GET /setup", public(s.setupPage))
+		}
+	}
+
 	mux.Handle("GET /v1/conversations", s.authed(read, s.listConversations))
 	mux.Handle("POST /v1/conversations", s.authed(update, s.startConversation))
 	mux.Handle("GET /v1/conversations/statistics", s.authed(read, s.statistics))

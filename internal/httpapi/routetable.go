@@ -12,6 +12,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/twofactor"
+	"github.com/teaminbox/teaminbox/internal/tenancy"
 )
 
 // router is where routes registers the routes: the server's mux, or the table Routes reads.
@@ -31,7 +32,7 @@ type Route struct {
 func Routes() []Route {
 	mounted := http.NotFoundHandler()
 	s := &Server{Deps: Deps{
-		Registry: prometheus.NewRegistry(), WebSocket: mounted, Webhooks: mounted, Media: mounted, Web: mounted,
+		Registry: prometheus.NewRegistry(), Tenancy: &tenancy.Service{}, WebSocket: mounted, Webhooks: mounted, Media: mounted, Web: mounted,
 		WebSocketInfo: func(auth.Principal, string) (any, error) { return nil, nil },
 		ThreadPDF:     func(context.Context, auth.Principal, uuid.UUID, bool, http.ResponseWriter) error { return nil },
 		Audit:         audit.New(nil),

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
 
@@ -113,17 +112,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	s.accounts.succeeded(account)
-	return s.loggedIn(w, u)
-}
-
-// loggedIn answers a login token for u.
-func (s *Server) loggedIn(w http.ResponseWriter, u inbox.User) error {
-	token, err := s.Tokens.Issue(u.Principal(), auth.AudienceAPI, s.TokenTTL)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, loginResponse{Token: token, ExpiresAt: s.Service.Now().Add(s.TokenTTL), User: u})
-	return nil
+	return s.answerLogin(w, http.StatusOK, u)
 }
 
 func tooManyLogins(w http.ResponseWriter, r *http.Request, wait time.Duration) {

@@ -23,6 +23,11 @@ const userCacheTTL = 5 * time.Second
 func (s *Service) Authorize(ctx context.Context, p auth.Principal) (User, error) {
 	denied := Unauthorized("The token's user is unknown or deactivated")
 	now := time.Now()
+	if err := s.tenantEnabled(ctx, p.TenantID); errors.Is(err, ErrNotFound) {
+		return User{}, denied
+	} else if err != nil {
+		return User{}, err
+	}
 	if u, ok := s.users.get(p.UserID, now); ok {
 		if u.TenantID != p.TenantID || u.TokenVersion != p.TokenVersion {
 			return User{}, denied
@@ -49,6 +54,27 @@ func (s *Service) Authorize(ctx context.Context, p auth.Principal) (User, error)
 // ForgetUser drops what Authorize keeps of a user, so that a change made to them (a
 // deactivation, a new token version) applies to their next request on this node.
 func (s *Service) ForgetUser(id uuid.UUID) { s.users.forget(id) }
+// errTenantDisabled answers every request of a disabled business's users.
+var errTenantDisabled = Unauthorized("This business is disabled; its administrator can ask the operator of this teaminbox server to enable it again")
+
+// tenantEnabled is errTenantDisabled, or ErrNotFound for an unknown tenant, unless the
+// tenant is enabled. Like users, a tenant is read at most once per userCacheTTL: an operator
+// disabling it (teaminbox tenant disable) takes that long to apply.
+func (s *Service) tenantEnabled(ctx context.Context, id uuid.UUID) error {
+	now := time.Now()
+	t, ok := s.tenants.get(id, now)
+	if !ok {
+		var err error
+		if t, err = s.store.GetTenant(ctx, id); err != nil {
+			return fmt.Errorf("load tenant: %w", err)
+		}
+		s.tenants.put(id, t, now)
+	}
+	if t.DisabledAt != nil {
+		return errTenantDisabled
+	}
+	return nil
+}
 
 // SetUserActive deactivates a user (no login, and every token of theirs refused from the
 // next request on) or reactivates one. A deactivation appends user_deactivated to the

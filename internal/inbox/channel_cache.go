@@ -2,6 +2,8 @@ package inbox
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,16 +15,22 @@ const channelCacheTTL = 2 * time.Second
 
 // WebhookChannel returns the channel whose webhook URL carries id, of whichever tenant. A
 // change made through this service is seen at once; one made on another node within
-// channelCacheTTL. The channel's Config is shared: read it, never write it.
+// channelCacheTTL. The channel's Config is shared: read it, never write it. A channel of a
+// disabled business is ErrNotFound: its webhooks answer 404 and store nothing.
 func (s *Service) WebhookChannel(ctx context.Context, id uuid.UUID) (Channel, error) {
 	now := time.Now()
-	if ch, ok := s.channels.get(id, now); ok {
-		return ch, nil
+	ch, ok := s.channels.get(id, now)
+	if !ok {
+		var err error
+		if ch, err = s.store.LookupChannel(ctx, id); err != nil {
+			return Channel{}, err
+		}
+		s.channels.put(ch.ID, ch, now)
 	}
-	ch, err := s.store.LookupChannel(ctx, id)
-	if err != nil {
+	if err := s.tenantEnabled(ctx, ch.TenantID); errors.Is(err, errTenantDisabled) {
+		return Channel{}, fmt.Errorf("channel %s: business disabled: %w", id, ErrNotFound)
+	} else if err != nil {
 		return Channel{}, err
 	}
-	s.channels.put(ch.ID, ch, now)
 	return ch, nil
 }

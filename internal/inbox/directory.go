@@ -43,6 +43,9 @@ func (s *Service) Authenticate(ctx context.Context, pw PasswordChecker, email, p
 	if err != nil || !known || u.DeactivatedAt != nil {
 		return User{}, Unauthorized("Invalid email or password")
 	}
+	if err := s.tenantEnabled(ctx, u.TenantID); err != nil {
+		return User{}, err
+	}
 	return u, nil
 }
 

@@ -53,6 +53,7 @@ const (
 	ReasonReplyWindowClosed  = "REPLY_WINDOW_CLOSED" // a free-form WhatsApp reply after the 24-hour window
 	ReasonChannelInUse       = "CHANNEL_IN_USE"      // deleting a channel that has conversations
 	ReasonNameTaken          = "NAME_TAKEN"          // a tag name the tenant already has
+	ReasonEmailTaken         = "EMAIL_TAKEN"         // an email some user (of any business) already has
 )
 
 // Error is the one error type the use cases return for anything the caller did wrong.

@@ -26,12 +26,16 @@ type Service struct {
 	// users are the callers Authorize has checked, kept for userCacheTTL.
 	users   ttlCache[User]
 	auditor Auditor // nil: settings changes are not recorded
+	// tenants are the businesses of those callers and webhooks, kept for userCacheTTL: whether
+	// an operator disabled one (see tenantEnabled).
+	tenants ttlCache[Tenant]
 }
 
 // NewService wires the use cases to a store and a publisher.
 func NewService(store Store, pub Publisher, log *slog.Logger) *Service {
 	return &Service{store: store, pub: pub, log: log, now: func() time.Time { return time.Now().UTC() },
-		channels: ttlCache[Channel]{ttl: channelCacheTTL}, users: ttlCache[User]{ttl: userCacheTTL}}
+		channels: ttlCache[Channel]{ttl: channelCacheTTL}, users: ttlCache[User]{ttl: userCacheTTL},
+		tenants: ttlCache[Tenant]{ttl: userCacheTTL}}
 }
 
 // SetClock replaces the clock, for tests and the seeder that back-dates data.

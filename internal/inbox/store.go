@@ -309,7 +309,7 @@ type ConversationStats struct {
 	Total                   int
 	ByStatus                map[Status]int
 	ByChannel               map[ChannelKind]int
-	ByDay                   map[string]int // YYYY-MM-DD (UTC) of created_at
+	ByDay                   map[string]int // YYYY-MM-DD of created_at in the tenant's time zone
 	AvgResolutionSeconds    *float64       // resolved_at - created_at
 	AvgFirstResponseSeconds *float64       // first_response_at - created_at
 }

@@ -125,6 +125,14 @@ type Tenant struct {
 	ID        uuid.UUID `json:"id"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
+	// TimeZone is the IANA name of the zone its statistics count days in ("UTC" by default).
+	TimeZone string `json:"time_zone"`
+	// DefaultTemplateLanguage is the WhatsApp template language code used when a template
+	// names none ("en" by default).
+	DefaultTemplateLanguage string `json:"default_template_language"`
+	// DisabledAt is set while an operator has disabled the business: its users can neither
+	// log in nor use their tokens, and its channels' webhooks answer 404.
+	DisabledAt *time.Time `json:"disabled_at"`
 }
 
 // User is a business user (an agent).

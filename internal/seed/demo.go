@@ -3,7 +3,9 @@
 package seed
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"time"
@@ -25,8 +27,9 @@ var DemoTenantID = demoID("tenant")
 // DemoUserID is the id of the demo user of a role.
 func DemoUserID(r auth.Role) uuid.UUID { return demoID("user:" + string(r)) }
 
-// DemoPassword is the password of every demo user.
-const DemoPassword = "teaminbox-demo"
+// RandomPassword is a new password of 16 random characters (80 bits), for demo and
+// benchmark users whose password nobody chose.
+func RandomPassword() string { return rand.Text()[:16] }
 
 // DemoEmail is the login of the demo user of a role.
 func DemoEmail(r auth.Role) string { return string(r) + "@demo.teaminbox.local" }
@@ -51,20 +54,27 @@ type Hasher interface {
 }
 
 // Demo creates the demo tenant unless it exists: a user per role, teams, tags, a channel of
-// every kind, contacts and conversations with messages. It reports whether it created it.
+// every kind, contacts and conversations with messages. Every user gets password, or when it
+// is "" a random one of their own. It returns each role's user's password when it created
+// the tenant, and nil when the tenant existed.
 // Nodes starting together run it under the migrations' lock (see sqlstore.Store.Migrate);
 // one that finds the tenant created meanwhile all the same creates nothing.
-func Demo(ctx context.Context, st Store, h Hasher, now time.Time) (bool, error) {
+func Demo(ctx context.Context, st Store, h Hasher, now time.Time, password string) (map[auth.Role]string, error) {
 	if _, err := st.GetTenant(ctx, DemoTenantID); err == nil {
-		return false, nil
+		return nil, nil
 	} else if !errors.Is(err, inbox.ErrNotFound) {
-		return false, fmt.Errorf("look for demo tenant: %w", err)
+		return nil, fmt.Errorf("look for demo tenant: %w", err)
 	}
-	hash, err := h.Hash(ctx, DemoPassword)
-	if err != nil {
-		return false, err
+	passwords, hashes := map[auth.Role]string{}, map[auth.Role]string{}
+	for _, r := range auth.Roles {
+		passwords[r] = cmp.Or(password, RandomPassword())
+		hash, err := h.Hash(ctx, passwords[r])
+		if err != nil {
+			return nil, fmt.Errorf("seed demo tenant: %w", err)
+		}
+		hashes[r] = hash
 	}
-	err = st.InTx(ctx, func(q inbox.Queries) error {
+	err := st.InTx(ctx, func(q inbox.Queries) error {
 		t := DemoTenantID
 		if err := q.CreateTenant(ctx, inbox.Tenant{ID: t, Name: "Demo Business", CreatedAt: now}); err != nil {
 			return fmt.Errorf("create tenant: %w", err)
@@ -72,7 +82,7 @@ func Demo(ctx context.Context, st Store, h Hasher, now time.Time) (bool, error) 
 		var users []uuid.UUID
 		for _, r := range auth.Roles {
 			n := demoNames[r]
-			u := inbox.User{ID: DemoUserID(r), TenantID: t, FirstName: n[0], LastName: n[1], Email: DemoEmail(r), Role: r, PasswordHash: hash, CreatedAt: now}
+			u := inbox.User{ID: DemoUserID(r), TenantID: t, FirstName: n[0], LastName: n[1], Email: DemoEmail(r), Role: r, PasswordHash: hashes[r], CreatedAt: now}
 			if err := q.CreateUser(ctx, u); err != nil {
 				return fmt.Errorf("create user: %w", err)
 			}
@@ -91,11 +101,11 @@ func Demo(ctx context.Context, st Store, h Hasher, now time.Time) (bool, error) 
 	})
 	if errors.Is(err, inbox.ErrDuplicate) {
 		if _, gerr := st.GetTenant(ctx, DemoTenantID); gerr == nil {
-			return false, nil
+			return nil, nil
 		}
 	}
 	if err != nil {
-		return false, fmt.Errorf("seed demo tenant: %w", err)
+		return nil, fmt.Errorf("seed demo tenant: %w", err)
 	}
-	return true, nil
+	return passwords, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/twofactor"
+	"github.com/teaminbox/teaminbox/internal/tenancy"
 )
 
 // Store is every store interface the server wires, as one database implements them.
@@ -16,4 +17,5 @@ type Store interface {
 	audit.Store
 	twofactor.Store
 	apikeys.Store
+	tenancy.Store
 }

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -11,8 +12,15 @@ import (
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
 
+const tenantColumns = `id, name, created_at, time_zone, default_template_language, disabled_at`
+
+func tenantDest(t *inbox.Tenant) []any {
+	return []any{&t.ID, &t.Name, timeCol{&t.CreatedAt}, &t.TimeZone, &t.DefaultTemplateLanguage, optTimeCol{&t.DisabledAt}}
+}
+
 func (q *queries) CreateTenant(ctx context.Context, t inbox.Tenant) error {
-	_, err := q.exec(ctx, `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)`, t.ID, t.Name, micros(t.CreatedAt))
+	_, err := q.exec(ctx, `INSERT INTO tenants (`+tenantColumns+`) VALUES (?, ?, ?, ?, ?, ?)`, t.ID, t.Name, micros(t.CreatedAt),
+		cmp.Or(t.TimeZone, "UTC"), cmp.Or(t.DefaultTemplateLanguage, "en"), optMicros(t.DisabledAt))
 	if err != nil {
 		return fmt.Errorf("create tenant: %w", err)
 	}
@@ -21,19 +29,16 @@ func (q *queries) CreateTenant(ctx context.Context, t inbox.Tenant) error {
 
 func (q *queries) GetTenant(ctx context.Context, id uuid.UUID) (inbox.Tenant, error) {
 	var t inbox.Tenant
-	err := q.scanOne(ctx, "get tenant", `SELECT id, name, created_at FROM tenants WHERE id = ?`, []any{id},
-		&t.ID, &t.Name, timeCol{&t.CreatedAt})
+	err := q.scanOne(ctx, "get tenant", `SELECT `+tenantColumns+` FROM tenants WHERE id = ?`, []any{id}, tenantDest(&t)...)
 	return t, err
 }
 
 func (q *queries) ListTenants(ctx context.Context) ([]inbox.Tenant, error) {
-	rows, err := q.query(ctx, `SELECT id, name, created_at FROM tenants ORDER BY created_at, id`)
+	rows, err := q.query(ctx, `SELECT `+tenantColumns+` FROM tenants ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list tenants: %w", err)
 	}
-	return collect(rows, "list tenants", func(t *inbox.Tenant) []any {
-		return []any{&t.ID, &t.Name, timeCol{&t.CreatedAt}}
-	})
+	return collect(rows, "list tenants", tenantDest)
 }
 
 const userColumns = `id, tenant_id, first_name, last_name, email, role, password_hash, created_at, deactivated_at, token_version`

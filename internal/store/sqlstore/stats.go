@@ -18,7 +18,8 @@ var nobody = uuid.Nil
 
 // ConversationStats adds up the counters of conversations per day of creation, team, status
 // and channel, which triggers keep up to date (migration 0005): a few thousand rows however
-// many conversations there are. Start and End count whole UTC days.
+// many conversations there are. A day is the business's local day (its time zone's, see
+// migration 0021), and Start and End count whole such days: their dates are taken as is.
 func (q *queries) ConversationStats(ctx context.Context, tenant uuid.UUID, f inbox.StatsFilter) (inbox.ConversationStats, error) {
 	where, args := []string{"tenant_id = ?"}, []any{tenant}
 	if f.Start != nil {

@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t testing.TB) inbox.Store) {
 		{"People", testPeople},
 		{"Teams", testTeams},
 		{"Availability", testAvailability},
+		{"BusinessTimeZones", testBusinessTimeZones},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -21,7 +21,7 @@ import (
 // copied: PostgreSQL's triggers build them as the conversations arrive, as they do the
 // columns in counted.
 var tables = []string{
-	"tenants", "users", "teams", "team_members", "contacts", "channels", "contact_identities",
+	"tenants", "tenant_utc_offsets", "users", "teams", "team_members", "contacts", "channels", "contact_identities",
 	"campaigns", "broadcasts", "tags", "conversations", "conversation_tags", "messages",
 	"message_mentions", "message_status_history", "parked_receipts", "outbox", "events", "voice_calls",
 	"audit_log", "two_factor", "two_factor_recovery_codes", "api_keys", "invitations", "password_resets", "user_availability",

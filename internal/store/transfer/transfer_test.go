@@ -28,7 +28,7 @@ func TestSQLiteToPostgres(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	h := auth.NewHasher(auth.DefaultArgon2, 2)
-	if _, err := seed.Demo(ctx, src, h, now); err != nil {
+	if _, err := seed.Demo(ctx, src, h, now, ""); err != nil {
 		t.Fatal(err)
 	}
 	tenant, _, err := seed.Bulk(ctx, src, h, 60, 500, now, nil)
