@@ -26,8 +26,8 @@ import (
 	"github.com/teaminbox/teaminbox/internal/report"
 	"github.com/teaminbox/teaminbox/internal/seed"
 	"github.com/teaminbox/teaminbox/internal/store/storetest"
-	"github.com/teaminbox/teaminbox/internal/twofactor"
 	"github.com/teaminbox/teaminbox/internal/tenancy"
+	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
 var cheapArgon = auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
@@ -133,7 +133,7 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 		ThreadPDF: report.NewThreadExporter(e.svc).WritePDF,
 		Audit:     auditLog,
 		TwoFactor: twoFactor, APIKeys: apikeys.New(creds, e.svc, auditLog, o.log, e.svc.Now),
-		Tenancy:   tenancy.New(e.st.(tenancy.Store), hasher, auditLog, slog.New(slog.DiscardHandler)), Signup: o.signup,
+		Tenancy: tenancy.New(e.st.(tenancy.Store), hasher, auditLog, slog.New(slog.DiscardHandler)), Signup: o.signup,
 	})
 	e.srv = httptest.NewServer(api)
 	t.Cleanup(e.srv.Close)

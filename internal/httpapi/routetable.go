@@ -11,8 +11,8 @@ import (
 	"github.com/teaminbox/teaminbox/internal/apikeys"
 	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
-	"github.com/teaminbox/teaminbox/internal/twofactor"
 	"github.com/teaminbox/teaminbox/internal/tenancy"
+	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
 // router is where routes registers the routes: the server's mux, or the table Routes reads.

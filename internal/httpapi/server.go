@@ -13,8 +13,8 @@ import (
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/people"
-	"github.com/teaminbox/teaminbox/internal/twofactor"
 	"github.com/teaminbox/teaminbox/internal/tenancy"
+	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
 // Deps is what the REST API needs; the optional handlers are mounted when set.

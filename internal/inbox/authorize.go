@@ -54,6 +54,7 @@ func (s *Service) Authorize(ctx context.Context, p auth.Principal) (User, error)
 // ForgetUser drops what Authorize keeps of a user, so that a change made to them (a
 // deactivation, a new token version) applies to their next request on this node.
 func (s *Service) ForgetUser(id uuid.UUID) { s.users.forget(id) }
+
 // errTenantDisabled answers every request of a disabled business's users.
 var errTenantDisabled = Unauthorized("This business is disabled; its administrator can ask the operator of this teaminbox server to enable it again")
 

@@ -7,8 +7,8 @@ import (
 	"github.com/teaminbox/teaminbox/internal/apikeys"
 	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/inbox"
-	"github.com/teaminbox/teaminbox/internal/twofactor"
 	"github.com/teaminbox/teaminbox/internal/tenancy"
+	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
 // Store is every store interface the server wires, as one database implements them.
