@@ -67,6 +67,7 @@ func serve(ctx context.Context, args []string) error {
 		Media:         app.media,
 		SignMedia:     app.media.SignLink,
 		Web:           web.Handler(),
+		Templates:     app.tmpl,
 	})
 	srv := &http.Server{
 		Addr: cfg.Addr, Handler: api,

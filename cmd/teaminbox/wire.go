@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -11,11 +12,13 @@ import (
 
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/channels"
+	"github.com/teaminbox/teaminbox/internal/channels/whatsapp"
 	"github.com/teaminbox/teaminbox/internal/config"
 	"github.com/teaminbox/teaminbox/internal/httpapi"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/mediastore"
 	"github.com/teaminbox/teaminbox/internal/realtime"
+	"github.com/teaminbox/teaminbox/internal/templates"
 )
 
 // app is the server's parts, wired from the configuration.
@@ -27,6 +30,7 @@ type app struct {
 	wsInfo   func(p auth.Principal, baseURL string) (any, error)
 	webhooks http.Handler
 	media    *channels.Media
+	tmpl     *templates.Service
 	jobs     []func(ctx context.Context)
 	checks   []httpapi.Check // what /readyz reports on besides the database
 	log      *slog.Logger
@@ -63,6 +67,14 @@ func wire(ctx context.Context, cfg *config.Config, st inbox.Store, tokens *auth.
 	providers := channels.Providers()
 	a.svc.SetChannelSpecs(channels.Specs(providers))
 	hc := &http.Client{Timeout: 30 * time.Second}
+	a.svc.SetChannelConnector(channels.NewConnector(providers, hc, cfg.PublicURL))
+	ts, ok := st.(templates.Store)
+	if !ok {
+		bus.Close()
+		return nil, fmt.Errorf("wire: the store %T keeps no message templates", st)
+	}
+	a.tmpl = templates.New(ts, whatsapp.Templates{Client: hc})
+	a.svc.SetTemplateChecker(a.tmpl)
 	files, err := mediastore.Open(ctx, cfg.MediaS3URL, cfg.DataDir)
 	if err != nil {
 		bus.Close()

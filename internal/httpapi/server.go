@@ -11,6 +11,7 @@ import (
 
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/templates"
 )
 
 // Deps is what the REST API needs; the optional handlers are mounted when set.
@@ -31,9 +32,10 @@ type Deps struct {
 	WebSocket     http.Handler                                        // /ws/team-inbox/{tenantId}/
 	WebSocketInfo func(p auth.Principal, baseURL string) (any, error) // /team-inbox/websocket/info/
 	ThreadPDF     func(ctx context.Context, p auth.Principal, contactID uuid.UUID, withNotes bool, w http.ResponseWriter) error
-	Webhooks      http.Handler // /webhooks/...
-	Media         http.Handler // /v1/media/...
-	Web           http.Handler // the agents' page at /
+	Webhooks      http.Handler       // /webhooks/...
+	Media         http.Handler       // /v1/media/...
+	Web           http.Handler       // the agents' page at /
+	Templates     *templates.Service // /v1/channels/{channelId}/templates...
 	// SignMedia turns a media path on an attachment into a signed link for the tenant.
 	SignMedia func(tenant uuid.UUID, link string) string
 }
