@@ -89,6 +89,22 @@ func answerAdmin(w http.ResponseWriter, r *http.Request, pages map[string]string
 	}
 }
 
+// answerAdmin sets the answers to the next settings' calls.
+func (f *fakeProvider) answerAdmin(as ...answer) {
+	f.mu.Lock()
+	f.adminNext = append(f.adminNext, as...)
+	f.mu.Unlock()
+}
+
+// takeAdminCalls returns the settings' calls the fake got and forgets them.
+func (f *fakeProvider) takeAdminCalls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	calls := f.admin
+	f.admin = nil
+	return calls
+}
+
 // adminCalls returns the settings' calls the fake got.
 func (f *fakeProvider) adminCalls() []string {
 	f.mu.Lock()
@@ -109,7 +125,7 @@ func newFakeProvider(t testing.TB) *fakeProvider {
 		body, _ := io.ReadAll(r.Body)
 		if adminCall(r) {
 			f.mu.Lock()
-			f.admin = append(f.admin, r.Method+" "+r.URL.Path+" "+string(body))
+			f.admin = append(f.admin, r.Method+" "+r.URL.RequestURI()+" "+string(body))
 			a, pages := answer{status: 200}, f.pages
 			if len(f.adminNext) > 0 {
 				a, f.adminNext = f.adminNext[0], f.adminNext[1:]
