@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/channels"
 	"github.com/teaminbox/teaminbox/internal/channels/whatsapp"
@@ -18,6 +18,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/mediastore"
 	"github.com/teaminbox/teaminbox/internal/realtime"
+	"github.com/teaminbox/teaminbox/internal/store"
 	"github.com/teaminbox/teaminbox/internal/templates"
 )
 
@@ -34,11 +35,12 @@ type app struct {
 	jobs     []func(ctx context.Context)
 	checks   []httpapi.Check // what /readyz reports on besides the database
 	log      *slog.Logger
+	audit    *audit.Log
 }
 
 // wire builds the use cases over st and connects the real-time hub: through NATS when
 // NATS_URL is set, so several nodes share events, in memory otherwise.
-func wire(ctx context.Context, cfg *config.Config, st inbox.Store, tokens *auth.Tokens, reg *prometheus.Registry, log *slog.Logger) (*app, error) {
+func wire(ctx context.Context, cfg *config.Config, st store.Store, tokens *auth.Tokens, reg *prometheus.Registry, log *slog.Logger) (*app, error) {
 	var bus realtime.Bus = realtime.NewMemoryBus()
 	if cfg.NATSURL != "" {
 		nb, err := realtime.NewNATSBus(cfg.NATSURL, log)
@@ -53,6 +55,8 @@ func wire(ctx context.Context, cfg *config.Config, st inbox.Store, tokens *auth.
 		a.checks = append(a.checks, httpapi.Check{Name: "nats", Ready: nb.Ready})
 	}
 	a.svc = inbox.NewService(st, realtime.NewPublisher(bus, log), log)
+	a.audit = audit.New(st)
+	a.svc.SetAuditor(a.audit)
 	hub, err := realtime.New(realtime.Config{
 		Service: a.svc, Tokens: tokens, Bus: bus, EventLog: st, Log: log, Registry: reg,
 		AcceptAllOrigins: cfg.WebsocketAcceptAll, AllowedOrigins: cfg.AllowedOrigins,
@@ -68,12 +72,7 @@ func wire(ctx context.Context, cfg *config.Config, st inbox.Store, tokens *auth.
 	a.svc.SetChannelSpecs(channels.Specs(providers))
 	hc := &http.Client{Timeout: 30 * time.Second}
 	a.svc.SetChannelConnector(channels.NewConnector(providers, hc, cfg.PublicURL))
-	ts, ok := st.(templates.Store)
-	if !ok {
-		bus.Close()
-		return nil, fmt.Errorf("wire: the store %T keeps no message templates", st)
-	}
-	a.tmpl = templates.New(ts, whatsapp.Templates{Client: hc})
+	a.tmpl = templates.New(st, whatsapp.Templates{Client: hc}, a.audit, log)
 	a.svc.SetTemplateChecker(a.tmpl)
 	files, err := mediastore.Open(ctx, cfg.MediaS3URL, cfg.DataDir)
 	if err != nil {

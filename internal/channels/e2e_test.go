@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/channels"
 	"github.com/teaminbox/teaminbox/internal/channels/rcs"
@@ -30,6 +31,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/mediastore"
 	"github.com/teaminbox/teaminbox/internal/realtime"
+	"github.com/teaminbox/teaminbox/internal/store"
 	"github.com/teaminbox/teaminbox/internal/store/storetest"
 	"github.com/teaminbox/teaminbox/internal/templates"
 )
@@ -323,8 +325,10 @@ func newStackOn(t testing.TB, st inbox.Store) *stack {
 	s.svc.SetChannelSpecs(channels.Specs(providers))
 	s.svc.SetChannelConnector(channels.NewConnector(providers, http.DefaultClient, ""))
 	var tmpl *templates.Service
-	if ts, ok := st.(templates.Store); ok { // not a test's wrapper of the store
-		tmpl = templates.New(ts, whatsapp.Templates{Client: http.DefaultClient})
+	if ts, ok := st.(store.Store); ok { // not a test's wrapper of the store
+		log := audit.New(ts)
+		s.svc.SetAuditor(log)
+		tmpl = templates.New(ts, whatsapp.Templates{Client: http.DefaultClient}, log, quiet)
 		s.svc.SetTemplateChecker(tmpl)
 	}
 	hub, err := realtime.New(realtime.Config{Service: s.svc, Tokens: tokens, Bus: bus, EventLog: s.st, Log: quiet, AcceptAllOrigins: true, TokenTTL: time.Minute,

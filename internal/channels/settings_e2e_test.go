@@ -11,8 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/channels/rcs"
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/store"
 )
 
 // outcome is an API answer: its status and error envelope.
@@ -199,4 +201,20 @@ func TestTelegramWebhookRegistration(t *testing.T) {
 
 	s.api("DELETE", "/v1/channels/"+ch.ID.String(), nil, 200)
 	wantCalls("delete", "POST /bot456:DEF/deleteWebhook {}")
+
+	// The audit log has each change once, with no secret in it.
+	entries, err := s.st.(store.Store).ListAudit(t.Context(), s.tenant, audit.Filter{ObjectID: ch.ID.String(), Limit: 50})
+	must(t, err)
+	var actions []string
+	for _, e := range entries {
+		actions = append(actions, e.Action)
+		for _, secret := range []string{"123:ABC", "456:DEF", "tg_secret"} {
+			if strings.Contains(string(e.Before)+string(e.After), secret) {
+				t.Errorf("%s keeps the secret %q: %s %s", e.Action, secret, e.Before, e.After)
+			}
+		}
+	}
+	if want := []string{"channel.deleted", "channel.updated", "channel.updated", "channel.created"}; !slices.Equal(actions, want) {
+		t.Errorf("audit log %q, want %q", actions, want)
+	}
 }

@@ -10,8 +10,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/store"
 )
 
 // The business account's templates, in two pages as Meta's API returns them.
@@ -69,6 +71,11 @@ func TestWhatsAppTemplates(t *testing.T) {
 		if !reflect.DeepEqual(a, b) {
 			t.Errorf("%s: parameters %s, want %s", name, got, params)
 		}
+	}
+	entries, err := s.st.(store.Store).ListAudit(t.Context(), s.tenant, audit.Filter{Action: "channel.templates_synced", Limit: 50})
+	must(t, err)
+	if len(entries) != 1 || entries[0].ObjectID != chID || string(entries[0].After) != `{"templates":["order_update/en_US","invoice/en"]}` {
+		t.Errorf("audit of the sync: %+v", entries)
 	}
 	if o := byName["order_update"]; o["language"] != "en_US" || o["category"] != "UTILITY" || o["status"] != "APPROVED" || o["synced_at"] == nil {
 		t.Errorf("order_update: %v", o)

@@ -57,6 +57,10 @@ func (s *Server) routes(mux router) {
 		mux.Handle("POST /v1/channels/{channelId}/templates/sync", s.authed(settings, s.syncTemplates))
 	}
 
+	if s.Audit != nil {
+		mux.Handle("GET /v1/audit-log", s.authed(settings, s.auditLog))
+	}
+
 	if s.Media != nil {
 		mux.Handle("GET /v1/media/", s.Media) // authenticates itself: media links are opened by <img> tags
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"maps"
 	"slices"
 	"strings"
@@ -180,7 +181,9 @@ func (s *Service) CreateChannel(ctx context.Context, p auth.Principal, in Channe
 		s.disconnect(ctx, ch)
 		return ChannelView{}, fmt.Errorf("create channel: %w", err)
 	}
-	return ch.View(s.specs[ch.Kind]), nil
+	v := ch.View(s.specs[ch.Kind])
+	s.audit(ctx, p, audit.Change{Action: "channel.created", ObjectType: "channel", ObjectID: ch.ID.String(), After: v})
+	return v, nil
 }
 
 // UpdateChannel renames a channel or changes its configuration; the kind cannot change.
@@ -224,7 +227,9 @@ func (s *Service) UpdateChannel(ctx context.Context, p auth.Principal, id uuid.U
 		return ChannelView{}, err
 	}
 	s.channels.forget(id)
-	return ch.View(s.specs[ch.Kind]), nil
+	v := ch.View(s.specs[ch.Kind])
+	s.audit(ctx, p, audit.Change{Action: "channel.updated", ObjectType: "channel", ObjectID: id.String(), Before: prev.View(s.specs[prev.Kind]), After: v})
+	return v, nil
 }
 
 // DeleteChannel disconnects a channel account, and unregisters its webhook with the provider
@@ -245,6 +250,7 @@ func (s *Service) DeleteChannel(ctx context.Context, p auth.Principal, id uuid.U
 		return notFoundAs(err, "Channel")
 	}
 	s.channels.forget(id)
+	s.audit(ctx, p, audit.Change{Action: "channel.deleted", ObjectType: "channel", ObjectID: id.String(), Before: ch.View(s.specs[ch.Kind])})
 	s.disconnect(ctx, ch)
 	return nil
 }

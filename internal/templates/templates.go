@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
@@ -46,16 +48,28 @@ type Fetcher interface {
 	FetchTemplates(ctx context.Context, ch inbox.Channel) ([]Template, error)
 }
 
+// auditor records administrative actions (audit.Log).
+type auditor interface {
+	Record(ctx context.Context, p auth.Principal, c audit.Change) error
+}
+
 // Service syncs, lists and checks templates.
 type Service struct {
 	store Store
 	fetch Fetcher
+	audit auditor
+	log   *slog.Logger
 	now   func() time.Time
 }
 
-// New returns the service.
-func New(store Store, fetch Fetcher) *Service {
-	return &Service{store: store, fetch: fetch, now: func() time.Time { return time.Now().UTC() }}
+// New returns the service; each sync is recorded on the audit log.
+func New(store Store, fetch Fetcher, audit auditor, log *slog.Logger) *Service {
+	return &Service{store: store, fetch: fetch, audit: audit, log: log, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Synced is what the audit log keeps of a sync: the templates now stored.
+type Synced struct {
+	Templates []string `json:"templates"` // name/language
 }
 
 // View is a template with the parameters a message of it gives.
@@ -195,6 +209,15 @@ func (s *Service) Sync(ctx context.Context, p auth.Principal, channelID uuid.UUI
 	}
 	if err := s.store.ReplaceTemplates(ctx, p.TenantID, ch.ID, list); err != nil {
 		return nil, fmt.Errorf("sync templates: %w", err)
+	}
+	after := Synced{Templates: make([]string, len(list))}
+	for i, t := range list {
+		after.Templates[i] = t.Name + "/" + t.Language
+	}
+	// A lost entry is logged, not returned: the sync is done, and an error would have the
+	// admin run it again.
+	if err := s.audit.Record(ctx, p, audit.Change{Action: "channel.templates_synced", ObjectType: "channel", ObjectID: ch.ID.String(), After: after}); err != nil {
+		s.log.ErrorContext(ctx, "audit entry lost", "action", "channel.templates_synced", "object_id", ch.ID, "err", err)
 	}
 	return s.List(ctx, p, channelID)
 }

@@ -24,6 +24,14 @@ var tables = []string{
 	"tenants", "users", "teams", "team_members", "contacts", "channels", "contact_identities",
 	"campaigns", "broadcasts", "tags", "conversations", "conversation_tags", "messages",
 	"message_mentions", "message_status_history", "parked_receipts", "outbox", "events", "voice_calls",
+	"audit_log",
+}
+
+// derived are the SQLite tables not copied: PostgreSQL builds what they hold (counters and
+// search indexes) itself, or has no use for them.
+var derived = []string{
+	"schema_migrations", "conversation_days", "conversation_loads", "conversation_campaigns", "messages_fts_queue",
+	"contacts_fts", "conversation_names", "messages_fts",
 }
 
 // counted are the columns triggers keep (table.column), left to them.
