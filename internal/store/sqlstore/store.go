@@ -1,8 +1,9 @@
 // Package sqlstore implements inbox.Store once, over database/sql, for both SQLite and
 // PostgreSQL. The two schemas store the same shapes (unix-microsecond times, JSON as text),
-// so one set of queries serves both; a Dialect carries what really differs: placeholders,
-// row locks, case-insensitive matching, full-text search, how transactions are grouped,
-// error codes and migration locking.
+// so one set of queries serves both; a Dialect carries what really differs: the SQL text,
+// kept in each dialect's queries.sql of named sections (row locks, case-insensitive matching,
+// full-text search, the tenant lock), and the behaviour (placeholders, how transactions are
+// grouped, error codes, migration locking).
 package sqlstore
 
 import (
@@ -402,9 +403,11 @@ type Dialect struct {
 	// as its argument until the transaction ends: the first thing each InTenantTx
 	// transaction does ("" where the database has a single writer).
 	LockTenant string
-	// UpdateInWith says an UPDATE … RETURNING may feed an INSERT in one statement (a WITH
-	// clause), which SQLite does not allow.
-	UpdateInWith bool
+	// AppendEvent, when set, takes the tenant's next event number and stores the event in one
+	// statement (one round trip instead of two), with the arguments tenant, tenant, type,
+	// conversation, assigned user, data, time, returning the number. SQLite cannot (an
+	// UPDATE … RETURNING cannot feed an INSERT).
+	AppendEvent string
 	// TagNames is an expression of the names of conversation c's tags as a JSON array,
 	// ordered by lower(name), or NULL when it has none.
 	TagNames string
