@@ -70,6 +70,8 @@ func serve(ctx context.Context, args []string) error {
 		Web:           web.Handler(),
 		Templates:     app.tmpl,
 		Audit:         app.audit,
+		TwoFactor:     app.twoFactor,
+		APIKeys:       app.apiKeys,
 	})
 	srv := &http.Server{
 		Addr: cfg.Addr, Handler: api,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/teaminbox/teaminbox/internal/apikeys"
 	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/channels"
@@ -20,6 +21,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/realtime"
 	"github.com/teaminbox/teaminbox/internal/store"
 	"github.com/teaminbox/teaminbox/internal/templates"
+	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
 // app is the server's parts, wired from the configuration.
@@ -36,6 +38,9 @@ type app struct {
 	checks   []httpapi.Check // what /readyz reports on besides the database
 	log      *slog.Logger
 	audit    *audit.Log
+
+	twoFactor *twofactor.Service
+	apiKeys   *apikeys.Service
 }
 
 // wire builds the use cases over st and connects the real-time hub: through NATS when
@@ -67,6 +72,11 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, tokens *auth.
 		return nil, err
 	}
 	a.hub, a.ws, a.wsInfo = hub, hub, hub.Info
+	if a.twoFactor, err = twofactor.New(st, tokens, a.audit, log, time.Now); err != nil {
+		bus.Close()
+		return nil, err
+	}
+	a.apiKeys = apikeys.New(st, a.svc, a.audit, log, time.Now)
 
 	providers := channels.Providers()
 	a.svc.SetChannelSpecs(channels.Specs(providers))

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/teaminbox/teaminbox/docs"
+	"github.com/teaminbox/teaminbox/internal/apikeys"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/httpapi"
 	"github.com/teaminbox/teaminbox/internal/inbox"
@@ -25,6 +26,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/seed"
 	"github.com/teaminbox/teaminbox/internal/store/storetest"
 	"github.com/teaminbox/teaminbox/internal/templates"
+	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
 var cheapArgon = auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
@@ -112,6 +114,14 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 	e.templates = &templateSource{}
 	tmpl := templates.New(e.st.(templates.Store), e.templates, auditLog, slog.New(slog.DiscardHandler))
 	e.svc.SetTemplateChecker(tmpl)
+	creds := e.st.(interface {
+		twofactor.Store
+		apikeys.Store
+	})
+	twoFactor, err := twofactor.New(creds, e.tokens, auditLog, o.log, e.svc.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	api := httpapi.New(httpapi.Deps{
 		Service: e.svc, Tokens: e.tokens, Passwords: o.passwords(hasher), TokenTTL: time.Hour, Ready: e.st.Ping, Checks: o.checks,
 		Registry: prometheus.NewRegistry(), Log: o.log, MaxBodyBytes: o.maxBody,
@@ -119,6 +129,7 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 		ThreadPDF: report.NewThreadExporter(e.svc).WritePDF,
 		Audit:     auditLog,
 		Templates: tmpl,
+		TwoFactor: twoFactor, APIKeys: apikeys.New(creds, e.svc, auditLog, o.log, e.svc.Now),
 	})
 	e.srv = httptest.NewServer(api)
 	t.Cleanup(e.srv.Close)

@@ -24,6 +24,18 @@ func (s *Server) routes(mux router) {
 	mux.Handle("GET /v1/auth/me", s.authed(read, s.me))
 	mux.Handle("GET /v1/users", s.authed(read, s.listUsers))
 	mux.Handle("GET /v1/teams", s.authed(read, s.listTeams))
+	if s.TwoFactor != nil {
+		mux.Handle("POST /v1/auth/login/2fa", public(s.loginTwoFactor))
+		mux.Handle("GET /v1/auth/2fa", s.authed(read, s.twoFactorStatus))
+		mux.Handle("POST /v1/auth/2fa/setup", s.authed(read, s.setupTwoFactor))
+		mux.Handle("POST /v1/auth/2fa/enable", s.authed(read, s.enableTwoFactor))
+		mux.Handle("POST /v1/auth/2fa/disable", s.authed(read, s.disableTwoFactor))
+	}
+	if s.APIKeys != nil {
+		mux.Handle("GET /v1/api-keys", s.authed(read, s.listAPIKeys))
+		mux.Handle("POST /v1/api-keys", s.authed(read, s.createAPIKey))
+		mux.Handle("DELETE /v1/api-keys/{keyId}", s.authed(read, s.revokeAPIKey))
+	}
 
 	mux.Handle("GET /v1/conversations", s.authed(read, s.listConversations))
 	mux.Handle("POST /v1/conversations", s.authed(update, s.startConversation))

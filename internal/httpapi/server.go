@@ -9,9 +9,11 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/teaminbox/teaminbox/internal/apikeys"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/templates"
+	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
 // Deps is what the REST API needs; the optional handlers are mounted when set.
@@ -39,6 +41,8 @@ type Deps struct {
 	Templates     *templates.Service // /v1/channels/{channelId}/templates...
 	// SignMedia turns a media path on an attachment into a signed link for the tenant.
 	SignMedia func(tenant uuid.UUID, link string) string
+	TwoFactor *twofactor.Service // /v1/auth/2fa..., and the second step of login
+	APIKeys   *apikeys.Service   // /v1/api-keys, and "Bearer tik_..." wherever a token goes
 }
 
 // Check is a part of the server that readiness reports on by name (nats, outbox); Ready

@@ -30,8 +30,8 @@ SELECT 1
 	}
 	for text, want := range map[string]string{
 		"-- name: a\nSELECT 1\n-- name: a\nSELECT 2\n": "named twice",
-		"SELECT 1\n-- name: a\n":                        "before the first",
-		"-- name:\nSELECT 1\n":                          "name is missing",
+		"SELECT 1\n-- name: a\n":                       "before the first",
+		"-- name:\nSELECT 1\n":                         "name is missing",
 	} {
 		if _, err := ParseNamed(text); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseNamed(%q) = %v, want an error saying %q", text, err, want)

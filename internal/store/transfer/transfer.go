@@ -24,7 +24,7 @@ var tables = []string{
 	"tenants", "users", "teams", "team_members", "contacts", "channels", "contact_identities",
 	"campaigns", "broadcasts", "tags", "conversations", "conversation_tags", "messages",
 	"message_mentions", "message_status_history", "parked_receipts", "outbox", "events", "voice_calls",
-	"audit_log", "whatsapp_templates",
+	"audit_log", "two_factor", "two_factor_recovery_codes", "api_keys", "whatsapp_templates",
 }
 
 // derived are the SQLite tables not copied: PostgreSQL builds what they hold (counters and
@@ -158,6 +158,13 @@ var conversions = map[string]func(v any) (any, error){
 			return b, nil
 		}
 		return nil, fmt.Errorf("boolean stored as %T", v)
+	},
+	"bytea": func(v any) (any, error) {
+		switch b := v.(type) {
+		case nil, []byte:
+			return b, nil
+		}
+		return nil, fmt.Errorf("bytes stored as %T", v)
 	},
 	"bigint":  integer,
 	"integer": integer,
