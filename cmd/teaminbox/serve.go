@@ -80,6 +80,7 @@ func serve(ctx context.Context, args []string) error {
 		Tenancy:       tenants,
 		Signup:        cfg.Signup,
 		Web:           web.Handler(),
+		Templates:     app.tmpl,
 		Audit:         app.audit,
 		TwoFactor:     app.twoFactor,
 		APIKeys:       app.apiKeys,

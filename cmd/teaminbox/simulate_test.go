@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -17,11 +20,16 @@ import (
 func TestSimulateSendsEveryMessageType(t *testing.T) {
 	s := startServer(t)
 	admin := s.token(t, "admin")
+	// The providers' APIs, which check the channels' credentials: every call succeeds.
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"ok":true,"result":true}`)
+	}))
+	t.Cleanup(api.Close)
 	channels := []struct {
 		kind, secret, account string
 		config                map[string]string
 	}{
-		{"whatsapp", "sim-app-secret", "1234567890", map[string]string{"phone_number_id": "1234567890", "access_token": "EAAG-sim", "verify_token": "v"}},
+		{"whatsapp", "sim-app-secret", "1234567890", map[string]string{"phone_number_id": "1234567890", "waba_id": "1029384756", "access_token": "EAAG-sim", "verify_token": "v"}},
 		{"telegram", "sim_webhook_secret", "", map[string]string{"bot_token": "123:ABC"}},
 		{"sms", "sim-auth-token", "ACsim", map[string]string{"account_sid": "ACsim", "from_number": "+15550000000"}},
 		{"voice", "sim-auth-token", "ACsim", map[string]string{"account_sid": "ACsim"}},
@@ -32,6 +40,7 @@ func TestSimulateSendsEveryMessageType(t *testing.T) {
 		t.Run(c.kind, func(t *testing.T) {
 			cfg := maps.Clone(c.config)
 			cfg[secretKey[c.kind]] = c.secret
+			cfg["api_base_url"] = api.URL
 			created := s.call(t, "POST", "/v1/channels", admin, map[string]any{"kind": c.kind, "name": "Simulated " + c.kind, "config": cfg}).
 				data(t, 201, "create channel")
 			id := created["channel"].(map[string]any)["id"].(string)

@@ -13,12 +13,14 @@ import (
 	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/channels"
+	"github.com/teaminbox/teaminbox/internal/channels/whatsapp"
 	"github.com/teaminbox/teaminbox/internal/config"
 	"github.com/teaminbox/teaminbox/internal/httpapi"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/mediastore"
 	"github.com/teaminbox/teaminbox/internal/realtime"
 	"github.com/teaminbox/teaminbox/internal/store"
+	"github.com/teaminbox/teaminbox/internal/templates"
 	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
@@ -32,6 +34,7 @@ type app struct {
 	wsInfo   func(p auth.Principal, baseURL string) (any, error)
 	webhooks http.Handler
 	media    *channels.Media
+	tmpl     *templates.Service
 	jobs     []func(ctx context.Context)
 	checks   []httpapi.Check // what /readyz reports on besides the database
 	log      *slog.Logger
@@ -81,6 +84,9 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, tokens *auth.
 	providers := channels.Providers()
 	a.svc.SetChannelSpecs(channels.Specs(providers))
 	hc := &http.Client{Timeout: 30 * time.Second}
+	a.svc.SetChannelConnector(channels.NewConnector(providers, hc, cfg.PublicURL))
+	a.tmpl = templates.New(st, whatsapp.Templates{Client: hc}, a.audit, log)
+	a.svc.SetTemplateChecker(a.tmpl)
 	files, err := mediastore.Open(ctx, cfg.MediaS3URL, cfg.DataDir)
 	if err != nil {
 		bus.Close()

@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/channels"
 	"github.com/teaminbox/teaminbox/internal/channels/rcs"
@@ -30,7 +31,9 @@ import (
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/mediastore"
 	"github.com/teaminbox/teaminbox/internal/realtime"
+	"github.com/teaminbox/teaminbox/internal/store"
 	"github.com/teaminbox/teaminbox/internal/store/storetest"
+	"github.com/teaminbox/teaminbox/internal/templates"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -43,6 +46,72 @@ type fakeProvider struct {
 	next      []answer // answers to give, in order; then 200
 	n         int
 	onRequest func(body string) // when set, runs before each answer (to answer slowly, or hold one)
+	// The channel settings' calls (credential checks, webhook registration, template lists)
+	// are kept apart from the sends: method, path and body of each.
+	admin     []string
+	adminNext []answer          // answers to give the settings' calls, in order; then 200
+	pages     map[string]string // the template list's pages by their "after" cursor ("" first)
+}
+
+// adminCall tells the channel settings' calls to a provider apart from the rest.
+func adminCall(r *http.Request) bool {
+	switch {
+	case r.Method == http.MethodPost:
+		for _, m := range []string{"/getMe", "/setWebhook", "/deleteWebhook"} {
+			if strings.HasSuffix(r.URL.Path, m) {
+				return true
+			}
+		}
+		return false
+	case strings.HasPrefix(r.URL.Path, "/2010-04-01/Accounts/") && strings.Count(r.URL.Path, "/") == 3: // Twilio's account
+		return true
+	}
+	return r.URL.Query().Has("fields") // WhatsApp's phone number lookup and template list
+}
+
+// answerAdmin answers a settings' call as the provider does when all is well.
+func answerAdmin(w http.ResponseWriter, r *http.Request, pages map[string]string) {
+	switch p := r.URL.Path; {
+	case strings.HasSuffix(p, "/getMe"):
+		io.WriteString(w, `{"ok":true,"result":{"id":123,"is_bot":true,"first_name":"Inbox bot","username":"inbox_bot"}}`)
+	case strings.HasSuffix(p, "/setWebhook"):
+		io.WriteString(w, `{"ok":true,"result":true,"description":"Webhook was set"}`)
+	case strings.HasSuffix(p, "/deleteWebhook"):
+		io.WriteString(w, `{"ok":true,"result":true,"description":"Webhook was deleted"}`)
+	case strings.HasSuffix(p, "/message_templates"):
+		page, ok := pages[r.URL.Query().Get("after")]
+		if !ok {
+			page = `{"data":[]}`
+		}
+		io.WriteString(w, page)
+	case strings.HasPrefix(p, "/2010-04-01/"):
+		io.WriteString(w, `{"sid":"AC1","friendly_name":"Test account","status":"active"}`)
+	default:
+		io.WriteString(w, `{"display_phone_number":"15550000000","verified_name":"Test","id":"PNID"}`)
+	}
+}
+
+// answerAdmin sets the answers to the next settings' calls.
+func (f *fakeProvider) answerAdmin(as ...answer) {
+	f.mu.Lock()
+	f.adminNext = append(f.adminNext, as...)
+	f.mu.Unlock()
+}
+
+// takeAdminCalls returns the settings' calls the fake got and forgets them.
+func (f *fakeProvider) takeAdminCalls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	calls := f.admin
+	f.admin = nil
+	return calls
+}
+
+// adminCalls returns the settings' calls the fake got.
+func (f *fakeProvider) adminCalls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.admin...)
 }
 
 // answer is a failure the fake gives instead of a 200.
@@ -56,6 +125,22 @@ func newFakeProvider(t testing.TB) *fakeProvider {
 	f := &fakeProvider{}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		if adminCall(r) {
+			f.mu.Lock()
+			f.admin = append(f.admin, r.Method+" "+r.URL.RequestURI()+" "+string(body))
+			a, pages := answer{status: 200}, f.pages
+			if len(f.adminNext) > 0 {
+				a, f.adminNext = f.adminNext[0], f.adminNext[1:]
+			}
+			f.mu.Unlock()
+			if a.status != 200 {
+				w.WriteHeader(a.status)
+				io.WriteString(w, a.body)
+				return
+			}
+			answerAdmin(w, r, pages)
+			return
+		}
 		f.mu.Lock()
 		hook := f.onRequest
 		f.mu.Unlock()
@@ -160,7 +245,7 @@ var t0 = time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
 var fixtures = []fixture{
 	{
 		kind:   inbox.ChannelWhatsApp,
-		config: map[string]string{"phone_number_id": "PNID", "access_token": "wa-token", "app_secret": "wa-secret", "verify_token": "vt"},
+		config: map[string]string{"phone_number_id": "PNID", "waba_id": "WABA1", "access_token": "wa-token", "app_secret": "wa-secret", "verify_token": "vt"},
 		inbound: func(u string, n int, text string) *http.Request {
 			b := whatsapp.TextWebhook("PNID", "4915112345678", "Lena Klein", fmt.Sprint("wamid.in-", n), text, t0)
 			return signedPost(u, b, "X-Hub-Signature-256", whatsapp.Sign("wa-secret", b), "application/json")
@@ -238,6 +323,14 @@ func newStackOn(t testing.TB, st inbox.Store) *stack {
 	s.svc = inbox.NewService(s.st, realtime.NewPublisher(bus, quiet), quiet)
 	providers := channels.Providers()
 	s.svc.SetChannelSpecs(channels.Specs(providers))
+	s.svc.SetChannelConnector(channels.NewConnector(providers, http.DefaultClient, ""))
+	var tmpl *templates.Service
+	if ts, ok := st.(store.Store); ok { // not a test's wrapper of the store
+		log := audit.New(ts)
+		s.svc.SetAuditor(log)
+		tmpl = templates.New(ts, whatsapp.Templates{Client: http.DefaultClient}, log, quiet)
+		s.svc.SetTemplateChecker(tmpl)
+	}
 	hub, err := realtime.New(realtime.Config{Service: s.svc, Tokens: tokens, Bus: bus, EventLog: s.st, Log: quiet, AcceptAllOrigins: true, TokenTTL: time.Minute,
 		TypingTimeout: time.Second})
 	if err != nil {
@@ -255,7 +348,7 @@ func newStackOn(t testing.TB, st inbox.Store) *stack {
 	api := httpapi.New(httpapi.Deps{Service: s.svc, Tokens: tokens, Passwords: auth.NewHasher(auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1),
 		TokenTTL: time.Hour, Ready: s.st.Ping, Registry: reg, Log: quiet, MaxBodyBytes: 1 << 20, MessageLimit: 100, LoginRate: 10,
 		WebSocket: hub, WebSocketInfo: hub.Info,
-		Webhooks: webhooks, Media: s.media, SignMedia: s.media.SignLink})
+		Webhooks: webhooks, Media: s.media, SignMedia: s.media.SignLink, Templates: tmpl})
 	s.srv = httptest.NewServer(api)
 	t.Cleanup(s.srv.Close)
 	s.outbox = channels.NewOutbox(s.svc, s.st, providers, http.DefaultClient, "", quiet, reg)

@@ -137,8 +137,14 @@ type channelRequest struct {
 	Config map[string]string `json:"config"`
 }
 
-func (c channelRequest) input() inbox.ChannelInput {
-	return inbox.ChannelInput{Kind: c.Kind, Name: c.Name, Config: c.Config}
+// input is the request as the use case takes it, with the URL the admin reached the server
+// at, for a provider told of the channel's webhook when no public URL is configured.
+func (c channelRequest) input(r *http.Request) inbox.ChannelInput {
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return inbox.ChannelInput{Kind: c.Kind, Name: c.Name, Config: c.Config, BaseURL: scheme + "://" + r.Host}
 }
 
 func (s *Server) listChannels(w http.ResponseWriter, r *http.Request) error {
@@ -168,7 +174,7 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	ch, err := s.Service.CreateChannel(r.Context(), principal(r.Context()), in.input())
+	ch, err := s.Service.CreateChannel(r.Context(), principal(r.Context()), in.input(r))
 	if err != nil {
 		return err
 	}
@@ -185,7 +191,7 @@ func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	ch, err := s.Service.UpdateChannel(r.Context(), principal(r.Context()), id, in.input())
+	ch, err := s.Service.UpdateChannel(r.Context(), principal(r.Context()), id, in.input(r))
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/report"
 	"github.com/teaminbox/teaminbox/internal/seed"
 	"github.com/teaminbox/teaminbox/internal/store/storetest"
+	"github.com/teaminbox/teaminbox/internal/templates"
 	"github.com/teaminbox/teaminbox/internal/tenancy"
 	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
@@ -45,7 +46,8 @@ type env struct {
 	events *recorder
 	now    time.Time
 
-	tokenOf map[auth.Role]string // demo tenant users
+	tokenOf   map[auth.Role]string // demo tenant users
+	templates *templateSource      // what the business account's template list answers
 	// Tenant B's rows, for isolation tests.
 	b struct {
 		tenant, admin, contact, channel, conversation, tag, message uuid.UUID
@@ -116,6 +118,9 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 		e.tokenOf[r] = e.issue(auth.Principal{TenantID: seed.DemoTenantID, UserID: seed.DemoUserID(r), Role: r}, auth.AudienceAPI, time.Hour)
 	}
 	e.seedTenantB(ctx)
+	e.templates = &templateSource{}
+	tmpl := templates.New(e.st.(templates.Store), e.templates, auditLog, slog.New(slog.DiscardHandler))
+	e.svc.SetTemplateChecker(tmpl)
 	creds := e.st.(interface {
 		twofactor.Store
 		apikeys.Store
@@ -132,6 +137,7 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 		MessageLimit: 100, LoginRate: o.loginRPS, OpenAPI: docs.OpenAPI,
 		ThreadPDF: report.NewThreadExporter(e.svc).WritePDF,
 		Audit:     auditLog,
+		Templates: tmpl,
 		TwoFactor: twoFactor, APIKeys: apikeys.New(creds, e.svc, auditLog, o.log, e.svc.Now),
 		Tenancy: tenancy.New(e.st.(tenancy.Store), hasher, auditLog, slog.New(slog.DiscardHandler)), Signup: o.signup,
 	})
@@ -207,7 +213,7 @@ func (r reply) errField(name string) string {
 var codeOf = map[int]string{
 	400: inbox.CodeValidation, 401: inbox.CodeUnauthorized, 403: inbox.CodeForbidden, 404: inbox.CodeNotFound,
 	405: inbox.CodeMethodNotAllowed, 409: inbox.CodeConflict, 413: inbox.CodePayloadTooLarge, 429: inbox.CodeRateLimited,
-	500: inbox.CodeInternal, 503: inbox.CodeNotReady,
+	500: inbox.CodeInternal, 502: inbox.CodeProviderError, 503: inbox.CodeNotReady,
 }
 
 // do sends a request; body is JSON-encoded unless it is a string (sent verbatim).

@@ -49,6 +49,7 @@ var kindStatus = map[inbox.Kind]int{
 	inbox.KindForbidden:    http.StatusForbidden,
 	inbox.KindNotFound:     http.StatusNotFound,
 	inbox.KindConflict:     http.StatusConflict,
+	inbox.KindProvider:     http.StatusBadGateway,
 }
 
 // writeError maps a use-case error to its status; anything that is not an *inbox.Error is

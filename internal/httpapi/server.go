@@ -13,6 +13,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/people"
+	"github.com/teaminbox/teaminbox/internal/templates"
 	"github.com/teaminbox/teaminbox/internal/tenancy"
 	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
@@ -41,8 +42,9 @@ type Deps struct {
 	Web           http.Handler // the agents' page at /
 	Audit         AuditLog     // /v1/audit-log
 	// Tenancy runs the business routes (/v1/business, /v1/signup, /v1/setup, /setup).
-	Tenancy *tenancy.Service
-	Signup  bool // TEAMINBOX_SIGNUP: POST /v1/signup creates businesses; 404 otherwise
+	Tenancy   *tenancy.Service
+	Signup    bool               // TEAMINBOX_SIGNUP: POST /v1/signup creates businesses; 404 otherwise
+	Templates *templates.Service // /v1/channels/{channelId}/templates...
 	// SignMedia turns a media path on an attachment into a signed link for the tenant.
 	SignMedia func(tenant uuid.UUID, link string) string
 	TwoFactor *twofactor.Service // /v1/auth/2fa..., and the second step of login

@@ -54,6 +54,31 @@ func (ch Channel) View(spec ChannelSpec) ChannelView {
 	return v
 }
 
+// ChannelConnector is what the channel settings need of the providers: before a channel's
+// credentials are saved, a check that the provider takes them, and the registration of the
+// channel's webhook where the provider takes it by API (Telegram). An *Error it returns is
+// answered as is (400 naming the setting the provider refused, 502 when it did not answer).
+type ChannelConnector interface {
+	// Connect checks ch's credentials and registers its webhook; prev is the channel as
+	// stored before an update (nil on create), baseURL the server's URL as the caller
+	// reached it (the connector prefers a configured public URL).
+	Connect(ctx context.Context, ch Channel, prev *Channel, baseURL string) error
+	// Disconnect unregisters the webhook of a deleted channel.
+	Disconnect(ctx context.Context, ch Channel) error
+}
+
+// SetChannelConnector installs the providers' checks; without one (tests of the API alone)
+// channels are saved unchecked.
+func (s *Service) SetChannelConnector(c ChannelConnector) { s.connector = c }
+
+// connect runs the connector, if any.
+func (s *Service) connect(ctx context.Context, ch Channel, prev *Channel, baseURL string) error {
+	if s.connector == nil {
+		return nil
+	}
+	return s.connector.Connect(ctx, ch, prev, baseURL)
+}
+
 // SetChannelSpecs installs the providers' configuration specs; kinds without one (web)
 // take no configuration.
 func (s *Service) SetChannelSpecs(specs map[ChannelKind]ChannelSpec) { s.specs = specs }
@@ -67,6 +92,9 @@ type ChannelInput struct {
 	Kind   ChannelKind
 	Name   *string
 	Config map[string]string
+	// BaseURL is the server's URL as the caller reached it, for the webhook a provider is
+	// told about when no public URL is configured.
+	BaseURL string
 }
 
 func (s *Service) applyChannel(ch *Channel, in ChannelInput) error {
@@ -146,7 +174,11 @@ func (s *Service) CreateChannel(ctx context.Context, p auth.Principal, in Channe
 	if err := s.applyChannel(&ch, in); err != nil {
 		return ChannelView{}, err
 	}
+	if err := s.connect(ctx, ch, nil, in.BaseURL); err != nil {
+		return ChannelView{}, err
+	}
 	if err := s.store.CreateChannel(ctx, ch); err != nil {
+		s.disconnect(ctx, ch)
 		return ChannelView{}, fmt.Errorf("create channel: %w", err)
 	}
 	v := ch.View(s.specs[ch.Kind])
@@ -162,19 +194,32 @@ func (s *Service) UpdateChannel(ctx context.Context, p auth.Principal, id uuid.U
 	if in.Kind == "" && in.Name == nil && in.Config == nil {
 		return ChannelView{}, nothingToChange()
 	}
-	var ch Channel
-	var before ChannelView
-	err := s.store.InTx(ctx, func(q Queries) error {
-		var err error
-		if ch, err = q.GetChannel(ctx, p.TenantID, id); err != nil {
+	prev, err := s.store.GetChannel(ctx, p.TenantID, id)
+	if err != nil {
+		return ChannelView{}, notFoundAs(err, "Channel")
+	}
+	if in.Kind != "" && in.Kind != prev.Kind {
+		return ChannelView{}, Invalid(map[string]string{"kind": "The kind of a channel cannot change"})
+	}
+	ch := prev
+	ch.Config = maps.Clone(prev.Config)
+	if err := s.applyChannel(&ch, in); err != nil {
+		return ChannelView{}, err
+	}
+	// The provider is asked outside the transaction, which must not wait on the network;
+	// the write then holds only if nobody changed the channel meanwhile.
+	if !maps.Equal(ch.Config, prev.Config) {
+		if err := s.connect(ctx, ch, &prev, in.BaseURL); err != nil {
+			return ChannelView{}, err
+		}
+	}
+	err = s.store.InTx(ctx, func(q Queries) error {
+		cur, err := q.GetChannel(ctx, p.TenantID, id)
+		if err != nil {
 			return notFoundAs(err, "Channel")
 		}
-		if in.Kind != "" && in.Kind != ch.Kind {
-			return Invalid(map[string]string{"kind": "The kind of a channel cannot change"})
-		}
-		before = ch.View(s.specs[ch.Kind])
-		if err := s.applyChannel(&ch, in); err != nil {
-			return err
+		if cur.Name != prev.Name || !maps.Equal(cur.Config, prev.Config) {
+			return Conflict(ReasonChannelChanged, "The channel was changed meanwhile: load it and try again")
 		}
 		return q.UpdateChannel(ctx, ch)
 	})
@@ -183,11 +228,12 @@ func (s *Service) UpdateChannel(ctx context.Context, p auth.Principal, id uuid.U
 	}
 	s.channels.forget(id)
 	v := ch.View(s.specs[ch.Kind])
-	s.audit(ctx, p, audit.Change{Action: "channel.updated", ObjectType: "channel", ObjectID: id.String(), Before: before, After: v})
+	s.audit(ctx, p, audit.Change{Action: "channel.updated", ObjectType: "channel", ObjectID: id.String(), Before: prev.View(s.specs[prev.Kind]), After: v})
 	return v, nil
 }
 
-// DeleteChannel disconnects a channel account.
+// DeleteChannel disconnects a channel account, and unregisters its webhook with the provider
+// (a failure there is logged: the channel is gone either way).
 func (s *Service) DeleteChannel(ctx context.Context, p auth.Principal, id uuid.UUID) error {
 	if err := require(p, auth.PermSettingsWrite, "manage channels"); err != nil {
 		return err
@@ -205,7 +251,18 @@ func (s *Service) DeleteChannel(ctx context.Context, p auth.Principal, id uuid.U
 	}
 	s.channels.forget(id)
 	s.audit(ctx, p, audit.Change{Action: "channel.deleted", ObjectType: "channel", ObjectID: id.String(), Before: ch.View(s.specs[ch.Kind])})
+	s.disconnect(ctx, ch)
 	return nil
+}
+
+// disconnect unregisters ch's webhook, if a connector is installed, logging a failure.
+func (s *Service) disconnect(ctx context.Context, ch Channel) {
+	if s.connector == nil {
+		return
+	}
+	if err := s.connector.Disconnect(ctx, ch); err != nil {
+		s.log.WarnContext(ctx, "unregister the webhook of a channel", "channel_id", ch.ID, "kind", ch.Kind, "err", err)
+	}
 }
 
 // MediaChannel returns the channel, with its credentials, that the media of p's tenant are

@@ -24,6 +24,7 @@ const (
 	KindForbidden                    // 403
 	KindNotFound                     // 404
 	KindConflict                     // 409
+	KindProvider                     // 502: a provider did not answer, or not as it should
 )
 
 // The codes of the error envelope ("code"), REST and WebSocket alike. Each HTTP status has
@@ -54,6 +55,7 @@ const (
 	ReasonChannelInUse       = "CHANNEL_IN_USE"      // deleting a channel that has conversations
 	ReasonNameTaken          = "NAME_TAKEN"          // a tag name the tenant already has
 	ReasonEmailTaken         = "EMAIL_TAKEN"         // an email some user (of any business) already has
+	ReasonChannelChanged     = "CHANNEL_CHANGED"     // a channel update raced another one
 )
 
 // Error is the one error type the use cases return for anything the caller did wrong.
@@ -98,6 +100,11 @@ func Unauthorized(message string) *Error {
 // Forbidden says the caller's role may not do this.
 func Forbidden(message string) *Error {
 	return &Error{Kind: KindForbidden, Code: CodeForbidden, Message: message}
+}
+
+// ProviderFailed says a provider the request needed did not answer, or not as it should.
+func ProviderFailed(message string) *Error {
+	return &Error{Kind: KindProvider, Code: CodeProviderError, Message: message}
 }
 
 // Invalid says some fields of the request are wrong; fields maps each to what is wrong.

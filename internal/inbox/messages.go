@@ -17,11 +17,110 @@ import (
 // MaxContentLength bounds a message's text (WhatsApp's and Telegram's limit).
 const MaxContentLength = 4096
 
-// Template is a pre-approved message (WhatsApp templates), allowed outside the reply window.
+// Template is a pre-approved message (WhatsApp templates), allowed outside the reply window,
+// with the values of its parameters: the header's (a text, or a media link), the body's
+// {{1}}, {{2}}... in order, and the buttons'.
 type Template struct {
-	Name       string   `json:"name"`
-	Language   string   `json:"language"`
-	Parameters []string `json:"parameters,omitempty"`
+	Name     string           `json:"name"`
+	Language string           `json:"language"`
+	Header   *TemplateHeader  `json:"header,omitempty"`
+	Body     []string         `json:"body,omitempty"`
+	Buttons  []TemplateButton `json:"buttons,omitempty"`
+}
+
+// The kinds of a template's header parameter.
+const (
+	TemplateHeaderText     = "text"
+	TemplateHeaderImage    = "image"
+	TemplateHeaderVideo    = "video"
+	TemplateHeaderDocument = "document"
+)
+
+// The kinds of a template's button parameter.
+const (
+	TemplateButtonURL        = "url"         // the variable end of a URL button's link
+	TemplateButtonQuickReply = "quick_reply" // the payload a quick-reply button sends back
+)
+
+// TemplateHeader is the value of a template's header parameter: Text for a text header,
+// Link to the file for a media header.
+type TemplateHeader struct {
+	Type string `json:"type"`
+	Text string `json:"text,omitempty"`
+	Link string `json:"link,omitempty"`
+}
+
+// TemplateButton is the value of the parameter of the template's button at Index.
+type TemplateButton struct {
+	Index     int    `json:"index"`
+	Type      string `json:"type"`
+	Parameter string `json:"parameter"`
+}
+
+// DefaultTemplateLanguage is the language of a template message that names none.
+const DefaultTemplateLanguage = "en"
+
+// TemplateChecker checks a template message against the templates stored for its channel;
+// an *Error it returns says what is wrong (400), and t is sent as it was checked.
+type TemplateChecker interface {
+	CheckTemplate(ctx context.Context, tenant, channel uuid.UUID, t Template) error
+}
+
+// SetTemplateChecker installs the check of template messages; without one (tests of the
+// API alone) templates are sent unchecked.
+func (s *Service) SetTemplateChecker(c TemplateChecker) { s.templates = c }
+
+// validate checks the form of a template's parameters.
+func (t *Template) validate(bad Fields) {
+	if t.Name == "" {
+		bad.Add("template.name", "A template message needs template.name")
+	}
+	if h := t.Header; h != nil {
+		switch h.Type {
+		case TemplateHeaderText:
+			if h.Text == "" {
+				bad.Add("template.header.text", "A text header needs its text")
+			}
+		case TemplateHeaderImage, TemplateHeaderVideo, TemplateHeaderDocument:
+			if !absoluteHTTP(h.Link) {
+				bad.Add("template.header.link", "A media header needs the absolute http(s) link of its file")
+			}
+		default:
+			bad.Add("template.header.type", "Header type must be one of: text, image, video, document")
+		}
+	}
+	for i, b := range t.Buttons {
+		if b.Type != TemplateButtonURL && b.Type != TemplateButtonQuickReply {
+			bad.Add(fmt.Sprintf("template.buttons[%d].type", i), "Button type must be one of: url, quick_reply")
+		}
+		if b.Index < 0 {
+			bad.Add(fmt.Sprintf("template.buttons[%d].index", i), "Button index must be 0 or more")
+		}
+	}
+}
+
+// checkTemplate fills in a template message's language and checks it against the
+// conversation's channel: only WhatsApp has templates.
+func (s *Service) checkTemplate(ctx context.Context, p auth.Principal, conversationID uuid.UUID, t *Template) error {
+	c, err := s.store.GetConversation(ctx, p.TenantID, conversationID)
+	if err != nil {
+		return notFoundAs(err, "Conversation")
+	}
+	if c.Channel.Name != ChannelWhatsApp {
+		return Invalid(map[string]string{"template": "Templates are WhatsApp's: this conversation is on " + string(c.Channel.Name)})
+	}
+	if t.Language == "" {
+		t.Language = DefaultTemplateLanguage
+	}
+	if s.templates == nil {
+		return nil
+	}
+	return s.templates.CheckTemplate(ctx, p.TenantID, c.ChannelID, *t)
+}
+
+func absoluteHTTP(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
 // SendInput is an agent's reply (or, with IsInternal, a note).
@@ -50,8 +149,10 @@ func (in *SendInput) validate() error {
 	}
 	switch {
 	case in.ContentType == ContentTemplate:
-		if in.Template == nil || in.Template.Name == "" || in.Template.Language == "" {
-			bad.Add("template", "A template message needs template.name and template.language")
+		if in.Template == nil {
+			bad.Add("template", "A template message needs its template: name, language, parameters")
+		} else {
+			in.Template.validate(bad)
 		}
 		if in.IsInternal {
 			bad.Add("is_internal", "A template cannot be an internal note")
@@ -63,8 +164,7 @@ func (in *SendInput) validate() error {
 		bad.Add("content", fmt.Sprintf("Content must be at most %d characters", MaxContentLength))
 	}
 	for i, a := range in.Attachments {
-		u, err := url.Parse(a.URL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		if !absoluteHTTP(a.URL) {
 			bad.Add(fmt.Sprintf("attachments[%d].url", i), "Attachment url must be an absolute http(s) URL")
 		}
 	}
@@ -85,6 +185,11 @@ func (s *Service) SendMessage(ctx context.Context, p auth.Principal, conversatio
 	}
 	if in.IsInternal {
 		return s.AddNote(ctx, p, conversationID, NoteInput{Content: in.Content})
+	}
+	if in.ContentType == ContentTemplate {
+		if err := s.checkTemplate(ctx, p, conversationID, in.Template); err != nil {
+			return Message{}, err
+		}
 	}
 	var m Message
 	err := s.write(ctx, p.TenantID, func(q Queries, em *emitter) error {

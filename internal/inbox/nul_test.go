@@ -35,10 +35,10 @@ func TestDropNUL(t *testing.T) {
 		Template    *Template
 		hidden      string
 	}{&name, []Attachment{{Caption: "\x00a"}}, map[string]string{"k": "v\x00"}, json.RawMessage(`["\u0000"]`),
-		&Template{Parameters: []string{"p\x00"}}, "h\x00"}
+		&Template{Body: []string{"p\x00"}}, "h\x00"}
 	dropNUL(&in)
 	if *in.Name != "Lena" || in.Attachments[0].Caption != "a" || in.Config["k"] != "v" || string(in.Payload) != `[""]` ||
-		in.Template.Parameters[0] != "p" || in.hidden != "h\x00" {
+		in.Template.Body[0] != "p" || in.hidden != "h\x00" {
 		t.Errorf("after dropNUL: %+v", in)
 	}
 }

@@ -20,6 +20,10 @@ type Service struct {
 	log   *slog.Logger
 	now   func() time.Time
 	specs map[ChannelKind]ChannelSpec
+	// connector checks channels' credentials with their providers (see ChannelConnector).
+	connector ChannelConnector
+	// templates checks template messages against the channel's stored templates.
+	templates TemplateChecker
 	// channels are the webhooks' channels, kept for channelCacheTTL: reading one takes a pooled
 	// connection and a share of a webhook's CPU, for a row that changes once in months.
 	channels ttlCache[Channel]

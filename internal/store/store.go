@@ -7,6 +7,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/apikeys"
 	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/templates"
 	"github.com/teaminbox/teaminbox/internal/tenancy"
 	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
@@ -15,6 +16,7 @@ import (
 type Store interface {
 	inbox.Store
 	audit.Store
+	templates.Store
 	twofactor.Store
 	apikeys.Store
 	tenancy.Store

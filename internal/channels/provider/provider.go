@@ -214,3 +214,53 @@ func MediaType(mime string) inbox.ContentType {
 	}
 	return inbox.ContentDocument
 }
+
+// CredentialChecker is a provider that can tell, with one cheap call, whether a channel's
+// credentials are good: it returns a *Rejected when the provider refuses them.
+type CredentialChecker interface {
+	CheckCredentials(ctx context.Context, hc *http.Client, ch inbox.Channel) error
+}
+
+// WebhookRegistrar is a provider that is told its webhook's URL by API (Telegram's
+// setWebhook) rather than in its console.
+type WebhookRegistrar interface {
+	// RegisterWebhook points the provider at url for ch; prev is the channel as it was before
+	// an update (nil on create), whose registration is dropped when it was another account.
+	RegisterWebhook(ctx context.Context, hc *http.Client, ch inbox.Channel, prev *inbox.Channel, url string) error
+	// UnregisterWebhook stops the provider calling the webhook of ch.
+	UnregisterWebhook(ctx context.Context, hc *http.Client, ch inbox.Channel) error
+}
+
+// Rejected says the provider refused a channel's setting: Field names it (a config key, or
+// "webhook"), Reason says what the provider said, in words for the admin.
+type Rejected struct {
+	Field  string
+	Reason string
+}
+
+func (e *Rejected) Error() string { return e.Field + ": " + e.Reason }
+
+// Check calls the provider to check a setting: a refusal (a 4xx but 429) is a *Rejected of
+// field, "<what>: <the provider's reason>"; anything else that fails is the *SendError.
+func Check(hc *http.Client, req *http.Request, reason func([]byte) string, field, what string) ([]byte, error) {
+	body, err := Do(hc, req, reason)
+	var se *SendError
+	if errors.As(err, &se) && se.Permanent {
+		return body, &Rejected{Field: field, Reason: what + ": " + se.Reason}
+	}
+	return body, err
+}
+
+// AsInboxError turns a provider's failure into the answer the API gives: a *Rejected is a
+// 400 on its field, anything else a 502 saying that name (the provider's) did not answer.
+func AsInboxError(err error, name string) error {
+	var rej *Rejected
+	if errors.As(err, &rej) {
+		field := rej.Field
+		if field != "webhook" {
+			field = "config." + field
+		}
+		return inbox.Invalid(map[string]string{field: rej.Reason})
+	}
+	return inbox.ProviderFailed(name + " could not be reached or failed: " + err.Error())
+}

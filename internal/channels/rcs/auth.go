@@ -118,3 +118,19 @@ func (t *tokens) source(channel uuid.UUID, key string, hc *http.Client) (oauth2.
 	t.sources[channel] = keySource{key: key, src: src}
 	return src, nil
 }
+
+// CheckCredentials mints an access token with the channel's service-account key (kept for
+// the sends that follow): the token endpoint refuses a key that is revoked or unknown. A
+// fixed access_token (tests, development) has nothing to check.
+func (p Provider) CheckCredentials(_ context.Context, hc *http.Client, ch inbox.Channel) error {
+	if ch.Config["service_account_key"] == "" {
+		return nil
+	}
+	_, err := p.tokens.bearer(ch, hc)
+	if provider.IsPermanent(err) {
+		var se *provider.SendError
+		errors.As(err, &se)
+		return &provider.Rejected{Field: "service_account_key", Reason: "Google: " + se.Reason}
+	}
+	return err
+}

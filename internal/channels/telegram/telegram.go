@@ -30,8 +30,17 @@ func (Provider) Spec() inbox.ChannelSpec {
 		Required: []string{"bot_token", "webhook_secret"},
 		Optional: []string{"api_base_url", "bot_username"},
 		Secret:   []string{"bot_token", "webhook_secret"},
+		Validate: func(config map[string]string) map[string]string {
+			if !secretToken.MatchString(config["webhook_secret"]) {
+				return map[string]string{"webhook_secret": "Telegram takes 1 to 256 characters A-Z, a-z, 0-9, _ and - as the webhook secret"}
+			}
+			return nil
+		},
 	}
 }
+
+// secretToken is the form setWebhook's secret_token must have.
+var secretToken = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 // Verify compares the secret header exactly (no trimming, no case folding), in constant time.
 func Verify(secret, header string) bool {

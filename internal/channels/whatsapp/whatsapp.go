@@ -29,8 +29,8 @@ type Provider struct{}
 
 func (Provider) Spec() inbox.ChannelSpec {
 	return inbox.ChannelSpec{
-		Required: []string{"phone_number_id", "access_token", "app_secret", "verify_token"},
-		Optional: []string{"api_base_url", "waba_id"},
+		Required: []string{"phone_number_id", "waba_id", "access_token", "app_secret", "verify_token"},
+		Optional: []string{"api_base_url"},
 		Secret:   []string{"access_token", "app_secret", "verify_token"},
 	}
 }
@@ -220,15 +220,7 @@ func (Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to 
 		"biz_opaque_callback_data": m.ID.String()}
 	switch t := provider.TemplateOf(m); {
 	case t != nil:
-		tpl := map[string]any{"name": t.Name, "language": map[string]string{"code": t.Language}}
-		if len(t.Parameters) > 0 {
-			var params []map[string]string
-			for _, p := range t.Parameters {
-				params = append(params, map[string]string{"type": "text", "text": p})
-			}
-			tpl["components"] = []map[string]any{{"type": "body", "parameters": params}}
-		}
-		out["type"], out["template"] = "template", tpl
+		out["type"], out["template"] = "template", templatePayload(t)
 	case len(m.Attachments) > 0 && m.Attachments[0].URL != "":
 		kind := string(m.ContentType)
 		if kind == string(inbox.ContentText) || kind == "" {

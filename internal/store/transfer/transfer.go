@@ -24,7 +24,7 @@ var tables = []string{
 	"tenants", "tenant_utc_offsets", "users", "teams", "team_members", "contacts", "channels", "contact_identities",
 	"campaigns", "broadcasts", "tags", "conversations", "conversation_tags", "messages",
 	"message_mentions", "message_status_history", "parked_receipts", "outbox", "events", "voice_calls",
-	"audit_log", "two_factor", "two_factor_recovery_codes", "api_keys", "invitations", "password_resets", "user_availability",
+	"audit_log", "two_factor", "two_factor_recovery_codes", "api_keys", "invitations", "password_resets", "user_availability", "whatsapp_templates",
 }
 
 // derived are the SQLite tables not copied: PostgreSQL builds what they hold (counters and

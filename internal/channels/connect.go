@@ -1,0 +1,61 @@
+package channels
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/teaminbox/teaminbox/internal/channels/provider"
+	"github.com/teaminbox/teaminbox/internal/inbox"
+)
+
+// Connector is the inbox.ChannelConnector of the providers: it checks a channel's
+// credentials with its provider before they are saved, and registers the channel's webhook
+// with the providers that take it by API (Telegram's setWebhook).
+type Connector struct {
+	providers map[inbox.ChannelKind]provider.Provider
+	hc        *http.Client
+	publicURL string
+}
+
+var _ inbox.ChannelConnector = (*Connector)(nil)
+
+// NewConnector returns the connector; publicURL (TEAMINBOX_PUBLIC_URL), when set, is the
+// base of the webhook URLs registered, else the URL the admin reached the server at.
+func NewConnector(providers map[inbox.ChannelKind]provider.Provider, hc *http.Client, publicURL string) *Connector {
+	return &Connector{providers: providers, hc: hc, publicURL: strings.TrimRight(publicURL, "/")}
+}
+
+// providerNames name the providers in errors.
+var providerNames = map[inbox.ChannelKind]string{
+	inbox.ChannelWhatsApp: "WhatsApp", inbox.ChannelTelegram: "Telegram", inbox.ChannelSMS: "Twilio",
+	inbox.ChannelVoice: "Twilio", inbox.ChannelRCS: "Google RBM",
+}
+
+// Connect checks the credentials, then registers the webhook.
+func (c *Connector) Connect(ctx context.Context, ch inbox.Channel, prev *inbox.Channel, baseURL string) error {
+	p := c.providers[ch.Kind]
+	if chk, ok := p.(provider.CredentialChecker); ok {
+		if err := chk.CheckCredentials(ctx, c.hc, ch); err != nil {
+			return provider.AsInboxError(err, providerNames[ch.Kind])
+		}
+	}
+	if reg, ok := p.(provider.WebhookRegistrar); ok {
+		base := c.publicURL
+		if base == "" {
+			base = strings.TrimRight(baseURL, "/")
+		}
+		if err := reg.RegisterWebhook(ctx, c.hc, ch, prev, WebhookURL(base, ch)); err != nil {
+			return provider.AsInboxError(err, providerNames[ch.Kind])
+		}
+	}
+	return nil
+}
+
+// Disconnect unregisters the webhook.
+func (c *Connector) Disconnect(ctx context.Context, ch inbox.Channel) error {
+	if reg, ok := c.providers[ch.Kind].(provider.WebhookRegistrar); ok {
+		return reg.UnregisterWebhook(ctx, c.hc, ch)
+	}
+	return nil
+}
