@@ -2,6 +2,7 @@ package channels_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -223,4 +224,32 @@ func TestTemplateRoutes(t *testing.T) {
 		t.Errorf("an executive lists: %d", o.status)
 	}
 	s.token = exec
+}
+
+// TestTemplateLanguageDefaultsToTheBusinesses: a template message that names no language is
+// sent in the business's default template language (GET/PATCH /v1/business).
+func TestTemplateLanguageDefaultsToTheBusinesses(t *testing.T) {
+	s := newStack(t)
+	db := s.st.(interface{ DB() *sql.DB }).DB()
+	if _, err := db.ExecContext(t.Context(), `UPDATE tenants SET default_template_language = 'en_US'`); err != nil {
+		t.Fatal(err)
+	}
+	s.fake.mu.Lock()
+	s.fake.pages = templatePages
+	s.fake.mu.Unlock()
+	_, ws, convID := s.open(fixtures[0], "hi")
+	chID := s.api("GET", "/v1/conversations/"+convID, nil, 200)["conversation"].(map[string]any)["channel"].(map[string]any)["id"].(string)
+	s.api("POST", "/v1/channels/"+chID+"/templates/sync", nil, 200)
+	before := len(s.fake.requests())
+	o := s.call("POST", "/v1/conversations/"+convID+"/messages", map[string]any{"content_type": "template", "template": map[string]any{
+		"name": "order_update", "header": map[string]any{"type": "text", "text": "A-17"}, "body": []string{"Lena", "A-17"},
+		"buttons": []any{map[string]any{"index": 0, "type": "url", "parameter": "A-17"}}}})
+	if o.status != 201 {
+		t.Fatalf("a template without a language, in a business whose default is en_US: %d %v", o.status, o.details)
+	}
+	s.outbox.RunOnce(context.Background())
+	ws.until("message_status")
+	if sent := s.fake.requests()[before:]; len(sent) != 1 || !strings.Contains(sent[0], `"language":{"code":"en_US"}`) {
+		t.Errorf("the provider got %q, want the template in en_US", sent)
+	}
 }

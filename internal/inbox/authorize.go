@@ -62,19 +62,28 @@ var errTenantDisabled = Unauthorized("This business is disabled; its administrat
 // tenant is enabled. Like users, a tenant is read at most once per userCacheTTL: an operator
 // disabling it (teaminbox tenant disable) takes that long to apply.
 func (s *Service) tenantEnabled(ctx context.Context, id uuid.UUID) error {
-	now := time.Now()
-	t, ok := s.tenants.get(id, now)
-	if !ok {
-		var err error
-		if t, err = s.store.GetTenant(ctx, id); err != nil {
-			return fmt.Errorf("load tenant: %w", err)
-		}
-		s.tenants.put(id, t, now)
+	t, err := s.cachedTenant(ctx, id)
+	if err != nil {
+		return err
 	}
 	if t.DisabledAt != nil {
 		return errTenantDisabled
 	}
 	return nil
+}
+
+// cachedTenant is the tenant as read at most userCacheTTL ago.
+func (s *Service) cachedTenant(ctx context.Context, id uuid.UUID) (Tenant, error) {
+	now := time.Now()
+	if t, ok := s.tenants.get(id, now); ok {
+		return t, nil
+	}
+	t, err := s.store.GetTenant(ctx, id)
+	if err != nil {
+		return Tenant{}, fmt.Errorf("load tenant: %w", err)
+	}
+	s.tenants.put(id, t, now)
+	return t, nil
 }
 
 // SetUserActive deactivates a user (no login, and every token of theirs refused from the

@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -57,7 +58,8 @@ type TemplateButton struct {
 	Parameter string `json:"parameter"`
 }
 
-// DefaultTemplateLanguage is the language of a template message that names none.
+// DefaultTemplateLanguage is the language of a template message that names none, in a
+// business that has not chosen its own (Tenant.DefaultTemplateLanguage).
 const DefaultTemplateLanguage = "en"
 
 // TemplateChecker checks a template message against the templates stored for its channel;
@@ -110,7 +112,11 @@ func (s *Service) checkTemplate(ctx context.Context, p auth.Principal, conversat
 		return Invalid(map[string]string{"template": "Templates are WhatsApp's: this conversation is on " + string(c.Channel.Name)})
 	}
 	if t.Language == "" {
-		t.Language = DefaultTemplateLanguage
+		tenant, err := s.cachedTenant(ctx, p.TenantID)
+		if err != nil {
+			return err
+		}
+		t.Language = cmp.Or(tenant.DefaultTemplateLanguage, DefaultTemplateLanguage)
 	}
 	if s.templates == nil {
 		return nil
