@@ -15,18 +15,12 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/teaminbox/teaminbox/internal/store/sqlstore"
 )
 
-// tables in an order that satisfies the foreign keys. The statistics' counters are not
-// copied: PostgreSQL's triggers build them as the conversations arrive, as they do the
-// columns in counted.
-var tables = []string{
-	"tenants", "users", "teams", "team_members", "contacts", "channels", "contact_identities",
-	"campaigns", "broadcasts", "tags", "conversations", "conversation_tags", "messages",
-	"message_mentions", "message_status_history", "parked_receipts", "outbox", "events", "voice_calls",
-}
-
-// counted are the columns triggers keep (table.column), left to them.
+// counted are the columns triggers keep (table.column), left to them, as the statistics'
+// counters are (see sqlstore.Tables): PostgreSQL's triggers build them as rows arrive.
 var counted = map[string]bool{"contacts.conversation_count": true}
 
 // ErrNotEmpty is returned when the target database already holds a tenant.
@@ -53,8 +47,8 @@ func SQLiteToPostgres(ctx context.Context, src, dst *sql.DB, log *slog.Logger) e
 		if err != nil {
 			return fmt.Errorf("begin: %w", err)
 		}
-		defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
-		for _, table := range tables {
+		defer tx.Rollback(ctx)                  //nolint:errcheck // a no-op after Commit
+		for _, table := range sqlstore.Tables { // in the foreign keys' order
 			start := time.Now()
 			n, err := copyTable(ctx, src, tx, table)
 			if err != nil {
