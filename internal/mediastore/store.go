@@ -28,6 +28,11 @@ type Store interface {
 	Delete(ctx context.Context, key string) error
 }
 
+// Key names the file of a provider's media id on a channel of a tenant.
+func Key(tenant, channel, mediaID string) string {
+	return tenant + "/" + channel + "/" + mediaID
+}
+
 // Open returns the S3 store of s3URL when it is set, otherwise the filesystem store in the
 // data folder's "media" folder.
 func Open(ctx context.Context, s3URL, dataDir string) (Store, error) {

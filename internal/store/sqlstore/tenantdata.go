@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/tenantdata"
 )
 
 // Tables is every table of the schema that holds a tenant's data, in an order that
@@ -60,15 +61,6 @@ var ownership = map[string]owned{
 var jsonColumns = map[string]bool{"config": true, "attachments": true, "payload": true, "reactions": true,
 	"last_message": true, "data": true}
 
-// TenantRow is one row of a tenant's export: the table, its column names and values (times
-// as unix microseconds, ids as text, JSON columns as json.RawMessage). Its slices are
-// reused for the next row.
-type TenantRow struct {
-	Table   string
-	Columns []string
-	Values  []any
-}
-
 // TenantName returns a tenant's name, inbox.ErrNotFound when there is none.
 func (s *Store) TenantName(ctx context.Context, tenant uuid.UUID) (string, error) {
 	var name string
@@ -82,7 +74,7 @@ func (s *Store) TenantName(ctx context.Context, tenant uuid.UUID) (string, error
 // Tables, reading page rows at a time after the last row's key: memory stays that of one
 // page whatever the tenant's size. Rows are read outside a transaction, so rows written
 // during the export may or may not be in it.
-func (s *Store) ExportTenant(ctx context.Context, tenant uuid.UUID, page int, emit func(TenantRow) error) error {
+func (s *Store) ExportTenant(ctx context.Context, tenant uuid.UUID, page int, emit func(tenantdata.Row) error) error {
 	for _, table := range Tables {
 		if err := s.exportTable(ctx, tenant, table, page, emit); err != nil {
 			return fmt.Errorf("export %s: %w", table, err)
@@ -91,7 +83,7 @@ func (s *Store) ExportTenant(ctx context.Context, tenant uuid.UUID, page int, em
 	return nil
 }
 
-func (s *Store) exportTable(ctx context.Context, tenant uuid.UUID, table string, page int, emit func(TenantRow) error) error {
+func (s *Store) exportTable(ctx context.Context, tenant uuid.UUID, table string, page int, emit func(tenantdata.Row) error) error {
 	o := ownership[table]
 	from, owner := table+" t", "t.tenant_id = ?"
 	switch {
@@ -124,7 +116,7 @@ func (s *Store) exportTable(ctx context.Context, tenant uuid.UUID, table string,
 }
 
 // exportPage emits one page's rows and returns how many there were and the last one's key.
-func (s *Store) exportPage(ctx context.Context, table, query string, args []any, key []string, emit func(TenantRow) error) (int, []any, error) {
+func (s *Store) exportPage(ctx context.Context, table, query string, args []any, key []string, emit func(tenantdata.Row) error) (int, []any, error) {
 	rows, err := s.queries.query(ctx, query, args...)
 	if err != nil {
 		return 0, nil, err
@@ -138,7 +130,7 @@ func (s *Store) exportPage(ctx context.Context, table, query string, args []any,
 	for i, k := range key {
 		keyAt[i] = slices.Index(cols, k)
 	}
-	row := TenantRow{Table: table, Columns: cols, Values: make([]any, len(cols))}
+	row := tenantdata.Row{Table: table, Columns: cols, Values: make([]any, len(cols))}
 	ptrs := make([]any, len(cols))
 	for i := range ptrs {
 		ptrs[i] = &row.Values[i]
@@ -176,12 +168,6 @@ func exported(col string, v any) any {
 	return v
 }
 
-// MediaRef is a media file a message refers to: its channel and the provider's media id.
-type MediaRef struct {
-	ChannelID string
-	MediaID   string
-}
-
 // TenantTables lists the tables of the database that have a tenant_id column, read from the
 // catalog: the ones of Tables and any other a later migration adds.
 func (s *Store) TenantTables(ctx context.Context) ([]string, error) {
@@ -208,13 +194,6 @@ func (s *Store) TenantTables(ctx context.Context) ([]string, error) {
 	return names, rows.Err()
 }
 
-// DeleteStep is what one DeleteTenantBatch call removed.
-type DeleteStep struct {
-	Table string     // the table whose rows went ("" when nothing was left)
-	Rows  int64      // how many of its rows
-	Media []MediaRef // the media files the deleted messages referred to
-}
-
 // deleteLast are the tables emptied last, in this order: the statistics' pending changes
 // before their counters (PostgreSQL's fold moves the one into the other), the tenant
 // itself at the very end. Tables the catalog lists beyond Tables and these (added by later
@@ -226,14 +205,14 @@ var deleteLast = []string{"conversation_day_changes", "conversation_load_changes
 // holds some, in one short transaction: call it until it returns a step without a table.
 // Messages go with their status history, mentions and outbox items (and, through the
 // triggers, their search index entries), conversations with their tags.
-func (s *Store) DeleteTenantBatch(ctx context.Context, tenant uuid.UUID, limit int) (DeleteStep, error) {
+func (s *Store) DeleteTenantBatch(ctx context.Context, tenant uuid.UUID, limit int) (tenantdata.DeleteStep, error) {
 	tables, err := s.TenantTables(ctx)
 	if err != nil {
-		return DeleteStep{}, err
+		return tenantdata.DeleteStep{}, err
 	}
 	var failed error
 	for _, table := range deleteOrder(tables) {
-		var step DeleteStep
+		var step tenantdata.DeleteStep
 		err := s.InTx(ctx, func(iq inbox.Queries) error {
 			var err error
 			step, err = deleteBatch(ctx, iq.(*queries), tenant, table, limit)
@@ -249,7 +228,7 @@ func (s *Store) DeleteTenantBatch(ctx context.Context, tenant uuid.UUID, limit i
 			return step, nil
 		}
 	}
-	return DeleteStep{}, failed
+	return tenantdata.DeleteStep{}, failed
 }
 
 // deleteOrder is tables in the order DeleteTenantBatch empties them: the unknown ones, then
@@ -274,8 +253,8 @@ func deleteOrder(tables []string) []string {
 	return order
 }
 
-func deleteBatch(ctx context.Context, q *queries, tenant uuid.UUID, table string, limit int) (DeleteStep, error) {
-	step := DeleteStep{Table: table}
+func deleteBatch(ctx context.Context, q *queries, tenant uuid.UUID, table string, limit int) (tenantdata.DeleteStep, error) {
+	step := tenantdata.DeleteStep{Table: table}
 	var (
 		res sql.Result
 		err error
@@ -314,14 +293,14 @@ func (q *queries) rowAddress() string {
 
 // deleteMessages deletes up to limit of the tenant's messages with the rows that hang on
 // them, and returns the media files they referred to.
-func deleteMessages(ctx context.Context, q *queries, tenant uuid.UUID, limit int) (DeleteStep, error) {
+func deleteMessages(ctx context.Context, q *queries, tenant uuid.UUID, limit int) (tenantdata.DeleteStep, error) {
 	return deleteMessagesWhere(ctx, q, fmt.Sprintf(`SELECT id FROM messages WHERE tenant_id = ? LIMIT %d`, limit), tenant)
 }
 
 // deleteMessagesWhere deletes the messages whose ids ids (a query of args) selects, their
 // status history, mentions and outbox items, and returns their media files.
-func deleteMessagesWhere(ctx context.Context, q *queries, ids string, args ...any) (DeleteStep, error) {
-	step := DeleteStep{Table: "messages"}
+func deleteMessagesWhere(ctx context.Context, q *queries, ids string, args ...any) (tenantdata.DeleteStep, error) {
+	step := tenantdata.DeleteStep{Table: "messages"}
 	rows, err := q.query(ctx, `SELECT channel_id, attachments FROM messages WHERE id IN (`+ids+`) AND attachments LIKE '%media_id%'`, args...)
 	if err != nil {
 		return step, err
@@ -336,7 +315,7 @@ func deleteMessagesWhere(ctx context.Context, q *queries, ids string, args ...an
 		if json.Unmarshal([]byte(raw), &atts) == nil {
 			for _, a := range atts {
 				if a.MediaID != "" {
-					step.Media = append(step.Media, MediaRef{ChannelID: channel, MediaID: a.MediaID})
+					step.Media = append(step.Media, tenantdata.MediaRef{ChannelID: channel, MediaID: a.MediaID})
 				}
 			}
 		}
@@ -358,25 +337,16 @@ func deleteMessagesWhere(ctx context.Context, q *queries, ids string, args ...an
 	return step, err
 }
 
-// ContactErasure is what erasing a contact removed.
-type ContactErasure struct {
-	Conversations int64      `json:"conversations"`
-	Messages      int64      `json:"messages"`
-	Identities    int64      `json:"identities"`
-	Events        int64      `json:"events"`
-	Media         []MediaRef `json:"-"`
-}
-
 // EraseContact deletes a contact of the tenant with everything that holds their data: their
 // conversations with their messages (status history, mentions, outbox items, search index
 // entries, receipts still parked for them), tags and events, their identities and the calls
 // from them. The statistics' counters follow through the conversations' triggers. A contact
 // of another tenant is inbox.ErrNotFound.
-func (s *Store) EraseContact(ctx context.Context, tenant, contact uuid.UUID) (ContactErasure, error) {
-	var out ContactErasure
+func (s *Store) EraseContact(ctx context.Context, tenant, contact uuid.UUID) (tenantdata.Erasure, error) {
+	var out tenantdata.Erasure
 	err := s.InTx(ctx, func(iq inbox.Queries) error {
 		q := iq.(*queries)
-		out = ContactErasure{}
+		out = tenantdata.Erasure{}
 		if err := q.exists(ctx, "contact", `SELECT 1 FROM contacts WHERE id = ? AND tenant_id = ?`, contact, tenant); err != nil {
 			return err
 		}
@@ -420,7 +390,7 @@ func (s *Store) EraseContact(ctx context.Context, tenant, contact uuid.UUID) (Co
 		return nil
 	})
 	if err != nil {
-		return ContactErasure{}, fmt.Errorf("erase contact: %w", err)
+		return tenantdata.Erasure{}, fmt.Errorf("erase contact: %w", err)
 	}
 	return out, nil
 }
