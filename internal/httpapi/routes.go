@@ -11,6 +11,7 @@ const (
 	update   = auth.PermConversationsUpdate
 	contacts = auth.PermContactsWrite
 	settings = auth.PermSettingsWrite
+	business = auth.PermBusinessAdmin
 )
 
 // routes is every route of the server, with the permission it needs.
@@ -52,6 +53,12 @@ func (s *Server) routes(mux router) {
 	mux.Handle("GET /v1/channels/{channelId}", s.authed(read, s.getChannel))
 	mux.Handle("PATCH /v1/channels/{channelId}", s.authed(settings, s.updateChannel))
 	mux.Handle("DELETE /v1/channels/{channelId}", s.authed(settings, s.deleteChannel))
+
+	if s.Business != nil {
+		mux.Handle("GET /v1/business/export", s.authed(business, s.exportBusiness))
+		mux.Handle("DELETE /v1/business", s.authed(business, s.deleteBusiness))
+		mux.Handle("POST /v1/contacts/{contactId}/erase", s.authed(settings, s.eraseContact))
+	}
 
 	if s.Media != nil {
 		mux.Handle("GET /v1/media/", s.Media) // authenticates itself: media links are opened by <img> tags

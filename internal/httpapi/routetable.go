@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/tenantdata"
 )
 
 // router is where routes registers the routes: the server's mux, or the table Routes reads.
@@ -29,6 +30,7 @@ func Routes() []Route {
 	mounted := http.NotFoundHandler()
 	s := &Server{Deps: Deps{
 		Registry: prometheus.NewRegistry(), WebSocket: mounted, Webhooks: mounted, Media: mounted, Web: mounted,
+		Business:      &tenantdata.Service{},
 		WebSocketInfo: func(auth.Principal, string) (any, error) { return nil, nil },
 		ThreadPDF:     func(context.Context, auth.Principal, uuid.UUID, bool, http.ResponseWriter) error { return nil },
 	}}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/tenantdata"
 )
 
 // Deps is what the REST API needs; the optional handlers are mounted when set.
@@ -34,6 +35,8 @@ type Deps struct {
 	Webhooks      http.Handler // /webhooks/...
 	Media         http.Handler // /v1/media/...
 	Web           http.Handler // the agents' page at /
+	// Business exports and deletes the business, and erases contacts.
+	Business *tenantdata.Service
 	// SignMedia turns a media path on an attachment into a signed link for the tenant.
 	SignMedia func(tenant uuid.UUID, link string) string
 }

@@ -58,3 +58,11 @@ func (s *Service) SetUserActive(ctx context.Context, p auth.Principal, id uuid.U
 	u, err := s.store.GetUser(ctx, p.TenantID, id)
 	return u, notFoundAs(err, "User")
 }
+
+// ForgetTenant drops what this node keeps of a deleted business's users and channels: its
+// tokens are refused and its webhooks unknown from the next request on (other nodes follow
+// within the caches' lifetimes, seconds).
+func (s *Service) ForgetTenant(tenant uuid.UUID) {
+	s.users.forgetIf(func(u User) bool { return u.TenantID == tenant })
+	s.channels.forgetIf(func(ch Channel) bool { return ch.TenantID == tenant })
+}

@@ -85,6 +85,9 @@ type Options struct {
 	ProgressEvery time.Duration // how often an export or a deletion logs its progress (5 s)
 	// ChannelSpec says which keys of a channel's configuration are secrets.
 	ChannelSpec func(inbox.ChannelKind) inbox.ChannelSpec
+	// Forget drops what the node keeps in memory of a deleted business (inbox.Service's
+	// ForgetTenant), so that its tokens and webhooks are refused at once.
+	Forget func(tenant uuid.UUID)
 }
 
 // Service runs the exports, deletions and erasures.
@@ -106,6 +109,9 @@ func New(store Store, media Media, a auditor, log *slog.Logger, o Options) *Serv
 	}
 	if o.ProgressEvery <= 0 {
 		o.ProgressEvery = 5 * time.Second
+	}
+	if o.Forget == nil {
+		o.Forget = func(uuid.UUID) {}
 	}
 	if o.ChannelSpec == nil {
 		o.ChannelSpec = func(inbox.ChannelKind) inbox.ChannelSpec { return inbox.ChannelSpec{} }
@@ -327,6 +333,7 @@ func (s *Service) deleteTenant(ctx context.Context, tenant uuid.UUID, name strin
 			return audit.Change{}, fmt.Errorf("delete business: %w", err)
 		}
 		if step.Table == "" {
+			s.o.Forget(tenant)
 			break
 		}
 		rows[step.Table] += step.Rows
