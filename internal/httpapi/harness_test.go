@@ -76,6 +76,7 @@ type options struct {
 	passwords func(*auth.Hasher) inbox.PasswordChecker // wraps the hasher the API checks passwords with
 	checks    []httpapi.Check
 	log       *slog.Logger
+	deps      func(e *env, d *httpapi.Deps) // adds optional handlers
 }
 
 func newEnv(t testing.TB, opts ...func(*options)) *env {
@@ -104,12 +105,16 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 		e.tokenOf[r] = e.issue(auth.Principal{TenantID: seed.DemoTenantID, UserID: seed.DemoUserID(r), Role: r}, auth.AudienceAPI, time.Hour)
 	}
 	e.seedTenantB(ctx)
-	api := httpapi.New(httpapi.Deps{
+	deps := httpapi.Deps{
 		Service: e.svc, Tokens: e.tokens, Passwords: o.passwords(hasher), TokenTTL: time.Hour, Ready: e.st.Ping, Checks: o.checks,
 		Registry: prometheus.NewRegistry(), Log: o.log, MaxBodyBytes: o.maxBody,
 		MessageLimit: 100, LoginRate: o.loginRPS, OpenAPI: docs.OpenAPI,
 		ThreadPDF: report.NewThreadExporter(e.svc).WritePDF,
-	})
+	}
+	if o.deps != nil {
+		o.deps(e, &deps)
+	}
+	api := httpapi.New(deps)
 	e.srv = httptest.NewServer(api)
 	t.Cleanup(e.srv.Close)
 	return e

@@ -270,6 +270,9 @@ func deleteBatch(ctx context.Context, q *queries, tenant uuid.UUID, table string
 			return step, err
 		}
 		res, err = q.exec(ctx, `DELETE FROM conversations WHERE id IN (`+ids+`)`, tenant)
+	case slices.Contains(deleteLast, table):
+		// Counters, a few rows per group of conversations (and SQLite's have no rowid).
+		res, err = q.exec(ctx, `DELETE FROM `+table+` WHERE tenant_id = ?`, tenant)
 	case o.parent != "":
 		res, err = q.exec(ctx, fmt.Sprintf(`DELETE FROM %s WHERE %s IN (SELECT id FROM %s WHERE tenant_id = ?)`, table, o.fk, o.parent), tenant)
 	default:
