@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/seed"
+	"github.com/teaminbox/teaminbox/internal/store"
 )
 
 // seedCmd adds the demo tenant, or with --conversations a large tenant for benchmarks,
@@ -24,7 +24,7 @@ func seedCmd(ctx context.Context, args []string) error {
 	now := time.Now().UTC()
 	if conversations == 0 {
 		var created bool
-		st, err := openStore(ctx, cfg, log, func(ctx context.Context, st inbox.Store) (err error) {
+		st, err := openStore(ctx, cfg, log, func(ctx context.Context, st store.Store) (err error) {
 			created, err = seed.Demo(ctx, st, newHasher(), now)
 			return err
 		})

@@ -22,6 +22,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/report"
 	"github.com/teaminbox/teaminbox/internal/seed"
+	"github.com/teaminbox/teaminbox/internal/store"
 	"github.com/teaminbox/teaminbox/web"
 )
 
@@ -67,6 +68,7 @@ func serve(ctx context.Context, args []string) error {
 		Media:         app.media,
 		SignMedia:     app.media.SignLink,
 		Web:           web.Handler(),
+		Audit:         app.audit,
 	})
 	srv := &http.Server{
 		Addr: cfg.Addr, Handler: api,
@@ -131,11 +133,11 @@ func databaseKind(cfg *config.Config) string {
 
 // openServerStore opens and migrates the database and, with demo, creates the demo tenant
 // on a new one, under the migrations' lock: of nodes starting together, one creates it.
-func openServerStore(ctx context.Context, cfg *config.Config, log *slog.Logger, demo bool, h *auth.Hasher, tokens *auth.Tokens) (inbox.Store, error) {
+func openServerStore(ctx context.Context, cfg *config.Config, log *slog.Logger, demo bool, h *auth.Hasher, tokens *auth.Tokens) (store.Store, error) {
 	if !demo {
 		return openStore(ctx, cfg, log)
 	}
-	return openStore(ctx, cfg, log, func(ctx context.Context, st inbox.Store) error {
+	return openStore(ctx, cfg, log, func(ctx context.Context, st store.Store) error {
 		return announceDemo(ctx, cfg, st, h, tokens)
 	})
 }

@@ -8,21 +8,21 @@ import (
 
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/config"
-	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/store"
 	"github.com/teaminbox/teaminbox/internal/store/postgres"
 	"github.com/teaminbox/teaminbox/internal/store/sqlite"
 )
 
 // migratingStore is a store that can bring its schema up to date.
 type migratingStore interface {
-	inbox.Store
+	store.Store
 	Migrate(ctx context.Context, then ...func(ctx context.Context) error) error
 }
 
 // openStore opens PostgreSQL when DATABASE_URL is set, the embedded SQLite file otherwise,
 // and migrates it; then it runs setup under the migrations' lock, so that nodes starting
 // together on a new database do it one after the other (the demo seed).
-func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, setup ...func(ctx context.Context, st inbox.Store) error) (inbox.Store, error) {
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, setup ...func(ctx context.Context, st store.Store) error) (store.Store, error) {
 	var (
 		st  migratingStore
 		err error
@@ -50,7 +50,7 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, setup 
 }
 
 // openExistingStore opens the database a server has made, neither creating nor migrating it.
-func openExistingStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (inbox.Store, error) {
+func openExistingStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store.Store, error) {
 	if cfg.DatabaseURL != "" {
 		st, err := postgres.Open(ctx, cfg.DatabaseURL, log)
 		if err != nil {

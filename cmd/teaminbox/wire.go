@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/mediastore"
 	"github.com/teaminbox/teaminbox/internal/realtime"
+	"github.com/teaminbox/teaminbox/internal/store"
 )
 
 // app is the server's parts, wired from the configuration.
@@ -30,11 +32,12 @@ type app struct {
 	jobs     []func(ctx context.Context)
 	checks   []httpapi.Check // what /readyz reports on besides the database
 	log      *slog.Logger
+	audit    *audit.Log
 }
 
 // wire builds the use cases over st and connects the real-time hub: through NATS when
 // NATS_URL is set, so several nodes share events, in memory otherwise.
-func wire(ctx context.Context, cfg *config.Config, st inbox.Store, tokens *auth.Tokens, reg *prometheus.Registry, log *slog.Logger) (*app, error) {
+func wire(ctx context.Context, cfg *config.Config, st store.Store, tokens *auth.Tokens, reg *prometheus.Registry, log *slog.Logger) (*app, error) {
 	var bus realtime.Bus = realtime.NewMemoryBus()
 	if cfg.NATSURL != "" {
 		nb, err := realtime.NewNATSBus(cfg.NATSURL, log)
@@ -49,6 +52,8 @@ func wire(ctx context.Context, cfg *config.Config, st inbox.Store, tokens *auth.
 		a.checks = append(a.checks, httpapi.Check{Name: "nats", Ready: nb.Ready})
 	}
 	a.svc = inbox.NewService(st, realtime.NewPublisher(bus, log), log)
+	a.audit = audit.New(st)
+	a.svc.SetAuditor(a.audit)
 	hub, err := realtime.New(realtime.Config{
 		Service: a.svc, Tokens: tokens, Bus: bus, EventLog: st, Log: log, Registry: reg,
 		AcceptAllOrigins: cfg.WebsocketAcceptAll, AllowedOrigins: cfg.AllowedOrigins,

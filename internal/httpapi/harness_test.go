@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -95,6 +96,8 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 	}
 	hasher := auth.NewHasher(cheapArgon, 4)
 	e.svc = inbox.NewService(e.st, e.events, slog.New(slog.DiscardHandler))
+	auditLog := audit.New(e.st.(audit.Store))
+	e.svc.SetAuditor(auditLog)
 	e.svc.SetChannelSpecs(map[inbox.ChannelKind]inbox.ChannelSpec{
 		inbox.ChannelWhatsApp: {Required: []string{"phone_number_id", "access_token"}, Secret: []string{"access_token", "app_secret"}, Optional: []string{"app_secret"}},
 	})
@@ -110,6 +113,7 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 		Registry: prometheus.NewRegistry(), Log: o.log, MaxBodyBytes: o.maxBody,
 		MessageLimit: 100, LoginRate: o.loginRPS, OpenAPI: docs.OpenAPI,
 		ThreadPDF: report.NewThreadExporter(e.svc).WritePDF,
+		Audit:     auditLog,
 	}
 	if o.deps != nil {
 		o.deps(e, &deps)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"net"
 	"net/http"
 	"sync"
@@ -32,10 +33,7 @@ func (l *ipLimiter) allow(r *http.Request) bool {
 	if l.perSec <= 0 {
 		return true
 	}
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
-	}
+	ip := clientIP(r)
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -130,4 +128,20 @@ func (g *accountGuard) sweepLocked(now time.Time) {
 		}
 	}
 	g.swept = now
+}
+
+// clientIP is the address a request came from: the peer's, as no proxy is trusted.
+func clientIP(r *http.Request) string {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return ip
+}
+
+// withClientIP puts the request's address in its context, for the audit log.
+func withClientIP(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(audit.WithIP(r.Context(), clientIP(r))))
+	})
 }

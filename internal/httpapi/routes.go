@@ -54,6 +54,9 @@ func (s *Server) routes(mux router) {
 	mux.Handle("PATCH /v1/channels/{channelId}", s.authed(settings, s.updateChannel))
 	mux.Handle("DELETE /v1/channels/{channelId}", s.authed(settings, s.deleteChannel))
 
+	if s.Audit != nil {
+		mux.Handle("GET /v1/audit-log", s.authed(settings, s.auditLog))
+	}
 	if s.Business != nil {
 		mux.Handle("GET /v1/business/export", s.authed(business, s.exportBusiness))
 		mux.Handle("DELETE /v1/business", s.authed(business, s.deleteBusiness))

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/tenantdata"
 )
@@ -33,6 +34,7 @@ func Routes() []Route {
 		Business:      &tenantdata.Service{},
 		WebSocketInfo: func(auth.Principal, string) (any, error) { return nil, nil },
 		ThreadPDF:     func(context.Context, auth.Principal, uuid.UUID, bool, http.ResponseWriter) error { return nil },
+		Audit:         audit.New(nil),
 	}}
 	var t routeTable
 	s.routes(&t)

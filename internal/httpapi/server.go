@@ -35,6 +35,7 @@ type Deps struct {
 	Webhooks      http.Handler // /webhooks/...
 	Media         http.Handler // /v1/media/...
 	Web           http.Handler // the agents' page at /
+	Audit         AuditLog     // /v1/audit-log
 	// Business exports and deletes the business, and erases contacts.
 	Business *tenantdata.Service
 	// SignMedia turns a media path on an attachment into a signed link for the tenant.
@@ -68,7 +69,7 @@ func New(d Deps) *Server {
 	d.Registry.MustRegister(latency)
 	mux := http.NewServeMux()
 	s.routes(mux)
-	s.handler = observe(limitBody(envelopeMuxErrors(mux), d.MaxBodyBytes), d.Log, latency)
+	s.handler = observe(withClientIP(limitBody(envelopeMuxErrors(mux), d.MaxBodyBytes)), d.Log, latency)
 	return s
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"maps"
 	"slices"
 	"strings"
@@ -148,7 +149,9 @@ func (s *Service) CreateChannel(ctx context.Context, p auth.Principal, in Channe
 	if err := s.store.CreateChannel(ctx, ch); err != nil {
 		return ChannelView{}, fmt.Errorf("create channel: %w", err)
 	}
-	return ch.View(s.specs[ch.Kind]), nil
+	v := ch.View(s.specs[ch.Kind])
+	s.audit(ctx, p, audit.Change{Action: "channel.created", ObjectType: "channel", ObjectID: ch.ID.String(), After: v})
+	return v, nil
 }
 
 // UpdateChannel renames a channel or changes its configuration; the kind cannot change.
@@ -160,6 +163,7 @@ func (s *Service) UpdateChannel(ctx context.Context, p auth.Principal, id uuid.U
 		return ChannelView{}, nothingToChange()
 	}
 	var ch Channel
+	var before ChannelView
 	err := s.store.InTx(ctx, func(q Queries) error {
 		var err error
 		if ch, err = q.GetChannel(ctx, p.TenantID, id); err != nil {
@@ -168,6 +172,7 @@ func (s *Service) UpdateChannel(ctx context.Context, p auth.Principal, id uuid.U
 		if in.Kind != "" && in.Kind != ch.Kind {
 			return Invalid(map[string]string{"kind": "The kind of a channel cannot change"})
 		}
+		before = ch.View(s.specs[ch.Kind])
 		if err := s.applyChannel(&ch, in); err != nil {
 			return err
 		}
@@ -177,7 +182,9 @@ func (s *Service) UpdateChannel(ctx context.Context, p auth.Principal, id uuid.U
 		return ChannelView{}, err
 	}
 	s.channels.forget(id)
-	return ch.View(s.specs[ch.Kind]), nil
+	v := ch.View(s.specs[ch.Kind])
+	s.audit(ctx, p, audit.Change{Action: "channel.updated", ObjectType: "channel", ObjectID: id.String(), Before: before, After: v})
+	return v, nil
 }
 
 // DeleteChannel disconnects a channel account.
@@ -185,14 +192,20 @@ func (s *Service) DeleteChannel(ctx context.Context, p auth.Principal, id uuid.U
 	if err := require(p, auth.PermSettingsWrite, "manage channels"); err != nil {
 		return err
 	}
-	err := s.store.DeleteChannel(ctx, p.TenantID, id)
-	if err == nil {
-		s.channels.forget(id)
+	ch, err := s.store.GetChannel(ctx, p.TenantID, id)
+	if err != nil {
+		return notFoundAs(err, "Channel")
 	}
+	err = s.store.DeleteChannel(ctx, p.TenantID, id)
 	if errors.Is(err, ErrInUse) {
 		return Conflict(ReasonChannelInUse, "The channel has conversations; it cannot be deleted")
 	}
-	return notFoundAs(err, "Channel")
+	if err != nil {
+		return notFoundAs(err, "Channel")
+	}
+	s.channels.forget(id)
+	s.audit(ctx, p, audit.Change{Action: "channel.deleted", ObjectType: "channel", ObjectID: id.String(), Before: ch.View(s.specs[ch.Kind])})
+	return nil
 }
 
 // MediaChannel returns the channel, with its credentials, that the media of p's tenant are

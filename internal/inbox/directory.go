@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -219,7 +220,11 @@ func (s *Service) CreateTag(ctx context.Context, p auth.Principal, in TagInput) 
 	if err := in.apply(&t); err != nil {
 		return Tag{}, err
 	}
-	return t, tagConflict(s.store.CreateTag(ctx, t))
+	if err := tagConflict(s.store.CreateTag(ctx, t)); err != nil {
+		return Tag{}, err
+	}
+	s.audit(ctx, p, audit.Change{Action: "tag.created", ObjectType: "tag", ObjectID: t.ID.String(), After: t})
+	return t, nil
 }
 
 // UpdateTag renames or recolours a tag.
@@ -230,18 +235,23 @@ func (s *Service) UpdateTag(ctx context.Context, p auth.Principal, id uuid.UUID,
 	if in == (TagInput{}) {
 		return Tag{}, nothingToChange()
 	}
-	var t Tag
+	var t, before Tag
 	err := s.store.InTx(ctx, func(q Queries) error {
 		var err error
 		if t, err = q.GetTag(ctx, p.TenantID, id); err != nil {
 			return notFoundAs(err, "Tag")
 		}
+		before = t
 		if err := in.apply(&t); err != nil {
 			return err
 		}
 		return tagConflict(q.UpdateTag(ctx, t))
 	})
-	return t, err
+	if err != nil {
+		return Tag{}, err
+	}
+	s.audit(ctx, p, audit.Change{Action: "tag.updated", ObjectType: "tag", ObjectID: id.String(), Before: before, After: t})
+	return t, nil
 }
 
 // DeleteTag removes a tag from the tenant and from every conversation.
@@ -249,5 +259,13 @@ func (s *Service) DeleteTag(ctx context.Context, p auth.Principal, id uuid.UUID)
 	if err := require(p, auth.PermSettingsWrite, "manage tags"); err != nil {
 		return err
 	}
-	return notFoundAs(s.store.DeleteTag(ctx, p.TenantID, id), "Tag")
+	t, err := s.store.GetTag(ctx, p.TenantID, id)
+	if err != nil {
+		return notFoundAs(err, "Tag")
+	}
+	if err := s.store.DeleteTag(ctx, p.TenantID, id); err != nil {
+		return notFoundAs(err, "Tag")
+	}
+	s.audit(ctx, p, audit.Change{Action: "tag.deleted", ObjectType: "tag", ObjectID: id.String(), Before: t})
+	return nil
 }

@@ -24,7 +24,8 @@ type Service struct {
 	// connection and a share of a webhook's CPU, for a row that changes once in months.
 	channels ttlCache[Channel]
 	// users are the callers Authorize has checked, kept for userCacheTTL.
-	users ttlCache[User]
+	users   ttlCache[User]
+	auditor Auditor // nil: settings changes are not recorded
 }
 
 // NewService wires the use cases to a store and a publisher.

@@ -159,7 +159,7 @@ var types = map[string]string{
 	"campaigns": "campaign", "broadcasts": "broadcast", "tags": "tag", "conversations": "conversation",
 	"conversation_tags": "conversation_tag", "messages": "message", "message_mentions": "message_mention",
 	"message_status_history": "message_status", "parked_receipts": "parked_receipt", "outbox": "outbox_item",
-	"events": "event", "voice_calls": "voice_call",
+	"events": "event", "voice_calls": "voice_call", "audit_log": "audit_entry",
 }
 
 // never are columns no export carries.

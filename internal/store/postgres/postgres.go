@@ -116,7 +116,7 @@ var dialect = &sqlstore.Dialect{
 		return `m.search_content LIKE lower(?) ESCAPE '\'`, []any{sqlstore.LikePattern(term)}
 	},
 	// The newest matches come from a walk down the newest messages, then from the trigram
-	// index day by day (migration 0010).
+	// index day by day (migration 0010a).
 	RecentContentMatches: func(tenant uuid.UUID, term string, limit int) (string, []any) {
 		return `SELECT recent_content_matches(?, lower(?), ?, ?) AS conversation_id`,
 			[]any{tenant, sqlstore.LikePattern(term), limit, contentSearchWalk}

@@ -88,7 +88,7 @@ func TestGroupDeadlockRunsAgain(t *testing.T) {
 	}
 }
 
-// TestRecentContentMatches checks the content search's newest matches (migration 0010)
+// TestRecentContentMatches checks the content search's newest matches (migration 0010a)
 // against a plain sort of all the matches, for terms common of late, rare, only old, and
 // absent for a while, with walks and limits that end in each of its stages. Every message
 // has a twin of the same time that does not match, so a walk can end between the two.

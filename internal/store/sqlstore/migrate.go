@@ -9,6 +9,15 @@ import (
 	"time"
 )
 
+// renamedMigrations maps a migration's former version to its name now, so that a database
+// that applied it under the former name does not apply it again. The two trees once gave
+// 0010 to different changes; each tree now holds every number, a change that concerns one
+// database being a no-op in the other's tree, so that one number is one change in both.
+var renamedMigrations = map[string]string{
+	"0010_unread_counts_in_place": "0010b_unread_counts_in_place", // SQLite's
+	"0010_content_search_by_day":  "0010a_content_search_by_day",  // PostgreSQL's
+}
+
 // Migrate applies the *.sql files of migrations not applied yet, in name order, each in
 // its own transaction, under the dialect's cross-process lock; then it runs each of then,
 // still under the lock, for what must be done once per database by whichever node starts
@@ -26,6 +35,11 @@ func (s *Store) Migrate(ctx context.Context, migrations fs.FS, then ...func(ctx 
 	defer unlock()
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	for old, renamed := range renamedMigrations {
+		if _, err := conn.ExecContext(ctx, s.d.bind(`UPDATE schema_migrations SET version = ? WHERE version = ?`), renamed, old); err != nil {
+			return fmt.Errorf("migrate: rename %s: %w", old, err)
+		}
 	}
 	names, err := fs.Glob(migrations, "*.sql")
 	if err != nil {

@@ -23,6 +23,7 @@ var Tables = []string{
 	"tenants", "users", "teams", "team_members", "contacts", "channels", "contact_identities",
 	"campaigns", "broadcasts", "tags", "conversations", "conversation_tags", "messages",
 	"message_mentions", "message_status_history", "parked_receipts", "outbox", "events", "voice_calls",
+	"audit_log",
 }
 
 // owned says how a table's rows belong to a tenant and how to page through them.
@@ -55,6 +56,7 @@ var ownership = map[string]owned{
 	"outbox":                 {key: []string{"id"}},
 	"events":                 {key: []string{"seq"}},
 	"voice_calls":            {key: []string{"channel_id", "call_sid"}},
+	"audit_log":              {key: []string{"id"}},
 }
 
 // jsonColumns hold JSON documents as text; an export carries them as JSON.

@@ -19,8 +19,19 @@ import (
 	"github.com/teaminbox/teaminbox/internal/store/sqlstore"
 )
 
-// counted are the columns triggers keep (table.column), left to them, as the statistics'
-// counters are (see sqlstore.Tables): PostgreSQL's triggers build them as rows arrive.
+// tables are copied in sqlstore.Tables' order, which satisfies the foreign keys. The
+// statistics' counters are not copied: PostgreSQL's triggers build them as the
+// conversations arrive, as they do the columns in counted.
+var tables = sqlstore.Tables
+
+// derived are the SQLite tables not copied: PostgreSQL builds what they hold (counters and
+// search indexes) itself, or has no use for them.
+var derived = []string{
+	"schema_migrations", "conversation_days", "conversation_loads", "conversation_campaigns", "messages_fts_queue",
+	"contacts_fts", "conversation_names", "messages_fts",
+}
+
+// counted are the columns triggers keep (table.column), left to them.
 var counted = map[string]bool{"contacts.conversation_count": true}
 
 // ErrNotEmpty is returned when the target database already holds a tenant.
@@ -47,8 +58,8 @@ func SQLiteToPostgres(ctx context.Context, src, dst *sql.DB, log *slog.Logger) e
 		if err != nil {
 			return fmt.Errorf("begin: %w", err)
 		}
-		defer tx.Rollback(ctx)                  //nolint:errcheck // a no-op after Commit
-		for _, table := range sqlstore.Tables { // in the foreign keys' order
+		defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+		for _, table := range tables {
 			start := time.Now()
 			n, err := copyTable(ctx, src, tx, table)
 			if err != nil {

@@ -1,0 +1,15 @@
+// Package store names everything the databases keep: each use-case package owns the small
+// interface it needs, and one database object (SQLite or PostgreSQL, over sqlstore)
+// implements them all.
+package store
+
+import (
+	"github.com/teaminbox/teaminbox/internal/audit"
+	"github.com/teaminbox/teaminbox/internal/inbox"
+)
+
+// Store is every store interface the server wires, as one database implements them.
+type Store interface {
+	inbox.Store
+	audit.Store
+}
