@@ -1,5 +1,5 @@
 // Command teaminbox runs the team inbox server and its tools: serve, migrate, token, seed,
-// simulate and copy-to-postgres.
+// simulate, tenant (export or delete a business) and copy-to-postgres.
 package main
 
 import (
@@ -22,13 +22,14 @@ var commands = map[string]func(ctx context.Context, args []string) error{
 	"token":    token,
 	"seed":     seedCmd,
 	"simulate": simulate,
+	"tenant":   tenant,
 	// copy-to-postgres moves an inbox from the embedded database to PostgreSQL.
 	"copy-to-postgres": copyToPostgres,
 }
 
 func main() {
 	if len(os.Args) < 2 || commands[os.Args[1]] == nil {
-		fmt.Fprintln(os.Stderr, "usage: teaminbox serve|migrate|token|seed|simulate|copy-to-postgres [flags]  (teaminbox CMD -h for flags)")
+		fmt.Fprintln(os.Stderr, "usage: teaminbox serve|migrate|token|seed|simulate|tenant|copy-to-postgres [flags]  (teaminbox CMD -h for flags)")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)

@@ -69,6 +69,7 @@ func serve(ctx context.Context, args []string) error {
 		SignMedia:     app.media.SignLink,
 		Web:           web.Handler(),
 		Audit:         app.audit,
+		Business:      app.business,
 	})
 	srv := &http.Server{
 		Addr: cfg.Addr, Handler: api,

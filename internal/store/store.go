@@ -6,10 +6,12 @@ package store
 import (
 	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/tenantdata"
 )
 
 // Store is every store interface the server wires, as one database implements them.
 type Store interface {
 	inbox.Store
 	audit.Store
+	tenantdata.Store
 }
