@@ -28,10 +28,11 @@ var Tables = []string{
 
 // owned says how a table's rows belong to a tenant and how to page through them.
 type owned struct {
-	// key orders the rows for keyset pagination: unique, or as near as the table allows.
+	// key orders a table with a tenant_id for keyset pagination: unique, and led by an
+	// index that starts with tenant_id where the table is large.
 	key []string
 	// parent and fk, when set, tie a table without tenant_id to its tenant through
-	// parent.id = fk.
+	// parent.id = fk; its rows are read a page of parents at a time.
 	parent, fk string
 }
 
@@ -40,7 +41,7 @@ var ownership = map[string]owned{
 	"tenants":                {key: []string{"id"}},
 	"users":                  {key: []string{"id"}},
 	"teams":                  {key: []string{"id"}},
-	"team_members":           {key: []string{"team_id", "user_id"}, parent: "teams", fk: "team_id"},
+	"team_members":           {parent: "teams", fk: "team_id"},
 	"contacts":               {key: []string{"created_at", "id"}},
 	"channels":               {key: []string{"id"}},
 	"contact_identities":     {key: []string{"channel_id", "address"}},
@@ -48,11 +49,11 @@ var ownership = map[string]owned{
 	"broadcasts":             {key: []string{"id"}},
 	"tags":                   {key: []string{"id"}},
 	"conversations":          {key: []string{"created_at", "id"}},
-	"conversation_tags":      {key: []string{"conversation_id", "tag_id"}, parent: "conversations", fk: "conversation_id"},
+	"conversation_tags":      {parent: "conversations", fk: "conversation_id"},
 	"messages":               {key: []string{"created_at", "id"}},
-	"message_mentions":       {key: []string{"message_id", "user_id"}, parent: "messages", fk: "message_id"},
-	"message_status_history": {key: []string{"message_id", "recorded", "status", "at"}, parent: "messages", fk: "message_id"},
-	"parked_receipts":        {key: []string{"channel_id", "provider_message_id", "parked_at", "status", "at"}, parent: "channels", fk: "channel_id"},
+	"message_mentions":       {parent: "messages", fk: "message_id"},
+	"message_status_history": {parent: "messages", fk: "message_id"},
+	"parked_receipts":        {parent: "channels", fk: "channel_id"},
 	"outbox":                 {key: []string{"id"}},
 	"events":                 {key: []string{"seq"}},
 	"voice_calls":            {key: []string{"channel_id", "call_sid"}},
@@ -87,23 +88,14 @@ func (s *Store) ExportTenant(ctx context.Context, tenant uuid.UUID, page int, em
 
 func (s *Store) exportTable(ctx context.Context, tenant uuid.UUID, table string, page int, emit func(tenantdata.Row) error) error {
 	o := ownership[table]
-	from, owner := table+" t", "t.tenant_id = ?"
-	switch {
-	case table == "tenants":
-		owner = "t.id = ?"
-	case o.parent != "":
-		from += " JOIN " + o.parent + " p ON p.id = t." + o.fk
-		owner = "p.tenant_id = ?"
+	if o.parent != "" {
+		return s.exportChildren(ctx, tenant, table, o, page, emit)
 	}
-	keys := make([]string, len(o.key))
-	marks := make([]string, len(o.key))
-	for i, k := range o.key {
-		keys[i], marks[i] = "t."+k, "?"
+	owner := "tenant_id = ?"
+	if table == "tenants" {
+		owner = "id = ?"
 	}
-	order := strings.Join(keys, ", ")
-	first := fmt.Sprintf(`SELECT t.* FROM %s WHERE %s ORDER BY %s LIMIT %d`, from, owner, order, page)
-	next := fmt.Sprintf(`SELECT t.* FROM %s WHERE %s AND (%s) > (%s) ORDER BY %s LIMIT %d`,
-		from, owner, order, strings.Join(marks, ", "), order, page)
+	first, next := keyset("*", table, owner, o.key, page)
 	args := []any{tenant}
 	for query := first; ; query = next {
 		n, last, err := s.exportPage(ctx, table, query, args, o.key, emit)
@@ -115,6 +107,64 @@ func (s *Store) exportTable(ctx context.Context, tenant uuid.UUID, table string,
 		}
 		args = append([]any{tenant}, last...)
 	}
+}
+
+// keyset returns the queries of the first and the next pages of cols of table's rows that
+// meet cond (whose one argument is the tenant), in the order of key; the next page's
+// arguments are the tenant and the previous page's last key.
+func keyset(cols, table, cond string, key []string, page int) (first, next string) {
+	order := strings.Join(key, ", ")
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(key)), ", ")
+	first = fmt.Sprintf(`SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT %d`, cols, table, cond, order, page)
+	next = fmt.Sprintf(`SELECT %s FROM %s WHERE %s AND (%s) > (%s) ORDER BY %s LIMIT %d`, cols, table, cond, order, marks, order, page)
+	return first, next
+}
+
+// exportChildren emits the rows of a table without tenant_id a page of its parents at a
+// time: the parents' ids in order of their key, then the rows that hang on them.
+func (s *Store) exportChildren(ctx context.Context, tenant uuid.UUID, table string, o owned, page int, emit func(tenantdata.Row) error) error {
+	pk := ownership[o.parent].key
+	first, next := keyset("id, "+strings.Join(pk, ", "), o.parent, "tenant_id = ?", pk, page)
+	args := []any{tenant}
+	for query := first; ; query = next {
+		ids, last, err := s.parentPage(ctx, query, args, len(pk))
+		if err != nil {
+			return err
+		}
+		if len(ids) > 0 {
+			marks := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+			children := `SELECT * FROM ` + table + ` WHERE ` + o.fk + ` IN (` + marks + `)`
+			if _, _, err := s.exportPage(ctx, table, children, ids, nil, emit); err != nil {
+				return err
+			}
+		}
+		if len(ids) < page {
+			return nil
+		}
+		args = append([]any{tenant}, last...)
+	}
+}
+
+// parentPage reads a page of parents' ids and returns them with the last one's key.
+func (s *Store) parentPage(ctx context.Context, query string, args []any, keys int) (ids, last []any, err error) {
+	rows, err := s.queries.query(ctx, query, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	row := make([]any, 1+keys)
+	ptrs := make([]any, len(row))
+	for i := range row {
+		ptrs[i] = &row[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, nil, err
+		}
+		ids = append(ids, row[0])
+		last = append(last[:0], row[1:]...)
+	}
+	return ids, last, rows.Err()
 }
 
 // exportPage emits one page's rows and returns how many there were and the last one's key.
@@ -233,6 +283,11 @@ func (s *Store) DeleteTenantBatch(ctx context.Context, tenant uuid.UUID, limit i
 	return tenantdata.DeleteStep{}, failed
 }
 
+// withParent are the tables whose batches delete the rows that hang on them (messages their
+// status history and mentions, conversations their tags): reading every id of a large
+// parent to delete the children apart would cost each batch a scan of the tenant's messages.
+var withParent = map[string]bool{"messages": true, "conversations": true}
+
 // deleteOrder is tables in the order DeleteTenantBatch empties them: the unknown ones, then
 // those of Tables children first, then deleteLast.
 func deleteOrder(tables []string) []string {
@@ -243,7 +298,11 @@ func deleteOrder(tables []string) []string {
 		}
 	}
 	for _, t := range slices.Backward(Tables) {
-		if o := ownership[t]; (o.parent != "" || slices.Contains(tables, t)) && t != "tenants" {
+		o := ownership[t]
+		if withParent[o.parent] {
+			continue // deleted with its parent
+		}
+		if (o.parent != "" || slices.Contains(tables, t)) && t != "tenants" {
 			order = append(order, t)
 		}
 	}
