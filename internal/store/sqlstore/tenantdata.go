@@ -74,11 +74,22 @@ func (s *Store) TenantName(ctx context.Context, tenant uuid.UUID) (string, error
 }
 
 // ExportTenant calls emit with every row of the tenant, table by table in the order of
-// Tables, reading page rows at a time after the last row's key: memory stays that of one
-// page whatever the tenant's size. Rows are read outside a transaction, so rows written
-// during the export may or may not be in it.
+// Tables, then the other tables with a tenant_id the catalog lists (added by later
+// migrations, paged by their id column), reading page rows at a time after the last row's
+// key: memory stays that of one page whatever the tenant's size. Rows are read outside a
+// transaction, so rows written during the export may or may not be in it.
 func (s *Store) ExportTenant(ctx context.Context, tenant uuid.UUID, page int, emit func(tenantdata.Row) error) error {
-	for _, table := range Tables {
+	all, err := s.TenantTables(ctx)
+	if err != nil {
+		return err
+	}
+	tables := slices.Clone(Tables)
+	for _, t := range all {
+		if _, known := ownership[t]; !known && !slices.Contains(deleteLast, t) {
+			tables = append(tables, t)
+		}
+	}
+	for _, table := range tables {
 		if err := s.exportTable(ctx, tenant, table, page, emit); err != nil {
 			return fmt.Errorf("export %s: %w", table, err)
 		}
@@ -87,7 +98,10 @@ func (s *Store) ExportTenant(ctx context.Context, tenant uuid.UUID, page int, em
 }
 
 func (s *Store) exportTable(ctx context.Context, tenant uuid.UUID, table string, page int, emit func(tenantdata.Row) error) error {
-	o := ownership[table]
+	o, known := ownership[table]
+	if !known {
+		o = owned{key: []string{"id"}}
+	}
 	if o.parent != "" {
 		return s.exportChildren(ctx, tenant, table, o, page, emit)
 	}
