@@ -56,8 +56,12 @@ func serve(ctx context.Context, args []string) error {
 	}
 	defer app.close()
 
+	ppl, err := newPeople(cfg, st, app.svc, hasher, app.audit, log)
+	if err != nil {
+		return err
+	}
 	api := httpapi.New(httpapi.Deps{
-		Service: app.svc, Tokens: tokens, Passwords: hasher, TokenTTL: cfg.TokenTTL,
+		Service: app.svc, People: ppl, Tokens: tokens, Passwords: hasher, TokenTTL: cfg.TokenTTL,
 		Ready: st.Ping, Checks: app.checks, Registry: reg, Log: log,
 		MaxBodyBytes: cfg.MaxBodyBytes, MessageLimit: cfg.MessageLimit, LoginRate: cfg.LoginRate,
 		OpenAPI:       docs.OpenAPI,
@@ -70,6 +74,8 @@ func serve(ctx context.Context, args []string) error {
 		Web:           web.Handler(),
 		Audit:         app.audit,
 		Business:      app.business,
+		TwoFactor:     app.twoFactor,
+		APIKeys:       app.apiKeys,
 	})
 	srv := &http.Server{
 		Addr: cfg.Addr, Handler: api,

@@ -83,7 +83,7 @@ func writeToken(ctx context.Context, out io.Writer, args []string) error {
 	if roleGiven && u.Role != r {
 		return fmt.Errorf("user %s has the role %s, not %s", u.ID, u.Role, r)
 	}
-	p.Role = u.Role
+	p.Role, p.TokenVersion = u.Role, u.TokenVersion
 	t, err := tokens.Issue(p, auth.AudienceAPI, ttl)
 	if err != nil {
 		return err

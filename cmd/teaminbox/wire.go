@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"github.com/teaminbox/teaminbox/internal/audit"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -10,6 +9,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/teaminbox/teaminbox/internal/apikeys"
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/channels"
 	"github.com/teaminbox/teaminbox/internal/config"
@@ -19,6 +20,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/realtime"
 	"github.com/teaminbox/teaminbox/internal/store"
 	"github.com/teaminbox/teaminbox/internal/tenantdata"
+	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
 // app is the server's parts, wired from the configuration.
@@ -35,6 +37,9 @@ type app struct {
 	log      *slog.Logger
 	audit    *audit.Log
 	business *tenantdata.Service
+
+	twoFactor *twofactor.Service
+	apiKeys   *apikeys.Service
 }
 
 // wire builds the use cases over st and connects the real-time hub: through NATS when
@@ -66,6 +71,11 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, tokens *auth.
 		return nil, err
 	}
 	a.hub, a.ws, a.wsInfo = hub, hub, hub.Info
+	if a.twoFactor, err = twofactor.New(st, tokens, a.audit, log, time.Now); err != nil {
+		bus.Close()
+		return nil, err
+	}
+	a.apiKeys = apikeys.New(st, a.svc, a.audit, log, time.Now)
 
 	providers := channels.Providers()
 	a.svc.SetChannelSpecs(channels.Specs(providers))

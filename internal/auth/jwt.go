@@ -28,6 +28,7 @@ var ErrInvalidToken = errors.New("invalid token")
 type claims struct {
 	TenantID string `json:"tid"`
 	Role     Role   `json:"role"`
+	Version  int64  `json:"ver,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -59,6 +60,7 @@ func (t *Tokens) Issue(p Principal, audience string, ttl time.Duration) (string,
 	c := claims{
 		TenantID: p.TenantID.String(),
 		Role:     p.Role,
+		Version:  p.TokenVersion,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    issuer,
 			Subject:   p.UserID.String(),
@@ -99,5 +101,5 @@ func (t *Tokens) Verify(token, audience string) (Principal, error) {
 	if _, err := ParseRole(string(c.Role)); err != nil {
 		return Principal{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
-	return Principal{TenantID: tid, UserID: uid, Role: c.Role}, nil
+	return Principal{TenantID: tid, UserID: uid, Role: c.Role, TokenVersion: c.Version}, nil
 }

@@ -69,6 +69,8 @@ type Principal struct {
 	TenantID uuid.UUID
 	UserID   uuid.UUID
 	Role     Role
+	// TokenVersion is the user's token version the token was issued under (the "ver" claim).
+	TokenVersion int64
 }
 
 // Can reports whether the principal holds permission p.

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -22,6 +24,9 @@ type Config struct {
 	JWTSecret       string
 	PublicURL       string
 	TokenTTL        time.Duration
+	SMTPURL         string
+	MailFrom        string
+	InvitationTTL   time.Duration
 	LogLevel        string
 	MaxBodyBytes    int64
 	LoginRate       float64
@@ -56,6 +61,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MediaLinkTTL < 10*time.Second {
 		errs = append(errs, errors.New("TEAMINBOX_MEDIA_LINK_TTL must be at least 10s"))
+	}
+	if c.InvitationTTL < time.Minute {
+		errs = append(errs, errors.New("TEAMINBOX_INVITATION_TTL must be at least 1m"))
+	}
+	if c.SMTPURL != "" && c.MailFrom == "" {
+		errs = append(errs, errors.New("TEAMINBOX_MAIL_FROM is required with TEAMINBOX_SMTP_URL"))
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		errs = append(errs, errors.New("TEAMINBOX_JWT_SECRET must be at least 32 bytes"))
@@ -112,6 +123,19 @@ func (c *Config) TypingTimeoutDuration() time.Duration { return c.TypingTimeout 
 
 // WebsocketTokenTTL is TEAMINBOX_WEBSOCKET_TOKEN_EXPIRY.
 func (c *Config) WebsocketTokenTTL() time.Duration { return c.WebsocketTokenExpiry }
+
+// LinkBaseURL is where the links of invitations and password resets start:
+// TEAMINBOX_PUBLIC_URL, or http://localhost with TEAMINBOX_ADDR's port.
+func (c *Config) LinkBaseURL() string {
+	if c.PublicURL != "" {
+		return strings.TrimRight(c.PublicURL, "/")
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil || host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
 
 // SQLitePath is where the embedded database lives.
 func (c *Config) SQLitePath() string { return filepath.Join(c.DataDir, "teaminbox.db") }

@@ -40,7 +40,7 @@ func TestDefaults(t *testing.T) {
 	got := mustParse(t, nil)
 	want := &Config{
 		Addr: ":8080", DataDir: "./data", TokenTTL: 24 * time.Hour, LogLevel: "info", MaxBodyBytes: 1 << 20,
-		LoginRate: 5, EventRetention: 24 * time.Hour, ShutdownTimeout: 15 * time.Second, MediaLinkTTL: 15 * time.Minute,
+		LoginRate: 5, InvitationTTL: 7 * 24 * time.Hour, EventRetention: 24 * time.Hour, ShutdownTimeout: 15 * time.Second, MediaLinkTTL: 15 * time.Minute,
 		WebsocketAcceptAll: true, WebsocketTokenExpiry: time.Hour, MessageLimit: 100, TypingTimeout: 5 * time.Second,
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -164,6 +164,13 @@ func (b *businessEnv) laterTable() {
 	}
 }
 
+// credentials gives the tenant of token an invitation and an API key, and returns the key.
+func (b *businessEnv) credentials(token string) string {
+	b.t.Helper()
+	b.expect(b.do("POST", "/v1/invitations", token, map[string]any{"email": "pat-" + uuid.NewString()[:8] + "@example.com", "role": "viewer"}), 201, "invite")
+	return b.expect(b.do("POST", "/v1/api-keys", token, map[string]any{"name": "export", "role": "viewer"}), 201, "api key").data()["key"].(string)
+}
+
 // withMedia stores a message with a media attachment in conversation, and its file.
 func (b *businessEnv) withMedia(tenant, conversation, channel uuid.UUID, mediaID string) string {
 	b.t.Helper()
@@ -198,6 +205,7 @@ func TestBusinessExport(t *testing.T) {
 		b := newBusinessEnv(t, open)
 		tenant := seed.DemoTenantID
 		b.laterTable()
+		apiKey := b.credentials(b.tokenOf[auth.RoleSuperAdmin])
 		b.expect(b.do("POST", "/v1/channels", b.tokenOf[auth.RoleAdmin], map[string]any{"kind": "whatsapp", "name": "Exported",
 			"config": map[string]string{"phone_number_id": "12345", "access_token": "sekrit-access-token"}}), 201, "channel")
 		for _, r := range []auth.Role{auth.RoleAdmin, auth.RoleExecutive, auth.RoleViewer} {
@@ -208,7 +216,7 @@ func TestBusinessExport(t *testing.T) {
 			!strings.HasPrefix(res.Header.Get("Content-Disposition"), "attachment;") {
 			t.Fatalf("export: %d %v", res.Status, res.Header)
 		}
-		for _, leak := range []string{"password_hash", "$argon2", "sekrit-access-token", "hash-of-invitation-token", b.b.tenant.String(), "tenant B secret words"} {
+		for _, leak := range []string{"password_hash", "$argon2", "sekrit-access-token", "hash-of-invitation-token", apiKey, "key_hash", "token_hash", b.b.tenant.String(), "tenant B secret words"} {
 			if bytes.Contains(res.Raw, []byte(leak)) {
 				t.Errorf("the export holds %q", leak)
 			}
@@ -247,6 +255,8 @@ func TestBusinessExport(t *testing.T) {
 			"message_status":   b.count(`SELECT COUNT(*) FROM message_status_history x JOIN messages m ON m.id = x.message_id WHERE m.tenant_id = ?`, tenant),
 			"event":            b.count(`SELECT COUNT(*) FROM events WHERE tenant_id = ?`, tenant),
 			"zz_invitations":   1,
+			"api_key":          1,
+			"invitation":       1,
 		}
 		for typ, n := range want {
 			if got[typ] != n {
@@ -274,6 +284,8 @@ func TestBusinessDelete(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.laterTable()
+		apiKeyA := b.credentials(b.tokenOf[auth.RoleSuperAdmin])
+		apiKeyB := b.credentials(b.b.token)
 		keyA := b.withMedia(tenant, conv, channel, "media-a")
 		keyB := b.withMedia(b.b.tenant, b.b.conversation, b.b.channel, "media-b")
 		var name string
@@ -316,7 +328,9 @@ func TestBusinessDelete(t *testing.T) {
 		}
 		b.expect(b.do("GET", "/v1/auth/me", super, nil), 401, "token of the deleted business")
 		b.expect(b.do("GET", "/v1/conversations", b.tokenOf[auth.RoleViewer], nil), 401, "another token of it")
+		b.expect(b.do("GET", "/v1/conversations", apiKeyA, nil), 401, "an api key of it")
 		b.expect(b.do("GET", "/v1/conversations", b.b.token, nil), 200, "the other business")
+		b.expect(b.do("GET", "/v1/conversations", apiKeyB, nil), 200, "the other business's api key")
 		if _, err := b.svc.WebhookChannel(context.Background(), channel); err == nil {
 			t.Error("a channel of the deleted business is still found for its webhooks")
 		}

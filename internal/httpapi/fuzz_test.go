@@ -47,6 +47,10 @@ func FuzzRequestBodies(f *testing.F) {
 		{"PATCH", "/v1/tags/" + tag},
 		{"POST", "/v1/channels"},
 		{"PATCH", "/v1/channels/" + channel},
+		{"POST", "/v1/auth/login/2fa"},
+		{"POST", "/v1/auth/2fa/enable"},
+		{"POST", "/v1/auth/2fa/disable"},
+		{"POST", "/v1/api-keys"},
 	}
 	for i, body := range bodySeeds {
 		f.Add(uint8(i), []byte(body))

@@ -18,12 +18,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/teaminbox/teaminbox/docs"
+	"github.com/teaminbox/teaminbox/internal/apikeys"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/httpapi"
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/people"
 	"github.com/teaminbox/teaminbox/internal/report"
 	"github.com/teaminbox/teaminbox/internal/seed"
 	"github.com/teaminbox/teaminbox/internal/store/storetest"
+	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
 var cheapArgon = auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}
@@ -76,6 +79,7 @@ type options struct {
 	loginRPS  float64
 	passwords func(*auth.Hasher) inbox.PasswordChecker // wraps the hasher the API checks passwords with
 	checks    []httpapi.Check
+	mailer    people.Mailer // nil: invitation and reset links are answered, not mailed
 	log       *slog.Logger
 	deps      func(e *env, d *httpapi.Deps) // adds optional handlers
 }
@@ -108,12 +112,23 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 		e.tokenOf[r] = e.issue(auth.Principal{TenantID: seed.DemoTenantID, UserID: seed.DemoUserID(r), Role: r}, auth.AudienceAPI, time.Hour)
 	}
 	e.seedTenantB(ctx)
+	creds := e.st.(interface {
+		twofactor.Store
+		apikeys.Store
+	})
+	twoFactor, err := twofactor.New(creds, e.tokens, auditLog, o.log, e.svc.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ppl := people.New(people.Options{Store: e.st.(people.Store), Inbox: e.svc, Passwords: hasher, Mailer: o.mailer,
+		BaseURL: "https://inbox.example", InvitationTTL: 7 * 24 * time.Hour, Audit: auditLog, Log: o.log})
 	deps := httpapi.Deps{
-		Service: e.svc, Tokens: e.tokens, Passwords: o.passwords(hasher), TokenTTL: time.Hour, Ready: e.st.Ping, Checks: o.checks,
+		Service: e.svc, People: ppl, Tokens: e.tokens, Passwords: o.passwords(hasher), TokenTTL: time.Hour, Ready: e.st.Ping, Checks: o.checks,
 		Registry: prometheus.NewRegistry(), Log: o.log, MaxBodyBytes: o.maxBody,
 		MessageLimit: 100, LoginRate: o.loginRPS, OpenAPI: docs.OpenAPI,
 		ThreadPDF: report.NewThreadExporter(e.svc).WritePDF,
 		Audit:     auditLog,
+		TwoFactor: twoFactor, APIKeys: apikeys.New(creds, e.svc, auditLog, o.log, e.svc.Now),
 	}
 	if o.deps != nil {
 		o.deps(e, &deps)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/teaminbox/teaminbox/internal/apikeys"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
@@ -159,9 +161,13 @@ func (s *Server) authed(perm auth.Permission, h handlerFunc) http.Handler {
 			writeFailure(w, r, http.StatusUnauthorized, errUnauthorized)
 			return
 		}
-		p, err := s.tokens.Verify(strings.TrimSpace(token), auth.AudienceAPI)
-		if err != nil {
+		p, err := s.bearer(r.Context(), strings.TrimSpace(token))
+		if errors.Is(err, auth.ErrInvalidToken) {
 			writeFailure(w, r, http.StatusUnauthorized, errUnauthorized)
+			return
+		}
+		if err != nil {
+			writeError(w, r, err)
 			return
 		}
 		if _, err := s.Service.Authorize(r.Context(), p); err != nil {
@@ -178,6 +184,15 @@ func (s *Server) authed(perm auth.Permission, h handlerFunc) http.Handler {
 			writeError(w, r, err)
 		}
 	}}
+}
+
+// bearer returns who a bearer is: a personal API key (tik_...) when keys are on, a login
+// token otherwise. A bearer that does not verify is auth.ErrInvalidToken.
+func (s *Server) bearer(ctx context.Context, token string) (auth.Principal, error) {
+	if s.APIKeys != nil && strings.HasPrefix(token, apikeys.Prefix) {
+		return s.APIKeys.Resolve(ctx, token)
+	}
+	return s.tokens.Verify(token, auth.AudienceAPI)
 }
 
 // guarded is an authed route's handler with the permission it requires, which Routes reports.

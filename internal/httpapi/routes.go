@@ -25,6 +25,34 @@ func (s *Server) routes(mux router) {
 	mux.Handle("GET /v1/auth/me", s.authed(read, s.me))
 	mux.Handle("GET /v1/users", s.authed(read, s.listUsers))
 	mux.Handle("GET /v1/teams", s.authed(read, s.listTeams))
+	if s.TwoFactor != nil {
+		mux.Handle("POST /v1/auth/login/2fa", public(s.loginTwoFactor))
+		mux.Handle("GET /v1/auth/2fa", s.authed(read, s.twoFactorStatus))
+		mux.Handle("POST /v1/auth/2fa/setup", s.authed(read, s.setupTwoFactor))
+		mux.Handle("POST /v1/auth/2fa/enable", s.authed(read, s.enableTwoFactor))
+		mux.Handle("POST /v1/auth/2fa/disable", s.authed(read, s.disableTwoFactor))
+	}
+	if s.APIKeys != nil {
+		mux.Handle("GET /v1/api-keys", s.authed(read, s.listAPIKeys))
+		mux.Handle("POST /v1/api-keys", s.authed(read, s.createAPIKey))
+		mux.Handle("DELETE /v1/api-keys/{keyId}", s.authed(read, s.revokeAPIKey))
+	}
+
+	mux.Handle("POST /v1/auth/logout", s.authed(read, s.logout))
+	mux.Handle("POST /v1/auth/logout-all", s.authed(read, s.logout))
+	mux.Handle("POST /v1/auth/password", s.authed(read, s.changePassword))
+	mux.Handle("POST /v1/auth/password-reset", public(s.requestPasswordReset))
+	mux.Handle("POST /v1/auth/password-reset/confirm", public(s.confirmPasswordReset))
+	mux.Handle("GET /v1/invitations", s.authed(settings, s.listInvitations))
+	mux.Handle("POST /v1/invitations", s.authed(settings, s.invite))
+	mux.Handle("DELETE /v1/invitations/{invitationId}", s.authed(settings, s.revokeInvitation))
+	mux.Handle("GET /v1/invitations/accept", public(s.lookupInvitation))
+	mux.Handle("POST /v1/invitations/accept", public(s.acceptInvitation))
+	mux.Handle("PATCH /v1/users/{userId}", s.authed(settings, s.updateUser))
+	mux.Handle("POST /v1/users/{userId}/deactivate", s.authed(settings, s.setActive(false)))
+	mux.Handle("POST /v1/users/{userId}/reactivate", s.authed(settings, s.setActive(true)))
+	mux.Handle("POST /v1/users/{userId}/reassign", s.authed(settings, s.reassign))
+	mux.Handle("POST /v1/users/{userId}/password-reset", s.authed(settings, s.issuePasswordReset))
 
 	mux.Handle("GET /v1/conversations", s.authed(read, s.listConversations))
 	mux.Handle("POST /v1/conversations", s.authed(update, s.startConversation))

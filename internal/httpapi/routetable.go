@@ -8,9 +8,11 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/teaminbox/teaminbox/internal/apikeys"
 	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/tenantdata"
+	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
 // router is where routes registers the routes: the server's mux, or the table Routes reads.
@@ -35,6 +37,7 @@ func Routes() []Route {
 		WebSocketInfo: func(auth.Principal, string) (any, error) { return nil, nil },
 		ThreadPDF:     func(context.Context, auth.Principal, uuid.UUID, bool, http.ResponseWriter) error { return nil },
 		Audit:         audit.New(nil),
+		TwoFactor:     &twofactor.Service{}, APIKeys: &apikeys.Service{},
 	}}
 	var t routeTable
 	s.routes(&t)

@@ -9,14 +9,18 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/teaminbox/teaminbox/internal/apikeys"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/people"
 	"github.com/teaminbox/teaminbox/internal/tenantdata"
+	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
 // Deps is what the REST API needs; the optional handlers are mounted when set.
 type Deps struct {
 	Service      *inbox.Service
+	People       *people.Service // invitations, roles, deactivation, passwords, logout
 	Tokens       *auth.Tokens
 	Passwords    inbox.PasswordChecker
 	TokenTTL     time.Duration // lifetime of login tokens
@@ -40,6 +44,8 @@ type Deps struct {
 	Business *tenantdata.Service
 	// SignMedia turns a media path on an attachment into a signed link for the tenant.
 	SignMedia func(tenant uuid.UUID, link string) string
+	TwoFactor *twofactor.Service // /v1/auth/2fa..., and the second step of login
+	APIKeys   *apikeys.Service   // /v1/api-keys, and "Bearer tik_..." wherever a token goes
 }
 
 // Check is a part of the server that readiness reports on by name (nats, outbox); Ready

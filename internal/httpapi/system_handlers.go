@@ -93,7 +93,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := bad.Err(); err != nil {
 		return err
 	}
-	account, now := strings.ToLower(strings.TrimSpace(in.Email)), s.Service.Now()
+	account, now := accountOf(in.Email), s.Service.Now()
 	if wait := s.accounts.locked(account, now); wait > 0 {
 		tooManyLogins(w, r, wait)
 		return nil
@@ -106,8 +106,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if s.TwoFactor != nil { // the account's failures are cleared after the second step
+		challenge, err := s.TwoFactor.Challenge(r.Context(), u)
+		if err != nil || challenge != "" {
+			return s.challenged(w, challenge, err)
+		}
+	}
 	s.accounts.succeeded(account)
-	token, err := s.Tokens.Issue(auth.Principal{TenantID: u.TenantID, UserID: u.ID, Role: u.Role}, auth.AudienceAPI, s.TokenTTL)
+	return s.loggedIn(w, u)
+}
+
+// loggedIn answers a login token for u.
+func (s *Server) loggedIn(w http.ResponseWriter, u inbox.User) error {
+	token, err := s.Tokens.Issue(u.Principal(), auth.AudienceAPI, s.TokenTTL)
 	if err != nil {
 		return err
 	}

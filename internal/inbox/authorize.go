@@ -15,14 +15,16 @@ import (
 // made on another node can take to reach this one (one made here applies at once).
 const userCacheTTL = 5 * time.Second
 
-// Authorize checks that a verified token's user still exists, is active and belongs to the
-// token's tenant, and returns it; anything else is a 401. Every REST request, media link and
-// WebSocket connection passes here: a signature proves only who the token was issued to.
+// Authorize checks that a verified token's user still exists, is active, belongs to the
+// token's tenant and was issued under the user's current token version (no logout, password
+// or role change since), and returns it; anything else is a 401. Every REST request, media
+// link and WebSocket connection passes here: a signature proves only who the token was
+// issued to.
 func (s *Service) Authorize(ctx context.Context, p auth.Principal) (User, error) {
 	denied := Unauthorized("The token's user is unknown or deactivated")
 	now := time.Now()
 	if u, ok := s.users.get(p.UserID, now); ok {
-		if u.TenantID != p.TenantID {
+		if u.TenantID != p.TenantID || u.TokenVersion != p.TokenVersion {
 			return User{}, denied
 		}
 		return u, nil
@@ -38,11 +40,19 @@ func (s *Service) Authorize(ctx context.Context, p auth.Principal) (User, error)
 		return User{}, denied
 	}
 	s.users.put(u.ID, u, now)
+	if u.TokenVersion != p.TokenVersion {
+		return User{}, denied
+	}
 	return u, nil
 }
 
+// ForgetUser drops what Authorize keeps of a user, so that a change made to them (a
+// deactivation, a new token version) applies to their next request on this node.
+func (s *Service) ForgetUser(id uuid.UUID) { s.users.forget(id) }
+
 // SetUserActive deactivates a user (no login, and every token of theirs refused from the
-// next request on) or reactivates one.
+// next request on) or reactivates one. A deactivation appends user_deactivated to the
+// tenant's events, on which every node closes the user's sockets and forgets them.
 func (s *Service) SetUserActive(ctx context.Context, p auth.Principal, id uuid.UUID, active bool) (User, error) {
 	if err := require(p, auth.PermSettingsWrite, "manage users"); err != nil {
 		return User{}, err
@@ -51,10 +61,19 @@ func (s *Service) SetUserActive(ctx context.Context, p auth.Principal, id uuid.U
 	if !active {
 		at = ptr(s.now())
 	}
-	if err := s.store.SetUserDeactivated(ctx, p.TenantID, id, at); err != nil {
-		return User{}, notFoundAs(err, "User")
-	}
+	err := s.write(ctx, p.TenantID, func(q Queries, em *emitter) error {
+		if err := q.SetUserDeactivated(ctx, p.TenantID, id, at); err != nil {
+			return notFoundAs(err, "User")
+		}
+		if !active {
+			em.emit(EventUserDeactivated, nil, UserDeactivated{UserID: id})
+		}
+		return nil
+	})
 	s.users.forget(id)
+	if err != nil {
+		return User{}, err
+	}
 	u, err := s.store.GetUser(ctx, p.TenantID, id)
 	return u, notFoundAs(err, "User")
 }
@@ -65,4 +84,9 @@ func (s *Service) SetUserActive(ctx context.Context, p auth.Principal, id uuid.U
 func (s *Service) ForgetTenant(tenant uuid.UUID) {
 	s.users.forgetIf(func(u User) bool { return u.TenantID == tenant })
 	s.channels.forgetIf(func(ch Channel) bool { return ch.TenantID == tenant })
+}
+
+// UserDeactivated is the data of a user_deactivated event.
+type UserDeactivated struct {
+	UserID uuid.UUID `json:"user_id"`
 }

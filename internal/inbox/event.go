@@ -20,6 +20,7 @@ const (
 	EventConversationUpdate EventType = "conversation_update" // a conversation was created, read, or its fields changed
 	EventReplyWindow        EventType = "reply_window"        // the WhatsApp 24-hour window opened or closed
 	EventMessageReaction    EventType = "message_reaction"    // a contact reacted to a message or took the reaction back
+	EventUserDeactivated    EventType = "user_deactivated"    // a user was deactivated: every node closes their sockets
 	// Ephemeral events: not logged, no sequence number.
 	EventTypingIndicator EventType = "typing_indicator"
 	EventPresence        EventType = "presence"

@@ -105,6 +105,11 @@ func actorRef(ctx context.Context, q Queries, p auth.Principal) (UserRef, error)
 	return u.Ref(), nil
 }
 
+// Principal is the user as the caller of a token issued now.
+func (u User) Principal() auth.Principal {
+	return auth.Principal{TenantID: u.TenantID, UserID: u.ID, Role: u.Role, TokenVersion: u.TokenVersion}
+}
+
 // Ref is the user's short form.
 func (u User) Ref() UserRef {
 	return UserRef{ID: u.ID, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email}

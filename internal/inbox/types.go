@@ -139,6 +139,9 @@ type User struct {
 	CreatedAt    time.Time `json:"created_at"`
 	// DeactivatedAt is set while the user may not log in or use the API.
 	DeactivatedAt *time.Time `json:"deactivated_at"`
+	// TokenVersion is the version a token must carry to be accepted; bumping it revokes
+	// every token issued before (log out everywhere, password change).
+	TokenVersion int64 `json:"-"`
 }
 
 // UserRef is the short form of a user embedded in other objects.

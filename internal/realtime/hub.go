@@ -142,6 +142,13 @@ func (h *Hub) receive(env Envelope) {
 	if e.Type == inbox.EventTypingIndicator {
 		h.contactTyping(e)
 	}
+	if e.Type == inbox.EventUserDeactivated {
+		var ev inbox.UserDeactivated
+		if json.Unmarshal(e.Data, &ev) == nil {
+			h.cfg.Service.ForgetUser(ev.UserID) // the deactivation may come from another node
+			h.Disconnect(e.TenantID, ev.UserID, "deactivated")
+		}
+	}
 	frame, err := encodeFrame(e)
 	if err != nil {
 		h.log.Error("encode frame", "type", e.Type, "err", err)
@@ -304,6 +311,19 @@ func (h *Hub) userState(tenant, user uuid.UUID) presenceEvent {
 // (with every connection announcing to every other, a tenant's connections cost N² frames).
 func (h *Hub) announce(tenant, user uuid.UUID, conversation *uuid.UUID) {
 	h.publishEphemeral(tenant, inbox.EventPresence, conversation, uuid.Nil, h.userState(tenant, user))
+}
+
+// Disconnect closes every socket of the user on this node with 4001 and reason.
+func (h *Hub) Disconnect(tenant, user uuid.UUID, reason string) {
+	h.mu.RLock()
+	var conns []*conn
+	for c := range h.users[userKey{tenant, user}] {
+		conns = append(conns, c)
+	}
+	h.mu.RUnlock()
+	for _, c := range conns {
+		go c.close(statusUnauthorized, reason) // the close handshake waits for the socket's reader
+	}
 }
 
 // Shutdown closes every connection with "going away", so clients reconnect to another node.

@@ -3,6 +3,7 @@ package realtime_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -622,4 +623,35 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name, label string) fl
 		}
 	}
 	return 0
+}
+
+// TestDeactivationClosesSockets deactivates a user on one node and checks that their socket
+// on another node (sharing the bus) is closed with 4001 "deactivated" at once, while another
+// user's socket stays open and sees the user_deactivated event.
+func TestDeactivationClosesSockets(t *testing.T) {
+	w := newWorld(t)
+	bus := realtime.NewMemoryBus()
+	a, b := w.node(t, bus), w.node(t, bus)
+	target := w.connect(t, b, 0, auth.RoleExecutive, "")
+	other := w.connect(t, b, 0, auth.RoleViewer, "")
+	executive := w.tenants[0].users[auth.RoleExecutive]
+	_, err := a.svc.SetUserActive(context.Background(), w.principal(0, auth.RoleAdmin), executive, false)
+	must(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		_, _, err := target.ws.Read(ctx)
+		if err == nil {
+			continue
+		}
+		var ce websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != 4001 || ce.Reason != "deactivated" {
+			t.Fatalf("deactivated user's socket ended with %v, want 4001 deactivated", err)
+		}
+		break
+	}
+	f := other.until("user_deactivated")
+	if !strings.Contains(string(f.Data), executive.String()) || f.Seq == 0 {
+		t.Errorf("user_deactivated frame: %+v %s", f, f.Data)
+	}
 }

@@ -4,9 +4,11 @@
 package store
 
 import (
+	"github.com/teaminbox/teaminbox/internal/apikeys"
 	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/tenantdata"
+	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
 // Store is every store interface the server wires, as one database implements them.
@@ -14,4 +16,6 @@ type Store interface {
 	inbox.Store
 	audit.Store
 	tenantdata.Store
+	twofactor.Store
+	apikeys.Store
 }

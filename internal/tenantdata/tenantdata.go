@@ -161,22 +161,16 @@ var types = map[string]string{
 	"conversation_tags": "conversation_tag", "messages": "message", "message_mentions": "message_mention",
 	"message_status_history": "message_status", "parked_receipts": "parked_receipt", "outbox": "outbox_item",
 	"events": "event", "voice_calls": "voice_call", "audit_log": "audit_entry",
+	"two_factor": "two_factor", "two_factor_recovery_codes": "recovery_code", "api_keys": "api_key",
+	"invitations": "invitation", "password_resets": "password_reset",
 }
 
-// never are columns no export carries.
-var never = map[string]bool{"users.password_hash": true}
-
-// secretish are parts of column names that may hold a secret or its hash (api keys,
-// invitation tokens of later tables): such columns are left out.
+// secretish are parts of the names of columns that hold a secret or its hash (password
+// hashes, second-factor secrets, hashes of api keys, recovery codes and invitation and reset
+// tokens, in any table, a later one's too): no export carries them.
 var secretish = []string{"password", "secret", "token", "hash"}
 
-func leftOut(table, col string) bool {
-	if never[table+"."+col] {
-		return true
-	}
-	if _, known := types[table]; known {
-		return false
-	}
+func leftOut(col string) bool {
 	return slices.ContainsFunc(secretish, func(s string) bool { return strings.Contains(col, s) })
 }
 
@@ -237,7 +231,7 @@ func (s *Service) appendLine(buf []byte, typ string, r Row) ([]byte, error) {
 	first := true
 	var kind inbox.ChannelKind
 	for i, c := range r.Columns {
-		if leftOut(r.Table, c) {
+		if leftOut(c) {
 			continue
 		}
 		v := r.Values[i]

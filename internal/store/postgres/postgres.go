@@ -102,45 +102,42 @@ const contentSearchWalk = 2000
 // migrationLock is the pg_advisory_lock key of schema migrations ("teaminbx").
 const migrationLock = 0x7465616d696e6278
 
+//go:embed queries.sql
+var queriesSQL string
+
+// named is PostgreSQL's queries.sql.
+var named = sqlstore.MustParseNamed(queriesSQL)
+
 var dialect = &sqlstore.Dialect{
 	Name:       "postgres",
 	Numbered:   true,
-	ForUpdate:  "FOR UPDATE",
-	SkipLocked: "FOR UPDATE SKIP LOCKED",
-	ILike:      "ILIKE",
-	TagNames: `(SELECT json_agg(t.name ORDER BY lower(t.name)) FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id
-		WHERE ct.conversation_id = c.id)`,
-	// Matches compare lower(pattern) with a stored lowered copy of the text, through its
-	// trigram index (migration 0007): lowering each candidate, as ILIKE does, costs ~3 µs a row.
+	ForUpdate:  named.Get("for_update"),
+	SkipLocked: named.Get("skip_locked"),
+	ILike:      named.Get("ilike"),
+	Unindexed:  named.Get("unindexed"),
+	TagNames:   named.Get("tag_names"),
 	ContentMatch: func(term string) (string, []any) {
-		return `m.search_content LIKE lower(?) ESCAPE '\'`, []any{sqlstore.LikePattern(term)}
+		return named.Get("content_match"), []any{sqlstore.LikePattern(term)}
 	},
-	// The newest matches come from a walk down the newest messages, then from the trigram
-	// index day by day (migration 0010a).
 	RecentContentMatches: func(tenant uuid.UUID, term string, limit int) (string, []any) {
-		return `SELECT recent_content_matches(?, lower(?), ?, ?) AS conversation_id`,
-			[]any{tenant, sqlstore.LikePattern(term), limit, contentSearchWalk}
+		return named.Get("recent_content_matches"), []any{tenant, sqlstore.LikePattern(term), limit, contentSearchWalk}
 	},
-	// A search by name finds contacts, each standing for its conversation_count conversations.
+	// A search by name finds contacts, each standing for its conversations.
 	NameMatches: func(tenant uuid.UUID, term string) sqlstore.NameMatch {
 		pat := sqlstore.LikePattern(term)
-		cond, args := `ct.search_name LIKE lower(?) ESCAPE '\'`, []any{tenant, pat}
+		m := sqlstore.NameMatch{Query: named.Get("name_matches"), Args: []any{tenant, pat},
+			Key: named.Get("name_match_key"), Count: named.Get("name_match_count")}
 		// Phones are stored in E.164: a term with anything but digits and + cannot be in
 		// one, and leaving that index out saves a third of a name search.
 		if strings.Trim(term, "+0123456789") == "" {
-			cond, args = `(`+cond+` OR ct.phone LIKE ? ESCAPE '\')`, append(args, pat)
+			m.Query, m.Args = named.Get("name_or_phone_matches"), append(m.Args, pat)
 		}
-		return sqlstore.NameMatch{
-			Query: `SELECT ct.id AS k, ct.conversation_count AS n FROM contacts ct WHERE ct.tenant_id = ? AND ` + cond,
-			Args:  args, Key: "c.contact_id", Count: "(SELECT COALESCE(SUM(n), 0) FROM named)",
-		}
+		return m
 	},
-	// The subquery's array, computed once, is looked up through the primary key; as a
-	// semi-join the outbox was walked whole when its statistics said it was nearly empty.
-	InList:         func(subquery string) string { return `= ANY(ARRAY(` + subquery + `))` },
+	InList:         func(subquery string) string { return strings.Replace(named.Get("in_list"), "{subquery}", subquery, 1) },
 	FreshPlan:      pgx.QueryExecModeExec,
 	GroupTenants:   true,
-	UpdateInWith:   true,
+	AppendEvent:    named.Get("append_event"),
 	NestSavepoints: true,
 	// Each tenant transaction locks the tenant's event counter first (see LockTenant), so
 	// the tenants' work does not deadlock; work that still loses a deadlock (locks taken
@@ -157,19 +154,17 @@ var dialect = &sqlstore.Dialect{
 		}
 		return ""
 	},
-	// NO KEY UPDATE, the lock the counter's own UPDATE takes: new rows that refer to the
-	// tenant (their foreign key's KEY SHARE) do not wait for it.
-	LockTenant: `SELECT 1 FROM tenants WHERE id = ? FOR NO KEY UPDATE`,
+	LockTenant: named.Get("lock_tenant"),
 	IsUnique: func(err error) bool {
 		var e *pgconn.PgError
 		return errors.As(err, &e) && e.Code == "23505"
 	},
 	LockMigrations: func(ctx context.Context, conn *sql.Conn) (func(), error) {
-		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLock)); err != nil {
+		if _, err := conn.ExecContext(ctx, named.Get("lock_migrations"), int64(migrationLock)); err != nil {
 			return nil, err
 		}
 		return func() {
-			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(migrationLock))
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), named.Get("unlock_migrations"), int64(migrationLock))
 		}, nil
 	},
 }

@@ -195,51 +195,41 @@ func (s *Store) Migrate(ctx context.Context, then ...func(ctx context.Context) e
 // phrase quotes term as an FTS5 phrase: over a trigram index, a case-insensitive substring.
 func phrase(term string) string { return `"` + strings.ReplaceAll(term, `"`, `""`) + `"` }
 
+//go:embed queries.sql
+var queriesSQL string
+
+// named is SQLite's queries.sql.
+var named = sqlstore.MustParseNamed(queriesSQL)
+
 var dialect = newDialect()
 
 // newDialect returns SQLite's dialect (tests change theirs).
 func newDialect() *sqlstore.Dialect {
 	return &sqlstore.Dialect{
-		Name:       "sqlite",
-		ForUpdate:  "", // immediate transactions already hold the write lock
-		SkipLocked: "",
-		ILike:      "LIKE", // SQLite's LIKE ignores ASCII case
-		Unindexed:  "+",
-		TagNames: `(SELECT CASE WHEN COUNT(*) > 0 THEN json_group_array(name) END FROM (SELECT t.name FROM conversation_tags ct
-			JOIN tags t ON t.id = ct.tag_id WHERE ct.conversation_id = c.id ORDER BY lower(t.name)))`,
-		// Index the messages queued for content search (migration 0008), all in one statement.
-		// The queue is walked and each message looked up by rowid: CROSS JOIN keeps the queue
-		// outside, which the planner, left to itself, puts inside a scan of every message (the
-		// queue has no statistics), reading all the messages at each commit.
-		BeforeCommit: []string{
-			`INSERT INTO messages_fts (rowid, content) SELECT m.rowid, m.content FROM messages_fts_queue q CROSS JOIN messages m ON m.rowid = q.message_rowid`,
-			`DELETE FROM messages_fts_queue`,
-		},
+		Name:              "sqlite",
+		ForUpdate:         named.Get("for_update"),
+		SkipLocked:        named.Get("skip_locked"),
+		ILike:             named.Get("ilike"),
+		Unindexed:         named.Get("unindexed"),
+		TagNames:          named.Get("tag_names"),
+		BeforeCommit:      []string{named.Get("index_queued_messages"), named.Get("clear_message_queue")},
 		SingleWriter:      true,
 		PrepareStatements: true,
 		ContentMatch: func(term string) (string, []any) {
-			return `m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)`, []any{phrase(term)}
+			return named.Get("content_match"), []any{phrase(term)}
 		},
 		RecentContentMatches: func(tenant uuid.UUID, term string, limit int) (string, []any) {
-			// FTS5 walks the matches in rowid order and stops at the limit.
-			return `SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
-				WHERE messages_fts MATCH ? AND m.tenant_id = ? AND NOT m.is_internal ORDER BY f.rowid DESC LIMIT ?`,
-				[]any{phrase(term), tenant, limit}
+			return named.Get("recent_content_matches"), []any{phrase(term), tenant, limit}
 		},
-		// A search by name finds conversations: in conversation_names (migration 0007), whose
-		// rowids are the tenant's rowid << 40 | the conversation's, for 3 characters or more.
+		// A search by name finds conversations, through the trigram index for 3 characters or more.
 		NameMatches: func(tenant uuid.UUID, term string) sqlstore.NameMatch {
-			m := sqlstore.NameMatch{Key: "c.rowid", Count: "(SELECT COUNT(*) FROM named)"}
+			m := sqlstore.NameMatch{Key: named.Get("name_match_key"), Count: named.Get("name_match_count")}
 			if utf8.RuneCountInString(term) < sqlstore.MinIndexedTerm {
 				pat := sqlstore.LikePattern(term)
-				m.Query = `SELECT c.rowid AS k FROM conversations c WHERE c.tenant_id = ? AND c.contact_id IN (SELECT ct.id FROM contacts ct
-					WHERE ct.tenant_id = ? AND ((ct.first_name || ' ' || ct.last_name) LIKE ? ESCAPE '\' OR ct.phone LIKE ? ESCAPE '\'))`
-				m.Args = []any{tenant, tenant, pat, pat}
+				m.Query, m.Args = named.Get("short_name_matches"), []any{tenant, tenant, pat, pat}
 				return m
 			}
-			m.Query = `SELECT rowid & 1099511627775 AS k FROM conversation_names WHERE conversation_names MATCH ?
-				AND rowid BETWEEN (SELECT rowid << 40 FROM tenants WHERE id = ?) AND (SELECT (rowid << 40) | 1099511627775 FROM tenants WHERE id = ?)`
-			m.Args = []any{phrase(term), tenant, tenant}
+			m.Query, m.Args = named.Get("name_matches"), []any{phrase(term), tenant, tenant}
 			return m
 		},
 		IsUnique: func(err error) bool {

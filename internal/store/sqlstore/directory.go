@@ -36,15 +36,15 @@ func (q *queries) ListTenants(ctx context.Context) ([]inbox.Tenant, error) {
 	})
 }
 
-const userColumns = `id, tenant_id, first_name, last_name, email, role, password_hash, created_at, deactivated_at`
+const userColumns = `id, tenant_id, first_name, last_name, email, role, password_hash, created_at, deactivated_at, token_version`
 
 func userDest(u *inbox.User) []any {
-	return []any{&u.ID, &u.TenantID, &u.FirstName, &u.LastName, &u.Email, &u.Role, &u.PasswordHash, timeCol{&u.CreatedAt}, optTimeCol{&u.DeactivatedAt}}
+	return []any{&u.ID, &u.TenantID, &u.FirstName, &u.LastName, &u.Email, &u.Role, &u.PasswordHash, timeCol{&u.CreatedAt}, optTimeCol{&u.DeactivatedAt}, &u.TokenVersion}
 }
 
 func (q *queries) CreateUser(ctx context.Context, u inbox.User) error {
-	_, err := q.exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.TenantID, u.FirstName, u.LastName, u.Email, string(u.Role), u.PasswordHash, micros(u.CreatedAt), optMicros(u.DeactivatedAt))
+	_, err := q.exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.TenantID, u.FirstName, u.LastName, u.Email, string(u.Role), u.PasswordHash, micros(u.CreatedAt), optMicros(u.DeactivatedAt), u.TokenVersion)
 	if err != nil {
 		return fmt.Errorf("create user: %w", err)
 	}

@@ -89,11 +89,8 @@ func (q *queries) AppendEvent(ctx context.Context, e *inbox.Event) error {
 		e.CreatedAt = time.Now().UTC()
 	}
 	values := []any{string(e.Type), optID(e.ConversationID), optID(e.AssignedUserID), string(e.Data), micros(e.CreatedAt)}
-	if q.d.UpdateInWith {
-		// One round trip instead of two.
-		return q.scanOne(ctx, "append event", `WITH s AS (`+nextEventSeq+`)
-			INSERT INTO events (tenant_id, seq, type, conversation_id, assigned_user_id, data, created_at)
-			SELECT ?, s.event_seq, ?, ?, ?, ?, ? FROM s RETURNING seq`, append([]any{e.TenantID, e.TenantID}, values...), &e.Seq)
+	if q.d.AppendEvent != "" {
+		return q.scanOne(ctx, "append event", q.d.AppendEvent, append([]any{e.TenantID, e.TenantID}, values...), &e.Seq)
 	}
 	if err := q.scanOne(ctx, "append event: next seq", nextEventSeq, []any{e.TenantID}, &e.Seq); err != nil {
 		return err

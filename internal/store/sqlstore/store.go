@@ -1,8 +1,9 @@
 // Package sqlstore implements inbox.Store once, over database/sql, for both SQLite and
 // PostgreSQL. The two schemas store the same shapes (unix-microsecond times, JSON as text),
-// so one set of queries serves both; a Dialect carries what really differs: placeholders,
-// row locks, case-insensitive matching, full-text search, how transactions are grouped,
-// error codes and migration locking.
+// so one set of queries serves both; a Dialect carries what really differs: the SQL text,
+// kept in each dialect's queries.sql of named sections (row locks, case-insensitive matching,
+// full-text search, the tenant lock), and the behaviour (placeholders, how transactions are
+// grouped, error codes, migration locking).
 package sqlstore
 
 import (
@@ -402,9 +403,11 @@ type Dialect struct {
 	// as its argument until the transaction ends: the first thing each InTenantTx
 	// transaction does ("" where the database has a single writer).
 	LockTenant string
-	// UpdateInWith says an UPDATE … RETURNING may feed an INSERT in one statement (a WITH
-	// clause), which SQLite does not allow.
-	UpdateInWith bool
+	// AppendEvent, when set, takes the tenant's next event number and stores the event in one
+	// statement (one round trip instead of two), with the arguments tenant, tenant, type,
+	// conversation, assigned user, data, time, returning the number. SQLite cannot (an
+	// UPDATE … RETURNING cannot feed an INSERT).
+	AppendEvent string
 	// TagNames is an expression of the names of conversation c's tags as a JSON array,
 	// ordered by lower(name), or NULL when it has none.
 	TagNames string
@@ -449,22 +452,74 @@ func (d *Dialect) bind(query string) string {
 	if v, ok := d.rebound.Load(query); ok {
 		return v.(string)
 	}
+	numbered := numberPlaceholders(query)
+	d.rebound.Store(query, numbered)
+	return numbered
+}
+
+// numberPlaceholders rewrites each ? of query that is SQL, not text, to $1, $2, ...: a ?
+// inside a string literal ('it”s?'), a quoted identifier ("a?"), a comment (-- ?, /* ? */)
+// or a dollar-quoted string ($$?$$, $tag$?$tag$) is left alone.
+func numberPlaceholders(query string) string {
 	var b strings.Builder
-	n, quoted := 0, false
-	for i := 0; i < len(query); i++ {
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); {
 		c := query[i]
+		end := i + 1
 		switch {
-		case c == '\'':
-			quoted = !quoted
-		case c == '?' && !quoted:
+		case c == '\'' || c == '"':
+			end = closing(query, i+1, string(c))
+		case c == '-' && strings.HasPrefix(query[i:], "--"):
+			end = closing(query, i+2, "\n")
+		case c == '/' && strings.HasPrefix(query[i:], "/*"):
+			end = closing(query, i+2, "*/")
+		case c == '$':
+			if tag, ok := dollarTag(query[i:]); ok {
+				end = closing(query, i+len(tag), tag)
+			}
+		case c == '?':
 			n++
 			b.WriteString("$" + strconv.Itoa(n))
+			i++
 			continue
 		}
-		b.WriteByte(c)
+		b.WriteString(query[i:end])
+		i = end
 	}
-	d.rebound.Store(query, b.String())
 	return b.String()
+}
+
+// closing returns the index just past the first delim at or after from (a quote doubled
+// inside a literal, ” or "", escapes it and does not close it), or len(query) when none.
+func closing(query string, from int, delim string) int {
+	for {
+		j := strings.Index(query[from:], delim)
+		if j < 0 {
+			return len(query)
+		}
+		end := from + j + len(delim)
+		if (delim == "'" || delim == `"`) && strings.HasPrefix(query[end:], delim) {
+			from = end + len(delim)
+			continue
+		}
+		return end
+	}
+}
+
+// dollarTag returns the opening $tag$ (or $$) at the start of s, if s starts with one; a
+// $1 parameter is not one.
+func dollarTag(s string) (string, bool) {
+	for j := 1; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == '$':
+			return s[:j+1], true
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || j > 1 && c >= '0' && c <= '9':
+		default:
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // inList is the condition that a value is among the rows of subquery (see InList).

@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t testing.TB) inbox.Store) {
 		{"OpenTwinsClosedByMigration", testOpenTwinsClosedByMigration},
 		{"MessageReactions", testMessageReactions},
 		{"VoiceCalls", testVoiceCalls},
+		{"People", testPeople},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

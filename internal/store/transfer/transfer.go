@@ -156,6 +156,13 @@ var conversions = map[string]func(v any) (any, error){
 		}
 		return nil, fmt.Errorf("boolean stored as %T", v)
 	},
+	"bytea": func(v any) (any, error) {
+		switch b := v.(type) {
+		case nil, []byte:
+			return b, nil
+		}
+		return nil, fmt.Errorf("bytes stored as %T", v)
+	},
 	"bigint":  integer,
 	"integer": integer,
 	"text": func(v any) (any, error) {

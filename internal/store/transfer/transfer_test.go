@@ -9,7 +9,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/google/uuid"
 
+	"github.com/teaminbox/teaminbox/internal/apikeys"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/seed"
@@ -33,8 +35,27 @@ func TestSQLiteToPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	user := seed.DemoUserID(auth.RoleAdmin)
+	key := apikeys.Key{ID: uuid.Must(uuid.NewV7()), TenantID: seed.DemoTenantID, UserID: user, Name: "k", Prefix: "tik_abcdefgh", Hash: "h", Role: auth.RoleViewer, CreatedAt: now}
+	for _, err := range []error{
+		src.SaveTwoFactorSecret(ctx, seed.DemoTenantID, user, []byte{0, 1, 2, 255}, now),
+		src.EnableTwoFactor(ctx, seed.DemoTenantID, user, 7, []string{"r1", "r2"}, now),
+		src.CreateAPIKey(ctx, key),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := SQLiteToPostgres(ctx, src.DB(), dst.DB(), slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
+	}
+	wantTF, err1 := src.GetTwoFactor(ctx, seed.DemoTenantID, user)
+	gotTF, err2 := dst.GetTwoFactor(ctx, seed.DemoTenantID, user)
+	if diff := cmp.Diff(wantTF, gotTF); diff != "" || err1 != nil || err2 != nil {
+		t.Errorf("two-factor (-SQLite +PostgreSQL) %v %v:\n%s", err1, err2, diff)
+	}
+	if got, err := dst.GetAPIKeyByHash(ctx, "h"); err != nil || !cmp.Equal(got, key) {
+		t.Errorf("api key copied as %+v, %v", got, err)
 	}
 	for _, table := range tables {
 		var want, got int

@@ -1,0 +1,36 @@
+-- A user's token version: every token carries the version it was issued under, and one of an
+-- older version is refused. Logging out, logging out everywhere and changing or resetting the
+-- password bump it.
+ALTER TABLE users ADD COLUMN token_version BIGINT NOT NULL DEFAULT 0;
+
+-- An invitation to join a tenant with a role and teams. Only the SHA-256 of its token is
+-- kept; it is pending while neither accepted nor revoked and not expired.
+CREATE TABLE invitations (
+    id          UUID PRIMARY KEY,
+    tenant_id   UUID NOT NULL REFERENCES tenants(id),
+    email       TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    team_ids    TEXT NOT NULL, -- JSON array of team ids
+    token_hash  TEXT NOT NULL,
+    invited_by  UUID REFERENCES users(id), -- NULL when made from the command line
+    created_at  BIGINT NOT NULL,
+    expires_at  BIGINT NOT NULL,
+    accepted_at BIGINT,
+    revoked_at  BIGINT
+);
+CREATE UNIQUE INDEX invitations_token ON invitations (token_hash);
+CREATE INDEX invitations_tenant ON invitations (tenant_id, created_at);
+CREATE INDEX invitations_email ON invitations (lower(email));
+
+-- A password reset: single use, expiring; only the SHA-256 of its token is kept.
+CREATE TABLE password_resets (
+    id         UUID PRIMARY KEY,
+    tenant_id  UUID NOT NULL REFERENCES tenants(id),
+    user_id    UUID NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at    BIGINT
+);
+CREATE UNIQUE INDEX password_resets_token ON password_resets (token_hash);
+CREATE INDEX password_resets_tenant ON password_resets (tenant_id, user_id);

@@ -1,0 +1,63 @@
+-- PostgreSQL's side of what differs between the databases (sqlstore.Named): each section is
+-- named by the Go code that uses it.
+
+-- name: for_update
+FOR UPDATE
+
+-- name: skip_locked
+FOR UPDATE SKIP LOCKED
+
+-- name: ilike
+ILIKE
+
+-- name: unindexed
+-- (none: the planner needs no hint)
+
+-- name: tag_names
+(SELECT json_agg(t.name ORDER BY lower(t.name)) FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id
+	WHERE ct.conversation_id = c.id)
+
+-- name: content_match
+-- Matches compare lower(pattern) with a stored lowered copy of the text, through its trigram
+-- index (migration 0007): lowering each candidate, as ILIKE does, costs ~3 µs a row.
+m.search_content LIKE lower(?) ESCAPE '\'
+
+-- name: recent_content_matches
+-- A walk down the newest messages, then the trigram index day by day (migration 0010a).
+SELECT recent_content_matches(?, lower(?), ?, ?) AS conversation_id
+
+-- name: name_match_key
+c.contact_id
+
+-- name: name_match_count
+-- Each contact found stands for its conversation_count conversations.
+(SELECT COALESCE(SUM(n), 0) FROM named)
+
+-- name: name_matches
+SELECT ct.id AS k, ct.conversation_count AS n FROM contacts ct WHERE ct.tenant_id = ? AND ct.search_name LIKE lower(?) ESCAPE '\'
+
+-- name: name_or_phone_matches
+SELECT ct.id AS k, ct.conversation_count AS n FROM contacts ct WHERE ct.tenant_id = ?
+	AND (ct.search_name LIKE lower(?) ESCAPE '\' OR ct.phone LIKE ? ESCAPE '\')
+
+-- name: in_list
+-- The subquery's array, computed once, is looked up through the primary key; as a semi-join
+-- the outbox was walked whole when its statistics said it was nearly empty.
+= ANY(ARRAY({subquery}))
+
+-- name: lock_tenant
+-- NO KEY UPDATE, the lock the counter's own UPDATE takes: new rows that refer to the tenant
+-- (their foreign key's KEY SHARE) do not wait for it.
+SELECT 1 FROM tenants WHERE id = ? FOR NO KEY UPDATE
+
+-- name: append_event
+-- The tenant's next event number and the event, in one round trip.
+WITH s AS (UPDATE tenants SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq)
+INSERT INTO events (tenant_id, seq, type, conversation_id, assigned_user_id, data, created_at)
+	SELECT ?, s.event_seq, ?, ?, ?, ?, ? FROM s RETURNING seq
+
+-- name: lock_migrations
+SELECT pg_advisory_lock($1)
+
+-- name: unlock_migrations
+SELECT pg_advisory_unlock($1)

@@ -1,0 +1,55 @@
+-- SQLite's side of what differs between the databases (sqlstore.Named): each section is
+-- named by the Go code that uses it.
+
+-- name: for_update
+-- (none: immediate transactions already hold the write lock)
+
+-- name: skip_locked
+
+-- name: ilike
+-- SQLite's LIKE ignores ASCII case.
+LIKE
+
+-- name: unindexed
+-- The unary + keeps the planner from answering a condition through the column's index.
++
+
+-- name: tag_names
+(SELECT CASE WHEN COUNT(*) > 0 THEN json_group_array(name) END FROM (SELECT t.name FROM conversation_tags ct
+	JOIN tags t ON t.id = ct.tag_id WHERE ct.conversation_id = c.id ORDER BY lower(t.name)))
+
+-- name: index_queued_messages
+-- Index the messages queued for content search (migration 0008), all in one statement, just
+-- before a write transaction commits. The queue is walked and each message looked up by
+-- rowid: CROSS JOIN keeps the queue outside, which the planner, left to itself, puts inside a
+-- scan of every message (the queue has no statistics), reading all the messages at each commit.
+INSERT INTO messages_fts (rowid, content) SELECT m.rowid, m.content FROM messages_fts_queue q CROSS JOIN messages m ON m.rowid = q.message_rowid
+
+-- name: clear_message_queue
+DELETE FROM messages_fts_queue
+
+-- name: content_match
+-- A condition on messages m: its content holds the FTS5 phrase given.
+m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)
+
+-- name: recent_content_matches
+-- FTS5 walks the matches in rowid order and stops at the limit.
+SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+	WHERE messages_fts MATCH ? AND m.tenant_id = ? AND NOT m.is_internal ORDER BY f.rowid DESC LIMIT ?
+
+-- name: name_match_key
+c.rowid
+
+-- name: name_match_count
+(SELECT COUNT(*) FROM named)
+
+-- name: short_name_matches
+-- A term too short for the trigram index: the tenant's contacts, read one by one.
+SELECT c.rowid AS k FROM conversations c WHERE c.tenant_id = ? AND c.contact_id IN (SELECT ct.id FROM contacts ct
+	WHERE ct.tenant_id = ? AND ((ct.first_name || ' ' || ct.last_name) LIKE ? ESCAPE '\' OR ct.phone LIKE ? ESCAPE '\'))
+
+-- name: name_matches
+-- conversation_names (migration 0007): its rowids are the tenant's rowid << 40 | the
+-- conversation's, so one tenant's matches are one range.
+SELECT rowid & 1099511627775 AS k FROM conversation_names WHERE conversation_names MATCH ?
+	AND rowid BETWEEN (SELECT rowid << 40 FROM tenants WHERE id = ?) AND (SELECT (rowid << 40) | 1099511627775 FROM tenants WHERE id = ?)

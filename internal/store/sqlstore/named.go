@@ -1,0 +1,71 @@
+package sqlstore
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+)
+
+// Named holds a dialect's queries.sql: the statements and fragments that differ between the
+// databases, each under a "-- name: key" line, so that Go code names them and holds no SQL
+// text of one database. A section may be empty (a fragment the database does without).
+type Named map[string]string
+
+// ParseNamed reads the sections of a queries.sql. Comment lines inside a section are kept
+// out of its text; a name given twice, or text before the first name, is an error.
+func ParseNamed(text string) (Named, error) {
+	n := Named{}
+	var (
+		name string
+		body []string
+	)
+	flush := func() {
+		if name != "" {
+			n[name] = strings.TrimSpace(strings.Join(body, "\n"))
+		}
+	}
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for line := 1; sc.Scan(); line++ {
+		l := sc.Text()
+		trimmed := strings.TrimSpace(l)
+		if key, ok := strings.CutPrefix(trimmed, "-- name:"); ok {
+			flush()
+			name, body = strings.TrimSpace(key), nil
+			if name == "" {
+				return nil, fmt.Errorf("queries.sql line %d: a name is missing", line)
+			}
+			if _, dup := n[name]; dup {
+				return nil, fmt.Errorf("queries.sql line %d: %s is named twice", line, name)
+			}
+			continue
+		}
+		if strings.HasPrefix(trimmed, "--") || trimmed == "" && name == "" {
+			continue
+		}
+		if name == "" {
+			return nil, fmt.Errorf("queries.sql line %d: text before the first -- name: line", line)
+		}
+		body = append(body, l)
+	}
+	flush()
+	return n, sc.Err()
+}
+
+// MustParseNamed is ParseNamed of an embedded file, which the tests parse: it panics.
+func MustParseNamed(text string) Named {
+	n, err := ParseNamed(text)
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
+
+// Get returns the section name; a name the file lacks is a programming error, found when
+// the dialect is built at start.
+func (n Named) Get(name string) string {
+	q, ok := n[name]
+	if !ok {
+		panic("queries.sql has no section " + name)
+	}
+	return q
+}
