@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/google/uuid"
 
@@ -20,12 +19,8 @@ import (
 // errUsage is a command line that names no valid business or lacks a confirmation.
 var errUsage = errors.New("invalid command line")
 
-// runTenantExport writes all of a business's data to stdout as NDJSON:
+// tenantExport writes all of a business's data to out as NDJSON:
 // `teaminbox tenant export ID > file.ndjson`.
-func runTenantExport(ctx context.Context, args []string) error {
-	return tenantExport(ctx, os.Stdout, args)
-}
-
 func tenantExport(ctx context.Context, out io.Writer, args []string) error {
 	return withBusiness(ctx, "tenant export", args, nil, func(ctx context.Context, b *tenantdata.Service, id uuid.UUID) error {
 		_, err := b.ExportTenant(ctx, id, out)
