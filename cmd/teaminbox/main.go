@@ -1,5 +1,5 @@
 // Command teaminbox runs the team inbox server and its tools: serve, migrate, token, seed,
-// simulate, tenant and copy-to-postgres.
+// simulate, tenant (create, export or delete a business) and copy-to-postgres.
 package main
 
 import (

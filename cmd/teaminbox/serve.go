@@ -82,6 +82,7 @@ func serve(ctx context.Context, args []string) error {
 		Web:           web.Handler(),
 		Templates:     app.tmpl,
 		Audit:         app.audit,
+		Business:      app.business,
 		TwoFactor:     app.twoFactor,
 		APIKeys:       app.apiKeys,
 	})

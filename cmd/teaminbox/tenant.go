@@ -17,7 +17,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/tenancy"
 )
 
-const tenantUsage = "usage: teaminbox tenant create --name NAME --owner-email EMAIL | list | disable ID | enable ID"
+const tenantUsage = "usage: teaminbox tenant create --name NAME --owner-email EMAIL | list | disable ID | enable ID | export ID > FILE.ndjson | delete ID --yes"
 
 // tenantCmd manages the server's businesses: create one with its owner's invitation, list
 // them, disable one (its users' tokens and
@@ -37,6 +37,10 @@ func runTenant(ctx context.Context, out io.Writer, args []string) error {
 		return tenantSetDisabled(ctx, out, args[1:], true)
 	case "enable":
 		return tenantSetDisabled(ctx, out, args[1:], false)
+	case "export":
+		return tenantExport(ctx, out, args[1:])
+	case "delete":
+		return runTenantDelete(ctx, args[1:])
 	}
 	return fmt.Errorf("unknown subcommand %q; %s", args[0], tenantUsage)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/realtime"
 	"github.com/teaminbox/teaminbox/internal/store"
 	"github.com/teaminbox/teaminbox/internal/templates"
+	"github.com/teaminbox/teaminbox/internal/tenantdata"
 	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
@@ -39,6 +40,7 @@ type app struct {
 	checks   []httpapi.Check // what /readyz reports on besides the database
 	log      *slog.Logger
 	audit    *audit.Log
+	business *tenantdata.Service
 
 	twoFactor *twofactor.Service
 	apiKeys   *apikeys.Service
@@ -92,6 +94,7 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, tokens *auth.
 		bus.Close()
 		return nil, err
 	}
+	a.business = newBusiness(st, files, a.svc, a.audit, log)
 	a.media = channels.NewMedia(a.svc, providers, channels.MediaOptions{
 		Store: files, Client: hc, Tokens: tokens, LinkKey: tokens.DeriveKey("teaminbox media links"), LinkTTL: cfg.MediaLinkTTL,
 		ExtraHosts: cfg.MediaHosts, Log: log, Registry: reg,
@@ -139,4 +142,10 @@ func (a *app) close() {
 	if err := a.bus.Close(); err != nil {
 		a.log.Warn("close event bus", "err", err)
 	}
+}
+
+// newBusiness is the export, deletion and erasure of a business's data, for the server and
+// the tenant commands alike.
+func newBusiness(st store.Store, files tenantdata.Media, svc *inbox.Service, a *audit.Log, log *slog.Logger) *tenantdata.Service {
+	return tenantdata.New(st, files, a, log, tenantdata.Options{ChannelSpec: svc.ChannelSpecFor, Forget: svc.ForgetTenant})
 }

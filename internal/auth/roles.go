@@ -45,15 +45,20 @@ const (
 	PermContactsWrite Permission = "contacts:write"
 	// PermSettingsWrite covers tag definitions, channel accounts, users and teams.
 	PermSettingsWrite Permission = "settings:write"
+	// PermBusinessAdmin covers the business as a whole: exporting all of its data and
+	// deleting it.
+	PermBusinessAdmin Permission = "business:admin"
 )
 
-// permissions is the one permission table: super_admin and admin may do everything,
-// executive views and updates conversations, viewer reads only.
+// permissions is the one permission table: super_admin may do everything, admin all but
+// export and delete the business, executive views and updates conversations, viewer reads
+// only.
 var permissions = map[Role]map[Permission]bool{
-	RoleSuperAdmin: {PermConversationsRead: true, PermConversationsUpdate: true, PermContactsWrite: true, PermSettingsWrite: true},
-	RoleAdmin:      {PermConversationsRead: true, PermConversationsUpdate: true, PermContactsWrite: true, PermSettingsWrite: true},
-	RoleExecutive:  {PermConversationsRead: true, PermConversationsUpdate: true, PermContactsWrite: true},
-	RoleViewer:     {PermConversationsRead: true},
+	RoleSuperAdmin: {PermConversationsRead: true, PermConversationsUpdate: true, PermContactsWrite: true, PermSettingsWrite: true,
+		PermBusinessAdmin: true},
+	RoleAdmin:     {PermConversationsRead: true, PermConversationsUpdate: true, PermContactsWrite: true, PermSettingsWrite: true},
+	RoleExecutive: {PermConversationsRead: true, PermConversationsUpdate: true, PermContactsWrite: true},
+	RoleViewer:    {PermConversationsRead: true},
 }
 
 // Can reports whether role r holds permission p.

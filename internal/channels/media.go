@@ -250,7 +250,7 @@ func hasAnyPrefix(s string, prefixes []string) bool {
 
 // mediaKey names a file in the store.
 func mediaKey(ch inbox.Channel, mediaID string) string {
-	return ch.TenantID.String() + "/" + ch.ID.String() + "/" + mediaID
+	return mediastore.Key(ch.TenantID.String(), ch.ID.String(), mediaID)
 }
 
 // Enqueue asks for a channel's file to be copied into the store in the background. When the

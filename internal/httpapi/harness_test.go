@@ -87,7 +87,8 @@ type options struct {
 	checks    []httpapi.Check
 	mailer    people.Mailer // nil: invitation and reset links are answered, not mailed
 	log       *slog.Logger
-	signup    bool // TEAMINBOX_SIGNUP
+	signup    bool                          // TEAMINBOX_SIGNUP
+	deps      func(e *env, d *httpapi.Deps) // adds optional handlers
 }
 
 func newEnv(t testing.TB, opts ...func(*options)) *env {
@@ -131,7 +132,7 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 	}
 	ppl := people.New(people.Options{Store: e.st.(people.Store), Inbox: e.svc, Passwords: hasher, Mailer: o.mailer,
 		BaseURL: "https://inbox.example", InvitationTTL: 7 * 24 * time.Hour, Audit: auditLog, Log: o.log})
-	api := httpapi.New(httpapi.Deps{
+	deps := httpapi.Deps{
 		Service: e.svc, People: ppl, Tokens: e.tokens, Passwords: o.passwords(hasher), TokenTTL: time.Hour, Ready: e.st.Ping, Checks: o.checks,
 		Registry: prometheus.NewRegistry(), Log: o.log, MaxBodyBytes: o.maxBody,
 		MessageLimit: 100, LoginRate: o.loginRPS, OpenAPI: docs.OpenAPI,
@@ -140,7 +141,11 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 		Templates: tmpl,
 		TwoFactor: twoFactor, APIKeys: apikeys.New(creds, e.svc, auditLog, o.log, e.svc.Now),
 		Tenancy: tenancy.New(e.st.(tenancy.Store), hasher, auditLog, slog.New(slog.DiscardHandler)), Signup: o.signup,
-	})
+	}
+	if o.deps != nil {
+		o.deps(e, &deps)
+	}
+	api := httpapi.New(deps)
 	e.srv = httptest.NewServer(api)
 	t.Cleanup(e.srv.Close)
 	return e

@@ -11,6 +11,7 @@ const (
 	update   = auth.PermConversationsUpdate
 	contacts = auth.PermContactsWrite
 	settings = auth.PermSettingsWrite
+	business = auth.PermBusinessAdmin
 )
 
 // routes is every route of the server, with the permission it needs.
@@ -104,6 +105,11 @@ func (s *Server) routes(mux router) {
 
 	if s.Audit != nil {
 		mux.Handle("GET /v1/audit-log", s.authed(settings, s.auditLog))
+	}
+	if s.Business != nil {
+		mux.Handle("GET /v1/business/export", s.authed(business, s.exportBusiness))
+		mux.Handle("DELETE /v1/business", s.authed(business, s.deleteBusiness))
+		mux.Handle("POST /v1/contacts/{contactId}/erase", s.authed(settings, s.eraseContact))
 	}
 
 	if s.Media != nil {

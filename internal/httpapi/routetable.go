@@ -12,6 +12,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/tenancy"
+	"github.com/teaminbox/teaminbox/internal/tenantdata"
 	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
@@ -33,6 +34,7 @@ func Routes() []Route {
 	mounted := http.NotFoundHandler()
 	s := &Server{Deps: Deps{
 		Registry: prometheus.NewRegistry(), Tenancy: &tenancy.Service{}, WebSocket: mounted, Webhooks: mounted, Media: mounted, Web: mounted,
+		Business:      &tenantdata.Service{},
 		WebSocketInfo: func(auth.Principal, string) (any, error) { return nil, nil },
 		ThreadPDF:     func(context.Context, auth.Principal, uuid.UUID, bool, http.ResponseWriter) error { return nil },
 		Audit:         audit.New(nil),

@@ -15,6 +15,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/people"
 	"github.com/teaminbox/teaminbox/internal/templates"
 	"github.com/teaminbox/teaminbox/internal/tenancy"
+	"github.com/teaminbox/teaminbox/internal/tenantdata"
 	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
@@ -45,6 +46,8 @@ type Deps struct {
 	Tenancy   *tenancy.Service
 	Signup    bool               // TEAMINBOX_SIGNUP: POST /v1/signup creates businesses; 404 otherwise
 	Templates *templates.Service // /v1/channels/{channelId}/templates...
+	// Business exports and deletes the business, and erases contacts.
+	Business *tenantdata.Service
 	// SignMedia turns a media path on an attachment into a signed link for the tenant.
 	SignMedia func(tenant uuid.UUID, link string) string
 	TwoFactor *twofactor.Service // /v1/auth/2fa..., and the second step of login

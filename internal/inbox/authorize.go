@@ -114,6 +114,14 @@ func (s *Service) SetUserActive(ctx context.Context, p auth.Principal, id uuid.U
 	return u, notFoundAs(err, "User")
 }
 
+// ForgetTenant drops what this node keeps of a deleted business's users and channels: its
+// tokens are refused and its webhooks unknown from the next request on (other nodes follow
+// within the caches' lifetimes, seconds).
+func (s *Service) ForgetTenant(tenant uuid.UUID) {
+	s.users.forgetIf(func(u User) bool { return u.TenantID == tenant })
+	s.channels.forgetIf(func(ch Channel) bool { return ch.TenantID == tenant })
+}
+
 // UserDeactivated is the data of a user_deactivated event.
 type UserDeactivated struct {
 	UserID uuid.UUID `json:"user_id"`

@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"maps"
 	"sync"
 	"time"
 
@@ -39,4 +40,11 @@ func (c *ttlCache[V]) forget(id uuid.UUID) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.entries, id)
+}
+
+// forgetIf drops the entries whose value drop selects.
+func (c *ttlCache[V]) forgetIf(drop func(V) bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	maps.DeleteFunc(c.entries, func(_ uuid.UUID, e cached[V]) bool { return drop(e.v) })
 }

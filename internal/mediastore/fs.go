@@ -85,3 +85,10 @@ func (s *FS) Exists(_ context.Context, key string) (bool, error) {
 	}
 	return true, nil
 }
+
+func (s *FS) Delete(_ context.Context, key string) error {
+	if err := os.Remove(s.Path(key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete media: %w", err)
+	}
+	return nil
+}

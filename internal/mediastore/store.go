@@ -24,6 +24,13 @@ type Store interface {
 	// Get returns ErrNotFound when the key has no file.
 	Get(ctx context.Context, key string) (File, error)
 	Exists(ctx context.Context, key string) (bool, error)
+	// Delete removes key's file; a key with no file is no error (erasure may run twice).
+	Delete(ctx context.Context, key string) error
+}
+
+// Key names the file of a provider's media id on a channel of a tenant.
+func Key(tenant, channel, mediaID string) string {
+	return tenant + "/" + channel + "/" + mediaID
 }
 
 // Open returns the S3 store of s3URL when it is set, otherwise the filesystem store in the

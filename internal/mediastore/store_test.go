@@ -47,6 +47,18 @@ func testStore(t *testing.T, s mediastore.Store) {
 	if got, _ := s.Get(ctx, key); !bytes.Equal(got.Body, body) {
 		t.Error("the file changed after a second Put")
 	}
+	// Delete removes the file; deleting it again (an erasure run twice) is no error.
+	for range 2 {
+		if err := s.Delete(ctx, key); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+	}
+	if ok, err := s.Exists(ctx, key); err != nil || ok {
+		t.Fatalf("Exists after Delete: %v %v", ok, err)
+	}
+	if err := s.Put(ctx, key, mediastore.File{ContentType: "image/png", Body: body}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestFS(t *testing.T) {

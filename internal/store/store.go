@@ -9,6 +9,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/templates"
 	"github.com/teaminbox/teaminbox/internal/tenancy"
+	"github.com/teaminbox/teaminbox/internal/tenantdata"
 	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
@@ -17,6 +18,7 @@ type Store interface {
 	inbox.Store
 	audit.Store
 	templates.Store
+	tenantdata.Store
 	twofactor.Store
 	apikeys.Store
 	tenancy.Store

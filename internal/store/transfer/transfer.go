@@ -15,17 +15,14 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/teaminbox/teaminbox/internal/store/sqlstore"
 )
 
-// tables in an order that satisfies the foreign keys. The statistics' counters are not
-// copied: PostgreSQL's triggers build them as the conversations arrive, as they do the
-// columns in counted.
-var tables = []string{
-	"tenants", "tenant_utc_offsets", "users", "teams", "team_members", "contacts", "channels", "contact_identities",
-	"campaigns", "broadcasts", "tags", "conversations", "conversation_tags", "messages",
-	"message_mentions", "message_status_history", "parked_receipts", "outbox", "events", "voice_calls",
-	"audit_log", "two_factor", "two_factor_recovery_codes", "api_keys", "invitations", "password_resets", "user_availability", "whatsapp_templates",
-}
+// tables are copied in sqlstore.Tables' order, which satisfies the foreign keys. The
+// statistics' counters are not copied: PostgreSQL's triggers build them as the
+// conversations arrive, as they do the columns in counted.
+var tables = sqlstore.Tables
 
 // derived are the SQLite tables not copied: PostgreSQL builds what they hold (counters and
 // search indexes) itself, or has no use for them.
