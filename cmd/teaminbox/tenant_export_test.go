@@ -34,7 +34,7 @@ func exportLines(t *testing.T, args ...string) (map[string]int, []byte, error) {
 	return types, out.Bytes(), err
 }
 
-// TestTenantCommands: `tenant export ID` writes the business as NDJSON; `tenant delete ID`
+// TestTenantExportDeleteCommands: `tenant export ID` writes the business as NDJSON; `tenant delete ID`
 // refuses without --yes, deletes with it, and the business is then unknown.
 func TestTenantExportDeleteCommands(t *testing.T) {
 	t.Setenv("DATABASE_URL", "")
