@@ -26,8 +26,8 @@ func exportLines(t *testing.T, args ...string) (map[string]int, []byte, error) {
 			Type string          `json:"type"`
 			Data json.RawMessage `json:"data"`
 		}
-		if err := json.Unmarshal(sc.Bytes(), &line); err != nil || line.Type == "" || len(line.Data) < 2 {
-			t.Fatalf("line %q: %v", sc.Text(), err)
+		if jerr := json.Unmarshal(sc.Bytes(), &line); jerr != nil || line.Type == "" || len(line.Data) < 2 {
+			t.Fatalf("line %q: %v (the export: %v)", sc.Text(), jerr, err)
 		}
 		types[line.Type]++
 	}

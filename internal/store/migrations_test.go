@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/store/sqlstore"
 	"github.com/teaminbox/teaminbox/internal/store/storetest"
 )
 
@@ -91,5 +92,23 @@ func TestRenamedMigrationsNotRunAgain(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestQueriesHaveTheSharedSections checks that each dialect's queries.sql has the sections
+// the shared code reads.
+func TestQueriesHaveTheSharedSections(t *testing.T) {
+	for _, file := range []string{"sqlite/queries.sql", "postgres/queries.sql"} {
+		text, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := sqlstore.ParseNamed(string(text))
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if err := n.CheckShared(); err != nil {
+			t.Errorf("%s: %v", file, err)
+		}
 	}
 }

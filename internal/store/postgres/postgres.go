@@ -116,6 +116,7 @@ var dialect = &sqlstore.Dialect{
 	ILike:      named.Get("ilike"),
 	Unindexed:  named.Get("unindexed"),
 	TagNames:   named.Get("tag_names"),
+	SQL:        named,
 	ContentMatch: func(term string) (string, []any) {
 		return named.Get("content_match"), []any{sqlstore.LikePattern(term)}
 	},

@@ -61,3 +61,13 @@ SELECT pg_advisory_lock($1)
 
 -- name: unlock_migrations
 SELECT pg_advisory_unlock($1)
+
+-- name: row_address
+-- The column that names a row of any table.
+ctid
+
+-- name: tenant_tables
+-- The tables that have a tenant_id column, from the catalog.
+SELECT c.table_name FROM information_schema.columns c JOIN information_schema.tables t
+	ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+	WHERE c.table_schema = current_schema() AND c.column_name = 'tenant_id' ORDER BY c.table_name

@@ -53,3 +53,12 @@ SELECT c.rowid AS k FROM conversations c WHERE c.tenant_id = ? AND c.contact_id 
 -- conversation's, so one tenant's matches are one range.
 SELECT rowid & 1099511627775 AS k FROM conversation_names WHERE conversation_names MATCH ?
 	AND rowid BETWEEN (SELECT rowid << 40 FROM tenants WHERE id = ?) AND (SELECT (rowid << 40) | 1099511627775 FROM tenants WHERE id = ?)
+
+-- name: row_address
+-- The column that names a row of any table.
+rowid
+
+-- name: tenant_tables
+-- The tables that have a tenant_id column, from the catalog.
+SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c
+	WHERE m.type = 'table' AND c.name = 'tenant_id' ORDER BY m.name

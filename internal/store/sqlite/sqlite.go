@@ -212,6 +212,7 @@ func newDialect() *sqlstore.Dialect {
 		ILike:             named.Get("ilike"),
 		Unindexed:         named.Get("unindexed"),
 		TagNames:          named.Get("tag_names"),
+		SQL:               named,
 		BeforeCommit:      []string{named.Get("index_queued_messages"), named.Get("clear_message_queue")},
 		SingleWriter:      true,
 		PrepareStatements: true,

@@ -69,3 +69,17 @@ func (n Named) Get(name string) string {
 	}
 	return q
 }
+
+// sharedSections are the sections of queries.sql that shared code reads through Dialect.SQL:
+// every dialect's file has them.
+var sharedSections = []string{"row_address", "tenant_tables"}
+
+// CheckShared reports the shared sections n lacks.
+func (n Named) CheckShared() error {
+	for _, name := range sharedSections {
+		if _, ok := n[name]; !ok {
+			return fmt.Errorf("queries.sql has no section %s", name)
+		}
+	}
+	return nil
+}

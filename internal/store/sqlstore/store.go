@@ -423,6 +423,9 @@ type Dialect struct {
 	// one whose generic plan ignores how many rows a search term matches (a phone number
 	// was searched by walking all 2M messages).
 	FreshPlan any
+	// SQL is the dialect's queries.sql, for the statements of shared code that differ and
+	// need no setting of their own (see the sections each dialect must have, sharedSections).
+	SQL Named
 	// IsUnique tells a unique-key violation.
 	IsUnique func(err error) bool
 	// LockMigrations serializes migrations across processes on conn.
