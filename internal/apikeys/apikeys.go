@@ -71,7 +71,7 @@ type Store interface {
 
 // Users tells whether a key's owner may still act, and with which role (inbox.Service).
 type Users interface {
-	Authorize(ctx context.Context, p auth.Principal) (inbox.User, error)
+	ActiveUser(ctx context.Context, tenant, id uuid.UUID) (inbox.User, error)
 }
 
 // auditor records creations and revocations (audit.Log).
@@ -215,11 +215,13 @@ func (s *Service) Resolve(ctx context.Context, secret string) (auth.Principal, e
 		}
 		s.put(h, k, now)
 	}
-	p := auth.Principal{TenantID: k.TenantID, UserID: k.UserID, Role: k.Role}
-	u, err := s.users.Authorize(ctx, p)
+	u, err := s.users.ActiveUser(ctx, k.TenantID, k.UserID)
 	if err != nil {
 		return auth.Principal{}, err
 	}
+	// A key is revoked on its own, not by its owner's logging out: it carries the owner's
+	// current token version, which the request's Authorize then compares.
+	p := auth.Principal{TenantID: k.TenantID, UserID: k.UserID, Role: k.Role, TokenVersion: u.TokenVersion}
 	if above(p.Role, u.Role) {
 		p.Role = u.Role
 	}

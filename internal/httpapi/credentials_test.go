@@ -468,3 +468,15 @@ func count(t *testing.T, db *sql.DB, query string) int {
 	}
 	return n
 }
+
+// TestAPIKeyOutlivesLogout: logging out everywhere revokes the owner's login tokens, not their
+// personal API keys, which are revoked one by one (the keys once carried no token version and
+// were refused as soon as their owner had ever logged out).
+func TestAPIKeyOutlivesLogout(t *testing.T) {
+	e := newEnv(t)
+	exec := e.tokenOf[auth.RoleExecutive]
+	_, key := e.createKey(exec, "crm", auth.RoleExecutive)
+	e.expect(e.do("POST", "/v1/auth/logout-all", exec, nil), 200, "log out everywhere")
+	e.expect(e.do("GET", "/v1/auth/me", exec, nil), 401, "the login token after logging out")
+	e.expect(e.do("GET", "/v1/auth/me", key, nil), 200, "the API key after its owner logged out")
+}

@@ -21,33 +21,46 @@ const userCacheTTL = 5 * time.Second
 // link and WebSocket connection passes here: a signature proves only who the token was
 // issued to.
 func (s *Service) Authorize(ctx context.Context, p auth.Principal) (User, error) {
-	denied := Unauthorized("The token's user is unknown or deactivated")
+	u, err := s.ActiveUser(ctx, p.TenantID, p.UserID)
+	if err != nil {
+		return User{}, err
+	}
+	if u.TokenVersion != p.TokenVersion {
+		return User{}, errDenied
+	}
+	return u, nil
+}
+
+// errDenied answers a credential whose user is unknown, deactivated or logged out.
+var errDenied = Unauthorized("The token's user is unknown or deactivated")
+
+// ActiveUser is Authorize without the token version, for credentials that are revoked on
+// their own (personal API keys): the user exists, is active, in an enabled tenant. Users
+// are read at most once per userCacheTTL.
+func (s *Service) ActiveUser(ctx context.Context, tenant, id uuid.UUID) (User, error) {
 	now := time.Now()
-	if err := s.tenantEnabled(ctx, p.TenantID); errors.Is(err, ErrNotFound) {
-		return User{}, denied
+	if err := s.tenantEnabled(ctx, tenant); errors.Is(err, ErrNotFound) {
+		return User{}, errDenied
 	} else if err != nil {
 		return User{}, err
 	}
-	if u, ok := s.users.get(p.UserID, now); ok {
-		if u.TenantID != p.TenantID || u.TokenVersion != p.TokenVersion {
-			return User{}, denied
+	if u, ok := s.users.get(id, now); ok {
+		if u.TenantID != tenant {
+			return User{}, errDenied
 		}
 		return u, nil
 	}
-	u, err := s.store.GetUser(ctx, p.TenantID, p.UserID)
+	u, err := s.store.GetUser(ctx, tenant, id)
 	if errors.Is(err, ErrNotFound) {
-		return User{}, denied
+		return User{}, errDenied
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("authorize: load user: %w", err)
 	}
 	if u.DeactivatedAt != nil {
-		return User{}, denied
+		return User{}, errDenied
 	}
 	s.users.put(u.ID, u, now)
-	if u.TokenVersion != p.TokenVersion {
-		return User{}, denied
-	}
 	return u, nil
 }
 
