@@ -11,6 +11,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/apikeys"
 	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/templates"
 	"github.com/teaminbox/teaminbox/internal/tenancy"
 	"github.com/teaminbox/teaminbox/internal/tenantdata"
 	"github.com/teaminbox/teaminbox/internal/twofactor"
@@ -34,7 +35,7 @@ func Routes() []Route {
 	mounted := http.NotFoundHandler()
 	s := &Server{Deps: Deps{
 		Registry: prometheus.NewRegistry(), Tenancy: &tenancy.Service{}, WebSocket: mounted, Webhooks: mounted, Media: mounted, Web: mounted,
-		Business:      &tenantdata.Service{},
+		Business: &tenantdata.Service{}, Templates: &templates.Service{},
 		WebSocketInfo: func(auth.Principal, string) (any, error) { return nil, nil },
 		ThreadPDF:     func(context.Context, auth.Principal, uuid.UUID, bool, http.ResponseWriter) error { return nil },
 		Audit:         audit.New(nil),
