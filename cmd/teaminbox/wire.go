@@ -147,5 +147,5 @@ func (a *app) close() {
 // newBusiness is the export, deletion and erasure of a business's data, for the server and
 // the tenant commands alike.
 func newBusiness(st store.Store, files tenantdata.Media, svc *inbox.Service, a *audit.Log, log *slog.Logger) *tenantdata.Service {
-	return tenantdata.New(st, files, a, log, tenantdata.Options{ChannelSpec: svc.ChannelSpecFor, Forget: svc.ForgetTenant})
+	return tenantdata.New(st, files, a, log, tenantdata.Options{ChannelSpec: svc.ChannelSpecFor, Forget: svc.ForgetTenant, Disconnect: svc.DisconnectChannels})
 }

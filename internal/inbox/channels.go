@@ -255,6 +255,19 @@ func (s *Service) DeleteChannel(ctx context.Context, p auth.Principal, id uuid.U
 	return nil
 }
 
+// DisconnectChannels unregisters the webhooks of every channel of a business about to be
+// deleted (Telegram would go on posting updates to it), logging a failure.
+func (s *Service) DisconnectChannels(ctx context.Context, tenant uuid.UUID) error {
+	list, err := s.store.ListChannels(ctx, tenant)
+	if err != nil {
+		return fmt.Errorf("disconnect channels: %w", err)
+	}
+	for _, ch := range list {
+		s.disconnect(ctx, ch)
+	}
+	return nil
+}
+
 // disconnect unregisters ch's webhook, if a connector is installed, logging a failure.
 func (s *Service) disconnect(ctx context.Context, ch Channel) {
 	if s.connector == nil {

@@ -89,6 +89,9 @@ type Options struct {
 	// Forget drops what the node keeps in memory of a deleted business (inbox.Service's
 	// ForgetTenant), so that its tokens and webhooks are refused at once.
 	Forget func(tenant uuid.UUID)
+	// Disconnect unregisters the webhooks of the business's channels before they are
+	// deleted (inbox.Service's DisconnectChannels); nil: nothing to unregister.
+	Disconnect func(ctx context.Context, tenant uuid.UUID) error
 }
 
 // Service runs the exports, deletions and erasures.
@@ -332,6 +335,11 @@ func (s *Service) DeleteTenant(ctx context.Context, tenant uuid.UUID) error {
 // deleteTenant deletes the business batch by batch, then its media files, and returns the
 // audit entry that stays (the audit log's rows of the business go with the rest).
 func (s *Service) deleteTenant(ctx context.Context, tenant uuid.UUID, name string) (audit.Change, error) {
+	if s.o.Disconnect != nil {
+		if err := s.o.Disconnect(ctx, tenant); err != nil {
+			return audit.Change{}, fmt.Errorf("delete business: %w", err)
+		}
+	}
 	start := time.Now()
 	lastLog := start
 	rows := map[string]int64{}
