@@ -61,14 +61,6 @@ type AvailabilityQueries interface {
 // UserKey names a user of a tenant.
 type UserKey struct{ Tenant, User uuid.UUID }
 
-func availabilityQueries(q Queries) (AvailabilityQueries, error) {
-	aq, ok := q.(AvailabilityQueries)
-	if !ok {
-		return nil, fmt.Errorf("the store has no availability queries (%T)", q)
-	}
-	return aq, nil
-}
-
 // SetAvailability records the caller's own choice and emits agent_availability when it
 // changes anything. "online" hands the availability back to the sockets: it goes offline a
 // grace period after the last one closes; "away" and "offline" stay until the caller changes them.
@@ -87,10 +79,7 @@ func (s *Service) changeAvailability(ctx context.Context, tenant, user uuid.UUID
 	decide func(aq AvailabilityQueries, cur AgentAvailability) (next Availability, manual bool, err error)) (AgentAvailability, error) {
 	var out AgentAvailability
 	err := s.write(ctx, tenant, func(q Queries, em *emitter) error {
-		aq, err := availabilityQueries(q)
-		if err != nil {
-			return err
-		}
+		aq := AvailabilityQueries(q)
 		cur, err := aq.LockAvailability(ctx, tenant, user)
 		if err != nil {
 			return notFoundAs(err, "User")
@@ -115,10 +104,7 @@ func (s *Service) changeAvailability(ctx context.Context, tenant, user uuid.UUID
 // tenantAvailability returns the availability of every user of the tenant that has one;
 // the others are offline.
 func (s *Service) tenantAvailability(ctx context.Context, tenant uuid.UUID) (map[uuid.UUID]AgentAvailability, error) {
-	aq, err := availabilityQueries(s.store)
-	if err != nil {
-		return nil, err
-	}
+	aq := AvailabilityQueries(s.store)
 	m, err := aq.TenantAvailability(ctx, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("availability: %w", err)
@@ -137,10 +123,7 @@ func availabilityOf(m map[uuid.UUID]AgentAvailability, user uuid.UUID) Availabil
 // inAvailabilityTx runs fn in a transaction of its own, for writes that emit no event.
 func (s *Service) inAvailabilityTx(ctx context.Context, fn func(aq AvailabilityQueries) error) error {
 	return s.store.InTx(ctx, func(q Queries) error {
-		aq, err := availabilityQueries(q)
-		if err != nil {
-			return err
-		}
+		aq := AvailabilityQueries(q)
 		return fn(aq)
 	})
 }

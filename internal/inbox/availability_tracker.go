@@ -198,12 +198,9 @@ func (t *AvailabilityTracker) Run(ctx context.Context) {
 
 // Sweep renews this node's leases once and settles the users whose rows ended.
 func (t *AvailabilityTracker) Sweep(ctx context.Context) error {
-	aq, err := availabilityQueries(t.svc.store)
-	if err != nil {
-		return err
-	}
+	aq := AvailabilityQueries(t.svc.store)
 	now := t.svc.now()
-	err = t.svc.inAvailabilityTx(ctx, func(aq AvailabilityQueries) error {
+	err := t.svc.inAvailabilityTx(ctx, func(aq AvailabilityQueries) error {
 		return aq.RenewConnections(ctx, t.node, now.Add(t.lease))
 	})
 	if err != nil {

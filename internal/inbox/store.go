@@ -25,13 +25,36 @@ type Store interface {
 	Close() error
 }
 
-// Queries is every read and write, usable on the store or inside InTx.
-// Missing rows are ErrNotFound and unique-key clashes ErrDuplicate (both wrapped).
+// Queries is every read and write, usable on the store or inside InTx, made of one small
+// interface per concern. Missing rows are ErrNotFound and unique-key clashes ErrDuplicate
+// (both wrapped).
 type Queries interface {
+	TenantQueries
+	UserQueries
+	ContactQueries
+	ChannelQueries
+	CampaignQueries
+	TagQueries
+	ConversationQueries
+	MessageQueries
+	CallQueries
+	WindowQueries
+	OutboxQueries
+	StatsQueries
+	EventQueries
+	TeamQueries
+	AvailabilityQueries
+}
+
+// TenantQueries reads and writes tenants (businesses).
+type TenantQueries interface {
 	CreateTenant(ctx context.Context, t Tenant) error
 	GetTenant(ctx context.Context, id uuid.UUID) (Tenant, error)
 	ListTenants(ctx context.Context) ([]Tenant, error)
+}
 
+// UserQueries reads and writes a tenant's users.
+type UserQueries interface {
 	CreateUser(ctx context.Context, u User) error
 	GetUser(ctx context.Context, tenant, id uuid.UUID) (User, error)
 	// GetUserByEmail looks the email up across tenants (emails are unique), for login.
@@ -39,12 +62,10 @@ type Queries interface {
 	ListUsers(ctx context.Context, tenant uuid.UUID) ([]User, error)
 	// SetUserDeactivated sets (a time) or clears (nil) when the user was deactivated.
 	SetUserDeactivated(ctx context.Context, tenant, id uuid.UUID, at *time.Time) error
+}
 
-	// CreateTeam stores the team and its MemberIDs.
-	CreateTeam(ctx context.Context, t Team) error
-	GetTeam(ctx context.Context, tenant, id uuid.UUID) (Team, error)
-	ListTeams(ctx context.Context, tenant uuid.UUID) ([]Team, error)
-
+// ContactQueries reads and writes contacts and the addresses that tie them to channels.
+type ContactQueries interface {
 	CreateContact(ctx context.Context, c Contact) error
 	// UpdateContact writes names, phone, email, country code and UpdatedAt.
 	UpdateContact(ctx context.Context, c Contact) error
@@ -56,7 +77,10 @@ type Queries interface {
 	FindContactByIdentity(ctx context.Context, tenant uuid.UUID, id ContactIdentity) (Contact, error)
 	// ContactIdentities lists a contact's addresses, to send a reply through its channel.
 	ContactIdentities(ctx context.Context, tenant, contactID uuid.UUID) ([]ContactIdentity, error)
+}
 
+// ChannelQueries reads and writes channel accounts.
+type ChannelQueries interface {
 	CreateChannel(ctx context.Context, c Channel) error
 	// UpdateChannel writes name and config.
 	UpdateChannel(ctx context.Context, c Channel) error
@@ -67,18 +91,27 @@ type Queries interface {
 	// before any tenant is known.
 	LookupChannel(ctx context.Context, id uuid.UUID) (Channel, error)
 	ListChannels(ctx context.Context, tenant uuid.UUID) ([]Channel, error)
+}
 
+// CampaignQueries writes campaigns and their broadcasts.
+type CampaignQueries interface {
 	CreateCampaign(ctx context.Context, c Campaign) error
 	CreateBroadcast(ctx context.Context, b Broadcast) error
 	GetBroadcast(ctx context.Context, tenant, id uuid.UUID) (Broadcast, error)
+}
 
+// TagQueries reads and writes tag definitions.
+type TagQueries interface {
 	CreateTag(ctx context.Context, t Tag) error // ErrDuplicate on a name the tenant already has
 	UpdateTag(ctx context.Context, t Tag) error // writes name and color; ErrDuplicate as above
 	// DeleteTag removes the tag and its uses on conversations.
 	DeleteTag(ctx context.Context, tenant, id uuid.UUID) error
 	GetTag(ctx context.Context, tenant, id uuid.UUID) (Tag, error)
 	ListTags(ctx context.Context, tenant uuid.UUID) ([]Tag, error)
+}
 
+// ConversationQueries reads and writes conversations and their tags.
+type ConversationQueries interface {
 	// CreateConversation stores a new conversation (status, priority, links, timestamps).
 	CreateConversation(ctx context.Context, c Conversation) error
 	// GetConversation returns the conversation with its joined fields (contact, channel,
@@ -103,7 +136,10 @@ type Queries interface {
 	AddConversationTag(ctx context.Context, tenant, conversationID, tagID uuid.UUID) (bool, error)
 	// RemoveConversationTag reports false when the tag was not on the conversation.
 	RemoveConversationTag(ctx context.Context, tenant, conversationID, tagID uuid.UUID) (bool, error)
+}
 
+// MessageQueries reads and writes messages, their delivery steps and reactions.
+type MessageQueries interface {
 	// InsertMessage stores m (and its MentionedUsers' ids) and applies touch to its
 	// conversation, returning the conversation's touched fields as stored. A message whose
 	// ProviderMessageID is set and already stored on the same channel is not stored again:
@@ -135,14 +171,20 @@ type Queries interface {
 	// send's response); TakeParkedReceipts returns and deletes them once it is.
 	ParkReceipt(ctx context.Context, channelID uuid.UUID, providerID string, ch StatusChange) error
 	TakeParkedReceipts(ctx context.Context, channelID uuid.UUID, providerID string) ([]StatusChange, error)
+}
 
+// CallQueries remembers the calls voice channels answered.
+type CallQueries interface {
 	// SaveCall remembers a call a voice channel answered; one already saved stays as it is.
 	SaveCall(ctx context.Context, c Call) error
 	// GetCall finds a call by the provider's call id on a channel.
 	GetCall(ctx context.Context, channelID uuid.UUID, sid string) (Call, error)
 	// MarkCallRecording records that the caller reached the voicemail recording.
 	MarkCallRecording(ctx context.Context, channelID uuid.UUID, sid string) error
+}
 
+// WindowQueries finds and marks the reply windows that closed.
+type WindowQueries interface {
 	// ExpiredReplyWindows lists up to limit conversations, oldest window first, whose last
 	// inbound message is before `before` and whose window has not been swept yet, on any
 	// channel; Announce is set on open WhatsApp conversations. It reads only those windows.
@@ -151,7 +193,10 @@ type Queries interface {
 	// (announced where it is announced); false when it already was, or a newer message
 	// reopened it.
 	MarkReplyWindowClosed(ctx context.Context, tenant, conversationID uuid.UUID, lastInbound time.Time) (bool, error)
+}
 
+// OutboxQueries is the queue of outbound sends.
+type OutboxQueries interface {
 	// EnqueueOutbound adds an outbox item at the end of its conversation's queue; the worker
 	// sends it. The caller holds the conversation's lock (LockConversation), which orders
 	// the queue.
@@ -175,14 +220,20 @@ type Queries interface {
 	// SetSendAttempts records on an outbound message how many send attempts were made and
 	// the last one's error ("" when it went out).
 	SetSendAttempts(ctx context.Context, tenant, messageID uuid.UUID, attempts int, lastError string) error
+}
 
+// StatsQueries computes the statistics and the all-channel message list.
+type StatsQueries interface {
 	// ConversationStats computes the v1 statistics.
 	ConversationStats(ctx context.Context, tenant uuid.UUID, f StatsFilter) (ConversationStats, error)
 	// InboxStats computes the team-inbox statistics with the agent workload.
 	InboxStats(ctx context.Context, tenant uuid.UUID, now time.Time) (InboxStats, error)
 	// ListInboxMessages lists messages across the tenant's conversations, newest first.
 	ListInboxMessages(ctx context.Context, tenant uuid.UUID, f InboxMessageFilter) ([]InboxMessage, error)
+}
 
+// EventQueries is the tenant's numbered event log.
+type EventQueries interface {
 	// AppendEvent gives e the tenant's next sequence number and stores it; e.Seq is set.
 	AppendEvent(ctx context.Context, e *Event) error
 	// EventsSince returns up to limit events with Seq > after, in order, and the oldest

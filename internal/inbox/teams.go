@@ -14,10 +14,13 @@ import (
 	"github.com/teaminbox/teaminbox/internal/auth"
 )
 
-// TeamQueries are the store's writes of teams beyond creating one. The Queries of the store
-// and of its transactions implement them (see teamQueries), so a team's changes run in the
-// same transactions as the conversations they touch without growing Queries.
+// TeamQueries reads and writes teams and their members, in the same transactions as the
+// conversations a team's changes touch.
 type TeamQueries interface {
+	// CreateTeam stores the team and its MemberIDs.
+	CreateTeam(ctx context.Context, t Team) error
+	GetTeam(ctx context.Context, tenant, id uuid.UUID) (Team, error)
+	ListTeams(ctx context.Context, tenant uuid.UUID) ([]Team, error)
 	// RenameTeam writes the team's name: ErrNotFound when the tenant has no such team,
 	// ErrDuplicate when it has another of that name in any case.
 	RenameTeam(ctx context.Context, tenant, id uuid.UUID, name string) error
@@ -30,15 +33,6 @@ type TeamQueries interface {
 	RemoveTeamMember(ctx context.Context, tenant, team, user uuid.UUID) (bool, error)
 	// TeamConversations lists the ids of up to limit conversations assigned to the team.
 	TeamConversations(ctx context.Context, tenant, team uuid.UUID, limit int) ([]uuid.UUID, error)
-}
-
-// teamQueries returns q's team queries; every store of this module has them.
-func teamQueries(q Queries) (TeamQueries, error) {
-	tq, ok := q.(TeamQueries)
-	if !ok {
-		return nil, fmt.Errorf("the store has no team queries (%T)", q)
-	}
-	return tq, nil
 }
 
 // teamUnassignBatch is how many conversations one transaction of a team's deletion
@@ -119,10 +113,7 @@ func (s *Service) RenameTeam(ctx context.Context, p auth.Principal, id uuid.UUID
 		return Team{}, Team{}, err
 	}
 	err = s.store.InTx(ctx, func(q Queries) error {
-		tq, err := teamQueries(q)
-		if err != nil {
-			return err
-		}
+		tq := TeamQueries(q)
 		if before, err = q.GetTeam(ctx, p.TenantID, id); err != nil {
 			return notFoundAs(err, "Team")
 		}
@@ -157,10 +148,7 @@ func (s *Service) changeMember(ctx context.Context, p auth.Principal, team, user
 		return Team{}, false, err
 	}
 	err = s.store.InTx(ctx, func(q Queries) error {
-		tq, err := teamQueries(q)
-		if err != nil {
-			return err
-		}
+		tq := TeamQueries(q)
 		if _, err := q.GetTeam(ctx, p.TenantID, team); err != nil {
 			return notFoundAs(err, "Team")
 		}
@@ -209,10 +197,7 @@ func (s *Service) DeleteTeam(ctx context.Context, p auth.Principal, id uuid.UUID
 		n := 0
 		err := s.write(ctx, p.TenantID, func(q Queries, em *emitter) error {
 			n, done = 0, false // a retried transaction starts again
-			tq, err := teamQueries(q)
-			if err != nil {
-				return err
-			}
+			tq := TeamQueries(q)
 			ids, err := tq.TeamConversations(ctx, p.TenantID, id, teamUnassignBatch)
 			if err != nil {
 				return fmt.Errorf("team conversations: %w", err)
