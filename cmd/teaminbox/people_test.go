@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -17,7 +19,8 @@ import (
 )
 
 // TestTenantCreate runs `teaminbox tenant create` beside a running server, follows the
-// printed link as the owner would, and logs in as the new business's super admin.
+// printed link as the owner would (its page, then the API the page calls), and logs in as
+// the new business's super admin.
 func TestTenantCreate(t *testing.T) {
 	s := startServer(t)
 	var out bytes.Buffer
@@ -32,6 +35,19 @@ func TestTenantCreate(t *testing.T) {
 	u, err := url.Parse(link)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The link opens the invitation page, whose script and its import are served.
+	for page, want := range map[string]string{link: `<form id="accept-form"`, s.base + "/app/accept.js": `"/v1/invitations/accept?token="`,
+		s.base + "/app/form.js": "export async function call"} {
+		res, err := http.Get(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s: %d, want 200 with %s:\n%s", page, res.StatusCode, want, body)
+		}
 	}
 	token := u.Query().Get("token")
 	v := s.call(t, "GET", "/v1/invitations/accept?token="+url.QueryEscape(token), "", nil).data(t, 200, "look up")["invitation"].(map[string]any)

@@ -105,9 +105,7 @@ func (s *Server) setupPage(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Tenancy.SetupOpen(r.Context(), r.URL.Query().Get("token")); err != nil {
 		return err
 	}
-	r2 := r.Clone(r.Context())
-	r2.URL.Path = "/app/setup.html"
-	s.Web.ServeHTTP(w, r2)
+	s.servePage(w, r, "setup.html")
 	return nil
 }
 

@@ -28,6 +28,7 @@ func contract(t testing.TB, req *http.Request, status int, header http.Header, b
 	t.Helper()
 	contractOnce.Do(func() {
 		openapi3filter.RegisterBodyDecoder("application/x-ndjson", openapi3filter.FileBodyDecoder) // the business export
+		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.FileBodyDecoder)            // the pages links open
 		loader := openapi3.NewLoader()
 		doc, err := loader.LoadFromData(docs.OpenAPI)
 		if err != nil {

@@ -60,6 +60,10 @@ func (s *Server) routes(mux router) {
 	mux.Handle("POST /v1/users/{userId}/reactivate", s.authed(settings, s.setActive(true)))
 	mux.Handle("POST /v1/users/{userId}/reassign", s.authed(settings, s.reassign))
 	mux.Handle("POST /v1/users/{userId}/password-reset", s.authed(settings, s.issuePasswordReset))
+	if s.Web != nil {
+		mux.Handle("GET /accept", public(s.page("accept.html")))
+		mux.Handle("GET /reset-password", public(s.page("reset-password.html")))
+	}
 
 	if s.Tenancy != nil {
 		mux.Handle("GET /v1/business", s.authed(read, s.getBusiness))

@@ -1,23 +1,23 @@
 // The first-run setup form: POST /v1/setup with the token of the link, then a link to log in.
-"use strict";
+import { call, linkToken } from "./form.js";
+
 const form = document.getElementById("setup-form");
 const zone = form.elements.time_zone;
 zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 form.addEventListener("submit", async (ev) => {
   ev.preventDefault();
-  const body = { token: new URLSearchParams(location.search).get("token") || "" };
+  const body = { token: linkToken() };
   for (const name of ["business_name", "first_name", "last_name", "email", "password", "time_zone"]) {
     body[name] = form.elements[name].value;
   }
   const err = document.getElementById("setup-error");
   err.textContent = "";
-  const res = await fetch("/v1/setup", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  const out = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    const e = out.error || {};
-    err.textContent = [e.message, ...Object.entries(e.details || {}).map(([k, v]) => k + ": " + v)].filter(Boolean).join("; ") || "Setup failed (" + res.status + ")";
+  try {
+    await call("POST", "/v1/setup", body);
+  } catch (e) {
+    err.textContent = e.message;
     return;
   }
-  form.remove(); // "#login form" displays as a grid, hidden or not
+  form.hidden = true;
   document.getElementById("setup-done").hidden = false;
 });
