@@ -8,16 +8,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/teaminbox/teaminbox/internal/audit"
-	"github.com/teaminbox/teaminbox/internal/inbox"
 )
 
 var _ audit.Store = (*Store)(nil)
-
-// write runs fn as one write: in the writers' queue where the dialect has a single writer
-// (see inWriter), for the stores of packages other than the inbox's.
-func (s *Store) write(ctx context.Context, fn func(q *queries) error) error {
-	return s.inWriter(ctx, func(q inbox.Queries) error { return fn(q.(*queries)) })
-}
 
 func (s *Store) AppendAudit(ctx context.Context, e audit.Entry) error {
 	return s.write(ctx, func(q *queries) error {

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -19,20 +18,6 @@ var (
 	_ twofactor.Store = (*Store)(nil)
 	_ apikeys.Store   = (*Store)(nil)
 )
-
-// credentialTx runs fn in one write transaction.
-func (s *Store) credentialTx(ctx context.Context, fn func(q *queries) error) error {
-	return s.InTx(ctx, func(q inbox.Queries) error { return fn(q.(*queries)) })
-}
-
-// execWrite runs one write statement in the writers' queue (see inWriter).
-func (s *Store) execWrite(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
-	err = s.inWriter(ctx, func(q inbox.Queries) error {
-		res, err = q.(*queries).exec(ctx, query, args...)
-		return err
-	})
-	return res, err
-}
 
 func (s *Store) GetTwoFactor(ctx context.Context, tenant, user uuid.UUID) (twofactor.State, error) {
 	var st twofactor.State
@@ -57,7 +42,7 @@ func (s *Store) SaveTwoFactorSecret(ctx context.Context, tenant, user uuid.UUID,
 }
 
 func (s *Store) EnableTwoFactor(ctx context.Context, tenant, user uuid.UUID, step int64, recoveryHashes []string, at time.Time) error {
-	return s.credentialTx(ctx, func(q *queries) error {
+	return s.tx(ctx, func(q *queries) error {
 		res, err := q.exec(ctx, `UPDATE two_factor SET enabled_at = ?, last_step = ? WHERE tenant_id = ? AND user_id = ? AND enabled_at IS NULL`,
 			micros(at), step, tenant, user)
 		if err != nil {
@@ -79,7 +64,7 @@ func (s *Store) EnableTwoFactor(ctx context.Context, tenant, user uuid.UUID, ste
 }
 
 func (s *Store) DisableTwoFactor(ctx context.Context, tenant, user uuid.UUID) error {
-	return s.credentialTx(ctx, func(q *queries) error {
+	return s.tx(ctx, func(q *queries) error {
 		if _, err := q.exec(ctx, `DELETE FROM two_factor_recovery_codes WHERE tenant_id = ? AND user_id = ?`, tenant, user); err != nil {
 			return fmt.Errorf("disable two-factor: recovery codes: %w", err)
 		}

@@ -18,11 +18,6 @@ import (
 
 var _ people.Store = (*Store)(nil)
 
-// peopleTx runs fn in one transaction of the store's writers.
-func (s *Store) peopleTx(ctx context.Context, fn func(q *queries) error) error {
-	return s.InTx(ctx, func(q inbox.Queries) error { return fn(q.(*queries)) })
-}
-
 func (s *Store) CountActiveSuperAdmins(ctx context.Context, tenant uuid.UUID) (int, error) {
 	var n int
 	if err := s.row(ctx, `SELECT COUNT(*) FROM users WHERE tenant_id = ? AND role = ? AND deactivated_at IS NULL`,
@@ -52,7 +47,7 @@ func (s *Store) TeamsExist(ctx context.Context, tenant uuid.UUID, ids []uuid.UUI
 }
 
 func (s *Store) UpdateUser(ctx context.Context, u inbox.User) error {
-	res, err := s.exec(ctx, `UPDATE users SET role = ?, first_name = ?, last_name = ? WHERE tenant_id = ? AND id = ?`,
+	res, err := s.execWrite(ctx, `UPDATE users SET role = ?, first_name = ?, last_name = ? WHERE tenant_id = ? AND id = ?`,
 		string(u.Role), u.FirstName, u.LastName, u.TenantID, u.ID)
 	if err != nil {
 		return fmt.Errorf("update user: %w", err)
@@ -69,11 +64,11 @@ func (q *queries) setPassword(ctx context.Context, tenant, id uuid.UUID, hash st
 }
 
 func (s *Store) SetPassword(ctx context.Context, tenant, id uuid.UUID, hash string) error {
-	return s.setPassword(ctx, tenant, id, hash)
+	return s.write(ctx, func(q *queries) error { return q.setPassword(ctx, tenant, id, hash) })
 }
 
 func (s *Store) BumpTokenVersion(ctx context.Context, tenant, id uuid.UUID) error {
-	res, err := s.exec(ctx, `UPDATE users SET token_version = token_version + 1 WHERE tenant_id = ? AND id = ?`, tenant, id)
+	res, err := s.execWrite(ctx, `UPDATE users SET token_version = token_version + 1 WHERE tenant_id = ? AND id = ?`, tenant, id)
 	if err != nil {
 		return fmt.Errorf("bump token version: %w", err)
 	}
@@ -85,7 +80,7 @@ func (s *Store) CreateInvitation(ctx context.Context, inv people.Invitation) err
 	if err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, `INSERT INTO invitations (id, tenant_id, email, role, team_ids, token_hash, invited_by, created_at, expires_at)
+	_, err = s.execWrite(ctx, `INSERT INTO invitations (id, tenant_id, email, role, team_ids, token_hash, invited_by, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, inv.ID, inv.TenantID, inv.Email, string(inv.Role), teams, inv.TokenHash,
 		optID(inv.InvitedBy), micros(inv.CreatedAt), micros(inv.ExpiresAt))
 	if err != nil {
@@ -117,7 +112,7 @@ func (s *Store) PendingInvitations(ctx context.Context, tenant uuid.UUID, email 
 }
 
 func (s *Store) RevokeInvitation(ctx context.Context, tenant, id uuid.UUID, now time.Time) error {
-	res, err := s.exec(ctx, `UPDATE invitations SET revoked_at = ? WHERE tenant_id = ? AND id = ?
+	res, err := s.execWrite(ctx, `UPDATE invitations SET revoked_at = ? WHERE tenant_id = ? AND id = ?
 		AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?`, micros(now), tenant, id, micros(now))
 	if err != nil {
 		return fmt.Errorf("revoke invitation: %w", err)
@@ -133,7 +128,7 @@ func (s *Store) InvitationByToken(ctx context.Context, hash string) (people.Invi
 }
 
 func (s *Store) AcceptInvitation(ctx context.Context, hash string, u inbox.User, now time.Time) error {
-	return s.peopleTx(ctx, func(q *queries) error {
+	return s.tx(ctx, func(q *queries) error {
 		var inv people.Invitation
 		if err := q.scanOne(ctx, "accept invitation", `UPDATE invitations SET accepted_at = ?
 			WHERE token_hash = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?
@@ -160,7 +155,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, hash string, u inbox.User,
 }
 
 func (s *Store) CreateReset(ctx context.Context, r people.Reset) error {
-	_, err := s.exec(ctx, `INSERT INTO password_resets (id, tenant_id, user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+	_, err := s.execWrite(ctx, `INSERT INTO password_resets (id, tenant_id, user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		r.ID, r.TenantID, r.UserID, r.TokenHash, micros(r.CreatedAt), micros(r.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("create password reset: %w", err)
@@ -177,7 +172,7 @@ func (s *Store) PendingReset(ctx context.Context, hash string, now time.Time) (p
 }
 
 func (s *Store) ConsumeReset(ctx context.Context, hash, passwordHash string, now time.Time) error {
-	return s.peopleTx(ctx, func(q *queries) error {
+	return s.tx(ctx, func(q *queries) error {
 		var tenant, user uuid.UUID
 		if err := q.scanOne(ctx, "consume password reset", `UPDATE password_resets SET used_at = ?
 			WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING tenant_id, user_id`,

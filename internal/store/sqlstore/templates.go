@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/templates"
 )
 
@@ -20,11 +19,7 @@ func templateDest(t *templates.Template) []any {
 
 // ReplaceTemplates deletes the channel's templates and inserts list, in one transaction.
 func (s *Store) ReplaceTemplates(ctx context.Context, tenant, channel uuid.UUID, list []templates.Template) error {
-	return s.InTx(ctx, func(iq inbox.Queries) error {
-		q, ok := iq.(*queries)
-		if !ok {
-			return fmt.Errorf("replace templates: unexpected transaction %T", iq)
-		}
+	return s.tx(ctx, func(q *queries) error {
 		if _, err := q.exec(ctx, `DELETE FROM whatsapp_templates WHERE tenant_id = ? AND channel_id = ?`, tenant, channel); err != nil {
 			return fmt.Errorf("replace templates: %w", err)
 		}

@@ -24,8 +24,7 @@ func (s *Store) CreateBusiness(ctx context.Context, t inbox.Tenant, owner inbox.
 	if err != nil {
 		return fmt.Errorf("create business: %w", err)
 	}
-	return s.InTx(ctx, func(iq inbox.Queries) error {
-		q := iq.(*queries)
+	return s.tx(ctx, func(q *queries) error {
 		if err := q.CreateTenant(ctx, t); err != nil {
 			return err
 		}
@@ -43,8 +42,7 @@ func (s *Store) UpdateBusiness(ctx context.Context, t inbox.Tenant) error {
 	if err != nil {
 		return fmt.Errorf("update business: %w", err)
 	}
-	return s.InTx(ctx, func(iq inbox.Queries) error {
-		q := iq.(*queries)
+	return s.tx(ctx, func(q *queries) error {
 		var was string
 		if err := q.scanOne(ctx, "update business", `SELECT time_zone FROM tenants WHERE id = ? `+q.d.ForUpdate, []any{t.ID}, &was); err != nil {
 			return err
@@ -68,8 +66,8 @@ func (s *Store) UpdateBusiness(ctx context.Context, t inbox.Tenant) error {
 
 // SetTenantDisabled disables a tenant from at, or enables it when at is nil.
 func (s *Store) SetTenantDisabled(ctx context.Context, id uuid.UUID, at *time.Time) error {
-	return s.InTx(ctx, func(iq inbox.Queries) error {
-		res, err := iq.(*queries).exec(ctx, `UPDATE tenants SET disabled_at = ? WHERE id = ?`, optMicros(at), id)
+	return s.tx(ctx, func(q *queries) error {
+		res, err := q.exec(ctx, `UPDATE tenants SET disabled_at = ? WHERE id = ?`, optMicros(at), id)
 		if err != nil {
 			return fmt.Errorf("set tenant disabled: %w", err)
 		}

@@ -281,9 +281,9 @@ func (s *Store) DeleteTenantBatch(ctx context.Context, tenant uuid.UUID, limit i
 	var failed error
 	for _, table := range deleteOrder(tables) {
 		var step tenantdata.DeleteStep
-		err := s.InTx(ctx, func(iq inbox.Queries) error {
+		err := s.tx(ctx, func(q *queries) error {
 			var err error
-			step, err = deleteBatch(ctx, iq.(*queries), tenant, table, limit)
+			step, err = deleteBatch(ctx, q, tenant, table, limit)
 			return err
 		})
 		if err != nil {
@@ -420,8 +420,7 @@ func deleteMessagesWhere(ctx context.Context, q *queries, ids string, args ...an
 // of another tenant is inbox.ErrNotFound.
 func (s *Store) EraseContact(ctx context.Context, tenant, contact uuid.UUID) (tenantdata.Erasure, error) {
 	var out tenantdata.Erasure
-	err := s.InTx(ctx, func(iq inbox.Queries) error {
-		q := iq.(*queries)
+	err := s.tx(ctx, func(q *queries) error {
 		out = tenantdata.Erasure{}
 		if err := q.exists(ctx, "contact", `SELECT 1 FROM contacts WHERE id = ? AND tenant_id = ?`, contact, tenant); err != nil {
 			return err

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"time"
 
@@ -63,4 +64,30 @@ func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) 
 		return err
 	})
 	return n, err
+}
+
+// The stores of the packages other than the inbox's (people, credentials, audit...) write
+// through these, with the store's own queries.
+
+// write runs fn as one write: in the writers' queue where the dialect has a single writer
+// (see inWriter), on the pool otherwise. fn's statements are one transaction only there: use
+// tx when they must be.
+func (s *Store) write(ctx context.Context, fn func(q *queries) error) error {
+	return s.inWriter(ctx, func(q inbox.Queries) error { return fn(q.(*queries)) })
+}
+
+// execWrite runs one statement as a write (see write).
+func (s *Store) execWrite(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := s.write(ctx, func(q *queries) error {
+		var err error
+		res, err = q.exec(ctx, query, args...)
+		return err
+	})
+	return res, err
+}
+
+// tx runs fn in one transaction, on every database.
+func (s *Store) tx(ctx context.Context, fn func(q *queries) error) error {
+	return s.InTx(ctx, func(q inbox.Queries) error { return fn(q.(*queries)) })
 }
