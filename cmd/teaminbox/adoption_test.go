@@ -125,6 +125,7 @@ func TestABusinessFromNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.CloseNow()
+	readUntil(ctx, t, ws, `"hello"`) // the socket is live: what happens from now on reaches it
 	update := `{"update_id":1001,"message":{"message_id":10,"date":` + jsonNumber(time.Now().Unix()) + `,` +
 		`"chat":{"id":5551234,"type":"private","first_name":"Carla"},"from":{"id":5551234,"is_bot":false,"first_name":"Carla"},` +
 		`"text":"Hello, is my order on its way?"}}`

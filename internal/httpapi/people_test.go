@@ -15,6 +15,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/inbox"
 	mailer "github.com/teaminbox/teaminbox/internal/mail"
 	"github.com/teaminbox/teaminbox/internal/people"
 	"github.com/teaminbox/teaminbox/internal/seed"
@@ -375,7 +376,7 @@ func TestRoleChanges(t *testing.T) {
 	e.expect(e.do("PATCH", superPath, admin, map[string]any{"first_name": "Demoted"}), 403, "admin changes a super admin")
 	e.expect(e.do("PATCH", "/v1/users/"+seed.DemoUserID(auth.RoleAdmin).String(), admin, map[string]any{"role": "super_admin"}), 403, "admin raises themselves")
 	r = e.expect(e.do("PATCH", superPath, super, map[string]any{"role": "admin"}), 409, "last super admin")
-	if r.errReason() != people.ReasonLastSuperAdmin {
+	if r.errReason() != inbox.ReasonLastSuperAdmin {
 		t.Errorf("last super admin: %s", r.Raw)
 	}
 	e.expect(e.do("PATCH", "/v1/users/"+e.b.admin.String(), admin, map[string]any{"role": "viewer"}), 404, "another tenant's user")

@@ -111,7 +111,9 @@ func (s *Service) SetUserActive(ctx context.Context, p auth.Principal, id uuid.U
 		at = ptr(s.now())
 	}
 	err := s.write(ctx, p.TenantID, func(q Queries, em *emitter) error {
-		if err := q.SetUserDeactivated(ctx, p.TenantID, id, at); err != nil {
+		if err := q.SetUserDeactivated(ctx, p.TenantID, id, at); errors.Is(err, ErrLastSuperAdmin) {
+			return LastSuperAdmin("deactivate")
+		} else if err != nil {
 			return notFoundAs(err, "User")
 		}
 		if !active {

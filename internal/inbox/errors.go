@@ -13,6 +13,9 @@ var (
 	ErrNotFound  = errors.New("not found")
 	ErrDuplicate = errors.New("duplicate")
 	ErrInUse     = errors.New("in use") // a row others still refer to
+	// ErrLastSuperAdmin refuses a change that would leave a tenant without an active super
+	// admin; the store checks it in the change's own transaction, under the tenant's lock.
+	ErrLastSuperAdmin = errors.New("the last active super admin")
 )
 
 // Kind classifies a domain error; transports map each kind to one status code.
@@ -56,6 +59,7 @@ const (
 	ReasonNameTaken          = "NAME_TAKEN"          // a tag name the tenant already has
 	ReasonEmailTaken         = "EMAIL_TAKEN"         // an email some user (of any business) already has
 	ReasonChannelChanged     = "CHANNEL_CHANGED"     // a channel update raced another one
+	ReasonLastSuperAdmin     = "LAST_SUPER_ADMIN"    // the change would leave the business without an active super admin
 )
 
 // Error is the one error type the use cases return for anything the caller did wrong.
@@ -142,4 +146,9 @@ func notFoundAs(err error, what string) error {
 		return NotFound(what)
 	}
 	return err
+}
+
+// LastSuperAdmin is the 409 of ErrLastSuperAdmin; verb says what was refused.
+func LastSuperAdmin(verb string) *Error {
+	return Conflict(ReasonLastSuperAdmin, fmt.Sprintf("You cannot %s the business's last active super admin; make someone else super admin first", verb))
 }

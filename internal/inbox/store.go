@@ -60,7 +60,8 @@ type UserQueries interface {
 	// GetUserByEmail looks the email up across tenants (emails are unique), for login.
 	GetUserByEmail(ctx context.Context, email string) (User, error)
 	ListUsers(ctx context.Context, tenant uuid.UUID) ([]User, error)
-	// SetUserDeactivated sets (a time) or clears (nil) when the user was deactivated.
+	// SetUserDeactivated sets (a time) or clears (nil) when the user was deactivated; a
+	// deactivation of the tenant's last active super admin is ErrLastSuperAdmin.
 	SetUserDeactivated(ctx context.Context, tenant, id uuid.UUID, at *time.Time) error
 }
 

@@ -28,8 +28,7 @@ const ResetTTL = time.Hour
 
 // The reasons of this package's 409 CONFLICTs.
 const (
-	ReasonEmailTaken     = "EMAIL_TAKEN"      // the email is already a user's, or invited
-	ReasonLastSuperAdmin = "LAST_SUPER_ADMIN" // the change would leave the business without an active super admin
+	ReasonEmailTaken = "EMAIL_TAKEN" // the email is already a user's, or invited
 )
 
 // Mailer sends a plain-text mail (mail.SMTP).

@@ -44,11 +44,10 @@ type Store interface {
 	GetUser(ctx context.Context, tenant, id uuid.UUID) (inbox.User, error)
 	// GetUserByEmail looks the email up across tenants (emails are unique).
 	GetUserByEmail(ctx context.Context, email string) (inbox.User, error)
-	// CountActiveSuperAdmins counts the tenant's super admins that are not deactivated.
-	CountActiveSuperAdmins(ctx context.Context, tenant uuid.UUID) (int, error)
 	// TeamsExist is inbox.ErrNotFound when any of ids is not a team of the tenant.
 	TeamsExist(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) error
-	// UpdateUser sets the user's role and names.
+	// UpdateUser sets the user's role and names; taking the role of the tenant's last active
+	// super admin is inbox.ErrLastSuperAdmin.
 	UpdateUser(ctx context.Context, u inbox.User) error
 	// SetPassword stores a new password hash and bumps the token version.
 	SetPassword(ctx context.Context, tenant, id uuid.UUID, hash string) error

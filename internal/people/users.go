@@ -65,7 +65,9 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, id uuid.UUID
 			return inbox.User{}, err
 		}
 	}
-	if err := s.o.Store.UpdateUser(ctx, u); err != nil {
+	if err := s.o.Store.UpdateUser(ctx, u); errors.Is(err, inbox.ErrLastSuperAdmin) {
+		return inbox.User{}, inbox.LastSuperAdmin("demote")
+	} else if err != nil {
 		return inbox.User{}, fmt.Errorf("update user: %w", err)
 	}
 	if u.Role != stored.Role { // tokens carry the role: the user logs in again under the new one
@@ -97,22 +99,6 @@ func (s *Service) checkRoleChange(ctx context.Context, p auth.Principal, stored 
 		return inbox.Forbidden("You cannot raise your own role")
 	case rank(role) < rank(p.Role):
 		return inbox.Forbidden(fmt.Sprintf("You cannot grant %s, a role above your own (%s)", role, p.Role))
-	}
-	return s.keepASuperAdmin(ctx, stored, "demote")
-}
-
-// keepASuperAdmin refuses to take the role or the access of u, as stored, when u is the
-// business's last active super admin.
-func (s *Service) keepASuperAdmin(ctx context.Context, u inbox.User, verb string) error {
-	if u.Role != auth.RoleSuperAdmin || u.DeactivatedAt != nil {
-		return nil
-	}
-	n, err := s.o.Store.CountActiveSuperAdmins(ctx, u.TenantID)
-	if err != nil {
-		return fmt.Errorf("check super admins: %w", err)
-	}
-	if n <= 1 {
-		return inbox.Conflict(ReasonLastSuperAdmin, fmt.Sprintf("You cannot %s the business's last active super admin; make someone else super admin first", verb))
 	}
 	return nil
 }
@@ -146,9 +132,6 @@ func (s *Service) SetActive(ctx context.Context, p auth.Principal, id uuid.UUID,
 	if !in.Active {
 		if u.ID == p.UserID {
 			return Activation{}, inbox.Forbidden("You cannot deactivate yourself")
-		}
-		if err := s.keepASuperAdmin(ctx, u, "deactivate"); err != nil {
-			return Activation{}, err
 		}
 		if err := s.checkReassignTarget(ctx, p, id, in.ReassignTo); err != nil {
 			return Activation{}, err

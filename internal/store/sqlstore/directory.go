@@ -56,7 +56,17 @@ func (q *queries) CreateUser(ctx context.Context, u inbox.User) error {
 	return nil
 }
 
+// SetUserDeactivated outside a transaction runs in one of its own, for keepASuperAdmin.
+func (s *Store) SetUserDeactivated(ctx context.Context, tenant, id uuid.UUID, at *time.Time) error {
+	return s.tx(ctx, func(q *queries) error { return q.SetUserDeactivated(ctx, tenant, id, at) })
+}
+
 func (q *queries) SetUserDeactivated(ctx context.Context, tenant, id uuid.UUID, at *time.Time) error {
+	if at != nil {
+		if err := q.keepASuperAdmin(ctx, tenant, id); err != nil {
+			return err
+		}
+	}
 	res, err := q.exec(ctx, `UPDATE users SET deactivated_at = ? WHERE tenant_id = ? AND id = ?`, optMicros(at), tenant, id)
 	if err != nil {
 		return fmt.Errorf("set user deactivated: %w", err)
@@ -376,4 +386,28 @@ func (q *queries) ListTags(ctx context.Context, tenant uuid.UUID) ([]inbox.Tag, 
 		return nil, fmt.Errorf("list tags: %w", err)
 	}
 	return collect(rows, "list tags", tagDest)
+}
+
+// keepASuperAdmin is inbox.ErrLastSuperAdmin when user is the tenant's only active super
+// admin, whose role or access is about to go. It runs in the change's transaction and takes
+// the tenant's lock first (SQLite's transactions have the one writer's), so two such changes
+// cannot both see the other's super admin still there.
+func (q *queries) keepASuperAdmin(ctx context.Context, tenant, user uuid.UUID) error {
+	if q.d.LockTenant != "" {
+		if err := q.exists(ctx, "lock tenant", q.d.LockTenant, tenant); err != nil {
+			return fmt.Errorf("count super admins: lock tenant: %w", err)
+		}
+	}
+	var self, others int
+	err := q.row(ctx, `SELECT
+		(SELECT COUNT(*) FROM users WHERE tenant_id = ? AND id = ? AND role = 'super_admin' AND deactivated_at IS NULL),
+		(SELECT COUNT(*) FROM users WHERE tenant_id = ? AND id <> ? AND role = 'super_admin' AND deactivated_at IS NULL)`,
+		tenant, user, tenant, user).Scan(&self, &others)
+	if err != nil {
+		return fmt.Errorf("count super admins: %w", err)
+	}
+	if self == 1 && others == 0 {
+		return inbox.ErrLastSuperAdmin
+	}
+	return nil
 }

@@ -18,15 +18,6 @@ import (
 
 var _ people.Store = (*Store)(nil)
 
-func (s *Store) CountActiveSuperAdmins(ctx context.Context, tenant uuid.UUID) (int, error) {
-	var n int
-	if err := s.row(ctx, `SELECT COUNT(*) FROM users WHERE tenant_id = ? AND role = ? AND deactivated_at IS NULL`,
-		tenant, string(auth.RoleSuperAdmin)).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count super admins: %w", err)
-	}
-	return n, nil
-}
-
 func (s *Store) TeamsExist(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) error {
 	if len(ids) == 0 {
 		return nil
@@ -47,12 +38,19 @@ func (s *Store) TeamsExist(ctx context.Context, tenant uuid.UUID, ids []uuid.UUI
 }
 
 func (s *Store) UpdateUser(ctx context.Context, u inbox.User) error {
-	res, err := s.execWrite(ctx, `UPDATE users SET role = ?, first_name = ?, last_name = ? WHERE tenant_id = ? AND id = ?`,
-		string(u.Role), u.FirstName, u.LastName, u.TenantID, u.ID)
-	if err != nil {
-		return fmt.Errorf("update user: %w", err)
-	}
-	return affected(res, "update user")
+	return s.tx(ctx, func(q *queries) error {
+		if u.Role != auth.RoleSuperAdmin {
+			if err := q.keepASuperAdmin(ctx, u.TenantID, u.ID); err != nil {
+				return err
+			}
+		}
+		res, err := q.exec(ctx, `UPDATE users SET role = ?, first_name = ?, last_name = ? WHERE tenant_id = ? AND id = ?`,
+			string(u.Role), u.FirstName, u.LastName, u.TenantID, u.ID)
+		if err != nil {
+			return fmt.Errorf("update user: %w", err)
+		}
+		return affected(res, "update user")
+	})
 }
 
 func (q *queries) setPassword(ctx context.Context, tenant, id uuid.UUID, hash string) error {

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t testing.TB) inbox.Store) {
 		{"MessageReactions", testMessageReactions},
 		{"VoiceCalls", testVoiceCalls},
 		{"People", testPeople},
+		{"LastSuperAdminRace", testLastSuperAdminRace},
 		{"Teams", testTeams},
 		{"Availability", testAvailability},
 		{"BusinessTimeZones", testBusinessTimeZones},
