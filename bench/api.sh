@@ -12,6 +12,8 @@ work="${DATA:-$(mktemp -d /tmp/teaminbox-bench.XXXXXX)}"
 go build -o "$work/teaminbox" ./cmd/teaminbox
 export TEAMINBOX_DATA="$work" TEAMINBOX_ADDR=127.0.0.1:18080 TEAMINBOX_LOG_LEVEL=warn
 export DATABASE_URL=""
+# One secret for the token command and the server: the seed writes none to the data folder.
+export TEAMINBOX_JWT_SECRET="${TEAMINBOX_JWT_SECRET:-bench-secret-bench-secret-bench-secret}"
 [ "$kind" = postgres ] && export DATABASE_URL="postgres://postgres:postgres@127.0.0.1:5432/teaminbox_bench?sslmode=disable"
 if [ ! -s "$work/seed.out" ]; then
   echo "seeding $N conversations / $M messages on $kind into $work"
