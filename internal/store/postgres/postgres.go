@@ -109,14 +109,9 @@ var queriesSQL string
 var named = sqlstore.MustParseNamed(queriesSQL)
 
 var dialect = &sqlstore.Dialect{
-	Name:       "postgres",
-	Numbered:   true,
-	ForUpdate:  named.Get("for_update"),
-	SkipLocked: named.Get("skip_locked"),
-	ILike:      named.Get("ilike"),
-	Unindexed:  named.Get("unindexed"),
-	TagNames:   named.Get("tag_names"),
-	SQL:        named,
+	Name:     "postgres",
+	Numbered: true,
+	SQL:      named,
 	ContentMatch: func(term string) (string, []any) {
 		return named.Get("content_match"), []any{sqlstore.LikePattern(term)}
 	},
@@ -138,7 +133,6 @@ var dialect = &sqlstore.Dialect{
 	InList:         func(subquery string) string { return strings.Replace(named.Get("in_list"), "{subquery}", subquery, 1) },
 	FreshPlan:      pgx.QueryExecModeExec,
 	GroupTenants:   true,
-	AppendEvent:    named.Get("append_event"),
 	NestSavepoints: true,
 	// Each tenant transaction locks the tenant's event counter first (see LockTenant), so
 	// the tenants' work does not deadlock; work that still loses a deadlock (locks taken
@@ -155,7 +149,6 @@ var dialect = &sqlstore.Dialect{
 		}
 		return ""
 	},
-	LockTenant: named.Get("lock_tenant"),
 	IsUnique: func(err error) bool {
 		var e *pgconn.PgError
 		return errors.As(err, &e) && e.Code == "23505"

@@ -18,6 +18,12 @@ LIKE
 (SELECT CASE WHEN COUNT(*) > 0 THEN json_group_array(name) END FROM (SELECT t.name FROM conversation_tags ct
 	JOIN tags t ON t.id = ct.tag_id WHERE ct.conversation_id = c.id ORDER BY lower(t.name)))
 
+-- name: lock_tenant
+-- (none: a transaction holds the one writer's lock)
+
+-- name: append_event
+-- (none: an UPDATE … RETURNING cannot feed an INSERT; two statements)
+
 -- name: index_queued_messages
 -- Index the messages queued for content search (migration 0008), all in one statement, just
 -- before a write transaction commits. The queue is walked and each message looked up by

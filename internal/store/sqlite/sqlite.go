@@ -207,11 +207,6 @@ var dialect = newDialect()
 func newDialect() *sqlstore.Dialect {
 	return &sqlstore.Dialect{
 		Name:              "sqlite",
-		ForUpdate:         named.Get("for_update"),
-		SkipLocked:        named.Get("skip_locked"),
-		ILike:             named.Get("ilike"),
-		Unindexed:         named.Get("unindexed"),
-		TagNames:          named.Get("tag_names"),
 		SQL:               named,
 		BeforeCommit:      []string{named.Get("index_queued_messages"), named.Get("clear_message_queue")},
 		SingleWriter:      true,

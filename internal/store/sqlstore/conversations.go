@@ -21,7 +21,7 @@ func (d *Dialect) conversationSelect() string {
 	c.assigned_user_id, c.assigned_team_id, c.broadcast_id, c.campaign_id, c.unread_count, c.last_message,
 	c.last_message_at, c.last_inbound_at, c.first_response_at, c.resolved_at, c.closed_at, c.created_at, c.updated_at,
 	ct.id, ct.tenant_id, ct.first_name, ct.last_name, ct.phone, ct.email, ct.country_code, ct.created_at, ct.updated_at,
-	ch.kind, u.first_name, u.last_name, u.email, tm.name, b.name, b.campaign_id, cp.name, ` + d.TagNames + `
+	ch.kind, u.first_name, u.last_name, u.email, tm.name, b.name, b.campaign_id, cp.name, ` + d.SQL.Get("tag_names") + `
 FROM conversations c
 JOIN contacts ct ON ct.id = c.contact_id
 JOIN channels ch ON ch.id = c.channel_id
@@ -130,10 +130,10 @@ func (q *queries) conversation(ctx context.Context, what, where string, args ...
 // lockOf is the clause that locks the rows of alias until the transaction ends, where the
 // database has one.
 func (q *queries) lockOf(alias string) string {
-	if q.d.ForUpdate == "" {
+	if q.d.SQL.Get("for_update") == "" {
 		return ""
 	}
-	return ` ` + q.d.ForUpdate + ` OF ` + alias
+	return ` ` + q.d.SQL.Get("for_update") + ` OF ` + alias
 }
 
 func (q *queries) FindOpenConversation(ctx context.Context, tenant, contactID, channelID uuid.UUID) (uuid.UUID, error) {
@@ -326,7 +326,7 @@ func (q *queries) searchPage(ctx context.Context, tenant uuid.UUID, s string, wh
 // 0, which both databases check before running it (a constant condition in its WHERE was
 // not enough for SQLite, which gathered and walked all the same).
 func (q *queries) searchAll(ctx context.Context, tenant uuid.UUID, m searchMatches, order string, limit, offset int) ([]uuid.UUID, int, error) {
-	u, key := q.d.Unindexed, m.name.Key
+	u, key := q.d.SQL.Get("unindexed"), m.name.Key
 	dense := `(SELECT by_name * by_name > ? * conversations FROM counts)`
 	rows, err := q.query(ctx, m.with+`, counts AS MATERIALIZED (SELECT `+m.name.Count+` AS by_name,
 			(SELECT COALESCE(SUM(conversations), 0) FROM conversation_loads_now WHERE tenant_id = ?) AS conversations)

@@ -202,7 +202,7 @@ func (q *queries) ListContacts(ctx context.Context, tenant uuid.UUID, f inbox.Co
 	where, args := `tenant_id = ?`, []any{tenant}
 	if f.Search != "" {
 		pat := LikePattern(f.Search)
-		where += ` AND ((first_name || ' ' || last_name) ` + q.d.ILike + ` ? ESCAPE '\' OR phone LIKE ? ESCAPE '\' OR email ` + q.d.ILike + ` ? ESCAPE '\')`
+		where += ` AND ((first_name || ' ' || last_name) ` + q.d.SQL.Get("ilike") + ` ? ESCAPE '\' OR phone LIKE ? ESCAPE '\' OR email ` + q.d.SQL.Get("ilike") + ` ? ESCAPE '\')`
 		args = append(args, pat, pat, pat)
 	}
 	var total int
@@ -393,8 +393,8 @@ func (q *queries) ListTags(ctx context.Context, tenant uuid.UUID) ([]inbox.Tag, 
 // the tenant's lock first (SQLite's transactions have the one writer's), so two such changes
 // cannot both see the other's super admin still there.
 func (q *queries) keepASuperAdmin(ctx context.Context, tenant, user uuid.UUID) error {
-	if q.d.LockTenant != "" {
-		if err := q.exists(ctx, "lock tenant", q.d.LockTenant, tenant); err != nil {
+	if q.d.SQL.Get("lock_tenant") != "" {
+		if err := q.exists(ctx, "lock tenant", q.d.SQL.Get("lock_tenant"), tenant); err != nil {
 			return fmt.Errorf("count super admins: lock tenant: %w", err)
 		}
 	}

@@ -357,7 +357,7 @@ func (q *queries) ListInboxMessages(ctx context.Context, tenant uuid.UUID, f inb
 			cond, a := q.d.ContentMatch(s)
 			add(cond, a...)
 		} else {
-			add(`m.content `+q.d.ILike+` ? ESCAPE '\'`, LikePattern(s))
+			add(`m.content `+q.d.SQL.Get("ilike")+` ? ESCAPE '\'`, LikePattern(s))
 		}
 	}
 	if f.Before != nil {

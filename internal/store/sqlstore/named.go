@@ -72,7 +72,17 @@ func (n Named) Get(name string) string {
 
 // sharedSections are the sections of queries.sql that shared code reads through Dialect.SQL:
 // every dialect's file has them.
-var sharedSections = []string{"row_address", "tenant_tables"}
+var sharedSections = []string{
+	"for_update",    // locks the selected rows until the transaction ends
+	"skip_locked",   // for_update that passes over rows another transaction holds
+	"ilike",         // the case-insensitive LIKE operator
+	"unindexed",     // put before a column to keep the planner off its index
+	"tag_names",     // conversation c's tag names as a JSON array, by lower(name); NULL for none
+	"lock_tenant",   // locks the tenant's event counter row: first in each tenant transaction
+	"append_event",  // the tenant's next event number and the event in one statement; "": two
+	"row_address",   // the column that names a row of any table
+	"tenant_tables", // the tables with a tenant_id column, from the catalog
+}
 
 // CheckShared reports the shared sections n lacks.
 func (n Named) CheckShared() error {

@@ -35,7 +35,7 @@ func (q *queries) ClaimOutbound(ctx context.Context, now time.Time, lease time.D
 	// One statement: the lease is taken atomically, and on PostgreSQL rows another node is
 	// claiming right now are skipped rather than waited for.
 	rows, err := q.query(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, claim_token = ?
-		WHERE id `+q.d.inList(`SELECT o.id FROM outbox o WHERE `+claimable+` ORDER BY o.next_attempt LIMIT ? `+q.d.SkipLocked)+`
+		WHERE id `+q.d.inList(`SELECT o.id FROM outbox o WHERE `+claimable+` ORDER BY o.next_attempt LIMIT ? `+q.d.SQL.Get("skip_locked"))+`
 		RETURNING id, tenant_id, message_id, channel_id, conversation_id, attempts, next_attempt, last_error, created_at, claim_token`,
 		micros(now.Add(lease)), uuid.NewString(), micros(now), limit)
 	if err != nil {
@@ -89,8 +89,8 @@ func (q *queries) AppendEvent(ctx context.Context, e *inbox.Event) error {
 		e.CreatedAt = time.Now().UTC()
 	}
 	values := []any{string(e.Type), optID(e.ConversationID), optID(e.AssignedUserID), string(e.Data), micros(e.CreatedAt)}
-	if q.d.AppendEvent != "" {
-		return q.scanOne(ctx, "append event", q.d.AppendEvent, append([]any{e.TenantID, e.TenantID}, values...), &e.Seq)
+	if q.d.SQL.Get("append_event") != "" {
+		return q.scanOne(ctx, "append event", q.d.SQL.Get("append_event"), append([]any{e.TenantID, e.TenantID}, values...), &e.Seq)
 	}
 	if err := q.scanOne(ctx, "append event: next seq", nextEventSeq, []any{e.TenantID}, &e.Seq); err != nil {
 		return err

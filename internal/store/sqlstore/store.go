@@ -120,11 +120,11 @@ func (s *Store) InTenantTx(ctx context.Context, tenant uuid.UUID, fn func(q inbo
 // deadlocked (2-3 % of a cluster's writes, each after PostgreSQL's 1 s deadlock_timeout).
 // Taken first, the row orders every lock of the tenant's work behind it.
 func (s *Store) tenantLock(tenant uuid.UUID) leadFunc {
-	if s.d.LockTenant == "" {
+	if s.d.SQL.Get("lock_tenant") == "" {
 		return nil
 	}
 	return func(ctx context.Context, q *queries) error {
-		if err := q.exists(ctx, "lock tenant", s.d.LockTenant, tenant); err != nil {
+		if err := q.exists(ctx, "lock tenant", s.d.SQL.Get("lock_tenant"), tenant); err != nil {
 			return fmt.Errorf("lock tenant: %w", err)
 		}
 		return nil
@@ -359,11 +359,6 @@ type Dialect struct {
 	Name string
 	// Numbered rewrites the ? placeholders the queries are written with to $1, $2, ...
 	Numbered bool
-	// ForUpdate locks the selected rows until the transaction ends ("" where every write
-	// transaction already holds the database's write lock, as SQLite's immediate ones do).
-	ForUpdate string
-	// SkipLocked is ForUpdate that passes over rows another transaction holds.
-	SkipLocked string
 	// InList, when set, is the condition that a value is among the rows of a subquery, the
 	// subquery run first, alone; IN (subquery) otherwise. PostgreSQL's IN is a semi-join,
 	// which may walk the whole outer table to probe the subquery's few rows.
@@ -374,8 +369,6 @@ type Dialect struct {
 	// PrepareStatements keeps statements prepared across calls; worth it where parsing is
 	// dear (the pure-Go SQLite) and the driver does not cache them itself (pgx does).
 	PrepareStatements bool
-	// ILike is the case-insensitive LIKE operator.
-	ILike string
 	// ContentMatch is a condition on messages aliased m that holds when m.content contains
 	// term (3 characters or more, any case), answered through an index, and its arguments.
 	ContentMatch func(term string) (cond string, args []any)
@@ -399,32 +392,17 @@ type Dialect struct {
 	// Retryable names why an error is worth running a transaction's work again ("deadlock",
 	// "serialization"), or is "" when it is not.
 	Retryable func(err error) string
-	// LockTenant is a query of one row that locks the event counter row of the tenant given
-	// as its argument until the transaction ends: the first thing each InTenantTx
-	// transaction does ("" where the database has a single writer).
-	LockTenant string
-	// AppendEvent, when set, takes the tenant's next event number and stores the event in one
-	// statement (one round trip instead of two), with the arguments tenant, tenant, type,
-	// conversation, assigned user, data, time, returning the number. SQLite cannot (an
-	// UPDATE … RETURNING cannot feed an INSERT).
-	AppendEvent string
-	// TagNames is an expression of the names of conversation c's tags as a JSON array,
-	// ordered by lower(name), or NULL when it has none.
-	TagNames string
 	// BeforeCommit are statements every write transaction runs last, before it commits
 	// (SQLite indexes the messages the transaction queued for content search).
 	BeforeCommit []string
-	// Unindexed goes before a column in a condition to keep the planner from answering the
-	// condition through an index on that column (SQLite's unary +), where walking another
-	// index in the order wanted finds a page sooner. Empty where no hint is needed.
-	Unindexed string
 	// FreshPlan, when set, is put before a query's arguments to have the database plan it
 	// for those arguments: PostgreSQL runs it as an unnamed statement, not a cached prepared
 	// one whose generic plan ignores how many rows a search term matches (a phone number
 	// was searched by walking all 2M messages).
 	FreshPlan any
-	// SQL is the dialect's queries.sql, for the statements of shared code that differ and
-	// need no setting of their own (see the sections each dialect must have, sharedSections).
+	// SQL is the dialect's queries.sql: the statements and fragments of shared code that
+	// differ between the databases, by name (sharedSections lists the ones every dialect has;
+	// an empty one is a fragment the database does without, such as SQLite's row locks).
 	SQL Named
 	// IsUnique tells a unique-key violation.
 	IsUnique func(err error) bool

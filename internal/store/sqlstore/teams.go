@@ -83,8 +83,8 @@ func (q *queries) LockAvailability(ctx context.Context, tenant, user uuid.UUID) 
 		return inbox.AgentAvailability{}, fmt.Errorf("lock availability: %w", err)
 	}
 	lock := ""
-	if q.d.ForUpdate != "" {
-		lock = " " + q.d.ForUpdate
+	if q.d.SQL.Get("for_update") != "" {
+		lock = " " + q.d.SQL.Get("for_update")
 	}
 	var a inbox.AgentAvailability
 	err = q.scanOne(ctx, "lock availability", `SELECT `+availabilityColumns+` FROM user_availability WHERE tenant_id = ? AND user_id = ?`+lock,

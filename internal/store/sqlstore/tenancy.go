@@ -44,7 +44,7 @@ func (s *Store) UpdateBusiness(ctx context.Context, t inbox.Tenant) error {
 	}
 	return s.tx(ctx, func(q *queries) error {
 		var was string
-		if err := q.scanOne(ctx, "update business", `SELECT time_zone FROM tenants WHERE id = ? `+q.d.ForUpdate, []any{t.ID}, &was); err != nil {
+		if err := q.scanOne(ctx, "update business", `SELECT time_zone FROM tenants WHERE id = ? `+q.d.SQL.Get("for_update"), []any{t.ID}, &was); err != nil {
 			return err
 		}
 		if _, err := q.exec(ctx, `UPDATE tenants SET name = ?, time_zone = ?, default_template_language = ? WHERE id = ?`,
