@@ -66,10 +66,14 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	proxies, err := cfg.Proxies() // validated with the configuration
+	if err != nil {
+		return err
+	}
 	api := httpapi.New(httpapi.Deps{
 		Service: app.svc, People: ppl, Tokens: tokens, Passwords: hasher, TokenTTL: cfg.TokenTTL,
 		Ready: st.Ping, Checks: app.checks, Registry: reg, Log: log,
-		MaxBodyBytes: cfg.MaxBodyBytes, MessageLimit: cfg.MessageLimit, LoginRate: cfg.LoginRate,
+		MaxBodyBytes: cfg.MaxBodyBytes, MessageLimit: cfg.MessageLimit, LoginRate: cfg.LoginRate, TrustedProxies: proxies,
 		OpenAPI:       docs.OpenAPI,
 		WebSocket:     app.ws,
 		WebSocketInfo: app.wsInfo,

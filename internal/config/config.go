@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,6 +37,7 @@ type Config struct {
 	EventRetention  time.Duration
 	ShutdownTimeout time.Duration
 	AllowedOrigins  []string
+	TrustedProxies  []string
 	MediaS3URL      string
 	MediaLinkTTL    time.Duration
 	MediaHosts      []string
@@ -76,10 +78,34 @@ func (c *Config) Validate() error {
 	if c.SMTPURL != "" && c.MailFrom == "" {
 		errs = append(errs, errors.New("TEAMINBOX_MAIL_FROM is required with TEAMINBOX_SMTP_URL"))
 	}
+	if _, err := c.Proxies(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		errs = append(errs, errors.New("TEAMINBOX_JWT_SECRET must be at least 32 bytes"))
 	}
 	return errors.Join(errs...)
+}
+
+// Proxies parses TEAMINBOX_TRUSTED_PROXIES: each an address (a range of one) or a CIDR range.
+func (c *Config) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range c.TrustedProxies {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, fmt.Errorf("TEAMINBOX_TRUSTED_PROXIES: %q is neither an address nor a CIDR range", v)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // ErrNoSecret is ExistingSecret's error when no secret is configured or kept yet.

@@ -193,3 +193,24 @@ func lineDiff(got, want string) string {
 	}
 	return b.String()
 }
+
+func TestTrustedProxies(t *testing.T) {
+	c := Config{TrustedProxies: []string{"10.0.0.0/8", " 192.168.1.7", "::ffff:172.16.0.1", ""}}
+	got, err := c.Proxies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"10.0.0.0/8", "192.168.1.7/32", "172.16.0.1/32"}
+	if len(got) != len(want) {
+		t.Fatalf("proxies %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i].String() != want[i] {
+			t.Errorf("proxy %d: %s, want %s", i, got[i], want[i])
+		}
+	}
+	bad := Config{TrustedProxies: []string{"proxy.example"}}
+	if _, err := bad.Proxies(); err == nil {
+		t.Error("a host name was taken for a proxy address")
+	}
+}

@@ -1,13 +1,13 @@
 package httpapi
 
 import (
-	"github.com/teaminbox/teaminbox/internal/audit"
-	"net"
 	"net/http"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/teaminbox/teaminbox/internal/audit"
 )
 
 // ipLimiter keeps a token bucket per client IP, forgetting idle ones. Limits are per node.
@@ -33,7 +33,10 @@ func (l *ipLimiter) allow(r *http.Request) bool {
 	if l.perSec <= 0 {
 		return true
 	}
-	ip := clientIP(r)
+	ip := audit.IP(r.Context()) // the client's address, which withClientAddress put there
+	if ip == "" {
+		ip = peerAddress(r)
+	}
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -128,20 +131,4 @@ func (g *accountGuard) sweepLocked(now time.Time) {
 		}
 	}
 	g.swept = now
-}
-
-// clientIP is the address a request came from: the peer's, as no proxy is trusted.
-func clientIP(r *http.Request) string {
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return ip
-}
-
-// withClientIP puts the request's address in its context, for the audit log.
-func withClientIP(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(audit.WithIP(r.Context(), clientIP(r))))
-	})
 }

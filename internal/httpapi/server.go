@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/google/uuid"
@@ -33,7 +34,9 @@ type Deps struct {
 	MaxBodyBytes int64
 	MessageLimit int // TEAM_INBOX_MESSAGE_LIMIT: the most messages one team-inbox query returns
 	LoginRate    float64
-	OpenAPI      []byte // served at /v1/openapi.yaml
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
+	OpenAPI        []byte // served at /v1/openapi.yaml
 
 	WebSocket     http.Handler                                        // /ws/team-inbox/{tenantId}/
 	WebSocketInfo func(p auth.Principal, baseURL string) (any, error) // /team-inbox/websocket/info/
@@ -81,7 +84,7 @@ func New(d Deps) *Server {
 	d.Registry.MustRegister(latency)
 	mux := http.NewServeMux()
 	s.routes(mux)
-	s.handler = observe(withClientIP(limitBody(envelopeMuxErrors(mux), d.MaxBodyBytes)), d.Log, latency)
+	s.handler = observe(withClientAddress(d.TrustedProxies, limitBody(envelopeMuxErrors(mux), d.MaxBodyBytes)), d.Log, latency)
 	return s
 }
 
