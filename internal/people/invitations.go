@@ -151,7 +151,7 @@ func (s *Service) usable(ctx context.Context, token string) (Invitation, error) 
 	if token == "" {
 		return Invitation{}, inbox.Invalid(map[string]string{"token": "Token is required"})
 	}
-	inv, err := s.o.Store.InvitationByToken(ctx, hashToken(token))
+	inv, err := s.o.Store.InvitationByToken(ctx, auth.HashToken(token))
 	if errors.Is(err, inbox.ErrNotFound) {
 		return inv, inbox.Invalid(map[string]string{"token": "This invitation link is not valid"})
 	}
@@ -197,7 +197,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (inbox.U
 	if len(last) > 100 {
 		bad.Add("last_name", "Must be at most 100 characters")
 	}
-	if weakPassword(in.Password, inv.Email) {
+	if auth.CheckPassword(inv.Email, in.Password) != nil {
 		bad.Add("password", PasswordRule)
 	}
 	if err := bad.Err(); err != nil {
@@ -209,7 +209,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (inbox.U
 	}
 	u := inbox.User{ID: uuid.Must(uuid.NewV7()), TenantID: inv.TenantID, FirstName: first, LastName: last, Email: inv.Email,
 		Role: inv.Role, PasswordHash: hash, CreatedAt: s.now()}
-	err = s.o.Store.AcceptInvitation(ctx, hashToken(in.Token), u, s.now())
+	err = s.o.Store.AcceptInvitation(ctx, auth.HashToken(in.Token), u, s.now())
 	switch {
 	case errors.Is(err, inbox.ErrNotFound): // used or revoked meanwhile
 		return inbox.User{}, inbox.Invalid(map[string]string{"token": "This invitation was already used or revoked"})

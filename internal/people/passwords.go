@@ -24,7 +24,7 @@ func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, old, pas
 	if old == "" {
 		bad.Add("old_password", "Your current password is required")
 	}
-	if weakPassword(password, u.Email) {
+	if auth.CheckPassword(u.Email, password) != nil {
 		bad.Add("new_password", PasswordRule)
 	}
 	if err := bad.Err(); err != nil {
@@ -119,7 +119,7 @@ func (s *Service) ConfirmReset(ctx context.Context, token, password string) erro
 	if token == "" {
 		return inbox.Invalid(map[string]string{"token": "Token is required"})
 	}
-	r, err := s.o.Store.PendingReset(ctx, hashToken(token), s.now())
+	r, err := s.o.Store.PendingReset(ctx, auth.HashToken(token), s.now())
 	if errors.Is(err, inbox.ErrNotFound) {
 		return invalid
 	}
@@ -130,7 +130,7 @@ func (s *Service) ConfirmReset(ctx context.Context, token, password string) erro
 	if err != nil {
 		return err
 	}
-	if weakPassword(password, u.Email) {
+	if auth.CheckPassword(u.Email, password) != nil {
 		return inbox.Invalid(map[string]string{"new_password": PasswordRule})
 	}
 	hash, err := s.o.Passwords.Hash(ctx, password)

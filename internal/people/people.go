@@ -4,10 +4,6 @@ package people
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -71,17 +67,10 @@ func New(o Options) *Service { return &Service{o: o} }
 
 func (s *Service) now() time.Time { return s.o.Inbox.Now() }
 
-// newToken returns a random token and the hex SHA-256 the store keeps of it.
+// newToken returns a random token and the hash the store keeps of it.
 func newToken() (token, hash string) {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b) // never fails
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, hashToken(token)
-}
-
-func hashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
+	token = auth.NewToken()
+	return token, auth.HashToken(token)
 }
 
 // link is the public URL of path with the token.
@@ -111,15 +100,8 @@ func requireAdmin(p auth.Principal, what string) error {
 	return nil
 }
 
-// PasswordRule is the rule every new password follows, as the errors state it.
+// PasswordRule is auth.CheckPassword's whole rule, as this package's errors state it.
 const PasswordRule = "Password must be at least 10 characters long, not one character repeated, and not your email address"
-
-// weakPassword reports whether password breaks PasswordRule for the account email.
-func weakPassword(password, email string) bool {
-	runes := []rune(password)
-	same := len(runes) > 0 && strings.Count(password, string(runes[0])) == len(runes)
-	return len(runes) < 10 || same || strings.EqualFold(strings.TrimSpace(password), strings.TrimSpace(email))
-}
 
 // getUser loads a user of p's tenant; another tenant's is a 404.
 func (s *Service) getUser(ctx context.Context, tenant, id uuid.UUID) (inbox.User, error) {

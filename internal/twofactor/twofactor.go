@@ -8,10 +8,8 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base32"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -351,8 +349,7 @@ func hashRecovery(code string) string {
 		}
 		return r
 	}, strings.ToLower(code))
-	sum := sha256.Sum256([]byte(c))
-	return hex.EncodeToString(sum[:])
+	return auth.HashToken(c)
 }
 
 // notFoundAs turns a store's ErrNotFound into as.
