@@ -5,16 +5,12 @@ package apikeys
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -23,6 +19,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/ttlcache"
 )
 
 const (
@@ -41,8 +38,6 @@ const (
 	maxKeys = 25
 	// maxName is the longest name of a key, in characters.
 	maxName = 100
-	// cacheSweepAt is the cache size past which expired entries are swept on insertion.
-	cacheSweepAt = 10_000
 )
 
 // Key is a personal API key as stored: never the key itself, only its hash and its start.
@@ -87,18 +82,12 @@ type Service struct {
 	log   *slog.Logger
 	now   func() time.Time
 
-	mu    sync.Mutex
-	cache map[string]*cached // key hash → the key, as last read
-}
-
-type cached struct {
-	key    Key
-	loaded time.Time
+	cache *ttlcache.Cache[string, Key] // key hash → the key, as last read
 }
 
 // New returns a Service over store, recording to audit.
 func New(store Store, users Users, audit auditor, log *slog.Logger, now func() time.Time) *Service {
-	return &Service{store: store, users: users, audit: audit, log: log, now: now, cache: map[string]*cached{}}
+	return &Service{store: store, users: users, audit: audit, log: log, now: now, cache: ttlcache.New[string, Key](cacheTTL)}
 }
 
 // record audits a change made to a key (never the key itself: Key holds only its hash,
@@ -137,13 +126,9 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, name, role strin
 	if len(held) >= maxKeys {
 		return Key{}, "", inbox.Conflict(ReasonTooMany, fmt.Sprintf("A user may hold at most %d keys; revoke one first", maxKeys))
 	}
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return Key{}, "", fmt.Errorf("create api key: %w", err)
-	}
-	secret := Prefix + base64.RawURLEncoding.EncodeToString(b[:])
+	secret := Prefix + auth.NewToken()
 	k := Key{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, UserID: p.UserID, Name: name, Prefix: secret[:shownLength],
-		Hash: hash(secret), Role: r, CreatedAt: s.now().UTC().Truncate(time.Microsecond)}
+		Hash: auth.HashToken(secret), Role: r, CreatedAt: s.now().UTC().Truncate(time.Microsecond)}
 	if err := s.store.CreateAPIKey(ctx, k); err != nil {
 		return Key{}, "", fmt.Errorf("create api key: %w", err)
 	}
@@ -188,22 +173,20 @@ func (s *Service) Revoke(ctx context.Context, p auth.Principal, id uuid.UUID) er
 		}
 		return fmt.Errorf("revoke api key: %w", err)
 	}
-	s.mu.Lock()
-	delete(s.cache, k.Hash)
-	s.mu.Unlock()
+	s.cache.Forget(k.Hash)
 	s.record(ctx, p, audit.Change{Action: "api_key.revoked", ObjectType: "api_key", ObjectID: k.ID.String(), Before: k})
 	return nil
 }
 
 // Resolve returns the principal a key acts as: its owner, with the lower of the key's role
 // and the owner's current one. A malformed or unknown key is auth.ErrInvalidToken; an owner
-// deactivated or gone is the inbox.Error of Users.Authorize.
+// deactivated or gone is the inbox.Error of Users.ActiveUser.
 func (s *Service) Resolve(ctx context.Context, secret string) (auth.Principal, error) {
 	if !wellFormed(secret) {
 		return auth.Principal{}, fmt.Errorf("%w: malformed api key", auth.ErrInvalidToken)
 	}
-	h, now := hash(secret), s.now()
-	k, ok := s.cached(h, now)
+	h, now := auth.HashToken(secret), s.now()
+	k, ok := s.cache.Get(h, now)
 	if !ok {
 		var err error
 		k, err = s.store.GetAPIKeyByHash(ctx, h)
@@ -213,7 +196,7 @@ func (s *Service) Resolve(ctx context.Context, secret string) (auth.Principal, e
 		if err != nil {
 			return auth.Principal{}, fmt.Errorf("resolve api key: %w", err)
 		}
-		s.put(h, k, now)
+		s.cache.Put(h, k, now)
 	}
 	u, err := s.users.ActiveUser(ctx, k.TenantID, k.UserID)
 	if err != nil {
@@ -233,37 +216,10 @@ func (s *Service) Resolve(ctx context.Context, secret string) (auth.Principal, e
 
 // touch records that the key was used at now; a failure is only logged.
 func (s *Service) touch(ctx context.Context, h string, k Key, now time.Time) {
-	s.mu.Lock()
-	if c, ok := s.cache[h]; ok {
-		c.key.LastUsedAt = &now
-	}
-	s.mu.Unlock()
+	s.cache.Update(h, func(k *Key) { k.LastUsedAt = &now })
 	if err := s.store.TouchAPIKey(ctx, k.ID, now); err != nil {
 		s.log.WarnContext(ctx, "touch api key", "key_id", k.ID, "err", err)
 	}
-}
-
-func (s *Service) cached(h string, now time.Time) (Key, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.cache[h]
-	if !ok || now.Sub(c.loaded) >= cacheTTL {
-		return Key{}, false
-	}
-	return c.key, true
-}
-
-func (s *Service) put(h string, k Key, now time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.cache) >= cacheSweepAt {
-		for kh, c := range s.cache {
-			if now.Sub(c.loaded) >= cacheTTL {
-				delete(s.cache, kh)
-			}
-		}
-	}
-	s.cache[h] = &cached{key: k, loaded: now}
 }
 
 // above reports whether role a outranks role b (auth.Roles is most powerful first).
@@ -279,9 +235,4 @@ func wellFormed(secret string) bool {
 	}
 	_, err := base64.RawURLEncoding.Strict().DecodeString(rest)
 	return err == nil
-}
-
-func hash(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
 }

@@ -44,7 +44,7 @@ func (s *Service) ActiveUser(ctx context.Context, tenant, id uuid.UUID) (User, e
 	} else if err != nil {
 		return User{}, err
 	}
-	if u, ok := s.users.get(id, now); ok {
+	if u, ok := s.users.Get(id, now); ok {
 		if u.TenantID != tenant {
 			return User{}, errDenied
 		}
@@ -60,13 +60,13 @@ func (s *Service) ActiveUser(ctx context.Context, tenant, id uuid.UUID) (User, e
 	if u.DeactivatedAt != nil {
 		return User{}, errDenied
 	}
-	s.users.put(u.ID, u, now)
+	s.users.Put(u.ID, u, now)
 	return u, nil
 }
 
 // ForgetUser drops what Authorize keeps of a user, so that a change made to them (a
 // deactivation, a new token version) applies to their next request on this node.
-func (s *Service) ForgetUser(id uuid.UUID) { s.users.forget(id) }
+func (s *Service) ForgetUser(id uuid.UUID) { s.users.Forget(id) }
 
 // errTenantDisabled answers every request of a disabled business's users.
 var errTenantDisabled = Unauthorized("This business is disabled; its administrator can ask the operator of this teaminbox server to enable it again")
@@ -88,14 +88,14 @@ func (s *Service) tenantEnabled(ctx context.Context, id uuid.UUID) error {
 // cachedTenant is the tenant as read at most userCacheTTL ago.
 func (s *Service) cachedTenant(ctx context.Context, id uuid.UUID) (Tenant, error) {
 	now := time.Now()
-	if t, ok := s.tenants.get(id, now); ok {
+	if t, ok := s.tenants.Get(id, now); ok {
 		return t, nil
 	}
 	t, err := s.store.GetTenant(ctx, id)
 	if err != nil {
 		return Tenant{}, fmt.Errorf("load tenant: %w", err)
 	}
-	s.tenants.put(id, t, now)
+	s.tenants.Put(id, t, now)
 	return t, nil
 }
 
@@ -121,7 +121,7 @@ func (s *Service) SetUserActive(ctx context.Context, p auth.Principal, id uuid.U
 		}
 		return nil
 	})
-	s.users.forget(id)
+	s.users.Forget(id)
 	if err != nil {
 		return User{}, err
 	}
@@ -133,8 +133,8 @@ func (s *Service) SetUserActive(ctx context.Context, p auth.Principal, id uuid.U
 // tokens are refused and its webhooks unknown from the next request on (other nodes follow
 // within the caches' lifetimes, seconds).
 func (s *Service) ForgetTenant(tenant uuid.UUID) {
-	s.users.forgetIf(func(u User) bool { return u.TenantID == tenant })
-	s.channels.forgetIf(func(ch Channel) bool { return ch.TenantID == tenant })
+	s.users.ForgetIf(func(u User) bool { return u.TenantID == tenant })
+	s.channels.ForgetIf(func(ch Channel) bool { return ch.TenantID == tenant })
 }
 
 // UserDeactivated is the data of a user_deactivated event.

@@ -19,13 +19,13 @@ const channelCacheTTL = 2 * time.Second
 // disabled business is ErrNotFound: its webhooks answer 404 and store nothing.
 func (s *Service) WebhookChannel(ctx context.Context, id uuid.UUID) (Channel, error) {
 	now := time.Now()
-	ch, ok := s.channels.get(id, now)
+	ch, ok := s.channels.Get(id, now)
 	if !ok {
 		var err error
 		if ch, err = s.store.LookupChannel(ctx, id); err != nil {
 			return Channel{}, err
 		}
-		s.channels.put(ch.ID, ch, now)
+		s.channels.Put(ch.ID, ch, now)
 	}
 	if err := s.tenantEnabled(ctx, ch.TenantID); errors.Is(err, errTenantDisabled) {
 		return Channel{}, fmt.Errorf("channel %s: business disabled: %w", id, ErrNotFound)

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/ttlcache"
 )
 
 // Service holds the use cases. Each write runs in one store transaction that also appends
@@ -26,20 +27,20 @@ type Service struct {
 	templates TemplateChecker
 	// channels are the webhooks' channels, kept for channelCacheTTL: reading one takes a pooled
 	// connection and a share of a webhook's CPU, for a row that changes once in months.
-	channels ttlCache[Channel]
+	channels *ttlcache.Cache[uuid.UUID, Channel]
 	// users are the callers Authorize has checked, kept for userCacheTTL.
-	users   ttlCache[User]
+	users   *ttlcache.Cache[uuid.UUID, User]
 	auditor Auditor // nil: settings changes are not recorded
 	// tenants are the businesses of those callers and webhooks, kept for userCacheTTL: whether
 	// an operator disabled one (see tenantEnabled).
-	tenants ttlCache[Tenant]
+	tenants *ttlcache.Cache[uuid.UUID, Tenant]
 }
 
 // NewService wires the use cases to a store and a publisher.
 func NewService(store Store, pub Publisher, log *slog.Logger) *Service {
 	return &Service{store: store, pub: pub, log: log, now: func() time.Time { return time.Now().UTC() },
-		channels: ttlCache[Channel]{ttl: channelCacheTTL}, users: ttlCache[User]{ttl: userCacheTTL},
-		tenants: ttlCache[Tenant]{ttl: userCacheTTL}}
+		channels: ttlcache.New[uuid.UUID, Channel](channelCacheTTL), users: ttlcache.New[uuid.UUID, User](userCacheTTL),
+		tenants: ttlcache.New[uuid.UUID, Tenant](userCacheTTL)}
 }
 
 // SetClock replaces the clock, for tests and the seeder that back-dates data.
