@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/teaminbox/teaminbox/internal/audit"
 	"maps"
 	"slices"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 )
 
@@ -226,7 +226,7 @@ func (s *Service) UpdateChannel(ctx context.Context, p auth.Principal, id uuid.U
 	if err != nil {
 		return ChannelView{}, err
 	}
-	s.channels.forget(id)
+	s.channels.Forget(id)
 	v := ch.View(s.specs[ch.Kind])
 	s.audit(ctx, p, audit.Change{Action: "channel.updated", ObjectType: "channel", ObjectID: id.String(), Before: prev.View(s.specs[prev.Kind]), After: v})
 	return v, nil
@@ -249,7 +249,7 @@ func (s *Service) DeleteChannel(ctx context.Context, p auth.Principal, id uuid.U
 	if err != nil {
 		return notFoundAs(err, "Channel")
 	}
-	s.channels.forget(id)
+	s.channels.Forget(id)
 	s.audit(ctx, p, audit.Change{Action: "channel.deleted", ObjectType: "channel", ObjectID: id.String(), Before: ch.View(s.specs[ch.Kind])})
 	s.disconnect(ctx, ch)
 	return nil
