@@ -1,26 +1,40 @@
-// Package web holds the agents' page, embedded in the binary and served at /.
+// Package web holds the agents' app (built from web/src into web/dist by Vite, committed so
+// the server builds without Node) and the plain pages of links (setup, accept, reset), all
+// embedded in the binary.
 package web
 
 import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"strings"
 )
 
-//go:embed static
+//go:embed dist static
 var files embed.FS
 
-// Handler serves the page at / and its assets under /app/.
+// Handler serves the app's page at / and /inbox/..., its built assets under /app/assets/ and
+// the plain pages' files under /app/.
 func Handler() http.Handler {
+	dist, _ := fs.Sub(files, "dist")
 	static, _ := fs.Sub(files, "static")
-	assets := http.StripPrefix("/app/", http.FileServerFS(static))
+	built := http.StripPrefix("/app/", http.FileServerFS(dist))
+	plain := http.StripPrefix("/app/", http.FileServerFS(static))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: https:; style-src 'self'")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		if r.URL.Path == "/" {
-			http.ServeFileFS(w, r, static, "index.html")
-			return
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob: https:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		switch {
+		case r.URL.Path == "/" || r.URL.Path == "/inbox" || strings.HasPrefix(r.URL.Path, "/inbox/"):
+			// Every view of the app is the same page; it routes by the URL itself.
+			h.Set("Cache-Control", "no-cache")
+			http.ServeFileFS(w, r, dist, "index.html")
+		case strings.HasPrefix(r.URL.Path, "/app/assets/"):
+			// Built file names carry a hash of their content.
+			h.Set("Cache-Control", "public, max-age=31536000, immutable")
+			built.ServeHTTP(w, r)
+		default:
+			plain.ServeHTTP(w, r)
 		}
-		assets.ServeHTTP(w, r)
 	})
 }

@@ -141,6 +141,8 @@ func (s *Server) routes(mux router) {
 	}
 	if s.Web != nil {
 		mux.Handle("GET /{$}", s.Web)
+		mux.Handle("GET /inbox", s.Web)
+		mux.Handle("GET /inbox/", s.Web)
 		mux.Handle("GET /app/", s.Web)
 	}
 }

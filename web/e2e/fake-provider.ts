@@ -1,0 +1,58 @@
+// A local server speaking the providers' APIs the tests use (Telegram Bot API first), recording
+// every request so tests can assert what the server sent. GET /_requests lists them.
+import { createServer, type IncomingMessage, type Server } from "node:http";
+
+export type Recorded = { method: string; path: string; contentType: string; body: string };
+
+export function startFakeProvider(): Promise<{ url: string; server: Server }> {
+  const requests: Recorded[] = [];
+  const server = createServer(async (req, res) => {
+    const body = await read(req);
+    const path = req.url ?? "/";
+    if (path === "/_requests") {
+      res.setHeader("Content-Type", "application/json");
+      res.end(JSON.stringify(requests));
+      return;
+    }
+    requests.push({ method: req.method ?? "", path, contentType: req.headers["content-type"] ?? "", body: body.toString("latin1") });
+    const json = (v: unknown) => {
+      res.setHeader("Content-Type", "application/json");
+      res.end(JSON.stringify(v));
+    };
+    // Telegram: /bot<token>/<method>, files at /file/bot<token>/<path>.
+    const tg = /^\/bot[^/]+\/(\w+)/.exec(path);
+    if (tg) {
+      const method = tg[1];
+      if (method === "getMe") return json({ ok: true, result: { id: 42, is_bot: true, first_name: "Test Bot", username: "test_bot" } });
+      if (method === "getFile") {
+        const id = JSON.parse(body.toString() || "{}").file_id ?? "file";
+        return json({ ok: true, result: { file_id: id, file_unique_id: id, file_size: png.length, file_path: `photos/${id}.png` } });
+      }
+      if (method.startsWith("send")) return json({ ok: true, result: { message_id: requests.length, date: Math.floor(Date.now() / 1000), chat: { id: 1, type: "private" } } });
+      return json({ ok: true, result: true });
+    }
+    if (/^\/file\/bot[^/]+\//.test(path)) {
+      res.setHeader("Content-Type", "image/png");
+      res.end(png);
+      return;
+    }
+    res.statusCode = 404;
+    json({ error: "not faked: " + path });
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => {
+    const a = server.address() as { port: number };
+    resolve({ url: `http://127.0.0.1:${a.port}`, server });
+  }));
+}
+
+function read(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+// A 2×2 red PNG: what the fake serves for every file.
+const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==", "base64");

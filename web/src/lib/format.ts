@@ -1,0 +1,36 @@
+// Dates and durations as agents read them.
+
+export function time(s: string | null | undefined): string {
+  return s ? new Date(s).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
+}
+
+export function dateTime(s: string | null | undefined): string {
+  return s ? new Date(s).toLocaleString() : "";
+}
+
+/** "3m", "2h", "5d": how long ago s was, for the list's waiting time. */
+export function ago(s: string | null | undefined, now = Date.now()): string {
+  if (!s) return "";
+  const sec = Math.max(0, (now - new Date(s).getTime()) / 1000);
+  if (sec < 60) return "now";
+  if (sec < 3600) return `${Math.floor(sec / 60)}m`;
+  if (sec < 86400) return `${Math.floor(sec / 3600)}h`;
+  return `${Math.floor(sec / 86400)}d`;
+}
+
+/** The calendar day of s, for the thread's day separators. */
+export function day(s: string): string {
+  const d = new Date(s);
+  const today = new Date();
+  const yesterday = new Date(Date.now() - 86400000);
+  if (d.toDateString() === today.toDateString()) return "Today";
+  if (d.toDateString() === yesterday.toDateString()) return "Yesterday";
+  return d.toLocaleDateString([], { weekday: "long", year: "numeric", month: "long", day: "numeric" });
+}
+
+export function bytes(n: number | undefined): string {
+  if (!n) return "";
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
