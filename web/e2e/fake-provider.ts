@@ -31,6 +31,14 @@ export function startFakeProvider(): Promise<{ url: string; server: Server }> {
       if (method.startsWith("send")) return json({ ok: true, result: { message_id: requests.length, date: Math.floor(Date.now() / 1000), chat: { id: 1, type: "private" } } });
       return json({ ok: true, result: true });
     }
+    // WhatsApp Cloud API under /wa (a channel's api_base_url is <fake>/wa).
+    if (path.startsWith("/wa/")) {
+      const [, , id, edge] = path.split("?")[0].split("/");
+      if (edge === "messages") return json({ messaging_product: "whatsapp", contacts: [], messages: [{ id: "wamid.fake" + requests.length }] });
+      if (edge === "message_templates") return json({ data: whatsappTemplates, paging: {} });
+      if (edge === "media") return json({ id: "media" + requests.length });
+      return json({ id, display_phone_number: "+1 555 0100", verified_name: "E2E Shop" });
+    }
     if (/^\/file\/bot[^/]+\//.test(path)) {
       res.setHeader("Content-Type", "image/png");
       res.end(png);
@@ -53,6 +61,18 @@ function read(req: IncomingMessage): Promise<Buffer> {
     req.on("error", reject);
   });
 }
+
+// The templates the fake WhatsApp Business Account has.
+const whatsappTemplates = [
+  {
+    id: "tpl1",
+    name: "order_update",
+    language: "en_US",
+    status: "APPROVED",
+    category: "UTILITY",
+    components: [{ type: "BODY", text: "Hi {{1}}, your order {{2}} has shipped.", example: { body_text: [["Maria", "A-1001"]] } }],
+  },
+];
 
 // A 2×2 red PNG: what the fake serves for every file.
 const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==", "base64");

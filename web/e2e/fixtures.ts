@@ -2,7 +2,7 @@
 // never see each other's conversations), its people, a Telegram channel on the fake Bot API,
 // and customers writing in through signed webhooks.
 import { test as base, expect, type Browser, type Page, type TestInfo } from "@playwright/test";
-import { randomUUID } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 
 export type Person = { email: string; password: string; token: string; user: { id: string; first_name: string; last_name: string; role: string } };
 export type Channel = { id: string; kind: string; name: string; secret: string };
@@ -79,6 +79,36 @@ export class Business {
     });
     expect(res.ok, `webhook answered ${res.status}`).toBeTruthy();
     return chatId;
+  }
+
+  /** Connects a WhatsApp number on the fake Cloud API. */
+  async whatsapp(name = "WhatsApp"): Promise<Channel> {
+    const secret = "app" + randomUUID().replaceAll("-", "");
+    const d = await this.api<{ channel: { id: string } }>("POST", "/v1/channels", {
+      kind: "whatsapp",
+      name,
+      config: { phone_number_id: "pn" + randomUUID().slice(0, 8), waba_id: "waba" + randomUUID().slice(0, 8), access_token: "tok", app_secret: secret, verify_token: "verify", api_base_url: fakeURL() + "/wa" },
+    });
+    return { id: d.channel.id, kind: "whatsapp", name, secret };
+  }
+
+  /** A WhatsApp customer writes (message is the Cloud API message object without from, id and
+   * timestamp: {type: "text", text: {body}} by default); returns the customer's wa_id. */
+  async whatsappInbound(ch: Channel, text: string, from?: { waId?: string; name?: string; at?: Date; message?: Record<string, unknown> }): Promise<string> {
+    const waId = from?.waId ?? "4915" + String(Math.floor(Math.random() * 1e9)).padStart(9, "0");
+    const at = Math.floor((from?.at ?? new Date()).getTime() / 1000);
+    const message = { from: waId, id: "wamid.in" + randomUUID(), timestamp: String(at), ...(from?.message ?? { type: "text", text: { body: text } }) };
+    const body = JSON.stringify({
+      object: "whatsapp_business_account",
+      entry: [{ id: "waba", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "15550100", phone_number_id: "pn" }, contacts: [{ profile: { name: from?.name ?? "WhatsApp Customer" }, wa_id: waId }], messages: [message] } }] }],
+    });
+    const res = await fetch(`${server()}/webhooks/whatsapp/${ch.id}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Hub-Signature-256": "sha256=" + createHmac("sha256", ch.secret).update(body).digest("hex") },
+      body,
+    });
+    expect(res.ok, `webhook answered ${res.status}`).toBeTruthy();
+    return waId;
   }
 
   /** The conversations of the business, newest first. */
