@@ -264,8 +264,8 @@ func (q *queries) countConversations(ctx context.Context, tenant uuid.UUID, f in
 
 // countersOf names the counters that hold f's total, and the conditions that select it: the
 // per-assignee ones for status, channel, assignee and team (nobody and no team included: the
-// nil UUID there), the per-campaign ones for status, campaign and broadcast. "" when no counters have a column for every filter of f (a filter
-// added later included).
+// nil UUID there), the per-campaign ones for status, campaign and broadcast. "" when no
+// counters have a column for every filter of f (a filter added later included).
 func countersOf(tenant uuid.UUID, f inbox.ConversationFilter) (counters string, where []string, args []any) {
 	f.Page, f.Limit, f.SortBy, f.SortAsc = 0, 0, "", false
 	where, args = []string{"tenant_id = ?"}, []any{tenant}
