@@ -16,18 +16,24 @@ var timeframes = map[string]time.Duration{"24h": 24 * time.Hour, "7d": 7 * 24 * 
 
 func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error {
 	q := newQuery(r)
+	p := principal(r.Context())
 	f := inbox.ConversationFilter{
-		Status:       inbox.Status(q.oneOf("status", []string{"active", "pending", "closed"})),
-		CampaignID:   q.id("campaign_id"),
-		BroadcastID:  q.id("broadcast_id"),
-		ChannelKind:  inbox.ChannelKind(q.oneOf("channel", kindNames())),
-		AssignedTo:   q.id("assigned_to"),
-		AssignedTeam: q.id("assigned_team"),
-		Search:       q.str("search", 200),
-		Page:         q.intRange("page", 1, 1, 1_000_000),
-		Limit:        q.intRange("limit", 20, 1, 100),
-		SortBy:       q.oneOf("sort_by", inbox.SortKeys),
-		SortAsc:      q.oneOf("sort_direction", []string{"asc", "desc"}) == "asc",
+		Status:      inbox.Status(q.oneOf("status", []string{"active", "pending", "closed"})),
+		CampaignID:  q.id("campaign_id"),
+		BroadcastID: q.id("broadcast_id"),
+		ChannelKind: inbox.ChannelKind(q.oneOf("channel", kindNames())),
+		TagID:       q.id("tag_id"),
+		ContactID:   q.id("contact_id"),
+		Search:      q.str("search", 200),
+		Page:        q.intRange("page", 1, 1, 1_000_000),
+		Limit:       q.intRange("limit", 20, 1, 100),
+		SortBy:      q.oneOf("sort_by", inbox.SortKeys),
+		SortAsc:     q.oneOf("sort_direction", []string{"asc", "desc"}) == "asc",
+	}
+	f.AssignedTo, f.Unassigned = q.idOr("assigned_to", "unassigned")
+	f.AssignedTeam, f.NoTeam = q.idOr("assigned_team", "none")
+	if q.oneOf("mentioned", []string{"me"}) != "" {
+		f.MentionedUser = &p.UserID
 	}
 	if tf := q.oneOf("timeframe", []string{"24h", "7d", "30d"}); tf != "" {
 		f.ActiveSince = ptr(s.Service.Now().Add(-timeframes[tf]))
@@ -38,7 +44,7 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error
 	if err := q.err(); err != nil {
 		return err
 	}
-	list, total, err := s.Service.ListConversations(r.Context(), principal(r.Context()), f)
+	list, total, err := s.Service.ListConversations(r.Context(), p, f)
 	if err != nil {
 		return err
 	}

@@ -124,6 +124,23 @@ func (q *query) id(name string) *uuid.UUID {
 	return &id
 }
 
+// idOr parses a parameter that is a UUID or word, which stands for "no id" (none).
+func (q *query) idOr(name, word string) (id *uuid.UUID, none bool) {
+	switch s := q.v.Get(name); s {
+	case "":
+		return nil, false
+	case word:
+		return nil, true
+	default:
+		id, err := uuid.Parse(s)
+		if err != nil {
+			q.bad.Add(name, "Must be a UUID or "+word)
+			return nil, false
+		}
+		return &id, false
+	}
+}
+
 func (q *query) intRange(name string, def, lo, hi int) int {
 	s := q.v.Get(name)
 	if s == "" {

@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -136,13 +137,47 @@ func (s *Service) ListContacts(ctx context.Context, p auth.Principal, f ContactF
 	return s.store.ListContacts(ctx, p.TenantID, f)
 }
 
-// GetContact returns one contact.
-func (s *Service) GetContact(ctx context.Context, p auth.Principal, id uuid.UUID) (Contact, error) {
+// GetContact returns one contact with its channel identities.
+func (s *Service) GetContact(ctx context.Context, p auth.Principal, id uuid.UUID) (ContactDetail, error) {
 	if err := require(p, auth.PermConversationsRead, "view contacts"); err != nil {
-		return Contact{}, err
+		return ContactDetail{}, err
 	}
 	c, err := s.store.GetContact(ctx, p.TenantID, id)
-	return c, notFoundAs(err, "Contact")
+	if err != nil {
+		return ContactDetail{}, notFoundAs(err, "Contact")
+	}
+	ids, err := s.store.ContactIdentities(ctx, p.TenantID, id)
+	if err != nil {
+		return ContactDetail{}, fmt.Errorf("contact identities: %w", err)
+	}
+	channels, err := s.store.ListChannels(ctx, p.TenantID)
+	if err != nil {
+		return ContactDetail{}, fmt.Errorf("contact identities: %w", err)
+	}
+	byID := make(map[uuid.UUID]Channel, len(channels))
+	for _, ch := range channels {
+		byID[ch.ID] = ch
+	}
+	d := ContactDetail{Contact: c, Identities: make([]IdentityView, 0, len(ids))}
+	for _, i := range ids {
+		ch := byID[i.ChannelID]
+		d.Identities = append(d.Identities, IdentityView{ChannelID: i.ChannelID, ChannelKind: ch.Kind, ChannelName: ch.Name, Address: i.Address})
+	}
+	return d, nil
+}
+
+// ContactDetail is a contact with its addresses on the tenant's channels.
+type ContactDetail struct {
+	Contact
+	Identities []IdentityView `json:"identities"`
+}
+
+// IdentityView is a contact's address on one channel, with the channel's kind and name.
+type IdentityView struct {
+	ChannelID   uuid.UUID   `json:"channel_id"`
+	ChannelKind ChannelKind `json:"channel_kind"`
+	ChannelName string      `json:"channel_name"`
+	Address     string      `json:"address"`
 }
 
 // CreateContact adds a contact; with a phone it is also reachable on SMS, voice and RCS
@@ -171,7 +206,7 @@ func (s *Service) UpdateContact(ctx context.Context, p auth.Principal, id uuid.U
 		return Contact{}, nothingToChange()
 	}
 	var c Contact
-	err := s.store.InTx(ctx, func(q Queries) error {
+	err := s.write(ctx, p.TenantID, func(q Queries, em *emitter) error {
 		var err error
 		if c, err = q.GetContact(ctx, p.TenantID, id); err != nil {
 			return notFoundAs(err, "Contact")
@@ -179,10 +214,27 @@ func (s *Service) UpdateContact(ctx context.Context, p auth.Principal, id uuid.U
 		if err := in.apply(&c); err != nil {
 			return err
 		}
-		c.UpdatedAt = s.now()
-		return q.UpdateContact(ctx, c)
+		by, err := actorRef(ctx, q, p)
+		if err != nil {
+			return err
+		}
+		c.UpdatedAt = em.now
+		if err := q.UpdateContact(ctx, c); err != nil {
+			return err
+		}
+		em.emit(EventContactUpdate, nil, ContactUpdate{ID: c.ID, UpdatedAt: c.UpdatedAt, UpdatedBy: by})
+		return nil
 	})
 	return c, err
+}
+
+// ContactUpdate is the data of a contact_update event: which contact to read again. It
+// carries none of the contact's fields: an event without a conversation outlives the
+// erasure of its contact in the event log.
+type ContactUpdate struct {
+	ID        uuid.UUID `json:"id"`
+	UpdatedAt time.Time `json:"updated_at"`
+	UpdatedBy UserRef   `json:"updated_by"`
 }
 
 // TagInput is a tag's editable fields; nil leaves a field unchanged on update.

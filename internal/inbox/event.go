@@ -22,6 +22,7 @@ const (
 	EventMessageReaction    EventType = "message_reaction"    // a contact reacted to a message or took the reaction back
 	EventUserDeactivated    EventType = "user_deactivated"    // a user was deactivated: every node closes their sockets
 	EventAgentAvailability  EventType = "agent_availability"  // an agent went online, away or offline
+	EventContactUpdate      EventType = "contact_update"      // a contact's fields were edited
 	// Ephemeral events: not logged, no sequence number.
 	EventTypingIndicator EventType = "typing_indicator"
 	EventPresence        EventType = "presence"

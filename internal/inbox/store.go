@@ -302,7 +302,14 @@ type ConversationFilter struct {
 	BroadcastID  *uuid.UUID
 	ChannelKind  ChannelKind
 	AssignedTo   *uuid.UUID
+	Unassigned   bool // no assigned user; AssignedTo is then nil
 	AssignedTeam *uuid.UUID
+	NoTeam       bool       // no assigned team; AssignedTeam is then nil
+	TagID        *uuid.UUID // conversations carrying the tag
+	ContactID    *uuid.UUID // the contact's conversations
+	// MentionedUser keeps conversations with an internal note that mentions the user. The
+	// list keeps its usual order (SortBy), not the order of the mentions.
+	MentionedUser *uuid.UUID
 	// Search matches the contact's name or phone, or the content of a non-internal message,
 	// case-insensitively, through an index (never a scan of all messages).
 	Search string

@@ -12,7 +12,8 @@ import (
 // serverEvents are the event frame types a client receives.
 var serverEvents = []inbox.EventType{inbox.EventNewMessage, inbox.EventMessageStatus, inbox.EventTypingIndicator,
 	inbox.EventAssignmentUpdate, inbox.EventTicketUpdate, inbox.EventTagUpdate, inbox.EventConversationUpdate,
-	inbox.EventReplyWindow, inbox.EventPresence, inbox.EventMessageReaction, inbox.EventUserDeactivated, inbox.EventAgentAvailability}
+	inbox.EventReplyWindow, inbox.EventPresence, inbox.EventMessageReaction, inbox.EventUserDeactivated, inbox.EventAgentAvailability,
+	inbox.EventContactUpdate}
 
 // Info answers GET /team-inbox/websocket/info/: where to connect and a short-lived token
 // for it (browsers cannot send an Authorization header on a WebSocket).

@@ -315,6 +315,10 @@ func (w *workload) run(ctx context.Context) {
 		{SortBy: inbox.SortPriority}, {SortBy: inbox.SortUnreadCount},
 		{Search: "Priya"}, {Search: "+91"}, {Search: "enterprise plan"}, {Search: "Priya", Page: 40},
 		{Search: "invoice", Status: active}, {Search: "Olga", SortBy: inbox.SortCreatedAt},
+		{Unassigned: true}, {Unassigned: true, Status: active}, {NoTeam: true}, {NoTeam: true, SortBy: inbox.SortCreatedAt},
+		{TagID: &w.tags[1].ID}, {TagID: &w.tags[1].ID, Status: active}, {TagID: &w.tags[1].ID, Search: "Priya"},
+		{ContactID: &conv.ContactID}, {ContactID: &conv.ContactID, SortBy: inbox.SortPriority},
+		{MentionedUser: &agent.ID}, {MentionedUser: &agent.ID, Status: active}, {MentionedUser: &agent.ID, Search: "invoice"},
 	} {
 		f.Limit = 25
 		_, _, err := w.svc.ListConversations(ctx, p, f)

@@ -177,8 +177,25 @@ func (q *queries) ListConversations(ctx context.Context, tenant uuid.UUID, f inb
 	if f.AssignedTo != nil {
 		add("c.assigned_user_id = ?", *f.AssignedTo)
 	}
+	if f.Unassigned {
+		add("c.assigned_user_id IS NULL")
+	}
 	if f.AssignedTeam != nil {
 		add("c.assigned_team_id = ?", *f.AssignedTeam)
+	}
+	if f.NoTeam {
+		add("c.assigned_team_id IS NULL")
+	}
+	if f.TagID != nil {
+		add("c.id IN (SELECT conversation_id FROM conversation_tags WHERE tag_id = ?)", *f.TagID)
+	}
+	if f.ContactID != nil {
+		add("c.contact_id = ?", *f.ContactID)
+	}
+	if f.MentionedUser != nil {
+		// Through message_mentions_user (migration 0025), then each note by its key.
+		add(`c.id IN (SELECT m.conversation_id FROM message_mentions mm JOIN messages m ON m.id = mm.message_id
+			WHERE mm.user_id = ? AND m.tenant_id = ?)`, *f.MentionedUser, tenant)
 	}
 	if f.ActiveSince != nil {
 		add("c.activity_at >= ?", micros(*f.ActiveSince))
@@ -246,9 +263,9 @@ func (q *queries) countConversations(ctx context.Context, tenant uuid.UUID, f in
 }
 
 // countersOf names the counters that hold f's total, and the conditions that select it: the
-// per-assignee ones for status, channel, assignee and team, the per-campaign ones for status,
-// campaign and broadcast. "" when no counters have a column for every filter of f (a filter
-// added later included).
+// per-assignee ones for status, channel, assignee and team (nobody and no team included: the
+// nil UUID there), the per-campaign ones for status, campaign and broadcast. "" when no
+// counters have a column for every filter of f (a filter added later included).
 func countersOf(tenant uuid.UUID, f inbox.ConversationFilter) (counters string, where []string, args []any) {
 	f.Page, f.Limit, f.SortBy, f.SortAsc = 0, 0, "", false
 	where, args = []string{"tenant_id = ?"}, []any{tenant}
@@ -258,6 +275,7 @@ func countersOf(tenant uuid.UUID, f inbox.ConversationFilter) (counters string, 
 	}
 	byAssignee, byCampaign := f, f
 	byAssignee.Status, byAssignee.ChannelKind, byAssignee.AssignedTo, byAssignee.AssignedTeam = "", "", nil, nil
+	byAssignee.Unassigned, byAssignee.NoTeam = false, false
 	byCampaign.Status, byCampaign.CampaignID, byCampaign.BroadcastID = "", nil, nil
 	switch {
 	case byAssignee == inbox.ConversationFilter{}:
@@ -267,8 +285,14 @@ func countersOf(tenant uuid.UUID, f inbox.ConversationFilter) (counters string, 
 		if f.AssignedTo != nil {
 			add("user_id = ?", *f.AssignedTo)
 		}
+		if f.Unassigned {
+			add("user_id = ?", uuid.Nil)
+		}
 		if f.AssignedTeam != nil {
 			add("team_id = ?", *f.AssignedTeam)
+		}
+		if f.NoTeam {
+			add("team_id = ?", uuid.Nil)
 		}
 		return "conversation_loads_now", where, args
 	case byCampaign == inbox.ConversationFilter{}:

@@ -131,7 +131,9 @@ func testCountersFollowChanges(t *testing.T, f *fixture) {
 			{CampaignID: &campaigns[0].ID}, {CampaignID: &campaigns[0].ID, Status: inbox.StatusActive},
 			{CampaignID: &campaigns[0].ID, Status: inbox.StatusClosed}, {CampaignID: &campaigns[1].ID, Status: inbox.StatusPending},
 			{BroadcastID: &broadcasts[1].ID}, {CampaignID: &campaigns[0].ID, BroadcastID: &broadcasts[0].ID, Status: inbox.StatusClosed},
-			{CampaignID: &campaigns[0].ID, AssignedTo: &users[0].ID}} {
+			{CampaignID: &campaigns[0].ID, AssignedTo: &users[0].ID},
+			{Unassigned: true}, {NoTeam: true}, {Unassigned: true, Status: inbox.StatusActive}, {NoTeam: true, ChannelKind: inbox.ChannelSMS},
+			{Unassigned: true, AssignedTeam: &teams[0]}, {AssignedTo: &users[0].ID, NoTeam: true}} {
 			lf.Limit = 100
 			list, total, err := f.st.ListConversations(f.ctx, a, lf)
 			f.must(err)

@@ -478,10 +478,26 @@ func testConversationList(t *testing.T, f *fixture) {
 	c3 := f.conversation(a, dario.ID, wa.ID, t0.Add(2*time.Hour), func(c *inbox.Conversation) { c.Status = inbox.StatusClosed })
 	f.message(c1, inbox.SenderEndUser, "My parcel never arrived", t0.Add(5*time.Hour))
 	f.message(c2, inbox.SenderEndUser, "Invoice question", t0.Add(3*time.Hour))
-	f.message(c2, inbox.SenderBusinessUser, "secret parcel remark", t0.Add(4*time.Hour), func(m *inbox.Message) { m.IsInternal = true })
+	f.message(c2, inbox.SenderBusinessUser, "secret parcel remark", t0.Add(4*time.Hour), func(m *inbox.Message) {
+		m.IsInternal, m.MentionedUsers = true, []inbox.UserRef{{ID: agent.ID}}
+	})
+	team := inbox.Team{ID: id(), TenantID: a, Name: "Support", CreatedAt: t0}
+	f.must(f.st.CreateTeam(f.ctx, team))
+	c3.AssignedTeamID = &team.ID
+	f.must(f.st.SaveConversation(f.ctx, c3))
+	vip := inbox.Tag{ID: id(), TenantID: a, Name: "vip", Color: "#ff0000", CreatedAt: t0}
+	f.must(f.st.CreateTag(f.ctx, vip))
+	for _, c := range []inbox.Conversation{c1, c3} {
+		_, err := f.st.AddConversationTag(f.ctx, a, c.ID, vip.ID)
+		f.must(err)
+	}
 	// Another tenant's data never shows.
 	bc := f.contact(b, "Carla", "+15550001111")
-	f.conversation(b, bc.ID, f.channel(b, inbox.ChannelWhatsApp).ID, t0)
+	bconv := f.conversation(b, bc.ID, f.channel(b, inbox.ChannelWhatsApp).ID, t0)
+	bvip := inbox.Tag{ID: id(), TenantID: b, Name: "vip", Color: "#ff0000", CreatedAt: t0}
+	f.must(f.st.CreateTag(f.ctx, bvip))
+	_, err := f.st.AddConversationTag(f.ctx, b, bconv.ID, bvip.ID)
+	f.must(err)
 
 	ids := func(list []inbox.Conversation) []uuid.UUID {
 		out := []uuid.UUID{}
@@ -510,6 +526,22 @@ func testConversationList(t *testing.T, f *fixture) {
 		{"page 2", inbox.ConversationFilter{Page: 2, Limit: 2}, []uuid.UUID{c3.ID}, 3},
 		{"search page 2", inbox.ConversationFilter{Search: "dario", Page: 2, Limit: 1}, []uuid.UUID{c3.ID}, 2},
 		{"search past the end", inbox.ConversationFilter{Search: "dario", Page: 3, Limit: 1}, []uuid.UUID{}, 2},
+		{"unassigned", inbox.ConversationFilter{Unassigned: true}, []uuid.UUID{c2.ID, c3.ID}, 2},
+		{"unassigned and closed", inbox.ConversationFilter{Unassigned: true, Status: inbox.StatusClosed}, []uuid.UUID{c3.ID}, 1},
+		{"team", inbox.ConversationFilter{AssignedTeam: &team.ID}, []uuid.UUID{c3.ID}, 1},
+		{"no team", inbox.ConversationFilter{NoTeam: true}, []uuid.UUID{c1.ID, c2.ID}, 2},
+		{"no team, unassigned", inbox.ConversationFilter{NoTeam: true, Unassigned: true}, []uuid.UUID{c2.ID}, 1},
+		{"tag", inbox.ConversationFilter{TagID: &vip.ID}, []uuid.UUID{c1.ID, c3.ID}, 2},
+		{"tag, created ascending", inbox.ConversationFilter{TagID: &vip.ID, SortBy: inbox.SortCreatedAt, SortAsc: true}, []uuid.UUID{c1.ID, c3.ID}, 2},
+		{"tag and search", inbox.ConversationFilter{TagID: &vip.ID, Search: "dario"}, []uuid.UUID{c3.ID}, 1},
+		{"another tenant's tag", inbox.ConversationFilter{TagID: &bvip.ID}, []uuid.UUID{}, 0},
+		{"contact", inbox.ConversationFilter{ContactID: &dario.ID}, []uuid.UUID{c2.ID, c3.ID}, 2},
+		{"contact and status", inbox.ConversationFilter{ContactID: &dario.ID, Status: inbox.StatusActive}, []uuid.UUID{c2.ID}, 1},
+		{"another tenant's contact", inbox.ConversationFilter{ContactID: &bc.ID}, []uuid.UUID{}, 0},
+		{"mentioned", inbox.ConversationFilter{MentionedUser: &agent.ID}, []uuid.UUID{c2.ID}, 1},
+		{"mentioned and tagged", inbox.ConversationFilter{MentionedUser: &agent.ID, TagID: &vip.ID}, []uuid.UUID{}, 0},
+		{"mentioned and searched", inbox.ConversationFilter{MentionedUser: &agent.ID, Search: "invoice"}, []uuid.UUID{c2.ID}, 1},
+		{"mentioned, someone else", inbox.ConversationFilter{MentionedUser: &bc.ID}, []uuid.UUID{}, 0},
 	}
 	for _, tc := range cases {
 		list, total, err := f.st.ListConversations(f.ctx, a, tc.f)
