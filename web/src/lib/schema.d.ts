@@ -1258,8 +1258,16 @@ export interface paths {
                     search?: string;
                     /** @description Last activity within */
                     timeframe?: "24h" | "7d" | "30d";
-                    assigned_to?: string;
-                    assigned_team?: string;
+                    /** @description The assigned user's id, or unassigned for conversations without one */
+                    assigned_to?: string | "unassigned";
+                    /** @description The assigned team's id, or none for conversations without one */
+                    assigned_team?: string | "none";
+                    /** @description Conversations carrying the tag (another tenant's tag matches none) */
+                    tag_id?: string;
+                    /** @description The contact's conversations (another tenant's contact matches none) */
+                    contact_id?: string;
+                    /** @description me: conversations with an internal note that mentions the caller. The list keeps its order (sort_by), not the mentions' order. */
+                    mentioned?: "me";
                     page?: number;
                     limit?: number;
                     sort_by?: "last_message_at" | "created_at" | "updated_at" | "priority" | "unread_count";
@@ -1858,7 +1866,7 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** A contact */
+        /** A contact, with its addresses on the tenant's channels */
         get: {
             parameters: {
                 query?: never;
@@ -1870,7 +1878,19 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                200: components["responses"]["ContactOne"];
+                /** @description The contact and its channel identities */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Success"] & {
+                            data?: {
+                                contact: components["schemas"]["ContactDetail"];
+                            };
+                        };
+                    };
+                };
                 400: components["responses"]["Error"];
                 401: components["responses"]["Error"];
                 403: components["responses"]["Error"];
@@ -1882,7 +1902,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update a contact (fields given replace the stored ones; a body that names no field is a 400) */
+        /**
+         * Update a contact (fields given replace the stored ones; a body that names no field is a 400)
+         * @description Announced to the tenant's sockets as a `contact_update` event (docs/websocket.md).
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -3507,6 +3530,17 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        ContactDetail: components["schemas"]["Contact"] & {
+            /** @description The contact's address on each channel it wrote from or was reached on */
+            identities: {
+                /** Format: uuid */
+                channel_id: string;
+                channel_kind: components["schemas"]["ChannelKind"];
+                channel_name: string;
+                /** @description A WhatsApp wa_id, a Telegram chat id, an E.164 number, ... */
+                address: string;
+            }[];
         };
         ContactInput: {
             first_name?: string;
