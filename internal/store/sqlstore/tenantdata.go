@@ -24,7 +24,7 @@ var Tables = []string{
 	"campaigns", "broadcasts", "tags", "conversations", "conversation_tags", "messages",
 	"message_mentions", "message_status_history", "parked_receipts", "outbox", "events", "voice_calls",
 	"audit_log", "two_factor", "two_factor_recovery_codes", "api_keys", "invitations", "password_resets",
-	"user_availability", "whatsapp_templates",
+	"user_availability", "whatsapp_templates", "media_uploads",
 }
 
 // owned says how a table's rows belong to a tenant and how to page through them.
@@ -67,6 +67,7 @@ var ownership = map[string]owned{
 	"tenant_utc_offsets":        {key: []string{"since"}},
 	"user_availability":         {key: []string{"user_id"}},
 	"whatsapp_templates":        {key: []string{"channel_id", "name", "language"}},
+	"media_uploads":             {key: []string{"id"}},
 }
 
 // jsonColumns hold JSON documents as text; an export carries them as JSON.
