@@ -29,6 +29,8 @@ type Outbox struct {
 	log       *slog.Logger
 	publicURL string
 	sends     *prometheus.CounterVec
+	// Media gives the uploaded files replies send; without it they cannot be sent.
+	Media *Media
 
 	Poll        time.Duration // how often an empty queue is checked
 	Lease       time.Duration // how long a claim lasts unless renewed; it is renewed every Lease/3
@@ -235,8 +237,31 @@ func (o *Outbox) send(ctx context.Context, it inbox.OutboxItem) (inbox.ChannelKi
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	id, err := p.Send(sendCtx, o.hc, ch, to, m, statusURL)
+	id, err := o.sendVia(sendCtx, p, ch, to, m, statusURL)
 	return ch.Kind, id, err
+}
+
+// sendVia sends m: a reply with an uploaded file goes through the provider's upload when it
+// has one, or else with public links to the files, which the provider fetches.
+func (o *Outbox) sendVia(ctx context.Context, p provider.Provider, ch inbox.Channel, to string, m inbox.Message, statusURL string) (string, error) {
+	if len(m.Attachments) == 0 || o.Media == nil {
+		return p.Send(ctx, o.hc, ch, to, m, statusURL)
+	}
+	if fs, ok := p.(provider.FileSender); ok {
+		f, isUpload, err := o.Media.uploaded(ctx, ch.TenantID, m.Attachments[0])
+		if err != nil {
+			return "", err
+		}
+		if isUpload {
+			return fs.SendFile(ctx, o.hc, ch, to, m, f)
+		}
+	}
+	atts, err := o.Media.publicLinks(ch.TenantID, m.Attachments)
+	if err != nil {
+		return "", err
+	}
+	m.Attachments = atts
+	return p.Send(ctx, o.hc, ch, to, m, statusURL)
 }
 
 // permanentIfUnsendable makes a reply the service says can never be sent fail for good.
