@@ -353,3 +353,29 @@ func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
+
+// TestUploadTypesAndNames: the type is the bytes', the extension refining only what the
+// bytes cannot tell; a name never makes a page of a file, and names are made safe.
+func TestUploadTypesAndNames(t *testing.T) {
+	s := newStack(t)
+	for _, c := range []struct {
+		name, body       string
+		wantType, wantAs string
+	}{
+		{"cat.jpg", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "image/png", "cat.jpg"}, // the bytes win
+		{"offer.docx", "PK\x03\x04\x14\x00\x06\x00", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "offer.docx"},
+		{"voice.opus", "OggS\x00\x02\x00\x00\x00\x00", "audio/ogg", "voice.opus"},
+		{"song.m4a", "\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom", "audio/mp4", "song.m4a"},
+		{"notes.txt", "plain words", "text/plain", "notes.txt"},
+		{"page.html", "plain words", "text/plain", "page.html"}, // never text/html by its name
+		{"logo.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>", "text/plain", "logo.svg"}, // never image/svg+xml by its name
+		{"x.exe", "MZ\x90\x00\x03\x00\x00\x00", "application/octet-stream", "x.exe"},
+		{`C:\Users\ada\report "final".pdf`, "%PDF-1.7", "application/pdf", "report _final_.pdf"},
+		{"..", "%PDF-1.7", "application/pdf", "file.pdf"},
+	} {
+		a := s.uploaded(c.name, []byte(c.body))
+		if a["mime_type"] != c.wantType || a["file_name"] != c.wantAs {
+			t.Errorf("%q: %v as %q, want %s as %q", c.name, a["mime_type"], a["file_name"], c.wantType, c.wantAs)
+		}
+	}
+}

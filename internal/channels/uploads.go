@@ -107,10 +107,26 @@ func attachment(u inbox.MediaUpload) inbox.Attachment {
 	return inbox.Attachment{URL: UploadPath(u.TenantID, u.ID), MediaID: u.ID.String(), MimeType: u.MimeType, FileName: u.FileName, Size: u.Size}
 }
 
+// extensionTypes are the types of the extensions providers care about that the sniffer
+// cannot tell (office documents are zips, voice notes Ogg) and that the system's MIME table
+// may lack; mime.TypeByExtension answers for the others.
+var extensionTypes = map[string]string{
+	".doc": "application/msword", ".xls": "application/vnd.ms-excel", ".ppt": "application/vnd.ms-powerpoint",
+	".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+	".ogg":  "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg", ".m4a": "audio/mp4", ".aac": "audio/aac", ".amr": "audio/amr",
+	".3gp": "video/3gpp", ".csv": "text/csv",
+}
+
 // sniff is a file's MIME type, without parameters.
 func sniff(name string, body []byte) string {
 	sniffed, _, _ := mime.ParseMediaType(http.DetectContentType(body))
-	byName, _, _ := mime.ParseMediaType(mime.TypeByExtension(strings.ToLower(filepath.Ext(name))))
+	ext := strings.ToLower(filepath.Ext(name))
+	byName, ok := extensionTypes[ext]
+	if !ok {
+		byName, _, _ = mime.ParseMediaType(mime.TypeByExtension(ext))
+	}
 	if byName != "" && refines(sniffed, byName) {
 		return byName
 	}
@@ -120,7 +136,7 @@ func sniff(name string, body []byte) string {
 // refines tells whether the type a name's extension gives may replace the sniffed one: the
 // sniffer knows only the container, or nothing. A name never makes a file a page or a script.
 func refines(sniffed, byName string) bool {
-	if byName == "text/html" || byName == "image/svg+xml" || strings.Contains(byName, "javascript") || strings.Contains(byName, "xml") {
+	if byName == "text/html" || strings.Contains(byName, "javascript") || strings.HasSuffix(byName, "/xml") || strings.HasSuffix(byName, "+xml") {
 		return false
 	}
 	switch sniffed {
