@@ -275,6 +275,10 @@ func testUploadRefusals(t *testing.T, s *stack) {
 	if e := send(wa, 400, attach(pdf, "content_type", "image")); !strings.Contains(detail(e), "WhatsApp does not send application/pdf as image: it takes image/jpeg, image/png") {
 		t.Errorf("a PDF as an image on WhatsApp: %v", e)
 	}
+	two := map[string]any{"attachments": []any{map[string]any{"media_id": pdf["media_id"]}, map[string]any{"media_id": pdf["media_id"]}}}
+	if e := send(wa, 400, two); !strings.Contains(detail(e), "WhatsApp sends one file per message") {
+		t.Errorf("two files on WhatsApp: %v", e)
+	}
 	if e := send(wa, 400, map[string]any{"attachments": []any{map[string]any{"media_id": "not-an-id"}}}); e["code"] != "VALIDATION_ERROR" {
 		t.Errorf("a media_id of no upload's form: %v", e)
 	}
@@ -367,7 +371,7 @@ func TestUploadTypesAndNames(t *testing.T) {
 		{"voice.opus", "OggS\x00\x02\x00\x00\x00\x00", "audio/ogg", "voice.opus"},
 		{"song.m4a", "\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom", "audio/mp4", "song.m4a"},
 		{"notes.txt", "plain words", "text/plain", "notes.txt"},
-		{"page.html", "plain words", "text/plain", "page.html"}, // never text/html by its name
+		{"page.html", "plain words", "text/plain", "page.html"},                             // never text/html by its name
 		{"logo.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>", "text/plain", "logo.svg"}, // never image/svg+xml by its name
 		{"x.exe", "MZ\x90\x00\x03\x00\x00\x00", "application/octet-stream", "x.exe"},
 		{`C:\Users\ada\report "final".pdf`, "%PDF-1.7", "application/pdf", "report _final_.pdf"},
@@ -377,5 +381,38 @@ func TestUploadTypesAndNames(t *testing.T) {
 		if a["mime_type"] != c.wantType || a["file_name"] != c.wantAs {
 			t.Errorf("%q: %v as %q, want %s as %q", c.name, a["mime_type"], a["file_name"], c.wantType, c.wantAs)
 		}
+	}
+}
+
+// TestUploadedFileRetried: a file reply is an outbox item like any reply: the provider's
+// temporary failure of the upload leaves it queued with the error, the next attempt sends
+// it, and agents get its message_status.
+func TestUploadedFileRetried(t *testing.T) {
+	s := newStack(t)
+	convID := s.conversationOf(fixtures[0], s.channel(fixtures[0]))
+	ws := s.socket()
+	a := s.uploaded("cat.png", pngOf(512))
+	reply := s.api("POST", "/v1/conversations/"+convID+"/messages", map[string]any{"attachments": []any{map[string]any{"media_id": a["media_id"]}}}, 201)["message"].(map[string]any)
+	id := uuid.MustParse(reply["id"].(string))
+
+	s.fake.fail(503) // the upload to /media
+	s.outbox.RunOnce(context.Background())
+	m, err := s.st.GetMessage(context.Background(), s.tenant, id)
+	must(t, err)
+	if m.Status != inbox.DeliveryQueued || !strings.Contains(m.Error, "503") || len(s.fake.requests()) != 0 {
+		t.Fatalf("after a 503: status %s, error %q, sent %q", m.Status, m.Error, s.fake.requests())
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for s.outbox.RunOnce(context.Background()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond) // the backoff
+	}
+	if st := ws.until("message_status"); st["status"] != "queued" || st["send_attempts"] != float64(1) {
+		t.Errorf("message_status of the failed attempt: %v", st)
+	}
+	if st := ws.until("message_status"); st["status"] != "sent" || st["message_id"] != reply["id"] {
+		t.Errorf("message_status: %v", st)
+	}
+	if sent := s.fake.requests(); len(sent) != 2 || !strings.HasPrefix(sent[0], "/PNID/media ") {
+		t.Errorf("the retry sent %.200q", sent)
 	}
 }

@@ -79,6 +79,9 @@ type Server struct {
 
 // New builds the server and its route table.
 func New(d Deps) *Server {
+	if d.MaxUploadBytes == 0 {
+		d.MaxUploadBytes = d.MaxBodyBytes
+	}
 	s := &Server{Deps: d, tokens: d.Tokens, limiter: newIPLimiter(d.LoginRate, 5), accounts: newAccountGuard()}
 	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "teaminbox_http_request_duration_seconds",

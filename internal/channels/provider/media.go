@@ -55,7 +55,11 @@ type FileSender interface {
 // Check refuses, as a 400 naming the limit, files a message of content type ct cannot carry.
 func (l MediaLimits) Check(ct inbox.ContentType, atts []inbox.Attachment) error {
 	if len(atts) > l.Files {
-		return inbox.Invalid(map[string]string{"attachments": fmt.Sprintf("%s sends at most %d file(s) per message", l.Name, l.Files)})
+		most := fmt.Sprintf("at most %d files", l.Files)
+		if l.Files == 1 {
+			most = "one file"
+		}
+		return inbox.Invalid(map[string]string{"attachments": fmt.Sprintf("%s sends %s per message", l.Name, most)})
 	}
 	var total int64
 	bad := inbox.Fields{}
