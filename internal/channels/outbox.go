@@ -66,7 +66,7 @@ func NewOutbox(svc *inbox.Service, queue OutboxQueue, providers map[inbox.Channe
 		sends: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "teaminbox_outbox_sends_total",
 			Help: "Send attempts of queued replies by channel kind and result (sent, retried, failed)."}, []string{"kind", "result"}),
 		Poll: 250 * time.Millisecond, Lease: 30 * time.Second, MaxAttempts: 8, BaseBackoff: 2 * time.Second,
-		Stall: 2 * time.Minute} // a send ends within the HTTP client's timeout
+		Stall: 2 * time.Minute} // a send ends within sendTimeout (90 s at most)
 	o.alive.Store(time.Now().UnixNano())
 	if reg != nil {
 		reg.MustRegister(o.sends, backlogCollector{queue: queue, log: log})
@@ -235,10 +235,20 @@ func (o *Outbox) send(ctx context.Context, it inbox.OutboxItem) (inbox.ChannelKi
 	if o.publicURL != "" {
 		statusURL = WebhookURL(o.publicURL, ch)
 	}
-	sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	sendCtx, cancel := context.WithTimeout(ctx, sendTimeout(m))
 	defer cancel()
 	id, err := o.sendVia(sendCtx, p, ch, to, m, statusURL)
 	return ch.Kind, id, err
+}
+
+// sendTimeout is how long a send may take: 30 s, and 0.6 s more a MB of the files it
+// uploads (90 s for 100 MB, within the worker's Stall).
+func sendTimeout(m inbox.Message) time.Duration {
+	var size int64
+	for _, a := range m.Attachments {
+		size += a.Size
+	}
+	return 30*time.Second + time.Duration(size)*600*time.Millisecond/provider.MB
 }
 
 // sendVia sends m: a reply with an uploaded file goes through the provider's upload when it
@@ -253,7 +263,9 @@ func (o *Outbox) sendVia(ctx context.Context, p provider.Provider, ch inbox.Chan
 			return "", err
 		}
 		if isUpload {
-			return fs.SendFile(ctx, o.hc, ch, to, m, f)
+			hc := *o.hc
+			hc.Timeout = 0 // the file's upload takes what ctx gives it (sendTimeout)
+			return fs.SendFile(ctx, &hc, ch, to, m, f)
 		}
 	}
 	atts, err := o.Media.publicLinks(ch.TenantID, m.Attachments)
