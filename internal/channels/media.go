@@ -54,7 +54,8 @@ type MediaOptions struct {
 // the browser) and stored. It authenticates itself, because <img> and <a> cannot send
 // headers: a signed link opens one file until it expires, an API token in the Authorization
 // header opens any file of its tenant. Inbound webhooks queue their files to be copied into
-// the store as they arrive, since providers forget them (WhatsApp after days).
+// the store as they arrive, since providers forget them (WhatsApp after days). It also keeps
+// the files agents upload to send, at /v1/media/uploads/{tenant_id}/{media_id} (uploads.go).
 type Media struct {
 	svc      *inbox.Service
 	fetchers map[inbox.ChannelKind]mediaFetcher

@@ -125,12 +125,10 @@ func (s *Service) attachUploads(ctx context.Context, p auth.Principal, conversat
 	if in.ContentType == ContentText { // validate's default: the type is the file's
 		in.ContentType = MediaContentType(resolved[0].MimeType)
 	}
-	if c.Channel.Name == ChannelWeb {
-		in.Attachments = resolved // no provider: the inbox is the delivery
-		return nil
-	}
-	if err := s.media.CheckMedia(c.Channel.Name, in.ContentType, resolved); err != nil {
-		return err
+	if c.Channel.Name != ChannelWeb { // the web channel has no provider: the inbox is the delivery
+		if err := s.media.CheckMedia(c.Channel.Name, in.ContentType, resolved); err != nil {
+			return err
+		}
 	}
 	in.Attachments = resolved
 	return nil
