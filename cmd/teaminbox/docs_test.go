@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,8 +22,9 @@ import (
 // TestDocumentedCommands runs the shell examples of README.md and docs/*.md as written, in
 // order, against `teaminbox serve` started here on a new data folder (SQLite, the demo
 // tenant): every ```sh block, line by line. What it runs:
-//   - curl, with the options the docs use (-s, -H, -d, -X, -o) and curl's own defaults
-//     (-d posts a form unless a Content-Type header says otherwise); the answer must be 2xx;
+//   - curl, with the options the docs use (-s, -H, -d, -F, -X, -o) and curl's own defaults
+//     (-d posts a form unless a Content-Type header says otherwise, -F a multipart form whose
+//     @file is a file of the repository); the answer must be 2xx;
 //   - teaminbox (or go run ./cmd/teaminbox) token and simulate, in this process; simulate
 //     with --duration 1s, since a test does not wait out a load test;
 //   - VAR=value and VAR=$(command), and $VAR in later commands.
@@ -211,7 +213,7 @@ func (r *docRunner) run(words []string, out io.Writer) error {
 func (r *docRunner) curl(args []string, out io.Writer) error {
 	var (
 		method, target, output string
-		data                   []string
+		data, form             []string
 		header                 = http.Header{}
 	)
 	for i := 0; i < len(args); i++ {
@@ -230,6 +232,8 @@ func (r *docRunner) curl(args []string, out io.Writer) error {
 			header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
 		case "-d", "--data", "--data-raw":
 			data = append(data, value())
+		case "-F", "--form":
+			form = append(form, value())
 		case "-X", "--request":
 			method = value()
 		case "-o", "--output":
@@ -256,6 +260,15 @@ func (r *docRunner) curl(args []string, out io.Writer) error {
 		}
 		if header.Get("Content-Type") == "" {
 			header.Set("Content-Type", "application/x-www-form-urlencoded") // curl's default for -d
+		}
+	}
+	if form != nil {
+		var err error
+		if body, err = multipartForm(form, header); err != nil {
+			return err
+		}
+		if method == "" {
+			method = http.MethodPost
 		}
 	}
 	if method == "" {
@@ -285,6 +298,39 @@ func (r *docRunner) curl(args []string, out io.Writer) error {
 	}
 	_, err = out.Write(raw)
 	return err
+}
+
+// multipartForm is the body of curl's -F fields, name=value or name=@file (a file of the
+// repository, as the docs run from its root), and sets its Content-Type.
+func multipartForm(fields []string, header http.Header) (io.Reader, error) {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for _, f := range fields {
+		name, value, _ := strings.Cut(f, "=")
+		path, isFile := strings.CutPrefix(value, "@")
+		if !isFile {
+			if err := w.WriteField(name, value); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		content, err := os.ReadFile(filepath.Join("../..", path))
+		if err != nil {
+			return nil, fmt.Errorf("curl -F %s: %w", f, err)
+		}
+		part, err := w.CreateFormFile(name, filepath.Base(path))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := part.Write(content); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	header.Set("Content-Type", w.FormDataContentType())
+	return &buf, nil
 }
 
 // capture keeps the ids of a JSON answer: `x_id` fields and the `id` of `x` objects, as

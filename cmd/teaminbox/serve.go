@@ -18,6 +18,7 @@ import (
 
 	"github.com/teaminbox/teaminbox/docs"
 	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/channels"
 	"github.com/teaminbox/teaminbox/internal/config"
 	"github.com/teaminbox/teaminbox/internal/httpapi"
 	"github.com/teaminbox/teaminbox/internal/inbox"
@@ -73,13 +74,14 @@ func serve(ctx context.Context, args []string) error {
 	api := httpapi.New(httpapi.Deps{
 		Service: app.svc, People: ppl, Tokens: tokens, Passwords: hasher, TokenTTL: cfg.TokenTTL,
 		Ready: st.Ping, Checks: app.checks, Registry: reg, Log: log,
-		MaxBodyBytes: cfg.MaxBodyBytes, MessageLimit: cfg.MessageLimit, LoginRate: cfg.LoginRate, TrustedProxies: proxies,
+		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: channels.MaxUploadBytes, MessageLimit: cfg.MessageLimit, LoginRate: cfg.LoginRate, TrustedProxies: proxies,
 		OpenAPI:       docs.OpenAPI,
 		WebSocket:     app.ws,
 		WebSocketInfo: app.wsInfo,
 		ThreadPDF:     report.NewThreadExporter(app.svc).WritePDF,
 		Webhooks:      app.webhooks,
 		Media:         app.media,
+		Uploads:       app.media,
 		SignMedia:     app.media.SignLink,
 		Tenancy:       tenants,
 		Signup:        cfg.Signup,

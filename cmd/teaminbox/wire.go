@@ -97,12 +97,14 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, tokens *auth.
 	a.business = newBusiness(st, files, a.svc, a.audit, log)
 	a.media = channels.NewMedia(a.svc, providers, channels.MediaOptions{
 		Store: files, Client: hc, Tokens: tokens, LinkKey: tokens.DeriveKey("teaminbox media links"), LinkTTL: cfg.MediaLinkTTL,
-		ExtraHosts: cfg.MediaHosts, Log: log, Registry: reg,
+		ExtraHosts: cfg.MediaHosts, Log: log, Registry: reg, Uploads: st, PublicURL: cfg.PublicURL,
 	})
+	a.svc.SetMediaAttacher(a.media)
 	webhooks := channels.NewWebhooks(a.svc, providers, hc, cfg.PublicURL, log, reg)
 	webhooks.Media = a.media
 	a.webhooks = webhooks
 	outbox := channels.NewOutbox(a.svc, st, providers, hc, cfg.PublicURL, log, reg)
+	outbox.Media = a.media
 	a.checks = append(a.checks, httpapi.Check{Name: "outbox", Ready: outbox.Ready})
 	a.jobs = append(a.jobs, outbox.Run, a.sweepReplyWindows, a.media.Run, a.avail.Run)
 	return a, nil

@@ -176,7 +176,9 @@ func newFakeProvider(t testing.TB) *fakeProvider {
 		switch {
 		case strings.HasSuffix(r.URL.Path, "/messages"): // WhatsApp
 			fmt.Fprintf(w, `{"messaging_product":"whatsapp","messages":[{"id":"wamid.out-%d"}]}`, n)
-		case strings.Contains(r.URL.Path, "/sendMessage"): // Telegram
+		case strings.HasSuffix(r.URL.Path, "/media"): // WhatsApp's upload
+			fmt.Fprintf(w, `{"id":"%d"}`, 4490709327384000+n)
+		case strings.Contains(r.URL.Path, "/send"): // Telegram: sendMessage, sendPhoto...
 			fmt.Fprintf(w, `{"ok":true,"result":{"message_id":%d,"chat":{"id":555},"date":1}}`, 1000+n)
 		case strings.HasSuffix(r.URL.Path, "/answerCallbackQuery"):
 			io.WriteString(w, `{"ok":true,"result":true}`)
@@ -342,17 +344,20 @@ func newStackOn(t testing.TB, st inbox.Store) *stack {
 	must(t, s.st.CreateUser(ctx, inbox.User{ID: admin, TenantID: s.tenant, FirstName: "Ada", LastName: "Admin", Email: "ada@e2e.test", Role: auth.RoleAdmin, PasswordHash: "x", CreatedAt: now}))
 	s.token, _ = tokens.Issue(auth.Principal{TenantID: s.tenant, UserID: admin, Role: auth.RoleAdmin}, auth.AudienceAPI, time.Hour)
 	reg := prometheus.NewRegistry()
-	s.newMedia(providers)
+	s.srv = httptest.NewUnstartedServer(nil) // its URL is the media links' public URL
+	s.newMedia(providers, "http://"+s.srv.Listener.Addr().String())
+	s.svc.SetMediaAttacher(s.media)
 	webhooks := channels.NewWebhooks(s.svc, providers, http.DefaultClient, "", quiet, nil)
 	webhooks.Media = s.media
-	api := httpapi.New(httpapi.Deps{Service: s.svc, Tokens: tokens, Passwords: auth.NewHasher(auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1),
-		TokenTTL: time.Hour, Ready: s.st.Ping, Registry: reg, Log: quiet, MaxBodyBytes: 1 << 20, MessageLimit: 100, LoginRate: 10,
+	s.srv.Config.Handler = httpapi.New(httpapi.Deps{Service: s.svc, Tokens: tokens, Passwords: auth.NewHasher(auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1),
+		TokenTTL: time.Hour, Ready: s.st.Ping, Registry: reg, Log: quiet, MaxBodyBytes: 1 << 20, MaxUploadBytes: channels.MaxUploadBytes, MessageLimit: 100, LoginRate: 10,
 		WebSocket: hub, WebSocketInfo: hub.Info,
-		Webhooks: webhooks, Media: s.media, SignMedia: s.media.SignLink, Templates: tmpl})
-	s.srv = httptest.NewServer(api)
+		Webhooks: webhooks, Media: s.media, Uploads: s.media, SignMedia: s.media.SignLink, Templates: tmpl})
+	s.srv.Start()
 	t.Cleanup(s.srv.Close)
 	s.outbox = channels.NewOutbox(s.svc, s.st, providers, http.DefaultClient, "", quiet, reg)
 	s.outbox.BaseBackoff = time.Millisecond
+	s.outbox.Media = s.media
 	return s
 }
 

@@ -42,6 +42,11 @@ type MediaOptions struct {
 	Log        *slog.Logger
 	Now        func() time.Time // the clock links are signed and checked by; time.Now when nil
 	Registry   *prometheus.Registry
+	// Uploads keeps the descriptions of the files agents upload to send.
+	Uploads UploadStore
+	// PublicURL is the server's externally visible base URL: providers that fetch a file by
+	// its link (Twilio, RBM) are given a signed link under it.
+	PublicURL string
 }
 
 // Media serves GET /v1/media/{channel_id}/{media_id}: a file a customer sent, from the media
@@ -49,7 +54,8 @@ type MediaOptions struct {
 // the browser) and stored. It authenticates itself, because <img> and <a> cannot send
 // headers: a signed link opens one file until it expires, an API token in the Authorization
 // header opens any file of its tenant. Inbound webhooks queue their files to be copied into
-// the store as they arrive, since providers forget them (WhatsApp after days).
+// the store as they arrive, since providers forget them (WhatsApp after days). It also keeps
+// the files agents upload to send, at /v1/media/uploads/{tenant_id}/{media_id} (uploads.go).
 type Media struct {
 	svc      *inbox.Service
 	fetchers map[inbox.ChannelKind]mediaFetcher
@@ -59,6 +65,10 @@ type Media struct {
 	log      *slog.Logger
 	queue    chan fetchJob
 	copies   *prometheus.CounterVec
+	uploads  UploadStore
+	senders  map[inbox.ChannelKind]mediaSender
+	public   string
+	now      func() time.Time
 
 	MaxAttempts  int           // tries to copy a file before giving up
 	RetryBackoff time.Duration // wait before the second try; doubled for each next
@@ -84,6 +94,7 @@ func NewMedia(svc *inbox.Service, providers map[inbox.ChannelKind]provider.Provi
 	}
 	m := &Media{svc: svc, fetchers: map[inbox.ChannelKind]mediaFetcher{}, store: o.Store, tokens: o.Tokens,
 		links: mediaLinks{key: o.LinkKey, ttl: o.LinkTTL, now: o.Now}, log: o.Log, queue: make(chan fetchJob, mediaQueue),
+		uploads: o.Uploads, senders: mediaSenders(providers), public: strings.TrimRight(o.PublicURL, "/"), now: o.Now,
 		MaxAttempts: 8, RetryBackoff: 2 * time.Second,
 		copies: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "teaminbox_media_copies_total",
 			Help: "Inbound files copied into the media store, by result: stored, retried, failed, dropped (queue full)."}, []string{"result"})}
@@ -100,6 +111,10 @@ func NewMedia(svc *inbox.Service, providers map[inbox.ChannelKind]provider.Provi
 }
 
 func (m *Media) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if tenant, id, ok := parseUploadPath(r.URL.EscapedPath()); ok {
+		m.serveUpload(w, r, tenant, id)
+		return
+	}
 	chID, mediaID, ok := parseMediaPath(r.URL.EscapedPath())
 	if !ok {
 		writeFailure(w, http.StatusNotFound, inbox.CodeNotFound, "Media not found")
@@ -137,27 +152,17 @@ func (m *Media) authorize(w http.ResponseWriter, r *http.Request, chID uuid.UUID
 			m.fail(w, "load channel", err)
 			return ch, false
 		}
-		if err != nil || !m.links.valid(ch.TenantID, chID, mediaID, q.Get("exp"), q.Get("sig")) {
+		if err != nil || !m.links.valid(ch.TenantID, chID.String(), mediaID, q.Get("exp"), q.Get("sig")) {
 			writeFailure(w, http.StatusUnauthorized, inbox.CodeUnauthorized, "The media link is invalid or has expired")
 			return ch, false
 		}
 		return ch, true
 	}
-	tok, isBearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	p, err := m.tokens.Verify(tok, auth.AudienceAPI) // never the WebSocket's short-lived tokens
-	if !isBearer || err != nil {
-		writeFailure(w, http.StatusUnauthorized, inbox.CodeUnauthorized, "A signed media link or an API token is required")
+	p, ok := m.bearer(w, r)
+	if !ok {
 		return ch, false
 	}
-	var refused *inbox.Error // the token's user is unknown or deactivated
-	if _, err := m.svc.Authorize(r.Context(), p); errors.As(err, &refused) {
-		writeFailure(w, http.StatusUnauthorized, inbox.CodeUnauthorized, "A valid token of an active user is required")
-		return ch, false
-	} else if err != nil {
-		m.fail(w, "authorize", err)
-		return ch, false
-	}
-	ch, err = m.svc.MediaChannel(r.Context(), p, chID)
+	ch, err := m.svc.MediaChannel(r.Context(), p, chID)
 	var denied *inbox.Error // the role may not view conversations
 	if errors.As(err, &denied) && denied.Kind == inbox.KindForbidden {
 		writeFailure(w, http.StatusForbidden, inbox.CodeForbidden, "Your role may not view conversations")
@@ -172,6 +177,26 @@ func (m *Media) authorize(w http.ResponseWriter, r *http.Request, chID uuid.UUID
 		return ch, false
 	}
 	return ch, true
+}
+
+// bearer verifies the API token in the Authorization header and that its user may still
+// act. It has answered when ok is false.
+func (m *Media) bearer(w http.ResponseWriter, r *http.Request) (p auth.Principal, ok bool) {
+	tok, isBearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	p, err := m.tokens.Verify(tok, auth.AudienceAPI) // never the WebSocket's short-lived tokens
+	if !isBearer || err != nil {
+		writeFailure(w, http.StatusUnauthorized, inbox.CodeUnauthorized, "A signed media link or an API token is required")
+		return p, false
+	}
+	var refused *inbox.Error // the token's user is unknown or deactivated
+	if _, err := m.svc.Authorize(r.Context(), p); errors.As(err, &refused) {
+		writeFailure(w, http.StatusUnauthorized, inbox.CodeUnauthorized, "A valid token of an active user is required")
+		return p, false
+	} else if err != nil {
+		m.fail(w, "authorize", err)
+		return p, false
+	}
+	return p, true
 }
 
 func (m *Media) fail(w http.ResponseWriter, what string, err error) {

@@ -47,12 +47,15 @@ func (c *testClock) Advance(d time.Duration) {
 
 // newMedia gives the stack a media proxy over a filesystem store, whose copy queue runs
 // until the test ends; links live a minute, and the fake providers on 127.0.0.1 are allowed.
-func (s *stack) newMedia(providers map[inbox.ChannelKind]provider.Provider) {
+// Uploads go to the store when it keeps them (not a test's wrapper of it).
+func (s *stack) newMedia(providers map[inbox.ChannelKind]provider.Provider, publicURL string) {
 	files, err := mediastore.NewFS(s.t.TempDir())
 	must(s.t, err)
 	s.files, s.clock = files, &testClock{t: time.Now()}
+	uploads, _ := s.st.(channels.UploadStore)
 	s.media = channels.NewMedia(s.svc, providers, channels.MediaOptions{Store: files, Client: http.DefaultClient, Tokens: s.tokens,
-		LinkKey: s.tokens.DeriveKey("teaminbox media links"), LinkTTL: time.Minute, ExtraHosts: []string{"127.0.0.1"}, Log: quiet, Now: s.clock.Now})
+		LinkKey: s.tokens.DeriveKey("teaminbox media links"), LinkTTL: time.Minute, ExtraHosts: []string{"127.0.0.1"}, Log: quiet, Now: s.clock.Now,
+		Uploads: uploads, PublicURL: publicURL})
 	s.media.RetryBackoff = time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	s.t.Cleanup(cancel)

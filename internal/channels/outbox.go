@@ -29,6 +29,8 @@ type Outbox struct {
 	log       *slog.Logger
 	publicURL string
 	sends     *prometheus.CounterVec
+	// Media gives the uploaded files replies send; without it they cannot be sent.
+	Media *Media
 
 	Poll        time.Duration // how often an empty queue is checked
 	Lease       time.Duration // how long a claim lasts unless renewed; it is renewed every Lease/3
@@ -64,7 +66,7 @@ func NewOutbox(svc *inbox.Service, queue OutboxQueue, providers map[inbox.Channe
 		sends: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "teaminbox_outbox_sends_total",
 			Help: "Send attempts of queued replies by channel kind and result (sent, retried, failed)."}, []string{"kind", "result"}),
 		Poll: 250 * time.Millisecond, Lease: 30 * time.Second, MaxAttempts: 8, BaseBackoff: 2 * time.Second,
-		Stall: 2 * time.Minute} // a send ends within the HTTP client's timeout
+		Stall: 2 * time.Minute} // a send ends within sendTimeout (90 s at most)
 	o.alive.Store(time.Now().UnixNano())
 	if reg != nil {
 		reg.MustRegister(o.sends, backlogCollector{queue: queue, log: log})
@@ -233,10 +235,45 @@ func (o *Outbox) send(ctx context.Context, it inbox.OutboxItem) (inbox.ChannelKi
 	if o.publicURL != "" {
 		statusURL = WebhookURL(o.publicURL, ch)
 	}
-	sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	sendCtx, cancel := context.WithTimeout(ctx, sendTimeout(m))
 	defer cancel()
-	id, err := p.Send(sendCtx, o.hc, ch, to, m, statusURL)
+	id, err := o.sendVia(sendCtx, p, ch, to, m, statusURL)
 	return ch.Kind, id, err
+}
+
+// sendTimeout is how long a send may take: 30 s, and 0.6 s more a MB of the files it
+// uploads (90 s for 100 MB, within the worker's Stall).
+func sendTimeout(m inbox.Message) time.Duration {
+	var size int64
+	for _, a := range m.Attachments {
+		size += a.Size
+	}
+	return 30*time.Second + time.Duration(size)*600*time.Millisecond/provider.MB
+}
+
+// sendVia sends m: a reply with an uploaded file goes through the provider's upload when it
+// has one, or else with public links to the files, which the provider fetches.
+func (o *Outbox) sendVia(ctx context.Context, p provider.Provider, ch inbox.Channel, to string, m inbox.Message, statusURL string) (string, error) {
+	if len(m.Attachments) == 0 || o.Media == nil {
+		return p.Send(ctx, o.hc, ch, to, m, statusURL)
+	}
+	if fs, ok := p.(provider.FileSender); ok {
+		f, isUpload, err := o.Media.uploaded(ctx, ch.TenantID, m.Attachments[0])
+		if err != nil {
+			return "", err
+		}
+		if isUpload {
+			hc := *o.hc
+			hc.Timeout = 0 // the file's upload takes what ctx gives it (sendTimeout)
+			return fs.SendFile(ctx, &hc, ch, to, m, f)
+		}
+	}
+	atts, err := o.Media.publicLinks(ch.TenantID, m.Attachments)
+	if err != nil {
+		return "", err
+	}
+	m.Attachments = atts
+	return p.Send(ctx, o.hc, ch, to, m, statusURL)
 }
 
 // permanentIfUnsendable makes a reply the service says can never be sent fail for good.

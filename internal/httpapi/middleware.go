@@ -128,10 +128,14 @@ func observe(next http.Handler, log *slog.Logger, latency *prometheus.HistogramV
 	})
 }
 
-// limitBody caps every request body; reading past the cap fails with *http.MaxBytesError,
-// which writeError answers 413.
-func limitBody(next http.Handler, max int64) http.Handler {
+// limitBody caps every request body, an upload's (POST /v1/media) at its own cap when that
+// is larger; reading past the cap fails with *http.MaxBytesError, which writeError answers 413.
+func limitBody(next http.Handler, max, uploadMax int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		max := max
+		if uploadMax > max && r.Method == http.MethodPost && r.URL.Path == "/v1/media" {
+			max = uploadMax
+		}
 		if r.ContentLength > max {
 			writeFailure(w, r, http.StatusRequestEntityTooLarge, errTooLarge)
 			return

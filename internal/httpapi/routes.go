@@ -119,6 +119,9 @@ func (s *Server) routes(mux router) {
 	if s.Media != nil {
 		mux.Handle("GET /v1/media/", s.Media) // authenticates itself: media links are opened by <img> tags
 	}
+	if s.Uploads != nil {
+		mux.Handle("POST /v1/media", s.authed(update, s.uploadMedia))
+	}
 
 	// The all-channel inbox surface, with and without the trailing slash.
 	for _, suffix := range []string{"", "/"} {

@@ -11,6 +11,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/apikeys"
 	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/templates"
 	"github.com/teaminbox/teaminbox/internal/tenancy"
 	"github.com/teaminbox/teaminbox/internal/tenantdata"
@@ -34,7 +35,7 @@ type Route struct {
 func Routes() []Route {
 	mounted := http.NotFoundHandler()
 	s := &Server{Deps: Deps{
-		Registry: prometheus.NewRegistry(), Tenancy: &tenancy.Service{}, WebSocket: mounted, Webhooks: mounted, Media: mounted, Web: mounted,
+		Registry: prometheus.NewRegistry(), Tenancy: &tenancy.Service{}, WebSocket: mounted, Webhooks: mounted, Media: mounted, Uploads: tableUploader{}, Web: mounted,
 		Business: &tenantdata.Service{}, Templates: &templates.Service{},
 		WebSocketInfo: func(auth.Principal, string) (any, error) { return nil, nil },
 		ThreadPDF:     func(context.Context, auth.Principal, uuid.UUID, bool, http.ResponseWriter) error { return nil },
@@ -44,6 +45,13 @@ func Routes() []Route {
 	var t routeTable
 	s.routes(&t)
 	return t
+}
+
+// tableUploader mounts POST /v1/media in the table; it is never called.
+type tableUploader struct{}
+
+func (tableUploader) Upload(context.Context, auth.Principal, string, []byte) (inbox.Attachment, error) {
+	return inbox.Attachment{}, nil
 }
 
 // routeTable records the routes instead of serving them.

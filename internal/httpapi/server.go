@@ -32,8 +32,11 @@ type Deps struct {
 	Registry     *prometheus.Registry
 	Log          *slog.Logger
 	MaxBodyBytes int64
-	MessageLimit int // TEAM_INBOX_MESSAGE_LIMIT: the most messages one team-inbox query returns
-	LoginRate    float64
+	// MaxUploadBytes is the largest file POST /v1/media takes (its body may be 1 MB more,
+	// for the multipart framing); 0 holds uploads to MaxBodyBytes.
+	MaxUploadBytes int64
+	MessageLimit   int // TEAM_INBOX_MESSAGE_LIMIT: the most messages one team-inbox query returns
+	LoginRate      float64
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
 	OpenAPI        []byte // served at /v1/openapi.yaml
@@ -43,6 +46,7 @@ type Deps struct {
 	ThreadPDF     func(ctx context.Context, p auth.Principal, contactID uuid.UUID, withNotes bool, w http.ResponseWriter) error
 	Webhooks      http.Handler // /webhooks/...
 	Media         http.Handler // /v1/media/...
+	Uploads       Uploader     // POST /v1/media
 	Web           http.Handler // the agents' page at /
 	Audit         AuditLog     // /v1/audit-log
 	// Tenancy runs the business routes (/v1/business, /v1/signup, /v1/setup, /setup).
@@ -75,6 +79,9 @@ type Server struct {
 
 // New builds the server and its route table.
 func New(d Deps) *Server {
+	if d.MaxUploadBytes == 0 {
+		d.MaxUploadBytes = d.MaxBodyBytes
+	}
 	s := &Server{Deps: d, tokens: d.Tokens, limiter: newIPLimiter(d.LoginRate, 5), accounts: newAccountGuard()}
 	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "teaminbox_http_request_duration_seconds",
@@ -84,7 +91,7 @@ func New(d Deps) *Server {
 	d.Registry.MustRegister(latency)
 	mux := http.NewServeMux()
 	s.routes(mux)
-	s.handler = observe(withClientAddress(d.TrustedProxies, limitBody(envelopeMuxErrors(mux), d.MaxBodyBytes)), d.Log, latency)
+	s.handler = observe(withClientAddress(d.TrustedProxies, limitBody(envelopeMuxErrors(mux), d.MaxBodyBytes, d.MaxUploadBytes+multipartSlack)), d.Log, latency)
 	return s
 }
 

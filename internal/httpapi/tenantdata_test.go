@@ -16,6 +16,7 @@ import (
 
 	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
+	"github.com/teaminbox/teaminbox/internal/channels"
 	"github.com/teaminbox/teaminbox/internal/httpapi"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/mediastore"
@@ -189,6 +190,21 @@ func (b *businessEnv) withMedia(tenant, conversation, channel uuid.UUID, mediaID
 	return key
 }
 
+// withUpload stores a file uploaded to send, its row and its file.
+func (b *businessEnv) withUpload(tenant uuid.UUID) string {
+	b.t.Helper()
+	ctx := context.Background()
+	u := inbox.MediaUpload{ID: uuid.Must(uuid.NewV7()), TenantID: tenant, FileName: "price list.pdf", MimeType: "application/pdf", Size: 3, CreatedAt: time.Now()}
+	if err := b.st.(channels.UploadStore).CreateUpload(ctx, u); err != nil {
+		b.t.Fatal(err)
+	}
+	key := mediastore.Key(tenant.String(), "uploads", u.ID.String())
+	if err := b.media.Put(ctx, key, mediastore.File{ContentType: u.MimeType, Body: []byte("pdf")}); err != nil {
+		b.t.Fatal(err)
+	}
+	return key
+}
+
 func (b *businessEnv) mediaExists(key string) bool {
 	ok, err := b.media.Exists(context.Background(), key)
 	if err != nil {
@@ -286,6 +302,7 @@ func TestBusinessDelete(t *testing.T) {
 		apiKeyB := b.credentials(b.b.token)
 		keyA := b.withMedia(tenant, conv, channel, "media-a")
 		keyB := b.withMedia(b.b.tenant, b.b.conversation, b.b.channel, "media-b")
+		uploadA, uploadB := b.withUpload(tenant), b.withUpload(b.b.tenant)
 		var name string
 		if err := b.db.QueryRow(b.bind(`SELECT name FROM tenants WHERE id = ?`), tenant).Scan(&name); err != nil {
 			t.Fatal(err)
@@ -323,6 +340,9 @@ func TestBusinessDelete(t *testing.T) {
 		}
 		if b.mediaExists(keyA) || !b.mediaExists(keyB) {
 			t.Errorf("media after: deleted business's %v, other's %v", b.mediaExists(keyA), b.mediaExists(keyB))
+		}
+		if b.mediaExists(uploadA) || !b.mediaExists(uploadB) {
+			t.Errorf("uploads after: deleted business's %v, other's %v", b.mediaExists(uploadA), b.mediaExists(uploadB))
 		}
 		b.expect(b.do("GET", "/v1/auth/me", super, nil), 401, "token of the deleted business")
 		b.expect(b.do("GET", "/v1/conversations", b.tokenOf[auth.RoleViewer], nil), 401, "another token of it")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -71,6 +72,67 @@ type TemplateChecker interface {
 // SetTemplateChecker installs the check of template messages; without one (tests of the
 // API alone) templates are sent unchecked.
 func (s *Service) SetTemplateChecker(c TemplateChecker) { s.templates = c }
+
+// MediaAttacher turns the uploaded files a reply names by media_id into its attachments and
+// checks them against what the conversation's provider sends. Its *Errors say what is wrong:
+// a 404 for a file the tenant never uploaded, a 400 naming the provider's limit.
+type MediaAttacher interface {
+	// ResolveUploads fills in each attachment that names an upload (a media_id, no url):
+	// its link, MIME type, file name and size.
+	ResolveUploads(ctx context.Context, tenant uuid.UUID, atts []Attachment) ([]Attachment, error)
+	// CheckMedia checks a reply of content type ct carrying the uploads atts against the
+	// limits of the channel kind's provider.
+	CheckMedia(kind ChannelKind, ct ContentType, atts []Attachment) error
+}
+
+// SetMediaAttacher installs the uploads' resolution; without one, a media_id without url is
+// refused.
+func (s *Service) SetMediaAttacher(a MediaAttacher) { s.media = a }
+
+// MediaContentType is the content type of a message whose file has this MIME type.
+func MediaContentType(mime string) ContentType {
+	switch {
+	case strings.HasPrefix(mime, "image/"):
+		return ContentImage
+	case strings.HasPrefix(mime, "video/"):
+		return ContentVideo
+	case strings.HasPrefix(mime, "audio/"):
+		return ContentAudio
+	}
+	return ContentDocument
+}
+
+// IsUpload tells whether a reply's attachment names an uploaded file rather than a link.
+func (a Attachment) IsUpload() bool { return a.MediaID != "" && a.URL == "" }
+
+// attachUploads resolves the uploads of a reply, infers its content type from the first
+// file when it names none (or text), and checks them against the conversation's provider.
+func (s *Service) attachUploads(ctx context.Context, p auth.Principal, conversationID uuid.UUID, in *SendInput) error {
+	if !slices.ContainsFunc(in.Attachments, Attachment.IsUpload) {
+		return nil
+	}
+	if s.media == nil {
+		return Invalid(map[string]string{"attachments": "This server does not send uploaded files"})
+	}
+	c, err := s.store.GetConversation(ctx, p.TenantID, conversationID)
+	if err != nil {
+		return notFoundAs(err, "Conversation")
+	}
+	resolved, err := s.media.ResolveUploads(ctx, p.TenantID, in.Attachments)
+	if err != nil {
+		return err
+	}
+	if in.ContentType == ContentText { // validate's default: the type is the file's
+		in.ContentType = MediaContentType(resolved[0].MimeType)
+	}
+	if c.Channel.Name != ChannelWeb { // the web channel has no provider: the inbox is the delivery
+		if err := s.media.CheckMedia(c.Channel.Name, in.ContentType, resolved); err != nil {
+			return err
+		}
+	}
+	in.Attachments = resolved
+	return nil
+}
 
 // validate checks the form of a template's parameters.
 func (t *Template) validate(bad Fields) {
@@ -170,8 +232,8 @@ func (in *SendInput) validate() error {
 		bad.Add("content", fmt.Sprintf("Content must be at most %d characters", MaxContentLength))
 	}
 	for i, a := range in.Attachments {
-		if !absoluteHTTP(a.URL) {
-			bad.Add(fmt.Sprintf("attachments[%d].url", i), "Attachment url must be an absolute http(s) URL")
+		if !a.IsUpload() && !absoluteHTTP(a.URL) {
+			bad.Add(fmt.Sprintf("attachments[%d].url", i), "Attachment url must be an absolute http(s) URL, or give the media_id of an uploaded file")
 		}
 	}
 	return bad.Err()
@@ -191,6 +253,9 @@ func (s *Service) SendMessage(ctx context.Context, p auth.Principal, conversatio
 	}
 	if in.IsInternal {
 		return s.AddNote(ctx, p, conversationID, NoteInput{Content: in.Content})
+	}
+	if err := s.attachUploads(ctx, p, conversationID, &in); err != nil {
+		return Message{}, err
 	}
 	if in.ContentType == ContentTemplate {
 		if err := s.checkTemplate(ctx, p, conversationID, in.Template); err != nil {

@@ -25,6 +25,8 @@ type Service struct {
 	connector ChannelConnector
 	// templates checks template messages against the channel's stored templates.
 	templates TemplateChecker
+	// media resolves and checks the uploaded files replies send (see MediaAttacher).
+	media MediaAttacher
 	// channels are the webhooks' channels, kept for channelCacheTTL: reading one takes a pooled
 	// connection and a share of a webhook's CPU, for a row that changes once in months.
 	channels *ttlcache.Cache[uuid.UUID, Channel]

@@ -301,6 +301,18 @@ type Attachment struct {
 	Caption  string `json:"caption,omitempty"`
 }
 
+// MediaUpload describes a file an agent uploaded to send as an attachment; the media store
+// keeps its bytes. Its id is the attachment's media_id.
+type MediaUpload struct {
+	ID         uuid.UUID
+	TenantID   uuid.UUID
+	UploadedBy *uuid.UUID
+	FileName   string
+	MimeType   string
+	Size       int64
+	CreatedAt  time.Time
+}
+
 // Message is one entry of a conversation: from the customer, an agent, the business, a bot
 // or the system; an internal note when IsInternal.
 type Message struct {

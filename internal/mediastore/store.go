@@ -28,7 +28,8 @@ type Store interface {
 	Delete(ctx context.Context, key string) error
 }
 
-// Key names the file of a provider's media id on a channel of a tenant.
+// Key names the file of a provider's media id on a channel of a tenant; the files agents
+// upload have the channel "uploads".
 func Key(tenant, channel, mediaID string) string {
 	return tenant + "/" + channel + "/" + mediaID
 }

@@ -6,6 +6,7 @@ package store
 import (
 	"github.com/teaminbox/teaminbox/internal/apikeys"
 	"github.com/teaminbox/teaminbox/internal/audit"
+	"github.com/teaminbox/teaminbox/internal/channels"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/templates"
 	"github.com/teaminbox/teaminbox/internal/tenancy"
@@ -17,6 +18,7 @@ import (
 type Store interface {
 	inbox.Store
 	audit.Store
+	channels.UploadStore
 	templates.Store
 	tenantdata.Store
 	twofactor.Store

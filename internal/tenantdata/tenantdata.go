@@ -32,7 +32,8 @@ type Row struct {
 	Values  []any
 }
 
-// MediaRef is a media file a message refers to: its channel and the provider's media id.
+// MediaRef is a media file a message refers to: its channel and the provider's media id; or
+// an uploaded file, of ChannelID "uploads" (mediastore's key scope) and its id.
 type MediaRef struct {
 	ChannelID string
 	MediaID   string

@@ -202,19 +202,6 @@ func TemplateOf(m inbox.Message) *inbox.Template {
 	return p.Template
 }
 
-// MediaType is the content type of a message whose first attachment has this MIME type.
-func MediaType(mime string) inbox.ContentType {
-	switch {
-	case strings.HasPrefix(mime, "image/"):
-		return inbox.ContentImage
-	case strings.HasPrefix(mime, "video/"):
-		return inbox.ContentVideo
-	case strings.HasPrefix(mime, "audio/"):
-		return inbox.ContentAudio
-	}
-	return inbox.ContentDocument
-}
-
 // CredentialChecker is a provider that can tell, with one cheap call, whether a channel's
 // credentials are good: it returns a *Rejected when the provider refuses them.
 type CredentialChecker interface {

@@ -114,7 +114,7 @@ func parse(ev Event, raw []byte) (provider.Batch, error) {
 		in.ContentType, in.Content = inbox.ContentText, ev.Text
 	case ev.UserFile != nil:
 		f := ev.UserFile.Payload
-		in.ContentType = provider.MediaType(f.MimeType)
+		in.ContentType = inbox.MediaContentType(f.MimeType)
 		in.Attachments = []inbox.Attachment{{MediaID: fileMediaID(f.FileURI), MimeType: f.MimeType, FileName: f.FileName, Size: f.FileSizeBytes}}
 	case ev.Location != nil:
 		in.ContentType = inbox.ContentLocation
@@ -208,4 +208,15 @@ type UserFile struct {
 		FileURI       string `json:"fileUri"`
 		FileName      string `json:"fileName"`
 	} `json:"payload"`
+}
+
+// MediaLimits are RBM's for a file message (contentInfo.fileUrl, fetched by Google): files
+// of up to 100 MB, one per message, of the image, video, audio and PDF types RBM lists.
+func (Provider) MediaLimits() provider.MediaLimits {
+	return provider.MediaLimits{Name: "RCS", Files: 1, Kinds: []provider.MediaLimit{
+		{Kind: inbox.ContentImage, Types: []string{"image/jpeg", "image/png", "image/gif"}, MaxBytes: 100 * provider.MB},
+		{Kind: inbox.ContentVideo, Types: []string{"video/mp4", "video/mpeg", "video/webm", "video/3gpp", "video/h263", "video/m4v"}, MaxBytes: 100 * provider.MB},
+		{Kind: inbox.ContentAudio, Types: []string{"audio/aac", "audio/mpeg", "audio/mp4", "audio/ogg", "audio/3gpp"}, MaxBytes: 100 * provider.MB},
+		{Kind: inbox.ContentDocument, Types: []string{"application/pdf"}, MaxBytes: 100 * provider.MB},
+	}}
 }

@@ -184,17 +184,14 @@ func firstOf(s ...string) string {
 
 // Send calls sendMessage, or sendPhoto/sendDocument/... for an attachment by URL.
 func (Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to string, m inbox.Message, _ string) (string, error) {
-	chatID, err := strconv.ParseInt(to, 10, 64)
+	chatID, err := chat(to)
 	if err != nil {
-		return "", provider.Permanent("not a Telegram chat id: " + to)
+		return "", err
 	}
 	method, out := "sendMessage", map[string]any{"chat_id": chatID}
 	if len(m.Attachments) > 0 && m.Attachments[0].URL != "" {
-		field := map[inbox.ContentType]string{inbox.ContentImage: "photo", inbox.ContentVideo: "video", inbox.ContentAudio: "audio"}[m.ContentType]
-		if field == "" {
-			field = "document"
-		}
-		method = "send" + strings.ToUpper(field[:1]) + field[1:]
+		var field string
+		method, field = mediaMethod(m.ContentType, m.Attachments[0].MimeType)
 		out[field] = m.Attachments[0].URL
 		if c := provider.Text(m); c != "" {
 			out["caption"] = c
@@ -206,7 +203,52 @@ func (Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to 
 	if err != nil {
 		return "", fmt.Errorf("encode send: %w", err)
 	}
-	req, err := provider.NewRequest(ctx, http.MethodPost, provider.BaseURL(ch, DefaultAPI)+"/bot"+ch.Config["bot_token"]+"/"+method, "application/json", body)
+	return send(ctx, hc, ch, chatID, method, "application/json", body)
+}
+
+// SendFile uploads the file with sendPhoto/sendVideo/sendAudio/sendVoice/sendDocument as
+// multipart/form-data: no public URL of ours is needed.
+func (Provider) SendFile(ctx context.Context, hc *http.Client, ch inbox.Channel, to string, m inbox.Message, f provider.File) (string, error) {
+	chatID, err := chat(to)
+	if err != nil {
+		return "", err
+	}
+	method, field := mediaMethod(m.ContentType, f.MimeType)
+	fields := map[string]string{"chat_id": strconv.FormatInt(chatID, 10)}
+	if c := provider.Text(m); c != "" {
+		fields["caption"] = c
+	}
+	body, contentType, err := provider.Multipart(fields, field, f)
+	if err != nil {
+		return "", err
+	}
+	return send(ctx, hc, ch, chatID, method, contentType, body)
+}
+
+func chat(to string) (int64, error) {
+	chatID, err := strconv.ParseInt(to, 10, 64)
+	if err != nil {
+		return 0, provider.Permanent("not a Telegram chat id: " + to)
+	}
+	return chatID, nil
+}
+
+// mediaMethod is the method, and its file's field, that sends a file of this content and
+// MIME type: an Ogg audio goes as a voice note, other audio as a track.
+func mediaMethod(ct inbox.ContentType, mime string) (method, field string) {
+	field = map[inbox.ContentType]string{inbox.ContentImage: "photo", inbox.ContentVideo: "video", inbox.ContentAudio: "audio"}[ct]
+	switch {
+	case field == "":
+		field = "document"
+	case field == "audio" && mime == "audio/ogg":
+		field = "voice"
+	}
+	return "send" + strings.ToUpper(field[:1]) + field[1:], field
+}
+
+// send calls a sending method and returns the sent message's id, "chat:message".
+func send(ctx context.Context, hc *http.Client, ch inbox.Channel, chatID int64, method, contentType string, body []byte) (string, error) {
+	req, err := provider.NewRequest(ctx, http.MethodPost, provider.BaseURL(ch, DefaultAPI)+"/bot"+ch.Config["bot_token"]+"/"+method, contentType, body)
 	if err != nil {
 		return "", err
 	}
@@ -218,15 +260,23 @@ func (Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to 
 		OK     bool `json:"ok"`
 		Result struct {
 			MessageID int64 `json:"message_id"`
-			Chat      struct {
-				ID int64 `json:"id"`
-			} `json:"chat"`
 		} `json:"result"`
 	}
 	if err := json.Unmarshal(raw, &res); err != nil || !res.OK || res.Result.MessageID == 0 {
 		return "", &provider.SendError{Reason: "unexpected answer: " + string(raw)}
 	}
 	return strconv.FormatInt(chatID, 10) + ":" + strconv.FormatInt(res.Result.MessageID, 10), nil
+}
+
+// MediaLimits are the Bot API's for files uploaded with multipart/form-data: 10 MB for
+// photos, 50 MB for the rest; one file per message.
+func (Provider) MediaLimits() provider.MediaLimits {
+	return provider.MediaLimits{Name: "Telegram", Files: 1, Kinds: []provider.MediaLimit{
+		{Kind: inbox.ContentImage, Types: []string{"image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp"}, MaxBytes: 10 * provider.MB},
+		{Kind: inbox.ContentVideo, Types: []string{"video/mp4"}, MaxBytes: 50 * provider.MB},
+		{Kind: inbox.ContentAudio, Types: []string{"audio/mpeg", "audio/mp4", "audio/ogg"}, MaxBytes: 50 * provider.MB},
+		{Kind: inbox.ContentDocument, MaxBytes: 50 * provider.MB},
+	}}
 }
 
 func apiError(b []byte) string {

@@ -74,7 +74,7 @@ func (SMS) Webhook(r *http.Request, body []byte, ch inbox.Channel, publicURL str
 		in.Attachments = append(in.Attachments, mmsAttachment(p.Get(fmt.Sprintf("MediaUrl%d", i)), p.Get(fmt.Sprintf("MediaContentType%d", i))))
 	}
 	if len(in.Attachments) > 0 {
-		in.ContentType = provider.MediaType(in.Attachments[0].MimeType)
+		in.ContentType = inbox.MediaContentType(in.Attachments[0].MimeType)
 	}
 	return provider.Batch{Messages: []inbox.Inbound{in}, Reply: emptyTwiML}, nil
 }
@@ -126,4 +126,13 @@ func apiError(b []byte) string {
 		return ""
 	}
 	return fmt.Sprintf("%d %s", e.Code, e.Message)
+}
+
+// MediaLimits are Twilio's for MMS: up to 10 files of 5 MB together, fetched by Twilio from
+// their MediaUrl. JPEG, PNG and GIF are formatted for the handset; other types Twilio
+// accepts are passed on as they are.
+func (SMS) MediaLimits() provider.MediaLimits {
+	return provider.MediaLimits{Name: "Twilio MMS", Files: 10, TotalBytes: 5 * provider.MB, Kinds: []provider.MediaLimit{
+		{MaxBytes: 5 * provider.MB},
+	}}
 }

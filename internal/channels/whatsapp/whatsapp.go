@@ -214,30 +214,72 @@ func firstOf(s ...string) string {
 	return ""
 }
 
-// Send posts the message to /{phone_number_id}/messages.
+// Send posts the message to /{phone_number_id}/messages; a file goes by its link.
 func (Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to string, m inbox.Message, _ string) (string, error) {
-	out := map[string]any{"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
-		"biz_opaque_callback_data": m.ID.String()}
+	out := outgoing(to, m)
 	switch t := provider.TemplateOf(m); {
 	case t != nil:
 		out["type"], out["template"] = "template", templatePayload(t)
 	case len(m.Attachments) > 0 && m.Attachments[0].URL != "":
-		kind := string(m.ContentType)
-		if kind == string(inbox.ContentText) || kind == "" {
-			kind = "document"
-		}
-		a := m.Attachments[0]
-		media := map[string]string{"link": a.URL}
-		if c := provider.Text(m); c != "" && kind != "audio" {
-			media["caption"] = c
-		}
-		if kind == "document" && a.FileName != "" {
-			media["filename"] = a.FileName
-		}
-		out["type"], out[kind] = kind, media
+		addMedia(out, m, map[string]string{"link": m.Attachments[0].URL})
 	default:
 		out["type"], out["text"] = "text", map[string]any{"body": m.Content}
 	}
+	return postMessage(ctx, hc, ch, out)
+}
+
+// SendFile uploads the file to /{phone_number_id}/media and sends the message with the
+// media id Meta answers: no public URL of ours is needed.
+func (Provider) SendFile(ctx context.Context, hc *http.Client, ch inbox.Channel, to string, m inbox.Message, f provider.File) (string, error) {
+	body, contentType, err := provider.Multipart(map[string]string{"messaging_product": "whatsapp", "type": f.MimeType}, "file", f)
+	if err != nil {
+		return "", err
+	}
+	req, err := provider.NewRequest(ctx, http.MethodPost, provider.BaseURL(ch, DefaultAPI)+"/"+ch.Config["phone_number_id"]+"/media", contentType, body)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+ch.Config["access_token"])
+	raw, err := provider.Do(hc, req, graphError)
+	if err != nil {
+		return "", err
+	}
+	var res struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil || res.ID == "" {
+		return "", &provider.SendError{Reason: "unexpected answer to the media upload: " + string(raw)}
+	}
+	out := outgoing(to, m)
+	addMedia(out, m, map[string]string{"id": res.ID})
+	return postMessage(ctx, hc, ch, out)
+}
+
+// outgoing is what every message to a contact carries.
+func outgoing(to string, m inbox.Message) map[string]any {
+	return map[string]any{"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
+		"biz_opaque_callback_data": m.ID.String()}
+}
+
+// addMedia makes out a media message of m's content type, the file given by media (its
+// link or uploaded id), with the caption (audio has none) and a document's file name.
+func addMedia(out map[string]any, m inbox.Message, media map[string]string) {
+	kind := string(m.ContentType)
+	if kind == string(inbox.ContentText) || kind == "" {
+		kind = "document"
+	}
+	a := m.Attachments[0]
+	if c := provider.Text(m); c != "" && kind != "audio" {
+		media["caption"] = c
+	}
+	if kind == "document" && a.FileName != "" {
+		media["filename"] = a.FileName
+	}
+	out["type"], out[kind] = kind, media
+}
+
+// postMessage posts a message to /{phone_number_id}/messages and returns its wamid.
+func postMessage(ctx context.Context, hc *http.Client, ch inbox.Channel, out map[string]any) (string, error) {
 	body, err := json.Marshal(out)
 	if err != nil {
 		return "", fmt.Errorf("encode send: %w", err)
@@ -260,6 +302,17 @@ func (Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, to 
 		return "", &provider.SendError{Reason: "unexpected answer: " + string(raw)}
 	}
 	return res.Messages[0].ID, nil
+}
+
+// MediaLimits are the Cloud API's supported media ("Supported media types" of Meta's
+// reference): one file per message.
+func (Provider) MediaLimits() provider.MediaLimits {
+	return provider.MediaLimits{Name: "WhatsApp", Files: 1, Kinds: []provider.MediaLimit{
+		{Kind: inbox.ContentImage, Types: []string{"image/jpeg", "image/png"}, MaxBytes: 5 * provider.MB},
+		{Kind: inbox.ContentAudio, Types: []string{"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"}, MaxBytes: 16 * provider.MB},
+		{Kind: inbox.ContentVideo, Types: []string{"video/mp4", "video/3gpp"}, MaxBytes: 16 * provider.MB},
+		{Kind: inbox.ContentDocument, MaxBytes: 100 * provider.MB},
+	}}
 }
 
 // graphError reads a Graph API error body.

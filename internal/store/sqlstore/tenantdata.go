@@ -24,7 +24,7 @@ var Tables = []string{
 	"campaigns", "broadcasts", "tags", "conversations", "conversation_tags", "messages",
 	"message_mentions", "message_status_history", "parked_receipts", "outbox", "events", "voice_calls",
 	"audit_log", "two_factor", "two_factor_recovery_codes", "api_keys", "invitations", "password_resets",
-	"user_availability", "whatsapp_templates",
+	"user_availability", "whatsapp_templates", "media_uploads",
 }
 
 // owned says how a table's rows belong to a tenant and how to page through them.
@@ -67,6 +67,7 @@ var ownership = map[string]owned{
 	"tenant_utc_offsets":        {key: []string{"since"}},
 	"user_availability":         {key: []string{"user_id"}},
 	"whatsapp_templates":        {key: []string{"channel_id", "name", "language"}},
+	"media_uploads":             {key: []string{"id"}},
 }
 
 // jsonColumns hold JSON documents as text; an export carries them as JSON.
@@ -341,6 +342,8 @@ func deleteBatch(ctx context.Context, q *queries, tenant uuid.UUID, table string
 		res, err = q.exec(ctx, `DELETE FROM tenants WHERE id = ?`, tenant)
 	case table == "messages":
 		return deleteMessages(ctx, q, tenant, limit)
+	case table == "media_uploads":
+		return deleteUploads(ctx, q, tenant, limit)
 	case table == "conversations":
 		ids := fmt.Sprintf(`SELECT id FROM conversations WHERE tenant_id = ? LIMIT %d`, limit)
 		if _, err := q.exec(ctx, `DELETE FROM conversation_tags WHERE conversation_id IN (`+ids+`)`, tenant); err != nil {
@@ -360,6 +363,36 @@ func deleteBatch(ctx context.Context, q *queries, tenant uuid.UUID, table string
 		res, err = q.exec(ctx, fmt.Sprintf(`DELETE FROM %[1]s WHERE %[2]s IN (SELECT %[2]s FROM %[1]s WHERE tenant_id = ? LIMIT %[3]d)`,
 			table, q.d.SQL.Get("row_address"), limit), tenant)
 	}
+	if err != nil {
+		return step, err
+	}
+	step.Rows, err = res.RowsAffected()
+	return step, err
+}
+
+// deleteUploads deletes up to limit of the tenant's uploaded files' rows, and returns their
+// files, which the media store keeps under the "uploads" scope.
+func deleteUploads(ctx context.Context, q *queries, tenant uuid.UUID, limit int) (tenantdata.DeleteStep, error) {
+	step := tenantdata.DeleteStep{Table: "media_uploads"}
+	rows, err := q.query(ctx, fmt.Sprintf(`SELECT id FROM media_uploads WHERE tenant_id = ? LIMIT %d`, limit), tenant)
+	if err != nil {
+		return step, err
+	}
+	var ids []any
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return step, err
+		}
+		ids = append(ids, id)
+		step.Media = append(step.Media, tenantdata.MediaRef{ChannelID: "uploads", MediaID: id.String()})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ids) == 0 {
+		return step, err
+	}
+	res, err := q.exec(ctx, `DELETE FROM media_uploads WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, ids...)
 	if err != nil {
 		return step, err
 	}
