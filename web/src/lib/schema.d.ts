@@ -1571,7 +1571,7 @@ export interface paths {
         put?: never;
         /**
          * Reply to the contact (sent through the conversation's channel)
-         * @description 409 CONFLICT with reason CONVERSATION_CLOSED on a closed conversation; with reason REPLY_WINDOW_CLOSED on WhatsApp more than 24 hours after the contact's last message, unless a template is sent.
+         * @description 409 CONFLICT with reason CONVERSATION_CLOSED on a closed conversation; with reason REPLY_WINDOW_CLOSED on WhatsApp more than 24 hours after the contact's last message, unless a template is sent. Files: give `attachments: [{media_id, caption?}]` with the ids of POST /v1/media (another business's id is 404). Without `content_type` (or with `text`) the type is the first file's (image, audio, video, else document). The files are checked against the provider's limits before anything is stored (400 VALIDATION_ERROR naming the limit, e.g. "WhatsApp takes image files of at most 5 MB; this one is 6 MB"; a voice channel sends no files); see docs/channels.md, Sending media. The message keeps the files (url, mime_type, file_name, size, caption) and goes through the outbox like any reply.
          */
         post: {
             parameters: {
@@ -1785,6 +1785,60 @@ export interface paths {
                 404: components["responses"]["Error"];
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a file to send as an attachment (executives and admins; viewers 403)
+         * @description Stores the file of the multipart field `file` for the business and answers it as an attachment: send it by its `media_id` in a reply's `attachments`. The MIME type is sniffed from the bytes (the name's extension refines only a container such as zip or Ogg, or bytes of no known type); the client's part Content-Type is ignored. The name is reduced to its last path element without control or path characters. An empty file is 400 VALIDATION_ERROR on `file`; a file over 100 MB is 413 PAYLOAD_TOO_LARGE. The file opens at `/v1/media/uploads/{business_id}/{media_id}` with a signed link (as answered) or an API token of its business (another business's is 404). Provider limits are checked when it is sent, not here: see docs/channels.md, Sending media.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "multipart/form-data": {
+                        /** Format: binary */
+                        file: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The stored file */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Success"] & {
+                            data?: {
+                                attachment: components["schemas"]["Attachment"];
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                413: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3588,9 +3642,9 @@ export interface components {
             };
         };
         Attachment: {
-            /** @description For a file a customer sent, /v1/media/{channel_id}/{media_id}, signed in API answers (?exp=&sig=, valid TEAMINBOX_MEDIA_LINK_TTL) so it opens without a token; see docs/channels.md, Media */
+            /** @description For a file a customer sent, /v1/media/{channel_id}/{media_id}; for an uploaded one, /v1/media/uploads/{business_id}/{media_id}; signed in API answers (?exp=&sig=, valid TEAMINBOX_MEDIA_LINK_TTL) so it opens without a token; see docs/channels.md, Media. In a reply, an absolute http(s) URL to send by link, or omitted with media_id */
             url?: string;
-            /** @description The provider's id of a file a customer sent */
+            /** @description The provider's id of a file a customer sent; the id POST /v1/media answered for an uploaded file (in a reply, give it without url) */
             media_id?: string;
             mime_type?: string;
             file_name?: string;
