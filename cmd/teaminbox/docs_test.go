@@ -96,6 +96,9 @@ var notRun = map[string]string{
 	"teaminbox serve": "the server this test runs itself",
 	"go test":         "the command that runs this test",
 	"createdb":        "a PostgreSQL administration command",
+	"cd web":          "the web app's commands, which .ci/run runs",
+	"npm":             "the web app's commands, which .ci/run runs",
+	"npx":             "the web app's commands, which .ci/run runs",
 }
 
 // block is a fenced code block of a markdown file.
