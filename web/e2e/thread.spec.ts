@@ -125,6 +125,10 @@ test("delivery ticks follow the receipts, and a failure says why", async ({ page
   await expect(failed.getByText(/Failed: 131026 Receiver is incapable/)).toBeVisible();
   await shot(page, info, "thread-ticks");
   await accessible(page);
+  await page.emulateMedia({ colorScheme: "dark" });
+  await shot(page, info, "thread-ticks-dark");
+  await accessible(page);
+  await page.emulateMedia({ colorScheme: "light" });
   // After a reload (REST, not frames) the same.
   await page.reload();
   await expect(messages(page).getByRole("listitem").filter({ hasText: "It left the warehouse today" }).getByRole("img", { name: "Read" })).toBeVisible();
@@ -246,6 +250,9 @@ test("internal notes and system messages stand apart", async ({ page, biz }, inf
   expect(await bg(note)).not.toBe(await bg(customer));
   await shot(page, info, "thread-note-system");
   await accessible(page);
+  await page.emulateMedia({ colorScheme: "dark" });
+  await shot(page, info, "thread-note-system-dark");
+  await accessible(page);
 });
 
 test("a viewer gets no reply actions", async ({ page, biz }) => {
@@ -256,4 +263,20 @@ test("a viewer gets no reply actions", async ({ page, biz }) => {
   await openConversation(page, "Vic Viewer");
   await expect(messages(page).getByText("Just looking")).toBeVisible();
   await expect(messages(page).getByRole("button", { name: "Reply to this message" })).toHaveCount(0);
+});
+
+test("a media link that stopped working is renewed once", async ({ page, biz }) => {
+  const ch = await biz.telegram();
+  await biz.inbound(ch, "Here it is", { first: "Rene", last: "Renew", photo: true });
+  // The first load of the file is refused, as an expired link is (401).
+  let refused = 0;
+  await page.route("**/v1/media/**", (route) => (refused++ === 0 ? route.fulfill({ status: 401, body: "expired" }) : route.continue()));
+  const renewals: string[] = [];
+  page.on("request", (r) => r.url().includes("/team-inbox/api/messages/") && renewals.push(r.url()));
+  await signIn(page, biz.owner);
+  await openConversation(page, "Rene Renew");
+  const img = messages(page).getByRole("button", { name: "View the image full size" }).getByRole("img");
+  await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.naturalWidth)).toBeGreaterThan(0);
+  expect(refused).toBe(2);
+  expect(renewals).toHaveLength(1);
 });
