@@ -80,7 +80,7 @@ const whatsappTemplates = [
   },
 ];
 
-// A 2×2 red PNG: what the fake serves for every file.
+// A 2×2 red PNG: what the fake serves for photos.
 const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==", "base64");
 
 // A Telegram file by its file_id's prefix: "voice…" a short silent WAV, "doc…" a PDF, a

@@ -6,7 +6,7 @@ import type { Page } from "@playwright/test";
 import { expect, openConversation, providerRequests, shot, signIn, test, type Business } from "./fixtures";
 
 // Each flow drives several webhooks and reloads; the machine is shared.
-test.describe.configure({ timeout: 60_000 });
+test.describe.configure({ timeout: 90_000 });
 
 type ApiMessage = { id: string; content: string; sender_type: string; status: string; provider_message_id?: string };
 
