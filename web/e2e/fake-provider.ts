@@ -34,14 +34,20 @@ export function startFakeProvider(): Promise<{ url: string; server: Server }> {
     // WhatsApp Cloud API under /wa (a channel's api_base_url is <fake>/wa).
     if (path.startsWith("/wa/")) {
       const [, , id, edge] = path.split("?")[0].split("/");
+      // Numbers starting 4990 are down: every send to them fails and is retried.
+      if (edge === "messages" && body.includes('"to":"4990')) {
+        res.statusCode = 503;
+        return json({ error: { message: "Service temporarily unavailable", code: 2 } });
+      }
       if (edge === "messages") return json({ messaging_product: "whatsapp", contacts: [], messages: [{ id: "wamid.fake" + requests.length }] });
       if (edge === "message_templates") return json({ data: whatsappTemplates, paging: {} });
       if (edge === "media") return json({ id: "media" + requests.length });
       return json({ id, display_phone_number: "+1 555 0100", verified_name: "E2E Shop" });
     }
     if (/^\/file\/bot[^/]+\//.test(path)) {
-      res.setHeader("Content-Type", "image/png");
-      res.end(png);
+      const f = fakeFile(path);
+      res.setHeader("Content-Type", f.type);
+      res.end(f.body);
       return;
     }
     res.statusCode = 404;
@@ -74,5 +80,33 @@ const whatsappTemplates = [
   },
 ];
 
-// A 2×2 red PNG: what the fake serves for every file.
+// A 2×2 red PNG: what the fake serves for photos.
 const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==", "base64");
+
+// A Telegram file by its file_id's prefix: "voice…" a short silent WAV, "doc…" a PDF, a
+// photo otherwise.
+function fakeFile(path: string): { type: string; body: Buffer } {
+  const id = path.split("/").pop() ?? "";
+  if (id.startsWith("voice")) return { type: "audio/wav", body: silentWav };
+  if (id.startsWith("doc")) return { type: "application/pdf", body: Buffer.from("%PDF-1.4\n%%EOF\n") };
+  return { type: "image/png", body: png };
+}
+
+// Half a second of silence, 8 kHz, 8-bit mono: audio any browser plays.
+const silentWav = (() => {
+  const samples = 4000;
+  const b = Buffer.alloc(44 + samples, 128);
+  b.write("RIFF", 0);
+  b.writeUInt32LE(36 + samples, 4);
+  b.write("WAVEfmt ", 8);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20); // PCM
+  b.writeUInt16LE(1, 22); // mono
+  b.writeUInt32LE(8000, 24);
+  b.writeUInt32LE(8000, 28);
+  b.writeUInt16LE(1, 32);
+  b.writeUInt16LE(8, 34);
+  b.write("data", 36);
+  b.writeUInt32LE(samples, 40);
+  return b;
+})();

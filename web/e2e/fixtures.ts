@@ -153,3 +153,44 @@ export async function openConversation(page: Page, name: string | RegExp) {
   if (await back.isVisible()) await back.click();
   await page.getByRole("link", { name: typeof name === "string" ? new RegExp(name) : name }).click();
 }
+
+// Receipts and Telegram media for the thread's tests (e2e/thread.spec.ts).
+export interface Business {
+  /** A WhatsApp delivery receipt for the message the Cloud API numbered wamid; a failed one
+   * carries error as Meta sends it. */
+  whatsappStatus(ch: Channel, wamid: string, status: "sent" | "delivered" | "read" | "failed", error?: { code: number; title: string; details?: string }): Promise<void>;
+  /** The Telegram customer of chatId sends a message with fields (voice, document, location,
+   * contact, reply_to_message, … as the Bot API names them). */
+  telegramInbound(ch: Channel, chatId: number, first: string, fields: Record<string, unknown>): Promise<void>;
+}
+
+Business.prototype.whatsappStatus = async function (ch, wamid, status, error) {
+  const s: Record<string, unknown> = { id: wamid, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: "15550100" };
+  if (error) s.errors = [{ code: error.code, title: error.title, message: error.title, error_data: { details: error.details ?? "" } }];
+  const body = JSON.stringify({
+    object: "whatsapp_business_account",
+    entry: [{ id: "waba", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "15550100", phone_number_id: "pn" }, statuses: [s] } }] }],
+  });
+  const res = await fetch(`${server()}/webhooks/whatsapp/${ch.id}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-Hub-Signature-256": "sha256=" + createHmac("sha256", ch.secret).update(body).digest("hex") },
+    body,
+  });
+  expect(res.ok, `webhook answered ${res.status}`).toBeTruthy();
+};
+
+Business.prototype.telegramInbound = async function (ch, chatId, first, fields) {
+  const message = {
+    message_id: Math.floor(Math.random() * 1e9),
+    from: { id: chatId, is_bot: false, first_name: first, last_name: "Test" },
+    chat: { id: chatId, type: "private", first_name: first },
+    date: Math.floor(Date.now() / 1000),
+    ...fields,
+  };
+  const res = await fetch(`${server()}/webhooks/telegram/${ch.id}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": ch.secret },
+    body: JSON.stringify({ update_id: Math.floor(Math.random() * 1e9), message }),
+  });
+  expect(res.ok, `webhook answered ${res.status}`).toBeTruthy();
+};

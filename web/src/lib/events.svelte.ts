@@ -19,7 +19,7 @@ const byType: Record<string, (f: Frame) => void> = {
   message_status(f) {
     const d = f.data;
     if (thread.id !== d.conversation_id) return;
-    thread.patchMessage(d.message_id, { status: d.status, error: d.error, send_attempts: d.send_attempts });
+    thread.patchMessage(d.message_id, { status: d.status, error: d.error, send_attempts: d.send_attempts, next_attempt_at: d.next_attempt_at });
   },
   message_reaction(f) {
     if (thread.id === f.data.conversation_id) thread.patchMessage(f.data.message_id, { reactions: f.data.reactions });

@@ -1,34 +1,54 @@
 // The open conversation and its messages, kept current by the socket's frames (wired in
 // events.svelte.ts).
-import { api, unwrap, type Conversation, type Message } from "./api";
+import { api, unwrap, type Attachment, type Conversation, type Message } from "./api";
 import { list } from "./list.svelte";
 import { live } from "./live.svelte";
 import { session } from "./session.svelte";
 
+/** A message as the thread holds it: message_status frames add when a queued reply's next
+ * send attempt is due, which the message itself does not carry. */
+export type ThreadMessage = Message & { next_attempt_at?: string };
+
+const pageSize = 50;
+
+/** Whether url can be opened as it is: anything but an unsigned or (nearly) expired
+ * /v1/media/ link. Socket frames carry unsigned links, REST answers links signed for 15 min. */
+export function mediaLinkFresh(url: string | undefined): boolean {
+  if (!url) return false;
+  const u = new URL(url, location.href);
+  if (u.origin !== location.origin || !u.pathname.startsWith("/v1/media/")) return true;
+  return Number(u.searchParams.get("exp")) * 1000 > Date.now() + 5000;
+}
+
 class OpenThread {
   id = $state<string | null>(null);
   conversation = $state<Conversation | null>(null);
-  messages = $state<Message[]>([]);
+  messages = $state<ThreadMessage[]>([]);
   hasOlder = $state(false);
   loading = $state(false);
+  loadingOlder = $state(false);
   error = $state("");
+  private refreshing = new Map<string, Promise<void>>();
 
   async open(id: string | null) {
     if (id === this.id) return;
     this.id = id;
     this.conversation = null;
     this.messages = [];
+    this.hasOlder = false;
     this.error = "";
     live.tell("view", { conversation_id: id });
     if (!id) return;
     this.loading = true;
     try {
-      const data = await unwrap(api.GET("/v1/conversations/{conversationId}", { params: { path: { conversationId: id }, query: { latest: true, limit: 50 } } }));
+      const data = await unwrap(api.GET("/v1/conversations/{conversationId}", { params: { path: { conversationId: id }, query: { latest: true, limit: pageSize } } }));
       if (this.id !== id) return;
       const { messages, pagination, ...conversation } = data.conversation;
       this.conversation = conversation as Conversation;
-      this.messages = messages;
-      this.hasOlder = messages.length > 0 && (pagination as { has_more?: boolean }).has_more !== false && messages.length >= 50;
+      // Frames that arrived while the page loaded are kept.
+      const seen = new Set(messages.map((m) => m.id));
+      this.messages = [...messages, ...this.messages.filter((m) => !seen.has(m.id))];
+      this.hasOlder = messages.length < pagination.total;
       this.markRead();
     } catch (e) {
       if (this.id === id) this.error = (e as Error).message;
@@ -37,21 +57,22 @@ class OpenThread {
     }
   }
 
-  /** Prepends the page of messages before the oldest one shown. */
+  /** Prepends the page of messages before the oldest one shown (cursor before=). */
   async loadOlder() {
     const id = this.id;
-    if (!id || !this.hasOlder || this.loading || !this.messages.length) return;
-    this.loading = true;
+    if (!id || !this.hasOlder || this.loadingOlder || !this.messages.length) return;
+    this.loadingOlder = true;
     try {
-      const data = await unwrap(api.GET("/v1/conversations/{conversationId}", { params: { path: { conversationId: id }, query: { before: this.messages[0].id, limit: 50 } } }));
+      const data = await unwrap(api.GET("/v1/conversations/{conversationId}", { params: { path: { conversationId: id }, query: { before: this.messages[0].id, limit: pageSize } } }));
       if (this.id !== id) return;
-      const older = data.conversation.messages;
+      const seen = new Set(this.messages.map((m) => m.id));
+      const older = data.conversation.messages.filter((m) => !seen.has(m.id));
       this.messages.unshift(...older);
-      this.hasOlder = older.length >= 50;
+      this.hasOlder = older.length > 0 && this.messages.length < data.conversation.pagination.total;
     } catch (e) {
-      this.error = (e as Error).message;
+      if (this.id === id) this.error = (e as Error).message;
     } finally {
-      this.loading = false;
+      if (this.id === id) this.loadingOlder = false;
     }
   }
 
@@ -67,13 +88,18 @@ class OpenThread {
     }
   }
 
+  /** The loaded message of id, if any (for quoted replies). */
+  find(id: string | null | undefined): ThreadMessage | undefined {
+    return id ? this.messages.find((m) => m.id === id) : undefined;
+  }
+
   put(m: Message) {
     const i = this.messages.findIndex((x) => x.id === m.id);
-    if (i >= 0) this.messages[i] = m;
+    if (i >= 0) this.messages[i] = { ...m, attachments: keepSigned(this.messages[i].attachments, m.attachments) };
     else this.messages.push(m);
   }
 
-  patchMessage(id: string, change: Partial<Message>) {
+  patchMessage(id: string, change: Partial<ThreadMessage>) {
     const i = this.messages.findIndex((x) => x.id === id);
     if (i >= 0) this.messages[i] = { ...this.messages[i], ...change };
   }
@@ -81,6 +107,34 @@ class OpenThread {
   patch(change: Partial<Conversation>) {
     if (this.conversation) this.conversation = { ...this.conversation, ...change };
   }
+
+  /** Replaces the message's media links by freshly signed ones (one request per message at a
+   * time): a frame's links are unsigned, and a REST answer's expire. */
+  refreshMedia(id: string): Promise<void> {
+    let p = this.refreshing.get(id);
+    if (!p) {
+      p = this.fetchSigned(id).finally(() => this.refreshing.delete(id));
+      this.refreshing.set(id, p);
+    }
+    return p;
+  }
+
+  private async fetchSigned(id: string) {
+    const data = await unwrap(api.GET("/team-inbox/api/messages/{messageId}/", { params: { path: { messageId: id } } }));
+    const signed = ((data.message.content as { attachments?: Attachment[] }).attachments ?? []);
+    const m = this.find(id);
+    if (m) this.patchMessage(id, { attachments: keepSigned(signed, m.attachments) });
+  }
+}
+
+/** next, with prev's links for the same files where next's are unsigned or expired. */
+function keepSigned(prev: Attachment[], next: Attachment[]): Attachment[] {
+  const path = (u?: string) => u?.split("?")[0];
+  return next.map((a) => {
+    if (mediaLinkFresh(a.url)) return a;
+    const old = prev.find((p) => path(p.url) === path(a.url) && mediaLinkFresh(p.url));
+    return old ? { ...a, url: old.url } : a;
+  });
 }
 
 export const thread = new OpenThread();
