@@ -23,6 +23,7 @@ const controls = (page: Page) => page.getByRole("group", { name: "Conversation c
 
 /** Shows the contact panel: a column of its own on wide screens, a drawer on narrower ones. */
 async function contactPanel(page: Page) {
+  await page.getByRole("main").getByRole("heading", { level: 2 }).waitFor(); // the conversation is shown
   const toggle = page.getByRole("button", { name: "Contact", exact: true });
   if ((await toggle.isVisible()) && (await toggle.getAttribute("aria-expanded")) !== "true") await toggle.click();
   const panel = page.getByRole("complementary", { name: "Contact" });
