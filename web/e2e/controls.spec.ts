@@ -1,5 +1,6 @@
 // Conversation controls (status, assignee, priority, tags), the contact panel, presence, and
 // what each role is shown (issue 20, Workspace points 6, 7 and 10).
+import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import { expect, openConversation, otherBrowser, shot, signIn, test, type Business, type Person } from "./fixtures";
 
@@ -31,6 +32,12 @@ async function contactPanel(page: Page) {
   return panel;
 }
 
+/** The serious accessibility problems axe finds in what page shows. */
+async function axeSerious(page: Page) {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
 /** Announces person typing in a conversation over a socket of its own in page, as the
  * composer does (docs/websocket.md: the typing request). The socket stays open: closing it
  * would end the indicator at once. */
@@ -56,7 +63,7 @@ async function typeOverSocket(page: Page, biz: Business, person: Person, convers
   );
 }
 
-test("status changes, and another agent sees it live", async ({ page, biz, browser }, info) => {
+test("status and priority change, and another agent sees it live", async ({ page, biz, browser }, info) => {
   const { id } = await customer(biz, "Maria");
   const erik = await biz.member("executive", "Erik");
   await signIn(page, biz.owner);
@@ -73,6 +80,9 @@ test("status changes, and another agent sees it live", async ({ page, biz, brows
 
   await controls(page).getByRole("combobox", { name: "Status" }).selectOption("closed");
   await expect(theirs).toHaveValue("closed");
+  // Priority has no event of its own: its system message's frame carries it.
+  await controls(page).getByRole("combobox", { name: "Priority" }).selectOption("high");
+  await expect(other.getByRole("combobox", { name: "Priority" })).toHaveValue("high");
   await shot(page, info, "controls-status");
   await other.context().close();
 });
@@ -91,6 +101,7 @@ test("assigns to a person and a team by search, and to me", async ({ page, biz }
   await search.fill("erik");
   await expect(page.getByRole("listbox", { name: "Assignee" }).getByRole("option")).toHaveCount(1);
   await shot(page, info, "controls-assign-search");
+  expect(await axeSerious(page)).toEqual([]);
   await search.press("Enter");
   await expect(assignee).toHaveAccessibleName("Assignee: Erik Agent");
   await expect.poll(async () => (await conversation(biz, id)).assigned_user?.id).toBe(erik.user.id);
@@ -165,6 +176,7 @@ test("the contact's details are edited in the panel, with validation", async ({ 
   await expect(form.getByText("Email must be a valid address")).toBeVisible();
   await expect(form.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
   await shot(page, info, "contact-invalid");
+  expect(await axeSerious(page)).toEqual([]);
 
   await form.getByLabel("Email").fill("quinn@example.com");
   await form.getByLabel("Phone").fill("+4915112345678");
