@@ -2,7 +2,8 @@
 // what each role is shown (issue 20, Workspace points 6, 7 and 10).
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
-import { expect, openConversation, otherBrowser, shot, signIn, test, type Business, type Person } from "./fixtures";
+import { createHmac, randomUUID } from "node:crypto";
+import { expect, fakeURL, openConversation, otherBrowser, shot, signIn, test, type Business, type Person } from "./fixtures";
 
 // Each test signs up a business and invites people (password hashing), some open two browsers
 // and one waits out the 5 s typing timeout: on a busy 2-CPU machine that takes its time.
@@ -30,6 +31,26 @@ async function contactPanel(page: Page) {
   const panel = page.getByRole("complementary", { name: "Contact" });
   await expect(panel).toBeVisible();
   return panel;
+}
+
+/** An RCS channel (RBM) on the fake provider; push sends it a signed RBM event. */
+async function rcs(biz: Business) {
+  const token = "ct" + randomUUID();
+  const agentId = "agent-" + randomUUID().slice(0, 8);
+  const { channel } = await biz.api<{ channel: { webhook_path: string } }>("POST", "/v1/channels", {
+    kind: "rcs",
+    name: "RCS",
+    config: { agent_id: agentId, client_token: token, access_token: "tok", api_base_url: fakeURL() + "/rcs" },
+  });
+  return async (event: Record<string, string>) => {
+    const data = JSON.stringify({ agentId, sendTime: new Date().toISOString(), ...event });
+    const res = await fetch(process.env.TEAMINBOX_E2E_URL + channel.webhook_path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Goog-Signature": createHmac("sha512", token).update(data).digest("base64") },
+      body: JSON.stringify({ message: { data: Buffer.from(data).toString("base64"), messageId: randomUUID() } }),
+    });
+    expect(res.ok, `RCS webhook answered ${res.status}`).toBeTruthy();
+  };
 }
 
 /** The serious accessibility problems axe finds in what page shows. */
@@ -238,6 +259,22 @@ test("agents see who else views and types in a conversation", async ({ page, biz
   else await other.goto("/inbox");
   await expect(page.getByText("Erik Agent is viewing")).toHaveCount(0);
   await other.context().close();
+});
+
+test("agents see the customer typing", async ({ page, biz }, info) => {
+  const push = await rcs(biz);
+  const phone = "+4915112345" + String(Math.floor(Math.random() * 1000)).padStart(3, "0");
+  await push({ senderPhoneNumber: phone, messageId: randomUUID(), text: "Hi over RCS" });
+  await signIn(page, biz.owner);
+  await openConversation(page, phone.slice(1));
+  await expect(page.getByRole("list", { name: "Messages" }).getByText("Hi over RCS")).toBeVisible();
+  await push({ senderPhoneNumber: phone, eventType: "IS_TYPING", eventId: randomUUID() });
+  await expect(page.getByText("Customer is typing…")).toBeVisible();
+  await shot(page, info, "presence-customer-typing");
+  // The customer's message ends the indicator at once.
+  await push({ senderPhoneNumber: phone, messageId: randomUUID(), text: "Here is my order number" });
+  await expect(page.getByRole("list", { name: "Messages" }).getByText("Here is my order number")).toBeVisible();
+  await expect(page.getByText("Customer is typing…")).toHaveCount(0, { timeout: 1000 });
 });
 
 test("a viewer gets no controls and no composer", async ({ page, biz }, info) => {
