@@ -7,7 +7,7 @@ import { expect, fakeURL, openConversation, otherBrowser, shot, signIn, test, ty
 
 // Each test signs up a business and invites people (password hashing), some open two browsers
 // and one waits out the 5 s typing timeout: on a busy 2-CPU machine that takes its time.
-test.describe.configure({ timeout: 60_000 });
+test.describe.configure({ timeout: 90_000 });
 
 type Conv = { id: string; status: string; priority: string; tags: string[]; assigned_user: { id: string } | null; assigned_team: { id: string; name: string } | null; end_user: { id: string } };
 

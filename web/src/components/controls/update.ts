@@ -14,3 +14,10 @@ export function updateConversation(id: string, change: (c: Conversation) => Part
 export function label(value: string): string {
   return value.charAt(0).toUpperCase() + value.slice(1);
 }
+
+const kinds: Record<string, string> = { whatsapp: "WhatsApp", telegram: "Telegram", sms: "SMS", rcs: "RCS", voice: "Voice", web: "Web chat" };
+
+/** A channel kind as people write it ("whatsapp" -> "WhatsApp"). */
+export function kindName(kind: string): string {
+  return kinds[kind] ?? label(kind);
+}
