@@ -183,6 +183,27 @@ func (s *Server) setStatus(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+type priorityRequest struct {
+	Priority inbox.Priority `json:"priority"`
+}
+
+func (s *Server) setPriority(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "conversationId")
+	if err != nil {
+		return err
+	}
+	var in priorityRequest
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	out, err := s.Service.SetPriority(r.Context(), principal(r.Context()), id, in.Priority)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"conversation": out})
+	return nil
+}
+
 type assignRequest struct {
 	AssignedUserID json.RawMessage `json:"assigned_user_id"`
 	AssignedTeamID json.RawMessage `json:"assigned_team_id"`

@@ -81,6 +81,7 @@ func (s *Server) routes(mux router) {
 	mux.Handle("GET /v1/conversations/{conversationId}", s.authed(read, s.getConversation))
 	mux.Handle("PATCH /v1/conversations/{conversationId}/status", s.authed(update, s.setStatus))
 	mux.Handle("PATCH /v1/conversations/{conversationId}/assign", s.authed(update, s.assign))
+	mux.Handle("PATCH /v1/conversations/{conversationId}/priority", s.authed(update, s.setPriority))
 	mux.Handle("POST /v1/conversations/{conversationId}/messages", s.authed(update, s.sendMessage))
 	mux.Handle("POST /v1/conversations/{conversationId}/notes", s.authed(update, s.addNote))
 	mux.Handle("POST /v1/conversations/{conversationId}/read", s.authed(update, s.markRead))

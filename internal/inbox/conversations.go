@@ -171,6 +171,37 @@ func (s *Service) SetStatus(ctx context.Context, p auth.Principal, id uuid.UUID,
 	return out, err
 }
 
+// SetPriority changes a conversation's priority and writes a system message saying who did it.
+// That message's new_message frame carries the conversation with its new priority, so agents'
+// lists and threads need no event of its own.
+func (s *Service) SetPriority(ctx context.Context, p auth.Principal, id uuid.UUID, priority Priority) (PriorityUpdate, error) {
+	if err := require(p, auth.PermConversationsUpdate, "update conversation priority"); err != nil {
+		return PriorityUpdate{}, err
+	}
+	if !slices.Contains(Priorities, priority) {
+		return PriorityUpdate{}, Invalid(map[string]string{"priority": "Priority must be one of: low, medium, high, urgent"})
+	}
+	var out PriorityUpdate
+	err := s.write(ctx, p.TenantID, func(q Queries, em *emitter) error {
+		c, actor, err := lockWithActor(ctx, q, p, id)
+		if err != nil {
+			return err
+		}
+		out = PriorityUpdate{ID: c.ID, Priority: priority, PreviousPriority: c.Priority, UpdatedAt: c.UpdatedAt, UpdatedBy: actor}
+		if c.Priority == priority {
+			return nil // nothing changes, nothing to tell
+		}
+		c.Priority, c.UpdatedAt = priority, em.now
+		if err := q.SaveConversation(ctx, c); err != nil {
+			return fmt.Errorf("save conversation: %w", err)
+		}
+		text := fmt.Sprintf("Priority changed from %s to %s by %s", out.PreviousPriority, priority, actor.Name())
+		out.UpdatedAt = em.now
+		return s.systemMessage(ctx, q, em, &c, p.UserID, text, "priority_changed", out)
+	})
+	return out, err
+}
+
 // lockWithActor locks the tenant's conversation id for a change by p, and returns it with p
 // as the change's actor.
 func lockWithActor(ctx context.Context, q Queries, p auth.Principal, id uuid.UUID) (Conversation, UserRef, error) {

@@ -98,6 +98,15 @@ type StatusUpdate struct {
 	UpdatedBy      UserRef   `json:"updated_by"`
 }
 
+// PriorityUpdate is the priority response.
+type PriorityUpdate struct {
+	ID               uuid.UUID `json:"id"`
+	Priority         Priority  `json:"priority"`
+	PreviousPriority Priority  `json:"previous_priority"`
+	UpdatedAt        time.Time `json:"updated_at"`
+	UpdatedBy        UserRef   `json:"updated_by"`
+}
+
 // AssignmentUpdate is the data of an assignment_update event and the assign response.
 type AssignmentUpdate struct {
 	ID           uuid.UUID `json:"id"`

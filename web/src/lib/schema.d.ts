@@ -1500,6 +1500,60 @@ export interface paths {
         };
         trace?: never;
     };
+    "/v1/conversations/{conversationId}/priority": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversationId: components["parameters"]["conversationId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change the priority (writes a system message, whose new_message frame carries the conversation) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    conversationId: components["parameters"]["conversationId"];
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        priority: components["schemas"]["Priority"];
+                    };
+                };
+            };
+            responses: {
+                /** @description The change */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Success"] & {
+                            data?: {
+                                conversation: components["schemas"]["PriorityUpdate"];
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        trace?: never;
+    };
     "/v1/conversations/{conversationId}/assign": {
         parameters: {
             query?: never;
@@ -3834,6 +3888,15 @@ export interface components {
             status: components["schemas"]["Status"];
             previous_status: components["schemas"]["Status"];
             note?: string;
+            /** Format: date-time */
+            updated_at: string;
+            updated_by: components["schemas"]["UserRef"];
+        };
+        PriorityUpdate: {
+            /** Format: uuid */
+            id: string;
+            priority: components["schemas"]["Priority"];
+            previous_priority: components["schemas"]["Priority"];
             /** Format: date-time */
             updated_at: string;
             updated_by: components["schemas"]["UserRef"];
