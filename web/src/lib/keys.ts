@@ -69,6 +69,15 @@ async function close(say: (text: string) => void) {
   }
 }
 
+/** Focuses the search box; on a phone, whose thread hides the list, goes back to the list. */
+async function search() {
+  if (!labelled("Search conversations")?.checkVisibility()) {
+    router.open(null);
+    await tick();
+  }
+  labelled("Search conversations")?.focus();
+}
+
 function assign() {
   const el = labelled("Assignee");
   el?.focus();
@@ -93,7 +102,7 @@ export function startKeys(help: () => void, say: (text: string) => void): () => 
       n: write && (() => void compose("Internal note")),
       e: write && (() => void close(say)),
       a: write && assign,
-      "/": () => labelled("Search conversations")?.focus(),
+      "/": () => void search(),
       "?": help,
     };
     const act = actions[ev.key];
