@@ -4,6 +4,9 @@ import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import { expect, openConversation, shot, signIn, test, type Business, type Person } from "./fixtures";
 
+// Flows of many steps, on a machine the test runs share with much else.
+test.describe.configure({ timeout: 60_000 });
+
 type Note = { title: string; body: string; tag: string };
 
 /** Replaces the browser's Notification (whose own UI a headless browser never shows) with one
@@ -49,7 +52,6 @@ async function idOf(biz: Business, first: string) {
 const messages = (page: Page) => page.getByRole("list", { name: "Messages" });
 
 test("notifications: asked for politely, for my conversations, mentions and new ones, with the count in the title", async ({ page, biz }, info) => {
-  test.setTimeout(90_000); // a long flow, on a machine shared by many
   const ch = await biz.telegram();
   const erik = await biz.member("executive");
   const ann = await biz.inbound(ch, "Ann's first question", { first: "Ann" });
