@@ -332,8 +332,39 @@ test("socket: a banner while offline, then what was missed, once", async ({ page
   // Still exactly once after the next live frame, and nothing before the cut came twice.
   await biz.inbound(ch, "After the outage", { chatId: chat, first: "Jon" });
   await expect(messages(page).getByText("After the outage")).toBeVisible();
-  for (const text of ["Before the outage", "Still online", "Sent during the outage"]) await expect(messages(page).getByText(text)).toHaveCount(1);
+  for (const text of ["Before the outage", "Still online", "Sent during the outage"]) await expect(messages(page).getByText(text, { exact: true })).toHaveCount(1);
   await expect(page.locator("[data-conversation]", { hasText: "Jon" })).toHaveCount(1);
+});
+
+test("socket: a dropped connection comes back by itself and resumes where it was", async ({ page, biz }) => {
+  const ch = await biz.telegram();
+  const chat = await biz.inbound(ch, "Before the drop", { first: "Lea" });
+  // The page's socket goes through this route, which can drop it (as a node going away does)
+  // and refuse new ones for a while.
+  let down = false;
+  const open: { close: (o: { code: number }) => Promise<void> }[] = [];
+  await page.routeWebSocket(/\/ws\/team-inbox\//, (ws) => {
+    if (down) return void ws.close({ code: 1001 });
+    ws.connectToServer();
+    open.push(ws);
+  });
+  await signIn(page, biz.owner);
+  await openConversation(page, "Lea");
+  await biz.inbound(ch, "Live before the drop", { chatId: chat, first: "Lea" });
+  await expect(messages(page).getByText("Live before the drop")).toBeVisible();
+
+  down = true;
+  await Promise.all(open.splice(0).map((ws) => ws.close({ code: 1001 })));
+  const banner = page.getByRole("status").filter({ hasText: "You are offline" });
+  await expect(banner).toBeVisible();
+  await biz.inbound(ch, "Missed while dropped", { chatId: chat, first: "Lea" });
+  await page.waitForTimeout(1000); // a reconnect or two is refused meanwhile
+  down = false;
+  await expect(banner).toBeHidden({ timeout: 20_000 }); // the back-off's next try
+  await expect(messages(page).getByText("Missed while dropped")).toHaveCount(1);
+  await biz.inbound(ch, "Live after the drop", { chatId: chat, first: "Lea" });
+  await expect(messages(page).getByText("Live after the drop")).toBeVisible();
+  for (const text of ["Before the drop", "Live before the drop", "Missed while dropped"]) await expect(messages(page).getByText(text, { exact: true })).toHaveCount(1);
 });
 
 test("performance: time to a usable demo inbox", async ({ page }, info) => {
