@@ -34,7 +34,7 @@ export function newsFor(f: Frame, me: Me): News | null {
       const { message: m, conversation: c } = f.data as { message: Message; conversation: Conversation };
       if (m.sender_type === "system" || m.sender_id === me.id) return null;
       const text = m.content || "Sent an attachment";
-      if (m.is_internal && m.mentioned_users?.some(mine)) return { conversationId: c.id, title: `${session.userName(m.sender_id)} mentioned you`, body: `${contact(c)}: ${text}` };
+      if (m.is_internal && m.mentioned_users?.some(mine)) return { conversationId: c.id, title: `${session.userName(m.sender_id) || "A colleague"} mentioned you`, body: `${contact(c)}: ${text}` };
       if (mine(c.assigned_user) && !m.is_internal) return { conversationId: c.id, title: contact(c), body: text };
       return null;
     }
