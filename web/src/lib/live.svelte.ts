@@ -27,6 +27,7 @@ class Live {
   private retry = 0;
   private reqId = 0;
   private stopped = true;
+  private connecting = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private handlers = new Map<string, Set<Handler>>();
   private pending = new Map<string, { resolve: (d: unknown) => void; reject: (e: Error) => void }>();
@@ -43,11 +44,15 @@ class Live {
     if (!this.stopped) return;
     this.stopped = false;
     this.lastSeq = 0;
+    addEventListener("online", this.onOnline);
+    addEventListener("offline", this.onOffline);
     void this.connect();
   }
 
   stop() {
     this.stopped = true;
+    removeEventListener("online", this.onOnline);
+    removeEventListener("offline", this.onOffline);
     clearTimeout(this.timer);
     this.ws?.close(1000);
     this.ws = null;
@@ -69,14 +74,30 @@ class Live {
     this.request(type, data).catch(() => {});
   }
 
+  // The browser knows before the socket does: a dropped network may leave a socket open with
+  // nobody on the other end until the server's ping times out, and a reconnect waiting out its
+  // back-off need not wait once the network is back.
+  private onOffline = () => {
+    if (this.ws) this.lost(this.ws, true);
+  };
+  private onOnline = () => {
+    if (this.ws || this.connecting || this.stopped) return;
+    clearTimeout(this.timer);
+    this.retry = 0;
+    void this.connect();
+  };
+
   private async connect() {
     if (this.stopped) return;
     let info;
+    this.connecting = true;
     try {
       info = await unwrap(api.GET("/team-inbox/websocket/info/"));
     } catch {
       this.scheduleReconnect();
       return;
+    } finally {
+      this.connecting = false;
     }
     if (this.stopped) return;
     const url = new URL(info.url, location.href);
@@ -91,14 +112,18 @@ class Live {
     };
     ws.onmessage = (ev) => this.receive(JSON.parse(ev.data as string) as Frame);
     ws.onclose = (ev) => {
-      if (this.ws !== ws) return;
-      this.ws = null;
-      this.connected = false;
-      for (const p of this.pending.values()) p.reject(new Error("offline"));
-      this.pending.clear();
-      if (ev.code === 4003 || ev.code === 1000) return;
-      this.scheduleReconnect();
+      if (this.ws === ws) this.lost(ws, ev.code !== 4003 && ev.code !== 1000);
     };
+  }
+
+  /** Forgets the socket ws (closing it if it is not yet), then reconnects when retry. */
+  private lost(ws: WebSocket, retry: boolean) {
+    this.ws = null;
+    this.connected = false;
+    ws.close();
+    for (const p of this.pending.values()) p.reject(new Error("offline"));
+    this.pending.clear();
+    if (retry) this.scheduleReconnect();
   }
 
   private scheduleReconnect() {
