@@ -78,10 +78,11 @@ async function search() {
   labelled("Search conversations")?.focus();
 }
 
+// The assignee picker's button is named "Assignee: <who>" (controls/Picker.svelte).
 function assign() {
-  const el = labelled("Assignee");
+  const el = document.querySelector<HTMLButtonElement>('button[aria-label^="Assignee"]');
   el?.focus();
-  if (el instanceof HTMLButtonElement && el.getAttribute("aria-expanded") === "false") el.click();
+  if (el?.getAttribute("aria-expanded") === "false") el.click();
 }
 
 /** Starts the shortcuts; help shows the list of them, say announces an outcome. Returns the stop. */
