@@ -30,6 +30,7 @@ class ConversationList {
   private pages = $state(1);
   private query = new URLSearchParams();
   private generation = 0;
+  private loadedAt = 0;
 
   /** Loads the first page for the URL's filters. */
   async load(query: URLSearchParams) {
@@ -43,6 +44,7 @@ class ConversationList {
       if (gen !== this.generation) return;
       this.rows = data.conversations;
       this.total = data.pagination.total;
+      this.loadedAt = Date.now();
       this.pages = data.pagination.pages;
     } catch (e) {
       if (gen === this.generation) {
@@ -127,7 +129,8 @@ class ConversationList {
       this.rows = rows.map((x, j) => (j === i ? c : x));
     } else if (belongs && newestFirst) {
       this.rows = [c, ...rows];
-      this.total++;
+      // One from a page not loaded yet is counted already; one created since is not.
+      if (Date.parse(c.created_at) > this.loadedAt) this.total++;
     }
   }
 
