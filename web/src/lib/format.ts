@@ -34,3 +34,15 @@ export function bytes(n: number | undefined): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
+
+/** "high" -> "High", for values the API spells in lower case. */
+export function label(value: string): string {
+  return value.charAt(0).toUpperCase() + value.slice(1);
+}
+
+const kinds: Record<string, string> = { whatsapp: "WhatsApp", telegram: "Telegram", sms: "SMS", rcs: "RCS", voice: "Voice", web: "Web chat" };
+
+/** A channel kind as people write it ("whatsapp" -> "WhatsApp"). */
+export function kindName(kind: string): string {
+  return kinds[kind] ?? label(kind);
+}

@@ -3,7 +3,7 @@
 // The controls are found by their labels, the same contract the tests use.
 import { tick } from "svelte";
 import { api, unwrap } from "./api";
-import { list } from "./list.svelte";
+import { list, moveSelection } from "./list.svelte";
 import { router } from "./router.svelte";
 import { session } from "./session.svelte";
 import { thread } from "./thread.svelte";
@@ -34,17 +34,6 @@ function typing(el: EventTarget | null): boolean {
   if (!(el instanceof HTMLElement)) return false;
   if (el.isContentEditable || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return true;
   return el instanceof HTMLInputElement && !["checkbox", "radio", "button", "submit", "reset"].includes(el.type);
-}
-
-/** Opens the conversation delta rows away from the open one (the first when none is open). */
-function move(delta: number) {
-  const rows = list.rows;
-  if (!rows.length) return;
-  const at = rows.findIndex((c) => c.id === router.conversationId);
-  const next = at < 0 ? 0 : Math.min(rows.length - 1, Math.max(0, at + delta));
-  if (next === at) return;
-  router.open(rows[next].id);
-  document.querySelector(`[data-conversation="${rows[next].id}"]`)?.scrollIntoView({ block: "nearest" });
 }
 
 /** Switches the composer to mode ("Reply" or "Internal note") and puts the cursor in it. */
@@ -97,8 +86,8 @@ export function startKeys(help: () => void, say: (text: string) => void): () => 
     const open = thread.conversation !== null;
     const write = session.canWrite && open;
     const actions: Record<string, (() => void) | false> = {
-      j: () => move(1),
-      k: () => move(-1),
+      j: () => moveSelection(1),
+      k: () => moveSelection(-1),
       r: write && (() => void compose("Reply")),
       n: write && (() => void compose("Internal note")),
       e: write && (() => void close(say)),

@@ -1,25 +1,34 @@
 // The conversation list for the URL's filters, loaded page by page over REST and kept current
 // by the socket's frames (wired in events.svelte.ts).
 import { api, unwrap, type Conversation } from "./api";
+import { router } from "./router.svelte";
 import type { paths } from "./schema";
 import { session } from "./session.svelte";
 
 /** The list's filters as the URL holds them; names are the API's query parameters. */
-export const listParams = ["status", "channel", "assigned_to", "assigned_team", "timeframe", "campaign_id", "broadcast_id", "search", "sort_by", "sort_direction"] as const;
+export const listParams = [
+  "status", "channel", "assigned_to", "assigned_team", "tag_id", "mentioned", "timeframe",
+  "campaign_id", "broadcast_id", "search", "sort_by", "sort_direction",
+] as const;
 
+// The URL holds the API's own parameters (listParams); the server checks their values.
 type ListQuery = paths["/v1/conversations"]["get"]["parameters"]["query"];
 
 const pageSize = 100;
 
+const timeframes: Record<string, number> = { "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 };
+
 class ConversationList {
-  rows = $state<Conversation[]>([]);
+  // Raw state: a list of 10,000 conversations is replaced, never proxied row by row.
+  rows = $state.raw<Conversation[]>([]);
   total = $state(0);
   loading = $state(false);
   error = $state("");
-  private page = 1;
-  private pages = 1;
+  private page = $state(1);
+  private pages = $state(1);
   private query = new URLSearchParams();
   private generation = 0;
+  private loadedAt = 0;
 
   /** Loads the first page for the URL's filters. */
   async load(query: URLSearchParams) {
@@ -33,9 +42,14 @@ class ConversationList {
       if (gen !== this.generation) return;
       this.rows = data.conversations;
       this.total = data.pagination.total;
+      this.loadedAt = Date.now();
       this.pages = data.pagination.pages;
     } catch (e) {
-      if (gen === this.generation) this.error = (e as Error).message;
+      if (gen === this.generation) {
+        this.error = (e as Error).message;
+        this.rows = [];
+        this.total = 0;
+      }
     } finally {
       if (gen === this.generation) this.loading = false;
     }
@@ -50,12 +64,14 @@ class ConversationList {
     if (this.loading || !this.hasMore) return;
     const gen = this.generation;
     this.loading = true;
+    this.error = "";
     try {
       const data = await this.fetchPage(this.page + 1);
       if (gen !== this.generation) return;
       this.page++;
+      // Rows that moved up since the first page was read come again on later pages.
       const seen = new Set(this.rows.map((c) => c.id));
-      this.rows.push(...data.conversations.filter((c) => !seen.has(c.id)));
+      this.rows = [...this.rows, ...data.conversations.filter((c) => !seen.has(c.id))];
       this.pages = data.pagination.pages;
     } catch (e) {
       this.error = (e as Error).message;
@@ -73,16 +89,22 @@ class ConversationList {
     return unwrap(api.GET("/v1/conversations", { params: { query: query as ListQuery } }));
   }
 
-  /** Whether c belongs in the list as filtered; search results are only updated in place. */
+  /** Whether c belongs in the list as filtered. Search and mention results cannot be told
+   * from a conversation alone: those lists are only updated in place. */
   private matches(c: Conversation): boolean {
     const q = this.query;
-    if (q.get("search")) return false;
-    const assignee = q.get("assigned_to") === "me" ? session.me?.id : q.get("assigned_to");
+    if (q.get("search") || q.get("mentioned")) return false;
+    const user = q.get("assigned_to") === "me" ? session.me?.id : q.get("assigned_to");
+    const team = q.get("assigned_team");
+    const tag = q.get("tag_id");
+    const since = timeframes[q.get("timeframe") ?? ""];
     return (
       (!q.get("status") || c.status === q.get("status")) &&
       (!q.get("channel") || c.channel.name === q.get("channel")) &&
-      (!assignee || c.assigned_user?.id === assignee) &&
-      (!q.get("assigned_team") || c.assigned_team?.id === q.get("assigned_team")) &&
+      (!user || (user === "unassigned" ? !c.assigned_user : c.assigned_user?.id === user)) &&
+      (!team || (team === "none" ? !c.assigned_team : c.assigned_team?.id === team)) &&
+      (!tag || c.tags.includes(session.tags.find((t) => t.id === tag)?.name ?? "")) &&
+      (!since || Date.parse(c.last_message_at ?? c.updated_at) >= Date.now() - since) &&
       (!q.get("campaign_id") || c.broadcast?.campaign_id === q.get("campaign_id")) &&
       (!q.get("broadcast_id") || c.broadcast?.id === q.get("broadcast_id"))
     );
@@ -91,20 +113,22 @@ class ConversationList {
   /** Puts a conversation from a frame in its place: updated where it is, or moved to the top
    * when the list is sorted by latest activity. */
   upsert(c: Conversation, moved: boolean) {
-    const i = this.rows.findIndex((x) => x.id === c.id);
+    const rows = this.rows;
+    const i = rows.findIndex((x) => x.id === c.id);
+    const inPlaceOnly = !!(this.query.get("search") || this.query.get("mentioned"));
     const belongs = this.matches(c);
     const newestFirst = (this.query.get("sort_by") ?? "last_message_at") === "last_message_at" && this.query.get("sort_direction") !== "asc";
-    if (i >= 0 && !belongs && !this.query.get("search")) {
-      this.rows.splice(i, 1);
+    if (i >= 0 && !belongs && !inPlaceOnly) {
+      this.rows = rows.filter((x) => x.id !== c.id);
       this.total--;
-    } else if (i >= 0 && moved && newestFirst && i > 0) {
-      this.rows.splice(i, 1);
-      this.rows.unshift(c);
+    } else if (i > 0 && moved && newestFirst) {
+      this.rows = [c, ...rows.slice(0, i), ...rows.slice(i + 1)];
     } else if (i >= 0) {
-      this.rows[i] = c;
+      this.rows = rows.map((x, j) => (j === i ? c : x));
     } else if (belongs && newestFirst) {
-      this.rows.unshift(c);
-      this.total++;
+      this.rows = [c, ...rows];
+      // One from a page not loaded yet is counted already; one created since is not.
+      if (Date.parse(c.created_at) > this.loadedAt) this.total++;
     }
   }
 
@@ -116,3 +140,14 @@ class ConversationList {
 }
 
 export const list = new ConversationList();
+
+/** Opens the conversation delta rows below (1, j) or above (-1, k) the open one, or the first
+ * row when none is open; asks for the next page when it reaches the end. For the keyboard. */
+export function moveSelection(delta: number) {
+  const rows = list.rows;
+  if (!rows.length) return;
+  const at = rows.findIndex((c) => c.id === router.conversationId);
+  const next = at < 0 ? 0 : Math.min(rows.length - 1, Math.max(0, at + delta));
+  if (next >= rows.length - 5) void list.more();
+  if (next !== at) router.open(rows[next].id);
+}

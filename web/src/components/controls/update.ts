@@ -10,14 +10,3 @@ export function updateConversation(id: string, change: (c: Conversation) => Part
   if (thread.id === id && thread.conversation) thread.patch(change(thread.conversation));
 }
 
-/** "high" -> "High", for values the API spells in lower case. */
-export function label(value: string): string {
-  return value.charAt(0).toUpperCase() + value.slice(1);
-}
-
-const kinds: Record<string, string> = { whatsapp: "WhatsApp", telegram: "Telegram", sms: "SMS", rcs: "RCS", voice: "Voice", web: "Web chat" };
-
-/** A channel kind as people write it ("whatsapp" -> "WhatsApp"). */
-export function kindName(kind: string): string {
-  return kinds[kind] ?? label(kind);
-}
