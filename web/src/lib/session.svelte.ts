@@ -26,14 +26,15 @@ class Session {
   /** Loads the user and the directory; false when the stored token no longer works. */
   async load(): Promise<boolean> {
     if (!this.token) return false;
-    const me = await unwrap(api.GET("/v1/auth/me"));
-    this.me = me.user as User;
-    const [users, teams, tags, channels] = await Promise.all([
+    // One round trip: the directory is asked for alongside the user (a stale token fails both).
+    const [me, users, teams, tags, channels] = await Promise.all([
+      unwrap(api.GET("/v1/auth/me")),
       unwrap(api.GET("/v1/users")),
       unwrap(api.GET("/v1/teams")),
       unwrap(api.GET("/v1/tags")),
       unwrap(api.GET("/v1/channels")).catch(() => ({ channels: [] as Channel[] })),
     ]);
+    this.me = me.user as User;
     this.users = users.users;
     this.teams = teams.teams as Team[];
     this.tags = tags.tags;
