@@ -235,12 +235,7 @@ func (Provider) SendFile(ctx context.Context, hc *http.Client, ch inbox.Channel,
 	if err != nil {
 		return "", err
 	}
-	req, err := provider.NewRequest(ctx, http.MethodPost, provider.BaseURL(ch, DefaultAPI)+"/"+ch.Config["phone_number_id"]+"/media", contentType, body)
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Authorization", "Bearer "+ch.Config["access_token"])
-	raw, err := provider.Do(hc, req, graphError)
+	raw, err := postToNumber(ctx, hc, ch, "media", contentType, body)
 	if err != nil {
 		return "", err
 	}
@@ -284,12 +279,7 @@ func postMessage(ctx context.Context, hc *http.Client, ch inbox.Channel, out map
 	if err != nil {
 		return "", fmt.Errorf("encode send: %w", err)
 	}
-	req, err := provider.NewRequest(ctx, http.MethodPost, provider.BaseURL(ch, DefaultAPI)+"/"+ch.Config["phone_number_id"]+"/messages", "application/json", body)
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Authorization", "Bearer "+ch.Config["access_token"])
-	raw, err := provider.Do(hc, req, graphError)
+	raw, err := postToNumber(ctx, hc, ch, "messages", "application/json", body)
 	if err != nil {
 		return "", err
 	}
@@ -302,6 +292,17 @@ func postMessage(ctx context.Context, hc *http.Client, ch inbox.Channel, out map
 		return "", &provider.SendError{Reason: "unexpected answer: " + string(raw)}
 	}
 	return res.Messages[0].ID, nil
+}
+
+// postToNumber posts body to the channel's phone number's edge (/{phone_number_id}/{edge})
+// with the channel's access token, and returns the answer's body.
+func postToNumber(ctx context.Context, hc *http.Client, ch inbox.Channel, edge, contentType string, body []byte) ([]byte, error) {
+	req, err := provider.NewRequest(ctx, http.MethodPost, provider.BaseURL(ch, DefaultAPI)+"/"+ch.Config["phone_number_id"]+"/"+edge, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+ch.Config["access_token"])
+	return provider.Do(hc, req, graphError)
 }
 
 // MediaLimits are the Cloud API's supported media ("Supported media types" of Meta's
