@@ -62,23 +62,29 @@ export class Business {
   async inbound(ch: Channel, text: string, from?: { chatId?: number; first?: string; last?: string; photo?: boolean }): Promise<number> {
     const chatId = from?.chatId ?? 7_000_000 + ++this.customers + Math.floor(Math.random() * 1_000_000) * 10;
     const first = from?.first ?? `Customer${this.customers}`;
-    const message: Record<string, unknown> = {
+    const fields: Record<string, unknown> = from?.photo
+      ? { photo: [{ file_id: "photo" + chatId, file_unique_id: "u" + chatId, width: 2, height: 2, file_size: 75 }], caption: text }
+      : { text };
+    await this.telegramInbound(ch, chatId, first, { from: { id: chatId, is_bot: false, first_name: first, last_name: from?.last ?? "Test" }, ...fields });
+    return chatId;
+  }
+
+  /** The Telegram customer of chatId sends a message with fields (text, voice, document,
+   * location, contact, reply_to_message, … as the Bot API names them). */
+  async telegramInbound(ch: Channel, chatId: number, first: string, fields: Record<string, unknown>) {
+    const message = {
       message_id: Math.floor(Math.random() * 1e9),
-      from: { id: chatId, is_bot: false, first_name: first, last_name: from?.last ?? "Test" },
+      from: { id: chatId, is_bot: false, first_name: first, last_name: "Test" },
       chat: { id: chatId, type: "private", first_name: first },
       date: Math.floor(Date.now() / 1000),
+      ...fields,
     };
-    if (from?.photo) {
-      message.photo = [{ file_id: "photo" + chatId, file_unique_id: "u" + chatId, width: 2, height: 2, file_size: 75 }];
-      message.caption = text;
-    } else message.text = text;
     const res = await fetch(`${server()}/webhooks/telegram/${ch.id}`, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": ch.secret },
       body: JSON.stringify({ update_id: Math.floor(Math.random() * 1e9), message }),
     });
     expect(res.ok, `webhook answered ${res.status}`).toBeTruthy();
-    return chatId;
   }
 
   /** Connects a WhatsApp number on the fake Cloud API. */
@@ -98,23 +104,36 @@ export class Business {
     const waId = from?.waId ?? "4915" + String(Math.floor(Math.random() * 1e9)).padStart(9, "0");
     const at = Math.floor((from?.at ?? new Date()).getTime() / 1000);
     const message = { from: waId, id: "wamid.in" + randomUUID(), timestamp: String(at), ...(from?.message ?? { type: "text", text: { body: text } }) };
-    const body = JSON.stringify({
-      object: "whatsapp_business_account",
-      entry: [{ id: "waba", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "15550100", phone_number_id: "pn" }, contacts: [{ profile: { name: from?.name ?? "WhatsApp Customer" }, wa_id: waId }], messages: [message] } }] }],
-    });
-    const res = await fetch(`${server()}/webhooks/whatsapp/${ch.id}`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-Hub-Signature-256": "sha256=" + createHmac("sha256", ch.secret).update(body).digest("hex") },
-      body,
-    });
-    expect(res.ok, `webhook answered ${res.status}`).toBeTruthy();
+    await postWhatsApp(ch, { contacts: [{ profile: { name: from?.name ?? "WhatsApp Customer" }, wa_id: waId }], messages: [message] });
     return waId;
+  }
+
+  /** A WhatsApp delivery receipt for the message the Cloud API numbered wamid; a failed one
+   * carries error as Meta sends it. */
+  async whatsappStatus(ch: Channel, wamid: string, status: "sent" | "delivered" | "read" | "failed", error?: { code: number; title: string; details?: string }) {
+    const st: Record<string, unknown> = { id: wamid, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: "15550100" };
+    if (error) st.errors = [{ code: error.code, title: error.title, message: error.title, error_data: { details: error.details ?? "" } }];
+    await postWhatsApp(ch, { statuses: [st] });
   }
 
   /** The conversations of the business, newest first. */
   async conversations() {
     return (await this.api<{ conversations: { id: string; end_user: { first_name: string } }[] }>("GET", "/v1/conversations?limit=100")).conversations;
   }
+}
+
+/** Posts a WhatsApp Cloud API webhook carrying value, signed with the channel's app secret. */
+async function postWhatsApp(ch: Channel, value: Record<string, unknown>) {
+  const body = JSON.stringify({
+    object: "whatsapp_business_account",
+    entry: [{ id: "waba", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "15550100", phone_number_id: "pn" }, ...value } }] }],
+  });
+  const res = await fetch(`${server()}/webhooks/whatsapp/${ch.id}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-Hub-Signature-256": "sha256=" + createHmac("sha256", ch.secret).update(body).digest("hex") },
+    body,
+  });
+  expect(res.ok, `webhook answered ${res.status}`).toBeTruthy();
 }
 
 /** Opens the app in page already signed in as p. */
@@ -153,44 +172,3 @@ export async function openConversation(page: Page, name: string | RegExp) {
   if (await back.isVisible()) await back.click();
   await page.getByRole("link", { name: typeof name === "string" ? new RegExp(name) : name }).click();
 }
-
-// Receipts and Telegram media for the thread's tests (e2e/thread.spec.ts).
-export interface Business {
-  /** A WhatsApp delivery receipt for the message the Cloud API numbered wamid; a failed one
-   * carries error as Meta sends it. */
-  whatsappStatus(ch: Channel, wamid: string, status: "sent" | "delivered" | "read" | "failed", error?: { code: number; title: string; details?: string }): Promise<void>;
-  /** The Telegram customer of chatId sends a message with fields (voice, document, location,
-   * contact, reply_to_message, … as the Bot API names them). */
-  telegramInbound(ch: Channel, chatId: number, first: string, fields: Record<string, unknown>): Promise<void>;
-}
-
-Business.prototype.whatsappStatus = async function (ch, wamid, status, error) {
-  const s: Record<string, unknown> = { id: wamid, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: "15550100" };
-  if (error) s.errors = [{ code: error.code, title: error.title, message: error.title, error_data: { details: error.details ?? "" } }];
-  const body = JSON.stringify({
-    object: "whatsapp_business_account",
-    entry: [{ id: "waba", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "15550100", phone_number_id: "pn" }, statuses: [s] } }] }],
-  });
-  const res = await fetch(`${server()}/webhooks/whatsapp/${ch.id}`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-Hub-Signature-256": "sha256=" + createHmac("sha256", ch.secret).update(body).digest("hex") },
-    body,
-  });
-  expect(res.ok, `webhook answered ${res.status}`).toBeTruthy();
-};
-
-Business.prototype.telegramInbound = async function (ch, chatId, first, fields) {
-  const message = {
-    message_id: Math.floor(Math.random() * 1e9),
-    from: { id: chatId, is_bot: false, first_name: first, last_name: "Test" },
-    chat: { id: chatId, type: "private", first_name: first },
-    date: Math.floor(Date.now() / 1000),
-    ...fields,
-  };
-  const res = await fetch(`${server()}/webhooks/telegram/${ch.id}`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": ch.secret },
-    body: JSON.stringify({ update_id: Math.floor(Math.random() * 1e9), message }),
-  });
-  expect(res.ok, `webhook answered ${res.status}`).toBeTruthy();
-};
