@@ -83,14 +83,22 @@ const whatsappTemplates = [
 // A 2×2 red PNG: what the fake serves for photos.
 const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==", "base64");
 
-// A Telegram file by its file_id's prefix: "voice…" a short silent WAV, "doc…" a PDF, a
-// photo otherwise.
+// A Telegram file by its file_id's prefix: "voice…" a short silent WAV, "video…" a WebM,
+// "doc…" a PDF, a photo otherwise.
 function fakeFile(path: string): { type: string; body: Buffer } {
   const id = path.split("/").pop() ?? "";
   if (id.startsWith("voice")) return { type: "audio/wav", body: silentWav };
+  if (id.startsWith("video")) return { type: "video/webm", body: tinyWebm };
   if (id.startsWith("doc")) return { type: "application/pdf", body: Buffer.from("%PDF-1.4\n%%EOF\n") };
   return { type: "image/png", body: png };
 }
+
+// 0.8 s of a 16×16 picture alternating red and blue, VP8 in WebM (recorded by Chromium's
+// MediaRecorder from a canvas): video any browser plays.
+const tinyWebm = Buffer.from(
+  "GkXfo59ChoEBQveBAULygQRC84EIQoKEd2VibUKHgQRChYECGFOAZwEAAAAAAAOWEU2bdLlNu4tTq4QVSalmU6yBbk27i1OrhBZUrmtTrIGTTbuLU6uEH0O2dVOsgdRNu4xTq4QcU7trU6yCA4TsrgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAVSalmoCrXsYMPQkBEiYREMuEXTYCGQ2hyb21lV0GGQ2hyb21lFlSua7yuuteBAXPFhy2yiNRM+B6DgQFV7oEBhoVWX1ZQOOCdsIEQuoEQU8CBAVWwkFWxgQFVuYECVbqBDVW7gQEfQ7Z1AQAAAAAAAqTngQCg6KG9gQAAALACAJ0BKhAAEAAABwiFhYiZhIgBJBATrVAfwBBn79j+/6d5P//J7v/J7v/J7v/8nu//OwbEu14AAHWhpqak7oEBpZ8QAgCdASoQABAAAYcIhYWImYSICAIADA1gAP7+TeAAoM+hr4EAYwCxAQAAEBQAGAAwP/QMAO8A/v61oX/taH1aH1aH8t3/+LCv4sK/iwr/4qIAdaGYppbugQGlkbEBAAYQXAAYABhYL/QACAAA+4EAoM6hroEAxwCxAQAAEAkgAMABgf+gYAd4/v+neT//ye7/ye7/ye7//J7v/zsGxLteAAB1oZimlu6BAaWRsQEABhBUABgAGFgv9AAIAAD7gWOgz6GvgQEsAPEBAAAQCSAAwDnAQan/lmoIeP7+67y/+U9jivo/8p+//5PdnjSmiX/5OAB1oZimlu6BAaWRsQEABhBMABgAGFgv9AAIAAD7gcegz6GugQGYALEBAAAQCSAAwAGB/6BgB3j+/6d5P//J7s8aU0S//J7v/zr5rqOLqb1EAHWhmKaW7oEBpZGxAQAGEDQAGAAYWC/0AAgAAPuCASygzqGtgQH/ALEBAAAQCSAAwAGB/6BgB3j+/uu8v/lPY4r6P/Kfv/+T3Z40pol/+TgAdaGYppbugQGlkbEBAAYQLAAYABhYL/QACAAA+4IBmKDPoa6BAmQAsQEAABAJIADAAYH/oGAHeP7/p3k//8nuzxpTRL/8nu//Ovmuo4upvUQAdaGYppbugQGlkbEBAAYQJAAYABhYL/QACAAA+4IB/6DRobCBAssAsQEAABAQFGAAwP/QMAO8AP7+67y/93lJf95SX/eb/ho//z18sbG48/+eZAB1oZimlu6BAaWRsQEABhAsFGAAYWC/0AAgAAD7ggJkHFO7a427i7OBALeG94EB8YHU",
+  "base64",
+);
 
 // Half a second of silence, 8 kHz, 8-bit mono: audio any browser plays.
 const silentWav = (() => {

@@ -158,6 +158,7 @@ test("media, places and contact cards are shown, live and after a reload", async
   // Sent while the thread is open: these come over the socket with unsigned links.
   await biz.inbound(ch, "The broken part", { chatId: chat, first: "Mia", last: "Media", photo: true });
   await biz.telegramInbound(ch, chat, "Mia", { voice: { file_id: "voice" + chat, file_unique_id: "v" + chat, duration: 1, mime_type: "audio/ogg", file_size: 4044 } });
+  await biz.telegramInbound(ch, chat, "Mia", { video: { file_id: "video" + chat, file_unique_id: "m" + chat, width: 16, height: 16, duration: 1, mime_type: "video/webm", file_name: "unboxing.webm", file_size: 966 } });
   await biz.telegramInbound(ch, chat, "Mia", { document: { file_id: "doc" + chat, file_unique_id: "d" + chat, file_name: "invoice-2041.pdf", mime_type: "application/pdf", file_size: 24576 }, caption: "My invoice" });
   await biz.telegramInbound(ch, chat, "Mia", { location: { latitude: 52.520008, longitude: 13.404954 } });
   await biz.telegramInbound(ch, chat, "Mia", { contact: { phone_number: "+4915112345678", first_name: "Jonas", last_name: "Weber" } });
@@ -172,6 +173,11 @@ test("media, places and contact cards are shown, live and after a reload", async
     await expect(voice).toBeVisible();
     expect(await voice.evaluate((el) => el.tagName)).toBe("AUDIO");
     await expect.poll(() => voice.evaluate((el: HTMLAudioElement) => el.duration), { message: `${phase}: the voice note plays` }).toBeGreaterThan(0);
+
+    const video = messages(page).getByLabel("Video unboxing.webm");
+    await expect(video).toBeVisible();
+    expect(await video.evaluate((el) => el.tagName)).toBe("VIDEO");
+    await expect.poll(() => video.evaluate((el: HTMLVideoElement) => el.videoWidth), { message: `${phase}: the video plays` }).toBe(16);
 
     const doc = messages(page).getByRole("link", { name: "Download invoice-2041.pdf, 24 KB" });
     await expect(doc).toBeVisible();
