@@ -3,13 +3,15 @@
 import type { Conversation, Message } from "./api";
 import { list } from "./list.svelte";
 import { live, type Frame } from "./live.svelte";
+import { session } from "./session.svelte";
 import { thread } from "./thread.svelte";
 
 const byType: Record<string, (f: Frame) => void> = {
   new_message(f) {
     const { message, conversation } = f.data as { message: Message; conversation: Conversation };
     const open = thread.id === conversation.id;
-    list.upsert(open ? { ...conversation, unread_count: 0 } : conversation, true);
+    const mentionsMe = message.is_internal && !!message.mentioned_users?.some((u) => u.id === session.me?.id);
+    list.upsert(open ? { ...conversation, unread_count: 0 } : conversation, true, mentionsMe);
     if (open) {
       thread.put(message);
       thread.patch(conversation);

@@ -91,9 +91,9 @@ class ConversationList {
 
   /** Whether c belongs in the list as filtered. Search and mention results cannot be told
    * from a conversation alone: those lists are only updated in place. */
-  private matches(c: Conversation): boolean {
+  private matches(c: Conversation, mentionsMe: boolean): boolean {
     const q = this.query;
-    if (q.get("search") || q.get("mentioned")) return false;
+    if (q.get("search") || (q.get("mentioned") && !mentionsMe)) return false;
     const user = q.get("assigned_to") === "me" ? session.me?.id : q.get("assigned_to");
     const team = q.get("assigned_team");
     const tag = q.get("tag_id");
@@ -111,12 +111,13 @@ class ConversationList {
   }
 
   /** Puts a conversation from a frame in its place: updated where it is, or moved to the top
-   * when the list is sorted by latest activity. */
-  upsert(c: Conversation, moved: boolean) {
+   * when the list is sorted by latest activity. A search's results are only updated in place,
+   * and so is the mentions view, unless the frame's note mentions me (mentionsMe). */
+  upsert(c: Conversation, moved: boolean, mentionsMe = false) {
     const rows = this.rows;
     const i = rows.findIndex((x) => x.id === c.id);
-    const inPlaceOnly = !!(this.query.get("search") || this.query.get("mentioned"));
-    const belongs = this.matches(c);
+    const inPlaceOnly = !!(this.query.get("search") || (this.query.get("mentioned") && !mentionsMe));
+    const belongs = this.matches(c, mentionsMe);
     const newestFirst = (this.query.get("sort_by") ?? "last_message_at") === "last_message_at" && this.query.get("sort_direction") !== "asc";
     if (i >= 0 && !belongs && !inPlaceOnly) {
       this.rows = rows.filter((x) => x.id !== c.id);
