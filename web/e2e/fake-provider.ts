@@ -44,6 +44,15 @@ export function startFakeProvider(): Promise<{ url: string; server: Server }> {
       if (edge === "media") return json({ id: "media" + requests.length });
       return json({ id, display_phone_number: "+1 555 0100", verified_name: "E2E Shop" });
     }
+    // Twilio: the account check of a new channel, and a call's recording.
+    if (path.startsWith("/2010-04-01/Accounts/")) {
+      if (path.includes("/Recordings/")) {
+        res.setHeader("Content-Type", "audio/wav");
+        res.end(silentWav);
+        return;
+      }
+      return json({ sid: path.split("/")[3].replace(".json", ""), status: "active", friendly_name: "E2E" });
+    }
     if (/^\/file\/bot[^/]+\//.test(path)) {
       const f = fakeFile(path);
       res.setHeader("Content-Type", f.type);

@@ -3,7 +3,8 @@
 // the providers send them, reactions, quoted replies, notes and system messages.
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
-import { expect, openConversation, providerRequests, shot, signIn, test, type Business } from "./fixtures";
+import { createHmac, randomUUID } from "node:crypto";
+import { expect, fakeURL, openConversation, providerRequests, shot, signIn, test, type Business } from "./fixtures";
 
 // Each flow drives several webhooks and reloads; the machine is shared.
 test.describe.configure({ timeout: 90_000 });
@@ -285,4 +286,44 @@ test("a media link that stopped working is renewed once", async ({ page, biz }) 
   await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.naturalWidth)).toBeGreaterThan(0);
   expect(refused).toBe(2);
   expect(renewals).toHaveLength(1);
+});
+
+test("a caller's voicemail plays in the thread", async ({ page, biz }) => {
+  const hex = () => randomUUID().replaceAll("-", "");
+  const sid = "AC" + hex();
+  const token = hex();
+  const ch = await biz.api<{ channel: { id: string } }>("POST", "/v1/channels", {
+    kind: "voice",
+    name: "Hotline",
+    config: { account_sid: sid, auth_token: token, api_base_url: fakeURL() },
+  });
+  // Twilio's form webhooks, signed as Twilio signs them: HMAC-SHA1 over the URL and the
+  // parameters sorted by name.
+  const call = async (query: string, params: Record<string, string>) => {
+    const url = `${process.env.TEAMINBOX_E2E_URL}/webhooks/voice/${ch.channel.id}${query}`;
+    const signed = Object.keys(params).sort().reduce((s, k) => s + k + params[k], url);
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": createHmac("sha1", token).update(signed).digest("base64") },
+      body: new URLSearchParams(params),
+    });
+    expect(res.ok, `voice webhook answered ${res.status}`).toBeTruthy();
+  };
+  const callSid = "CA" + hex();
+  const recordingSid = "RE" + hex();
+  const caller = { AccountSid: sid, CallSid: callSid, From: "+4915133334444", To: "+15550100" };
+  await call("", { ...caller, CallStatus: "ringing" });
+  await call("?event=recording", {
+    ...caller,
+    RecordingSid: recordingSid,
+    RecordingUrl: `${fakeURL()}/2010-04-01/Accounts/${sid}/Recordings/${recordingSid}`,
+    RecordingStatus: "completed",
+    RecordingDuration: "1",
+  });
+  await signIn(page, biz.owner);
+  await openConversation(page, "4915133334444");
+  const voicemail = messages(page).getByLabel("Voicemail");
+  await expect(voicemail).toBeVisible();
+  expect(await voicemail.evaluate((el) => el.tagName)).toBe("AUDIO");
+  await expect.poll(() => voicemail.evaluate((el: HTMLAudioElement) => el.duration), { message: "the voicemail plays" }).toBeGreaterThan(0);
 });
