@@ -252,7 +252,7 @@ test("a failed send shows why and keeps the draft", async ({ page, biz }) => {
   await expect(reply).toHaveValue(long);
 });
 
-// Attachments need POST /v1/media (branch media-upload); the first test below does not.
+// Attachments: the provider's limits in the browser, then POST /v1/media and the send.
 const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==", "base64");
 
 test("a file too large for the provider is refused before it is uploaded", async ({ page, biz }) => {

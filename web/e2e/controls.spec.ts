@@ -228,9 +228,10 @@ test("the panel lists the contact's channels and earlier conversations", async (
   const channels = panel.getByRole("list", { name: "Channels" });
   await expect(channels.getByRole("listitem")).toHaveCount(1);
   await expect(channels).toContainText("Telegram · Support bot");
-  // With identities in the contact (backend list-filters branch), each one's address is shown.
-  const contact = (await biz.api<{ contact: { identities?: { address: string }[] } }>("GET", `/v1/contacts/${(await conversation(biz, second)).end_user.id}`)).contact;
-  for (const i of contact.identities ?? []) await expect(channels).toContainText(i.address);
+  // The identity's address (the Telegram chat id) is shown with its channel.
+  const contact = (await biz.api<{ contact: { identities: { address: string }[] } }>("GET", `/v1/contacts/${(await conversation(biz, second)).end_user.id}`)).contact;
+  expect(contact.identities).toHaveLength(1);
+  await expect(channels).toContainText(`Telegram · Support bot · ${contact.identities[0].address}`);
 
   const earlier = panel.getByRole("list", { name: "Earlier conversations" });
   await expect(earlier.getByRole("link")).toHaveCount(1);
