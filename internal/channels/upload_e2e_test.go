@@ -324,25 +324,14 @@ func (s *stack) conversationOfPhone(f fixture) string {
 	return ""
 }
 
-// rawAPI is api for a failure: it returns the error object.
+// rawAPI is api for a failure: it returns the error object (code, message, details).
 func (s *stack) rawAPI(method, path string, body any, want int) map[string]any {
 	s.t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, s.srv.URL+path, bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer "+s.token)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	must(s.t, err)
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	if res.StatusCode != want {
-		s.t.Fatalf("%s %s: %d, want %d: %s", method, path, res.StatusCode, want, raw)
+	o := s.call(method, path, body)
+	if o.status != want {
+		s.t.Fatalf("%s %s: %d, want %d: %s %v", method, path, o.status, want, o.message, o.details)
 	}
-	var env struct {
-		Error map[string]any `json:"error"`
-	}
-	_ = json.Unmarshal(raw, &env)
-	return env.Error
+	return map[string]any{"code": o.code, "message": o.message, "details": o.details}
 }
 
 // detail is an error's message and details, as one text to search.
