@@ -99,12 +99,18 @@ test("filters by channel, and a chip removes the filter", async ({ page, biz }, 
   await expect(page).not.toHaveURL(/channel=/);
 });
 
-test("filters by team", async ({ page, biz }) => {
+/** Bill's conversation is with a team, Billing (returned); Shay's with none. */
+async function billingTeam(biz: Business) {
   const ch = await biz.telegram();
   await biz.inbound(ch, "Billing question", { first: "Bill" });
   await biz.inbound(ch, "Shipping question", { first: "Shay" });
   const team = (await biz.api<{ team: { id: string } }>("POST", "/v1/teams", { name: "Billing" })).team;
   await biz.api("PATCH", `/v1/conversations/${await idOf(biz, "Bill")}/assign`, { assigned_team_id: team.id });
+  return team;
+}
+
+test("filters by team", async ({ page, biz }) => {
+  const team = await billingTeam(biz);
   await signIn(page, biz.owner);
   await expect(row(page, "Bill")).toContainText("Billing");
   await filter(page, "Team", "Billing");
@@ -114,11 +120,7 @@ test("filters by team", async ({ page, biz }) => {
 });
 
 test("filters by no team", async ({ page, biz }) => {
-  const ch = await biz.telegram();
-  await biz.inbound(ch, "Billing question", { first: "Bill" });
-  await biz.inbound(ch, "Shipping question", { first: "Shay" });
-  const team = (await biz.api<{ team: { id: string } }>("POST", "/v1/teams", { name: "Billing" })).team;
-  await biz.api("PATCH", `/v1/conversations/${await idOf(biz, "Bill")}/assign`, { assigned_team_id: team.id });
+  await billingTeam(biz);
   await signIn(page, biz.owner);
   await filter(page, "Team", "No team");
   await expect(page).toHaveURL(/assigned_team=none/);
