@@ -13,7 +13,23 @@ import (
 //go:embed dist static
 var files embed.FS
 
-// Handler serves the app's page at / and /inbox/..., its built assets under /app/assets/ and
+// appAreas are the paths of the app's views (web/src/lib/router.svelte.ts).
+var appAreas = []string{"/inbox", "/reports", "/settings"}
+
+// isAppView reports whether path is one of the app's views, served by its one page.
+func isAppView(path string) bool {
+	if path == "/" {
+		return true
+	}
+	for _, a := range appAreas {
+		if path == a || strings.HasPrefix(path, a+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// Handler serves the app's page at /, /inbox/..., /reports and /settings/..., its built assets under /app/assets/ and
 // the plain pages' files under /app/.
 func Handler() http.Handler {
 	dist, _ := fs.Sub(files, "dist")
@@ -25,7 +41,7 @@ func Handler() http.Handler {
 		h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob: https:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		switch {
-		case r.URL.Path == "/" || r.URL.Path == "/inbox" || strings.HasPrefix(r.URL.Path, "/inbox/"):
+		case isAppView(r.URL.Path):
 			// Every view of the app is the same page; it routes by the URL itself.
 			h.Set("Cache-Control", "no-cache")
 			http.ServeFileFS(w, r, dist, "index.html")

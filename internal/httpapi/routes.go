@@ -147,6 +147,8 @@ func (s *Server) routes(mux router) {
 		mux.Handle("GET /{$}", s.Web)
 		mux.Handle("GET /inbox", s.Web)
 		mux.Handle("GET /inbox/", s.Web)
+		mux.Handle("GET /reports", s.Web)
+		mux.Handle("GET /settings/", s.Web)
 		mux.Handle("GET /app/", s.Web)
 	}
 }

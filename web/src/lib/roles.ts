@@ -2,10 +2,10 @@
 // not shown at all (the server would refuse it anyway).
 import type { Role } from "./api";
 
-export type Permission = "conversations:update" | "contacts:write" | "settings:write";
+export type Permission = "conversations:update" | "contacts:write" | "settings:write" | "business:admin";
 
 const permissions: Record<Role, Permission[]> = {
-  super_admin: ["conversations:update", "contacts:write", "settings:write"],
+  super_admin: ["conversations:update", "contacts:write", "settings:write", "business:admin"],
   admin: ["conversations:update", "contacts:write", "settings:write"],
   executive: ["conversations:update", "contacts:write"],
   viewer: [],

@@ -1351,6 +1351,8 @@ export interface paths {
                     /** @description YYYY-MM-DD (inclusive day) or RFC 3339 */
                     end_date?: string;
                     team_id?: string;
+                    /** @description Comma-separated extras, computed from the conversations themselves rather than the day counters: `distributions` adds `first_response` and `resolution`, `agents` adds `agents`. Both count the conversations created in the range (the business's local days), as the rest of the answer does. */
+                    include?: string;
                 };
                 header?: never;
                 path?: never;
@@ -3932,10 +3934,41 @@ export interface components {
             conversation_by_status: {
                 [key: string]: number;
             };
-            /** @description YYYY-MM-DD (UTC) → conversations created */
+            /** @description YYYY-MM-DD (the business's local day) → conversations created */
             conversation_by_day: {
                 [key: string]: number;
             };
+            first_response?: components["schemas"]["Distribution"];
+            resolution?: components["schemas"]["Distribution"];
+            /** @description With include=agents; every person of the business, active ones first, then by name */
+            agents?: components["schemas"]["AgentReport"][];
+        };
+        /** @description How long something took (first response: first_response_at - created_at; resolution: resolved_at - created_at) over the conversations that have it. Percentiles are percentile_disc (the smallest value with at least that share of values at or below it), computed in SQL; null when count is 0. */
+        Distribution: {
+            count: number;
+            median_seconds: number | null;
+            p75_seconds: number | null;
+            p90_seconds: number | null;
+            p95_seconds: number | null;
+            /** @description The histogram, always these eight buckets in order: up to 1 min, 5 min, 15 min, 1 h, 4 h, 1 day, 3 days, and more (up_to_seconds null) */
+            buckets: {
+                /** @description inclusive upper bound; the previous bucket's bound is exclusive */
+                up_to_seconds: number | null;
+                count: number;
+            }[];
+        };
+        /** @description A person's conversations among those created in the range, by who is assigned now */
+        AgentReport: {
+            /** Format: uuid */
+            user_id: string;
+            first_name: string;
+            last_name: string;
+            /** @description status active or pending */
+            open: number;
+            /** @description closed, with resolved_at set */
+            resolved: number;
+            median_first_response_seconds: number | null;
+            median_resolution_seconds: number | null;
         };
         InboxMessage: {
             /** Format: uuid */
