@@ -21,3 +21,8 @@ export function grantable(by: Role | undefined): Role[] {
 export function teamsOf(teams: Team[], userId: string): string[] {
   return teams.filter((t) => t.member_ids.includes(userId)).map((t) => t.name);
 }
+
+/** "1 conversation", "2 conversations". */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
