@@ -39,6 +39,7 @@ test("an owner invites someone, copies a new link, resends it and revokes it", a
   expect(first).toMatch(/\/accept\?token=/);
   await form.getByRole("button", { name: "Copy" }).click();
   await expect(form.getByText("Copied")).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(first);
   expect(await invitationWorks(first)).toBe(true);
 
   const pending = (await biz.api<{ invitations: Invitation[] }>("GET", "/v1/invitations")).invitations;
