@@ -29,11 +29,40 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	writeInvited(w, http.StatusCreated, inv)
+	return nil
+}
+
+// writeInvited answers an invitation, and its link when it was not mailed.
+func writeInvited(w http.ResponseWriter, status int, inv people.Invited) {
 	out := map[string]any{"invitation": inv.Invitation, "mailed": inv.Mailed}
 	if inv.Link != "" {
 		out["link"] = inv.Link
 	}
-	writeJSON(w, http.StatusCreated, out)
+	writeJSON(w, status, out)
+}
+
+type resendRequest struct {
+	Mail *bool `json:"mail"`
+}
+
+// resendInvitation renews a pending invitation's link; the body is optional.
+func (s *Server) resendInvitation(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "invitationId")
+	if err != nil {
+		return err
+	}
+	var in resendRequest
+	if r.ContentLength != 0 {
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+	}
+	inv, err := s.People.ResendInvitation(r.Context(), principal(r.Context()), id, in.Mail == nil || *in.Mail)
+	if err != nil {
+		return err
+	}
+	writeInvited(w, http.StatusOK, inv)
 	return nil
 }
 

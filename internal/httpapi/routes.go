@@ -53,6 +53,7 @@ func (s *Server) routes(mux router) {
 	mux.Handle("GET /v1/invitations", s.authed(settings, s.listInvitations))
 	mux.Handle("POST /v1/invitations", s.authed(settings, s.invite))
 	mux.Handle("DELETE /v1/invitations/{invitationId}", s.authed(settings, s.revokeInvitation))
+	mux.Handle("POST /v1/invitations/{invitationId}/resend", s.authed(settings, s.resendInvitation))
 	mux.Handle("GET /v1/invitations/accept", public(s.lookupInvitation))
 	mux.Handle("POST /v1/invitations/accept", public(s.acceptInvitation))
 	mux.Handle("PATCH /v1/users/{userId}", s.authed(settings, s.updateUser))

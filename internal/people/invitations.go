@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,12 +62,18 @@ func (s *Service) Invite(ctx context.Context, p auth.Principal, in InviteInput) 
 		return Invited{}, err
 	}
 	s.audit(ctx, p.TenantID, &p, audit.Change{Action: "user.invited", ObjectType: "invitation", ObjectID: inv.ID.String(), After: inv})
-	if s.o.Mailer == nil {
+	return s.deliver(ctx, inv, link, true)
+}
+
+// deliver mails the invitation's link when asked to and an SMTP server is configured, and
+// otherwise answers it for the admin to hand over.
+func (s *Service) deliver(ctx context.Context, inv Invitation, link string, mail bool) (Invited, error) {
+	if !mail || s.o.Mailer == nil {
 		return Invited{Invitation: inv, Link: link}, nil
 	}
 	body := fmt.Sprintf("You are invited to join %s on teaminbox as %s.\n\nOpen this link to choose your password (it works once, until %s):\n\n%s\n",
-		s.tenantName(ctx, inv), role, inv.ExpiresAt.Format(time.RFC1123), link)
-	if err := s.send(ctx, email, "Your invitation to teaminbox", body); err != nil {
+		s.tenantName(ctx, inv), inv.Role, inv.ExpiresAt.Format(time.RFC1123), link)
+	if err := s.send(ctx, inv.Email, "Your invitation to teaminbox", body); err != nil {
 		return Invited{}, err
 	}
 	return Invited{Invitation: inv, Mailed: true}, nil
@@ -136,6 +143,42 @@ func (s *Service) RevokeInvitation(ctx context.Context, p auth.Principal, id uui
 	}
 	s.audit(ctx, p.TenantID, &p, audit.Change{Action: "invitation.revoked", ObjectType: "invitation", ObjectID: id.String()})
 	return nil
+}
+
+// ResendInvitation gives a pending invitation a new link and expiry (the old link stops
+// working) and mails it like Invite does, or answers it when mail is false or no SMTP server
+// is configured. Nobody renews an invitation to a role above their own: the link would hand
+// that role over.
+func (s *Service) ResendInvitation(ctx context.Context, p auth.Principal, id uuid.UUID, mail bool) (Invited, error) {
+	if err := requireAdmin(p, "resend invitations"); err != nil {
+		return Invited{}, err
+	}
+	now := s.now()
+	open, err := s.o.Store.PendingInvitations(ctx, p.TenantID, "", now)
+	if err != nil {
+		return Invited{}, fmt.Errorf("resend invitation: %w", err)
+	}
+	i := slices.IndexFunc(open, func(inv Invitation) bool { return inv.ID == id })
+	if i < 0 {
+		return Invited{}, inbox.NotFound("Pending invitation")
+	}
+	if rank(open[i].Role) < rank(p.Role) {
+		return Invited{}, inbox.Forbidden(fmt.Sprintf("You cannot resend an invitation as %s, a role above your own (%s)", open[i].Role, p.Role))
+	}
+	token, hash := newToken()
+	err = s.o.Store.RenewInvitation(ctx, p.TenantID, id, hash, now.Add(s.o.InvitationTTL), now)
+	if errors.Is(err, inbox.ErrNotFound) { // accepted or revoked meanwhile
+		return Invited{}, inbox.NotFound("Pending invitation")
+	}
+	if err != nil {
+		return Invited{}, fmt.Errorf("resend invitation: %w", err)
+	}
+	inv, err := s.o.Store.InvitationByToken(ctx, hash)
+	if err != nil {
+		return Invited{}, fmt.Errorf("resend invitation: %w", err)
+	}
+	s.audit(ctx, p.TenantID, &p, audit.Change{Action: "invitation.resent", ObjectType: "invitation", ObjectID: id.String(), Before: open[i], After: inv})
+	return s.deliver(ctx, inv, s.link("/accept", token), mail)
 }
 
 // InvitationView is what the invitation's link shows before it is accepted.

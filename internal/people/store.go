@@ -60,6 +60,9 @@ type Store interface {
 	PendingInvitations(ctx context.Context, tenant uuid.UUID, email string, now time.Time) ([]Invitation, error)
 	// RevokeInvitation revokes a pending invitation; inbox.ErrNotFound when there is none.
 	RevokeInvitation(ctx context.Context, tenant, id uuid.UUID, now time.Time) error
+	// RenewInvitation gives a pending invitation a new token hash and expiry, so the old
+	// link stops working; inbox.ErrNotFound when the tenant has no such pending invitation.
+	RenewInvitation(ctx context.Context, tenant, id uuid.UUID, hash string, expires, now time.Time) error
 	// InvitationByToken finds an invitation by its token's hash, whatever its state.
 	InvitationByToken(ctx context.Context, hash string) (Invitation, error)
 	// AcceptInvitation, in one transaction, marks the invitation of hash accepted if it

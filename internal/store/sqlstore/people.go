@@ -118,6 +118,15 @@ func (s *Store) RevokeInvitation(ctx context.Context, tenant, id uuid.UUID, now 
 	return affected(res, "revoke invitation")
 }
 
+func (s *Store) RenewInvitation(ctx context.Context, tenant, id uuid.UUID, hash string, expires, now time.Time) error {
+	res, err := s.execWrite(ctx, `UPDATE invitations SET token_hash = ?, expires_at = ? WHERE tenant_id = ? AND id = ?
+		AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?`, hash, micros(expires), tenant, id, micros(now))
+	if err != nil {
+		return fmt.Errorf("renew invitation: %w", err)
+	}
+	return affected(res, "renew invitation")
+}
+
 func (s *Store) InvitationByToken(ctx context.Context, hash string) (people.Invitation, error) {
 	var inv people.Invitation
 	err := s.scanOne(ctx, "invitation by token", `SELECT `+invitationColumns+`, t.name FROM invitations i

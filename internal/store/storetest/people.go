@@ -53,6 +53,18 @@ func testPeople(t *testing.T, f *fixture) {
 	}
 	isNotFound(t, ps.RevokeInvitation(f.ctx, b, inv.ID, t0), "revoke from another tenant")
 
+	// A renewal swaps the token hash and the expiry, only of the tenant's pending invitations.
+	isNotFound(t, ps.RenewInvitation(f.ctx, b, inv.ID, "hash-b", t0.Add(2*time.Hour), t0), "renew from another tenant")
+	isNotFound(t, ps.RenewInvitation(f.ctx, a, inv.ID, "hash-late", t0.Add(2*time.Hour), t0.Add(time.Hour)), "renew an expired invitation")
+	f.must(ps.RenewInvitation(f.ctx, a, inv.ID, "hash-2", t0.Add(2*time.Hour), t0))
+	if _, err := ps.InvitationByToken(f.ctx, "hash-1"); !errors.Is(err, inbox.ErrNotFound) {
+		t.Errorf("the old hash after a renewal: %v, want ErrNotFound", err)
+	}
+	if got, err := ps.InvitationByToken(f.ctx, "hash-2"); err != nil || got.ID != inv.ID || !got.ExpiresAt.Equal(t0.Add(2*time.Hour)) {
+		t.Errorf("the renewed invitation: %+v, %v", got, err)
+	}
+	f.must(ps.RenewInvitation(f.ctx, a, inv.ID, "hash-1", inv.ExpiresAt, t0)) // back, for what follows
+
 	u := inbox.User{ID: id(), TenantID: a, FirstName: "Nina", Email: "new@example.com", Role: auth.RoleExecutive, PasswordHash: "h", CreatedAt: t0}
 	isNotFound(t, ps.AcceptInvitation(f.ctx, "hash-1", u, t0.Add(time.Hour)), "accept when expired")
 	f.must(ps.AcceptInvitation(f.ctx, "hash-1", u, t0))
@@ -67,6 +79,7 @@ func testPeople(t *testing.T, f *fixture) {
 		t.Errorf("the new user is not in the invited team: %+v", teams)
 	}
 	isNotFound(t, ps.RevokeInvitation(f.ctx, a, inv.ID, t0), "revoke an accepted invitation")
+	isNotFound(t, ps.RenewInvitation(f.ctx, a, inv.ID, "hash-3", t0.Add(time.Hour), t0), "renew an accepted invitation")
 
 	// Roles, and the last active super admin: neither demoted nor deactivated.
 	owner := firstSuperAdmin(t, f, a)

@@ -3103,6 +3103,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invitations/{invitationId}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a pending invitation a new link and expiry, and mail it
+         * @description Only the SHA-256 of an invitation's token is stored, so its link cannot be shown again:
+         *     this issues a new token and a fresh expiry (TEAMINBOX_INVITATION_TTL from now), and the
+         *     old link stops working at once. The answer is POST /v1/invitations's: with
+         *     TEAMINBOX_SMTP_URL set and `mail` not false, the new link is mailed (`mailed: true`, no
+         *     `link`); otherwise the answer carries it in `link` (the app's "Copy link" asks
+         *     `mail: false`). An invitation that is accepted, revoked, expired or another business's
+         *     is a 404; nobody renews an invitation to a role above their own (403). The body is
+         *     optional.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    invitationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description false answers the new link instead of mailing it
+                         * @default true
+                         */
+                        mail?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description The renewed invitation */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Success"] & {
+                            data?: {
+                                invitation: components["schemas"]["Invitation"];
+                                mailed: boolean;
+                                /** @description only when the link was not mailed */
+                                link?: string;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invitations/accept": {
         parameters: {
             query?: never;

@@ -42,6 +42,15 @@ class Session {
     return true;
   }
 
+  /** Reads the people and teams again after the administration changed them, so every picker
+   * sees the change; returns them as the API answered (teams with their member ids). */
+  async refreshDirectory() {
+    const [users, teams] = await Promise.all([unwrap(api.GET("/v1/users")), unwrap(api.GET("/v1/teams"))]);
+    this.users = users.users;
+    this.teams = teams.teams;
+    return { users: users.users, teams: teams.teams };
+  }
+
   signOut() {
     storeToken(null);
     this.token = null;
