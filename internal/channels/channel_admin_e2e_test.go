@@ -152,6 +152,9 @@ func TestChannelAdminAccess(t *testing.T) {
 	s := newStack(t)
 	ch := s.channel(fixtures[1])
 	base := "/v1/channels/" + ch.ID.String()
+	if got := s.api("GET", base, nil, 200)["channel"].(map[string]any)["webhook_url"]; got != channels.WebhookURL(s.srv.URL, ch) {
+		t.Errorf("webhook_url %v, want the URL the request reached + webhook_path", got)
+	}
 	requests := []struct{ method, path string }{{"POST", base + "/check"}, {"GET", base + "/health"}, {"PATCH", base}}
 	for _, role := range []auth.Role{auth.RoleViewer, auth.RoleExecutive} {
 		token := s.member(s.tenant, role)
