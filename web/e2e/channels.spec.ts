@@ -117,6 +117,7 @@ test("a channel's page checks credentials, shows its health, edits, disables and
   expect([refused.status, Number(refused.headers.get("retry-after")) > 0]).toEqual([503, true]);
   await expect(biz.api("POST", `/v1/conversations/${conv.id}/messages`, { content: "refused" })).rejects.toThrow(/409 The channel Sales line is disabled/);
   expect((await biz.conversations()).length).toBe(1);
+  await page.getByText(/Disabled since/).scrollIntoViewIfNeeded();
   await shot(page, info, "channels-disabled");
 
   await page.getByRole("button", { name: "Enable" }).click();
@@ -139,6 +140,7 @@ test("deleting: a channel with conversations stays and says why, an unused one g
   });
   await page.getByRole("button", { name: "Delete channel" }).click();
   await expect(page.getByRole("alert")).toContainText("has conversations, so it cannot be deleted");
+  await page.getByRole("alert").scrollIntoViewIfNeeded();
   await shot(page, info, "channels-delete-refused");
 
   await page.goto(`/settings/channels/${spare.id}`);
