@@ -76,6 +76,7 @@ func serve(ctx context.Context, args []string) error {
 		Ready: st.Ping, Checks: app.checks, Registry: reg, Log: log,
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: channels.MaxUploadBytes, MessageLimit: cfg.MessageLimit, LoginRate: cfg.LoginRate, TrustedProxies: proxies,
 		OpenAPI:       docs.OpenAPI,
+		PublicURL:     cfg.PublicURL,
 		WebSocket:     app.ws,
 		WebSocketInfo: app.wsInfo,
 		ThreadPDF:     report.NewThreadExporter(app.svc).WritePDF,

@@ -2,6 +2,7 @@ package channels
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -58,4 +59,24 @@ func (c *Connector) Disconnect(ctx context.Context, ch inbox.Channel) error {
 		return reg.UnregisterWebhook(ctx, c.hc, ch)
 	}
 	return nil
+}
+
+// Check asks the provider whether ch's credentials are good, with the call Connect makes
+// first, and turns its answer into a verdict for the admin.
+func (c *Connector) Check(ctx context.Context, ch inbox.Channel) inbox.ChannelCheck {
+	name := providerNames[ch.Kind]
+	chk, ok := c.providers[ch.Kind].(provider.CredentialChecker)
+	if !ok {
+		return inbox.ChannelCheck{OK: true, Message: "There is nothing to check for this channel"}
+	}
+	err := chk.CheckCredentials(ctx, c.hc, ch)
+	var rej *provider.Rejected
+	switch {
+	case err == nil:
+		return inbox.ChannelCheck{OK: true, Message: name + " accepted the credentials"}
+	case errors.As(err, &rej):
+		return inbox.ChannelCheck{Message: rej.Reason, Field: rej.Field}
+	default:
+		return inbox.ChannelCheck{Message: name + " could not be reached or failed: " + err.Error()}
+	}
 }

@@ -19,6 +19,9 @@ import (
 // maxWebhookBody bounds a webhook body (Meta's largest batches are about 3 MB).
 const maxWebhookBody = 4 << 20
 
+// disabledRetryAfter is the Retry-After of a disabled channel's webhook, in seconds.
+const disabledRetryAfter = "600"
+
 // followUpTimeout bounds a webhook's follow-up calls to the provider.
 const followUpTimeout = 10 * time.Second
 
@@ -63,6 +66,14 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.fail(w, r, kind, "look up channel", err)
 		result = "error"
+		return
+	}
+	if ch.DisabledAt != nil {
+		// Not a 4xx: the provider keeps the update and retries, so it arrives once the
+		// channel is enabled again (WhatsApp for days, Telegram about a day; Twilio never).
+		result = "disabled"
+		w.Header().Set("Retry-After", disabledRetryAfter)
+		writeFailure(w, http.StatusServiceUnavailable, inbox.CodeNotReady, "This channel is disabled; retry later")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))

@@ -104,6 +104,8 @@ func (s *Server) routes(mux router) {
 	mux.Handle("GET /v1/channels/{channelId}", s.authed(read, s.getChannel))
 	mux.Handle("PATCH /v1/channels/{channelId}", s.authed(settings, s.updateChannel))
 	mux.Handle("DELETE /v1/channels/{channelId}", s.authed(settings, s.deleteChannel))
+	mux.Handle("POST /v1/channels/{channelId}/check", s.authed(settings, s.checkChannel))
+	mux.Handle("GET /v1/channels/{channelId}/health", s.authed(settings, s.channelHealth))
 	if s.Templates != nil {
 		mux.Handle("GET /v1/channels/{channelId}/templates", s.authed(read, s.listTemplates))
 		mux.Handle("POST /v1/channels/{channelId}/templates/sync", s.authed(settings, s.syncTemplates))

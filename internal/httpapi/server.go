@@ -40,6 +40,9 @@ type Deps struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
 	OpenAPI        []byte // served at /v1/openapi.yaml
+	// PublicURL (TEAMINBOX_PUBLIC_URL) is the base of the channels' webhook URLs; when empty,
+	// the URL a request reached.
+	PublicURL string
 
 	WebSocket     http.Handler                                        // /ws/team-inbox/{tenantId}/
 	WebSocketInfo func(p auth.Principal, baseURL string) (any, error) // /team-inbox/websocket/info/

@@ -16,7 +16,8 @@ const channelCacheTTL = 2 * time.Second
 // WebhookChannel returns the channel whose webhook URL carries id, of whichever tenant. A
 // change made through this service is seen at once; one made on another node within
 // channelCacheTTL. The channel's Config is shared: read it, never write it. A channel of a
-// disabled business is ErrNotFound: its webhooks answer 404 and store nothing.
+// disabled business is ErrNotFound: its webhooks answer 404 and store nothing. A channel an
+// admin disabled is returned with its DisabledAt, on every node within channelCacheTTL.
 func (s *Service) WebhookChannel(ctx context.Context, id uuid.UUID) (Channel, error) {
 	now := time.Now()
 	ch, ok := s.channels.Get(id, now)

@@ -35,11 +35,12 @@ type ChannelView struct {
 	SecretsSet []string          `json:"secrets_set"`
 	WebhookURL *string           `json:"webhook_path"` // relative to the server's public URL; null for web, which has none
 	CreatedAt  time.Time         `json:"created_at"`
+	DisabledAt *time.Time        `json:"disabled_at"` // null while the channel is enabled
 }
 
 // View returns the client view of ch under spec.
 func (ch Channel) View(spec ChannelSpec) ChannelView {
-	v := ChannelView{ID: ch.ID, Kind: ch.Kind, Name: ch.Name, Config: map[string]string{}, SecretsSet: []string{}, CreatedAt: ch.CreatedAt}
+	v := ChannelView{ID: ch.ID, Kind: ch.Kind, Name: ch.Name, Config: map[string]string{}, SecretsSet: []string{}, CreatedAt: ch.CreatedAt, DisabledAt: ch.DisabledAt}
 	if ch.Kind != ChannelWeb {
 		path := fmt.Sprintf("/webhooks/%s/%s", ch.Kind, ch.ID)
 		v.WebhookURL = &path
@@ -65,6 +66,9 @@ type ChannelConnector interface {
 	Connect(ctx context.Context, ch Channel, prev *Channel, baseURL string) error
 	// Disconnect unregisters the webhook of a deleted channel.
 	Disconnect(ctx context.Context, ch Channel) error
+	// Check asks the provider whether ch's stored credentials are still good, as Connect
+	// does, and says what it answered; it registers nothing.
+	Check(ctx context.Context, ch Channel) ChannelCheck
 }
 
 // SetChannelConnector installs the providers' checks; without one (tests of the API alone)
@@ -92,6 +96,8 @@ type ChannelInput struct {
 	Kind   ChannelKind
 	Name   *string
 	Config map[string]string
+	// Disabled, when set, disables (true) or enables (false) the channel.
+	Disabled *bool
 	// BaseURL is the server's URL as the caller reached it, for the webhook a provider is
 	// told about when no public URL is configured.
 	BaseURL string
@@ -191,7 +197,7 @@ func (s *Service) UpdateChannel(ctx context.Context, p auth.Principal, id uuid.U
 	if err := require(p, auth.PermSettingsWrite, "manage channels"); err != nil {
 		return ChannelView{}, err
 	}
-	if in.Kind == "" && in.Name == nil && in.Config == nil {
+	if in.Kind == "" && in.Name == nil && in.Config == nil && in.Disabled == nil {
 		return ChannelView{}, nothingToChange()
 	}
 	prev, err := s.store.GetChannel(ctx, p.TenantID, id)
@@ -205,6 +211,13 @@ func (s *Service) UpdateChannel(ctx context.Context, p auth.Principal, id uuid.U
 	ch.Config = maps.Clone(prev.Config)
 	if err := s.applyChannel(&ch, in); err != nil {
 		return ChannelView{}, err
+	}
+	switch {
+	case in.Disabled == nil:
+	case !*in.Disabled:
+		ch.DisabledAt = nil
+	case ch.DisabledAt == nil:
+		ch.DisabledAt = ptr(s.now())
 	}
 	// The provider is asked outside the transaction, which must not wait on the network;
 	// the write then holds only if nobody changed the channel meanwhile.
@@ -289,4 +302,59 @@ func (s *Service) MediaChannel(ctx context.Context, p auth.Principal, id uuid.UU
 		return Channel{}, fmt.Errorf("load channel: %w", err)
 	}
 	return ch, nil
+}
+
+// ChannelCheck is the provider's verdict on a channel's stored credentials.
+type ChannelCheck struct {
+	OK bool `json:"ok"`
+	// Message is what the provider said, in words for the admin; Field the setting it
+	// refused (a config key, or "webhook"), when it named one.
+	Message   string    `json:"message"`
+	Field     string    `json:"field,omitempty"`
+	CheckedAt time.Time `json:"checked_at"`
+}
+
+// CheckChannel asks the provider whether the channel's stored credentials are still good.
+// A refusal or a provider out of reach is a verdict (OK false), not an error.
+func (s *Service) CheckChannel(ctx context.Context, p auth.Principal, id uuid.UUID) (ChannelCheck, error) {
+	if err := require(p, auth.PermSettingsWrite, "manage channels"); err != nil {
+		return ChannelCheck{}, err
+	}
+	ch, err := s.store.GetChannel(ctx, p.TenantID, id)
+	if err != nil {
+		return ChannelCheck{}, notFoundAs(err, "Channel")
+	}
+	v := ChannelCheck{OK: true, Message: "There is nothing to check for this channel"}
+	if s.connector != nil {
+		v = s.connector.Check(ctx, ch)
+	}
+	v.CheckedAt = s.now()
+	return v, nil
+}
+
+// ChannelHealth is a channel's recent traffic, for its settings page.
+type ChannelHealth struct {
+	LastInboundAt *time.Time `json:"last_inbound_at"` // the newest message from a contact
+	LastSentAt    *time.Time `json:"last_sent_at"`    // the newest reply the provider took
+	// FailedLastHour counts the replies that failed for good in the last hour.
+	FailedLastHour int `json:"failed_last_hour"`
+	// Backlog counts the replies waiting in the outbox (being sent or to be retried);
+	// OldestQueuedAt is when the oldest of them was queued.
+	Backlog        int        `json:"backlog"`
+	OldestQueuedAt *time.Time `json:"oldest_queued_at"`
+}
+
+// ChannelHealth reads the traffic figures of one of the tenant's channels.
+func (s *Service) ChannelHealth(ctx context.Context, p auth.Principal, id uuid.UUID) (ChannelHealth, error) {
+	if err := require(p, auth.PermSettingsWrite, "manage channels"); err != nil {
+		return ChannelHealth{}, err
+	}
+	if _, err := s.store.GetChannel(ctx, p.TenantID, id); err != nil {
+		return ChannelHealth{}, notFoundAs(err, "Channel")
+	}
+	h, err := s.store.ChannelHealth(ctx, id, s.now().Add(-time.Hour))
+	if err != nil {
+		return ChannelHealth{}, fmt.Errorf("channel health: %w", err)
+	}
+	return h, nil
 }

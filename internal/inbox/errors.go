@@ -44,7 +44,7 @@ const (
 	CodeRateLimited      = "RATE_LIMITED"          // 429
 	CodeInternal         = "INTERNAL_SERVER_ERROR" // 500
 	CodeProviderError    = "PROVIDER_ERROR"        // 502: a provider did not answer as it should
-	CodeNotReady         = "NOT_READY"             // 503: the database does not answer
+	CodeNotReady         = "NOT_READY"             // 503: the database does not answer, or a disabled channel's webhook
 
 	// Only in WebSocket error frames, which have no status.
 	CodeBadFrame    = "BAD_FRAME"    // not a JSON request frame
@@ -59,6 +59,7 @@ const (
 	ReasonNameTaken          = "NAME_TAKEN"          // a tag name the tenant already has
 	ReasonEmailTaken         = "EMAIL_TAKEN"         // an email some user (of any business) already has
 	ReasonChannelChanged     = "CHANNEL_CHANGED"     // a channel update raced another one
+	ReasonChannelDisabled    = "CHANNEL_DISABLED"    // a reply on a channel an admin disabled
 	ReasonLastSuperAdmin     = "LAST_SUPER_ADMIN"    // the change would leave the business without an active super admin
 )
 

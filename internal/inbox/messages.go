@@ -242,7 +242,8 @@ func (in *SendInput) validate() error {
 // SendMessage stores an agent's reply as queued and hands it to the outbox, in one
 // transaction. A closed conversation refuses it (409 CONFLICT, reason CONVERSATION_CLOSED);
 // so does a WhatsApp conversation whose 24-hour window has closed, unless it is a template
-// (reason REPLY_WINDOW_CLOSED), before any provider is called.
+// (reason REPLY_WINDOW_CLOSED), and a channel an admin disabled (reason CHANNEL_DISABLED),
+// before any provider is called.
 func (s *Service) SendMessage(ctx context.Context, p auth.Principal, conversationID uuid.UUID, in SendInput) (Message, error) {
 	if err := require(p, auth.PermConversationsUpdate, "send messages"); err != nil {
 		return Message{}, err
@@ -270,6 +271,9 @@ func (s *Service) SendMessage(ctx context.Context, p auth.Principal, conversatio
 		}
 		if c.Status == StatusClosed {
 			return Conflict(ReasonConversationClosed, "Cannot send message to a closed conversation")
+		}
+		if err := checkChannelEnabled(ctx, q, c); err != nil {
+			return err
 		}
 		if w := c.ReplyWindowAt(em.now); w != nil && !w.Open && in.ContentType != ContentTemplate {
 			return Conflict(ReasonReplyWindowClosed, "The 24-hour reply window of this WhatsApp conversation is closed: send a template message")
@@ -316,6 +320,19 @@ func (s *Service) SendMessage(ctx context.Context, p auth.Principal, conversatio
 	})
 	m.Normalize()
 	return m, err
+}
+
+// checkChannelEnabled refuses a reply on a channel an admin disabled (409 CONFLICT, reason
+// CHANNEL_DISABLED), before anything is queued.
+func checkChannelEnabled(ctx context.Context, q Queries, c Conversation) error {
+	ch, err := q.GetChannel(ctx, c.TenantID, c.ChannelID)
+	if err != nil {
+		return fmt.Errorf("load channel: %w", err)
+	}
+	if ch.DisabledAt != nil {
+		return Conflict(ReasonChannelDisabled, "The channel "+ch.Name+" is disabled: an admin can enable it again in Settings → Channels")
+	}
+	return nil
 }
 
 // checkReplyTarget is a 404 unless id is a message of conversation c.

@@ -96,9 +96,9 @@ type Unsendable struct{ Reason string }
 func (e *Unsendable) Error() string { return e.Reason }
 
 // SendTarget returns the channel a queued reply leaves through and the reply. The channel is
-// returned even when the message is gone. A channel or message that no longer exists, or an
-// internal message (which never leaves, whatever queued it), is *Unsendable; a failed read is
-// an error to retry.
+// returned even when the message is gone. A channel or message that no longer exists, an
+// internal message (which never leaves, whatever queued it), or a reply still queued when its
+// channel was disabled, is *Unsendable; a failed read is an error to retry.
 func (s *Service) SendTarget(ctx context.Context, it OutboxItem) (Channel, Message, error) {
 	ch, err := s.store.GetChannel(ctx, it.TenantID, it.ChannelID)
 	if err != nil {
@@ -110,6 +110,9 @@ func (s *Service) SendTarget(ctx context.Context, it OutboxItem) (Channel, Messa
 	}
 	if m.IsInternal || m.SenderType == SenderSystem {
 		return ch, Message{}, &Unsendable{"internal messages are not sent"}
+	}
+	if ch.DisabledAt != nil {
+		return ch, Message{}, &Unsendable{"the channel was disabled before the reply went out"}
 	}
 	return ch, m, nil
 }

@@ -83,7 +83,7 @@ type ContactQueries interface {
 // ChannelQueries reads and writes channel accounts.
 type ChannelQueries interface {
 	CreateChannel(ctx context.Context, c Channel) error
-	// UpdateChannel writes name and config.
+	// UpdateChannel writes name, config and disabled_at.
 	UpdateChannel(ctx context.Context, c Channel) error
 	// DeleteChannel is ErrInUse while conversations of the channel exist.
 	DeleteChannel(ctx context.Context, tenant, id uuid.UUID) error
@@ -92,6 +92,9 @@ type ChannelQueries interface {
 	// before any tenant is known.
 	LookupChannel(ctx context.Context, id uuid.UUID) (Channel, error)
 	ListChannels(ctx context.Context, tenant uuid.UUID) ([]Channel, error)
+	// ChannelHealth reads the traffic figures of a channel (whose tenant the caller checked):
+	// failed sends are counted from since.
+	ChannelHealth(ctx context.Context, channelID uuid.UUID, since time.Time) (ChannelHealth, error)
 }
 
 // CampaignQueries writes campaigns and their broadcasts.

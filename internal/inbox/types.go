@@ -206,6 +206,9 @@ type Channel struct {
 	Name      string            `json:"name"`
 	Config    map[string]string `json:"-"`
 	CreatedAt time.Time         `json:"created_at"`
+	// DisabledAt, when set, is when an admin disabled the channel: its webhooks answer 503
+	// (the provider retries later) and replies on it are refused.
+	DisabledAt *time.Time `json:"disabled_at,omitempty"`
 }
 
 // ChannelRef is the short form of a channel, as the v1 document shows it.

@@ -14,11 +14,25 @@ export function startFakeProvider(): Promise<{ url: string; server: Server }> {
       res.end(JSON.stringify(requests));
       return;
     }
+    // ---- Refusals (channels.spec.ts) ----
+    if (path === "/_refuse") {
+      refused.push(body.toString());
+      res.end();
+      return;
+    }
+    // ---- end of refusals ----
     requests.push({ method: req.method ?? "", path, contentType: req.headers["content-type"] ?? "", body: body.toString("latin1") });
     const json = (v: unknown) => {
       res.setHeader("Content-Type", "application/json");
       res.end(JSON.stringify(v));
     };
+    // ---- Refusals (channels.spec.ts) ----
+    const refusal = refused.some((r) => path.includes(r)) ? refusalOf(path) : null;
+    if (refusal) {
+      res.statusCode = 401;
+      return json(refusal);
+    }
+    // ---- end of refusals ----
     // Telegram: /bot<token>/<method>, files at /file/bot<token>/<path>.
     const tg = /^\/bot[^/]+\/(\w+)/.exec(path);
     if (tg) {
@@ -40,7 +54,7 @@ export function startFakeProvider(): Promise<{ url: string; server: Server }> {
         return json({ error: { message: "Service temporarily unavailable", code: 2 } });
       }
       if (edge === "messages") return json({ messaging_product: "whatsapp", contacts: [], messages: [{ id: "wamid.fake" + requests.length }] });
-      if (edge === "message_templates") return json({ data: whatsappTemplates, paging: {} });
+      if (edge === "message_templates") return json({ data: id.includes("rich") ? [...whatsappTemplates, ...richTemplates] : whatsappTemplates, paging: {} });
       if (edge === "media") return json({ id: "media" + requests.length });
       return json({ id, display_phone_number: "+1 555 0100", verified_name: "E2E Shop" });
     }
@@ -88,6 +102,41 @@ const whatsappTemplates = [
     components: [{ type: "BODY", text: "Hi {{1}}, your order {{2}} has shipped.", example: { body_text: [["Maria", "A-1001"]] } }],
   },
 ];
+
+// ---- Refusals and rich templates (channels.spec.ts, templates.spec.ts) ----
+
+// Texts set with POST /_refuse: a request whose path holds one is refused as its provider
+// refuses bad credentials (a bot token, a phone number id, an account SID).
+const refused: string[] = [];
+
+function refusalOf(path: string): unknown {
+  if (path.startsWith("/bot")) return { ok: false, error_code: 401, description: "Unauthorized" };
+  if (path.startsWith("/wa/")) return { error: { message: "Error validating access token: Session has expired", type: "OAuthException", code: 190 } };
+  if (path.startsWith("/2010-04-01/")) return { code: 20003, message: "Authenticate", status: 401 };
+  return null;
+}
+
+// More templates for a business account whose id holds "rich": a text header, a footer,
+// buttons (one URL with a parameter), and ones Meta has not approved.
+const richTemplates = [
+  {
+    id: "tpl2",
+    name: "appointment_reminder",
+    language: "de",
+    status: "APPROVED",
+    category: "UTILITY",
+    components: [
+      { type: "HEADER", format: "TEXT", text: "Reminder for {{1}}", example: { header_text: ["Maria"] } },
+      { type: "BODY", text: "Your appointment is on {{1}} at {{2}}.", example: { body_text: [["May 3", "10:00"]] } },
+      { type: "FOOTER", text: "Reply STOP to opt out" },
+      { type: "BUTTONS", buttons: [{ type: "URL", text: "Manage booking", url: "https://shop.example/b/{{1}}" }, { type: "QUICK_REPLY", text: "Cancel" }] },
+    ],
+  },
+  { id: "tpl3", name: "summer_sale", language: "en_US", status: "PENDING", category: "MARKETING", components: [{ type: "BODY", text: "Sale!" }] },
+  { id: "tpl4", name: "win_back", language: "en_US", status: "REJECTED", category: "MARKETING", components: [{ type: "BODY", text: "Come back" }] },
+];
+
+// ---- end of refusals and rich templates ----
 
 // A 2×2 red PNG: what the fake serves for photos.
 const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==", "base64");

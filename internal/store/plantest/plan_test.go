@@ -123,11 +123,31 @@ func checkPlans(t *testing.T, store inbox.Store, d database) {
 				if len(scans) > 0 {
 					t.Errorf("full scan of %s in\n%s\nplan:\n%s", strings.Join(scans, ", "), s.query, plan)
 				}
+				checkHealthIndexes(t, s.query, plan)
 			}
 			if d.rowsRead != nil {
 				checkIdleSweep(ctx, t, st.DB(), stmts, d.rowsRead)
 			}
 		})
+	}
+}
+
+// healthIndexes are the indexes a channel's health figures are read from (migration 0026):
+// without them each figure is still a search by channel (messages_provider_id), not a full
+// scan, but one that reads every message of the channel.
+var healthIndexes = []string{"messages_channel_inbound", "messages_channel_sent", "messages_channel_failed", "outbox_channel"}
+
+// checkHealthIndexes fails when the plan of the channel health query leaves out one of
+// healthIndexes.
+func checkHealthIndexes(t *testing.T, query, plan string) {
+	t.Helper()
+	if !strings.Contains(query, "(SELECT COUNT(*) FROM outbox WHERE channel_id") {
+		return
+	}
+	for _, name := range healthIndexes {
+		if !strings.Contains(plan, name) {
+			t.Errorf("the channel health query does not use %s; plan:\n%s", name, plan)
+		}
 	}
 }
 
@@ -274,6 +294,8 @@ func (w *workload) run(ctx context.Context) {
 	w.must(w.sendReply(ctx, reply.ID, providerID))
 	w.must(w.svc.ApplyReceipt(ctx, wa, inbox.Receipt{ProviderMessageID: providerID, Status: inbox.DeliveryRead}))
 	_, _, err = w.svc.GetMessage(ctx, p, reply.ID)
+	w.must(err)
+	_, err = w.svc.ChannelHealth(ctx, p, wa.ID) // the channel settings' health line
 	w.must(err)
 
 	// Notes, status, assignment, tags, read.

@@ -244,10 +244,10 @@ func (q *queries) ContactIdentities(ctx context.Context, tenant, contactID uuid.
 	return collect(rows, "contact identities", func(i *inbox.ContactIdentity) []any { return []any{&i.ChannelID, &i.Address} })
 }
 
-const channelColumns = `id, tenant_id, kind, name, config, created_at`
+const channelColumns = `id, tenant_id, kind, name, config, created_at, disabled_at`
 
 func channelDest(c *inbox.Channel) []any {
-	return []any{&c.ID, &c.TenantID, &c.Kind, &c.Name, jsonCol{&c.Config}, timeCol{&c.CreatedAt}}
+	return []any{&c.ID, &c.TenantID, &c.Kind, &c.Name, jsonCol{&c.Config}, timeCol{&c.CreatedAt}, optTimeCol{&c.DisabledAt}}
 }
 
 func (q *queries) CreateChannel(ctx context.Context, c inbox.Channel) error {
@@ -255,8 +255,8 @@ func (q *queries) CreateChannel(ctx context.Context, c inbox.Channel) error {
 	if err != nil {
 		return err
 	}
-	if _, err := q.exec(ctx, `INSERT INTO channels (`+channelColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
-		c.ID, c.TenantID, string(c.Kind), c.Name, cfg, micros(c.CreatedAt)); err != nil {
+	if _, err := q.exec(ctx, `INSERT INTO channels (`+channelColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.TenantID, string(c.Kind), c.Name, cfg, micros(c.CreatedAt), optMicros(c.DisabledAt)); err != nil {
 		return fmt.Errorf("create channel: %w", err)
 	}
 	return nil
@@ -267,7 +267,8 @@ func (q *queries) UpdateChannel(ctx context.Context, c inbox.Channel) error {
 	if err != nil {
 		return err
 	}
-	res, err := q.exec(ctx, `UPDATE channels SET name = ?, config = ? WHERE tenant_id = ? AND id = ?`, c.Name, cfg, c.TenantID, c.ID)
+	res, err := q.exec(ctx, `UPDATE channels SET name = ?, config = ?, disabled_at = ? WHERE tenant_id = ? AND id = ?`,
+		c.Name, cfg, optMicros(c.DisabledAt), c.TenantID, c.ID)
 	if err != nil {
 		return fmt.Errorf("update channel: %w", err)
 	}
@@ -307,6 +308,22 @@ func (q *queries) ListChannels(ctx context.Context, tenant uuid.UUID) ([]inbox.C
 		return nil, fmt.Errorf("list channels: %w", err)
 	}
 	return collect(rows, "list channels", channelDest)
+}
+
+// channelHealth reads a channel's figures, each from an index of migration 0026 (or
+// outbox_channel): a newest row, or a count of the last hour's failures and of the backlog.
+const channelHealth = `SELECT
+	(SELECT created_at FROM messages WHERE channel_id = ? AND sender_type = 'end_user' ORDER BY created_at DESC LIMIT 1),
+	(SELECT sent_at FROM messages WHERE channel_id = ? AND sent_at IS NOT NULL ORDER BY sent_at DESC LIMIT 1),
+	(SELECT COUNT(*) FROM messages WHERE channel_id = ? AND failed_at IS NOT NULL AND failed_at >= ?),
+	(SELECT COUNT(*) FROM outbox WHERE channel_id = ?),
+	(SELECT MIN(created_at) FROM outbox WHERE channel_id = ?)`
+
+func (q *queries) ChannelHealth(ctx context.Context, id uuid.UUID, since time.Time) (inbox.ChannelHealth, error) {
+	var h inbox.ChannelHealth
+	err := q.scanOne(ctx, "channel health", channelHealth, []any{id, id, id, micros(since), id, id},
+		optTimeCol{&h.LastInboundAt}, optTimeCol{&h.LastSentAt}, &h.FailedLastHour, &h.Backlog, optTimeCol{&h.OldestQueuedAt})
+	return h, err
 }
 
 func nonNilConfig(m map[string]string) map[string]string {

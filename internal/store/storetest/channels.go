@@ -76,3 +76,56 @@ func testVoiceCalls(t *testing.T, f *fixture) {
 		t.Errorf("after MarkCallRecording: %+v %v", got, err)
 	}
 }
+
+// testChannelDisableAndHealth: a channel's disabled_at is written by UpdateChannel and read
+// back by every read; ChannelHealth's figures come from the channel's own rows: its newest
+// inbound message (not a newer reply), its newest send, the failures since the given time,
+// and its outbox backlog.
+func testChannelDisableAndHealth(t *testing.T, f *fixture) {
+	a := f.tenant("A")
+	ch, other := f.channel(a, inbox.ChannelTelegram), f.channel(a, inbox.ChannelTelegram)
+	off := t0.Add(time.Hour)
+	ch.DisabledAt = &off
+	f.must(f.st.UpdateChannel(f.ctx, ch))
+	got, err := f.st.GetChannel(f.ctx, a, ch.ID)
+	f.must(err)
+	looked, err := f.st.LookupChannel(f.ctx, ch.ID)
+	f.must(err)
+	list, err := f.st.ListChannels(f.ctx, a)
+	f.must(err)
+	for name, c := range map[string]inbox.Channel{"GetChannel": got, "LookupChannel": looked, "ListChannels": list[0]} {
+		if c.DisabledAt == nil || !c.DisabledAt.Equal(off) {
+			t.Errorf("%s: disabled_at %v, want %v", name, c.DisabledAt, off)
+		}
+	}
+	ch.DisabledAt = nil
+	f.must(f.st.UpdateChannel(f.ctx, ch))
+	if got, _ := f.st.GetChannel(f.ctx, a, ch.ID); got.DisabledAt != nil {
+		t.Errorf("enabled again: disabled_at %v", got.DisabledAt)
+	}
+
+	if h, err := f.st.ChannelHealth(f.ctx, ch.ID, t0); err != nil || h != (inbox.ChannelHealth{}) {
+		t.Errorf("health of a channel without traffic: %+v %v", h, err)
+	}
+	c := f.conversation(a, f.contact(a, "Hana", "+15550003001").ID, ch.ID, t0)
+	f.message(c, inbox.SenderEndUser, "old", t0.Add(time.Minute))
+	f.message(c, inbox.SenderEndUser, "newest inbound", t0.Add(2*time.Minute))
+	sentAt, failedOld, failedNew := t0.Add(3*time.Minute), t0.Add(-2*time.Hour), t0.Add(4*time.Minute)
+	f.message(c, inbox.SenderBusinessUser, "sent", t0.Add(3*time.Minute), func(m *inbox.Message) { m.Status, m.SentAt = inbox.DeliverySent, &sentAt })
+	f.message(c, inbox.SenderBusinessUser, "failed long ago", t0.Add(-2*time.Hour), func(m *inbox.Message) { m.Status, m.FailedAt = inbox.DeliveryFailed, &failedOld })
+	f.message(c, inbox.SenderBusinessUser, "failed", t0.Add(4*time.Minute), func(m *inbox.Message) { m.Status, m.FailedAt = inbox.DeliveryFailed, &failedNew })
+	queued := f.message(c, inbox.SenderBusinessUser, "queued", t0.Add(5*time.Minute))
+	f.enqueue(queued, ch)
+	f.enqueue(f.message(c, inbox.SenderBusinessUser, "queued too", t0.Add(6*time.Minute)), ch)
+	// The neighbour's traffic is not the channel's.
+	n := f.conversation(a, f.contact(a, "Ivo", "+15550003002").ID, other.ID, t0)
+	f.message(n, inbox.SenderEndUser, "neighbour", t0.Add(10*time.Minute))
+
+	h, err := f.st.ChannelHealth(f.ctx, ch.ID, t0)
+	f.must(err)
+	inbound, oldest := t0.Add(2*time.Minute), t0
+	want := inbox.ChannelHealth{LastInboundAt: &inbound, LastSentAt: &sentAt, FailedLastHour: 1, Backlog: 2, OldestQueuedAt: &oldest}
+	if diff := cmp.Diff(want, h); diff != "" {
+		t.Errorf("health (-want +got):\n%s", diff)
+	}
+}

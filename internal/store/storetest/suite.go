@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t testing.TB) inbox.Store) {
 	}{
 		{"Directory", testDirectory},
 		{"ChannelsAndTags", testChannelsAndTags},
+		{"ChannelDisableAndHealth", testChannelDisableAndHealth},
 		{"ConversationJoins", testConversationJoins},
 		{"ConversationList", testConversationList},
 		{"SearchPlans", testSearchPlans},

@@ -1627,7 +1627,7 @@ export interface paths {
         put?: never;
         /**
          * Reply to the contact (sent through the conversation's channel)
-         * @description 409 CONFLICT with reason CONVERSATION_CLOSED on a closed conversation; with reason REPLY_WINDOW_CLOSED on WhatsApp more than 24 hours after the contact's last message, unless a template is sent. Files: give `attachments: [{media_id, caption?}]` with the ids of POST /v1/media (another business's id is 404). Without `content_type` (or with `text`) the type is the first file's (image, audio, video, else document). The files are checked against the provider's limits before anything is stored (400 VALIDATION_ERROR naming the limit, e.g. "WhatsApp takes image files of at most 5 MB; this one is 6 MB"; a voice channel sends no files); see docs/channels.md, Sending media. The message keeps the files (url, mime_type, file_name, size, caption) and goes through the outbox like any reply.
+         * @description 409 CONFLICT with reason CONVERSATION_CLOSED on a closed conversation; with reason REPLY_WINDOW_CLOSED on WhatsApp more than 24 hours after the contact's last message, unless a template is sent; with reason CHANNEL_DISABLED when an admin disabled the channel. Files: give `attachments: [{media_id, caption?}]` with the ids of POST /v1/media (another business's id is 404). Without `content_type` (or with `text`) the type is the first file's (image, audio, video, else document). The files are checked against the provider's limits before anything is stored (400 VALIDATION_ERROR naming the limit, e.g. "WhatsApp takes image files of at most 5 MB; this one is 6 MB"; a voice channel sends no files); see docs/channels.md, Sending media. The message keeps the files (url, mime_type, file_name, size, caption) and goes through the outbox like any reply.
          */
         post: {
             parameters: {
@@ -2377,8 +2377,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Rename or reconfigure (config keys given replace the stored ones; "" removes an optional key; a body that names no field is a 400)
-         * @description A changed configuration is checked with the provider as on creation (400 naming the setting, 502 when the provider does not answer; nothing saved), and a Telegram channel's webhook registered again (on the new bot, deleted on the old one when the token changed). 409 CONFLICT, reason CHANNEL_CHANGED, when another update came in meanwhile.
+         * Rename, reconfigure, disable or enable (config keys given replace the stored ones; "" removes an optional key; a body that names no field is a 400)
+         * @description {"disabled": true} disables the channel: its webhooks answer 503 NOT_READY with Retry-After and store nothing, so a provider that retries delivers once it is enabled again ({"disabled": false}); replies on it are refused with 409 CONFLICT, reason CHANNEL_DISABLED, and replies still queued fail. Every node sees the change within 2 s. A changed configuration is checked with the provider as on creation (400 naming the setting, 502 when the provider does not answer; nothing saved), and a Telegram channel's webhook registered again (on the new bot, deleted on the old one when the token changed). 409 CONFLICT, reason CHANNEL_CHANGED, when another update came in meanwhile.
          */
         patch: {
             parameters: {
@@ -2404,6 +2404,106 @@ export interface paths {
                 502: components["responses"]["Error"];
             };
         };
+        trace?: never;
+    };
+    "/v1/channels/{channelId}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channelId: components["parameters"]["channelId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask the provider whether the channel's stored credentials are still good
+         * @description Makes the call creation makes (Telegram getMe, WhatsApp's phone number lookup, Twilio's account, a token minted with an RCS service account) with the stored secrets, and answers its verdict: ok false with the provider's words when it refuses them (field names the setting), or when it could not be reached. Registers nothing, saves nothing.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    channelId: components["parameters"]["channelId"];
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The verdict */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Success"] & {
+                            data?: {
+                                check: components["schemas"]["ChannelCheck"];
+                            };
+                        };
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/channels/{channelId}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channelId: components["parameters"]["channelId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The channel's recent traffic (admins)
+         * @description The newest inbound message, the newest send, the replies that failed for good in the last hour, and the outbox backlog; each figure is read from an index, whatever the size of the tables.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    channelId: components["parameters"]["channelId"];
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The figures */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Success"] & {
+                            data?: {
+                                health: components["schemas"]["ChannelHealth"];
+                            };
+                        };
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/channels/{channelId}/templates": {
@@ -3515,7 +3615,7 @@ export interface components {
                  * @description what a 409 CONFLICT clashed with
                  * @enum {string}
                  */
-                reason?: "CONVERSATION_CLOSED" | "REPLY_WINDOW_CLOSED" | "CHANNEL_IN_USE" | "CHANNEL_CHANGED" | "NAME_TAKEN" | "EMAIL_TAKEN" | "LAST_SUPER_ADMIN" | "TWO_FACTOR_ENABLED" | "TWO_FACTOR_NOT_SET_UP" | "TWO_FACTOR_NOT_ENABLED" | "TOO_MANY_KEYS";
+                reason?: "CONVERSATION_CLOSED" | "REPLY_WINDOW_CLOSED" | "CHANNEL_IN_USE" | "CHANNEL_CHANGED" | "NAME_TAKEN" | "EMAIL_TAKEN" | "LAST_SUPER_ADMIN" | "TWO_FACTOR_ENABLED" | "TWO_FACTOR_NOT_SET_UP" | "TWO_FACTOR_NOT_ENABLED" | "TOO_MANY_KEYS" | "CHANNEL_DISABLED";
                 message: string;
                 details?: {
                     [key: string]: string;
@@ -3756,8 +3856,18 @@ export interface components {
              * @example /webhooks/whatsapp/0190f3c4-0000-7000-8000-000000000000
              */
             webhook_path: string | null;
+            /**
+             * @description The URL to give the provider: TEAMINBOX_PUBLIC_URL (or, unset, the URL this request reached) + webhook_path; null for web channels
+             * @example https://inbox.example.com/webhooks/whatsapp/0190f3c4-0000-7000-8000-000000000000
+             */
+            webhook_url: string | null;
             /** Format: date-time */
             created_at: string;
+            /**
+             * Format: date-time
+             * @description When an admin disabled the channel; null while it is enabled
+             */
+            disabled_at: string | null;
         };
         ChannelInput: {
             kind?: components["schemas"]["ChannelKind"];
@@ -3765,6 +3875,38 @@ export interface components {
             config?: {
                 [key: string]: string;
             };
+            /** @description Update only: true disables the channel (its webhooks answer 503 with Retry-After and store nothing; replies on it are refused with 409 CHANNEL_DISABLED), false enables it again */
+            disabled?: boolean;
+        };
+        ChannelCheck: {
+            ok: boolean;
+            /** @description What the provider said, e.g. "Telegram rejected the bot token: Unauthorized", or that it could not be reached */
+            message: string;
+            /** @description The setting the provider refused (a config key, or webhook), when it named one */
+            field?: string;
+            /** Format: date-time */
+            checked_at: string;
+        };
+        ChannelHealth: {
+            /**
+             * Format: date-time
+             * @description The newest message a contact sent on the channel
+             */
+            last_inbound_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the provider last took a reply
+             */
+            last_sent_at: string | null;
+            /** @description Replies that failed for good in the last hour */
+            failed_last_hour: number;
+            /** @description Replies waiting in the outbox: being sent or to be retried */
+            backlog: number;
+            /**
+             * Format: date-time
+             * @description When the oldest of them was queued
+             */
+            oldest_queued_at: string | null;
         };
         Attachment: {
             /** @description For a file a customer sent, /v1/media/{channel_id}/{media_id}; for an uploaded one, /v1/media/uploads/{business_id}/{media_id}; signed in API answers (?exp=&sig=, valid TEAMINBOX_MEDIA_LINK_TTL) so it opens without a token; see docs/channels.md, Media. In a reply, an absolute http(s) URL to send by link, or omitted with media_id */
