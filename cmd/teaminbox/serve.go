@@ -78,7 +78,7 @@ func serve(ctx context.Context, args []string) error {
 		OpenAPI:       docs.OpenAPI,
 		WebSocket:     app.ws,
 		WebSocketInfo: app.wsInfo,
-		ThreadPDF:     report.NewThreadExporter(app.svc).WritePDF,
+		ThreadPDF:     report.NewThreadExporter(app.svc),
 		Webhooks:      app.webhooks,
 		Media:         app.media,
 		Uploads:       app.media,
