@@ -60,20 +60,8 @@ func TestConversationPDF(t *testing.T) {
 	e.expect(e.do("GET", path+"?include_notes=maybe", viewer, nil), 400, "include_notes not a boolean")
 	e.expect(e.do("GET", path, "", nil), 401, "no token")
 
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		t.Skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
-	}
 	text := func(query string) string {
-		r := e.expect(e.do("GET", path+query, viewer, nil), 200, "export")
-		f := filepath.Join(t.TempDir(), "conversation.pdf")
-		if err := os.WriteFile(f, r.Raw, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Command("pdftotext", "-layout", f, "-").Output()
-		if err != nil {
-			t.Fatalf("pdftotext: %v", err)
-		}
-		return string(out)
+		return pdfText(t, e.expect(e.do("GET", path+query, viewer, nil), 200, "export").Raw)
 	}
 	got := text("")
 	if !strings.Contains(got, "ALPHA-4411") || !strings.Contains(got, "NOTE-5C2") {
@@ -85,4 +73,22 @@ func TestConversationPDF(t *testing.T) {
 	if got := text("?include_notes=false"); strings.Contains(got, "NOTE-5C2") || !strings.Contains(got, "ALPHA-4411") {
 		t.Errorf("include_notes=false:\n%s", got)
 	}
+}
+
+// pdfText is the text pdftotext reads in a PDF, skipping the test where poppler-utils is not
+// installed.
+func pdfText(t *testing.T, raw []byte) string {
+	t.Helper()
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
+	}
+	f := filepath.Join(t.TempDir(), "export.pdf")
+	if err := os.WriteFile(f, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-layout", f, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
 }
