@@ -79,7 +79,7 @@ func serve(ctx context.Context, args []string) error {
 		PublicURL:     cfg.PublicURL,
 		WebSocket:     app.ws,
 		WebSocketInfo: app.wsInfo,
-		ThreadPDF:     report.NewThreadExporter(app.svc).WritePDF,
+		ThreadPDF:     report.NewThreadExporter(app.svc),
 		Webhooks:      app.webhooks,
 		Media:         app.media,
 		Uploads:       app.media,

@@ -54,6 +54,9 @@ func TestTenantExportDeleteCommands(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if !bytes.HasPrefix(raw, []byte(`{"type":"manifest",`)) || types["manifest"] != 1 {
+				t.Errorf("the export does not open with its manifest: %.120s", raw)
+			}
 			if types["business"] != 1 || types["message"] == 0 || types["conversation"] == 0 || types["user"] == 0 {
 				t.Errorf("export types %v", types)
 			}

@@ -2,8 +2,12 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
@@ -97,4 +101,56 @@ func auditEntries(t *testing.T, r reply) []audit.Entry {
 		t.Fatalf("decode audit log: %v: %s", err, r.Raw)
 	}
 	return body.Data.Entries
+}
+
+// TestAuditLogFilters filters the log by person, action and time range, alone and
+// together, on both databases; a bad person or instant is a 400 naming it.
+func TestAuditLogFilters(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) inbox.Store{"sqlite": storetest.OpenSQLite, "postgres": storetest.OpenPostgres} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, func(o *options) { o.open = open })
+			admin, super := e.tokenOf[auth.RoleAdmin], e.tokenOf[auth.RoleSuperAdmin]
+			start := time.Now().UTC().Add(-time.Second)
+			e.expect(e.do("POST", "/v1/tags", admin, map[string]any{"name": "by-admin", "color": "#ff0000"}), 201, "admin's tag")
+			e.expect(e.do("POST", "/v1/tags", super, map[string]any{"name": "by-super", "color": "#00ff00"}), 201, "super's tag")
+			e.expect(e.do("POST", "/v1/teams", super, map[string]any{"name": "Audited team"}), 201, "super's team")
+			end := time.Now().UTC().Add(time.Second)
+
+			list := func(query string) []string {
+				t.Helper()
+				var actions []string
+				for _, en := range auditEntries(t, e.expect(e.do("GET", "/v1/audit-log?"+query, admin, nil), 200, query)) {
+					actions = append(actions, en.Action)
+				}
+				return actions
+			}
+			superID, adminID := seed.DemoUserID(auth.RoleSuperAdmin).String(), seed.DemoUserID(auth.RoleAdmin).String()
+			window := "from=" + url.QueryEscape(start.Format(time.RFC3339Nano)) + "&to=" + url.QueryEscape(end.Format(time.RFC3339Nano))
+			later := "from=" + url.QueryEscape(end.Format(time.RFC3339Nano))
+			earlier := "to=" + url.QueryEscape(start.Format(time.RFC3339Nano))
+			for query, want := range map[string]string{
+				"actor_id=" + superID:                          "team.created tag.created",
+				"actor_id=" + adminID:                          "tag.created",
+				"action=team.created":                          "team.created",
+				"actor_id=" + superID + "&action=tag.created":  "tag.created",
+				"actor_id=" + adminID + "&action=team.created": "",
+				window: "team.created tag.created tag.created",
+				window + "&actor_id=" + superID + "&limit=1": "team.created",
+				later:                          "",
+				earlier:                        "",
+				"actor_id=" + uuid.NewString(): "",
+				"action=tag.created&" + window + "&object_type=x": "",
+			} {
+				if got := strings.Join(list(query), " "); got != want {
+					t.Errorf("%s: %q, want %q", query, got, want)
+				}
+			}
+			for query, field := range map[string]string{"from=yesterday": "from", "to=2026-13-01": "to", "actor_id=42": "actor_id"} {
+				r := e.expect(e.do("GET", "/v1/audit-log?"+query, admin, nil), 400, query)
+				if d, _ := r.Body["error"].(map[string]any)["details"].(map[string]any); d[field] == nil {
+					t.Errorf("%s: no detail for %s: %s", query, field, r.Raw)
+				}
+			}
+		})
+	}
 }

@@ -136,7 +136,7 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 		Service: e.svc, People: ppl, Tokens: e.tokens, Passwords: o.passwords(hasher), TokenTTL: time.Hour, Ready: e.st.Ping, Checks: o.checks,
 		Registry: prometheus.NewRegistry(), Log: o.log, MaxBodyBytes: o.maxBody,
 		MessageLimit: 100, LoginRate: o.loginRPS, OpenAPI: docs.OpenAPI,
-		ThreadPDF: report.NewThreadExporter(e.svc).WritePDF,
+		ThreadPDF: report.NewThreadExporter(e.svc),
 		Audit:     auditLog,
 		Templates: tmpl,
 		TwoFactor: twoFactor, APIKeys: apikeys.New(creds, e.svc, auditLog, o.log, e.svc.Now),

@@ -88,6 +88,9 @@ func (s *Server) routes(mux router) {
 	mux.Handle("POST /v1/conversations/{conversationId}/read", s.authed(update, s.markRead))
 	mux.Handle("POST /v1/conversations/{conversationId}/tags", s.authed(update, s.addTag))
 	mux.Handle("DELETE /v1/conversations/{conversationId}/tags/{tagId}", s.authed(update, s.removeTag))
+	if s.ThreadPDF != nil {
+		mux.Handle("GET /v1/conversations/{conversationId}/export.pdf", s.authed(read, s.conversationPDF))
+	}
 
 	mux.Handle("GET /v1/contacts", s.authed(read, s.listContacts))
 	mux.Handle("POST /v1/contacts", s.authed(contacts, s.createContact))

@@ -5,13 +5,13 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/teaminbox/teaminbox/internal/apikeys"
 	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/report"
 	"github.com/teaminbox/teaminbox/internal/templates"
 	"github.com/teaminbox/teaminbox/internal/tenancy"
 	"github.com/teaminbox/teaminbox/internal/tenantdata"
@@ -38,7 +38,7 @@ func Routes() []Route {
 		Registry: prometheus.NewRegistry(), Tenancy: &tenancy.Service{}, WebSocket: mounted, Webhooks: mounted, Media: mounted, Uploads: tableUploader{}, Web: mounted,
 		Business: &tenantdata.Service{}, Templates: &templates.Service{},
 		WebSocketInfo: func(auth.Principal, string) (any, error) { return nil, nil },
-		ThreadPDF:     func(context.Context, auth.Principal, uuid.UUID, bool, http.ResponseWriter) error { return nil },
+		ThreadPDF:     &report.ThreadExporter{},
 		Audit:         audit.New(nil),
 		TwoFactor:     &twofactor.Service{}, APIKeys: &apikeys.Service{},
 	}}

@@ -46,7 +46,7 @@ type Deps struct {
 
 	WebSocket     http.Handler                                        // /ws/team-inbox/{tenantId}/
 	WebSocketInfo func(p auth.Principal, baseURL string) (any, error) // /team-inbox/websocket/info/
-	ThreadPDF     func(ctx context.Context, p auth.Principal, contactID uuid.UUID, withNotes bool, w http.ResponseWriter) error
+	ThreadPDF     ThreadPDF
 	Webhooks      http.Handler // /webhooks/...
 	Media         http.Handler // /v1/media/...
 	Uploads       Uploader     // POST /v1/media

@@ -186,7 +186,7 @@ func (s *Server) exportPDF(w http.ResponseWriter, r *http.Request) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	return s.ThreadPDF(r.Context(), principal(r.Context()), *id, notes == nil || *notes, w)
+	return s.ThreadPDF.WritePDF(r.Context(), principal(r.Context()), *id, notes == nil || *notes, w)
 }
 
 func (s *Server) websocketInfo(w http.ResponseWriter, r *http.Request) error {

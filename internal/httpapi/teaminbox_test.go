@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -211,16 +209,7 @@ func TestExportPDFNotes(t *testing.T) {
 	e.expect(e.do("POST", "/v1/conversations/"+conv["id"].(string)+"/notes", exec_, map[string]any{"content": "Refund NOTE-7F3 approved"}), 201, "note")
 
 	text := func(query string) string {
-		r := e.expect(e.do("GET", "/team-inbox/api/export-pdf/?contact_id="+contact+query, viewer, nil), 200, "export")
-		f := filepath.Join(t.TempDir(), "thread.pdf")
-		if err := os.WriteFile(f, r.Raw, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Command("pdftotext", "-layout", f, "-").Output()
-		if err != nil {
-			t.Fatalf("pdftotext: %v", err)
-		}
-		return string(out)
+		return pdfText(t, e.expect(e.do("GET", "/team-inbox/api/export-pdf/?contact_id="+contact+query, viewer, nil), 200, "export").Raw)
 	}
 	if got := text(""); !strings.Contains(got, "NOTE-7F3") || !containsFold(got, "internal note") {
 		t.Errorf("the default export lacks the note or its mark:\n%s", got)

@@ -237,15 +237,27 @@ func TestBusinessExport(t *testing.T) {
 			}
 		}
 		got := map[string]int{}
+		var manifest tenantdata.Manifest
 		sc := bufio.NewScanner(bytes.NewReader(res.Raw))
 		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
+		for first := true; sc.Scan(); first = false {
 			var line struct {
 				Type string         `json:"type"`
 				Data map[string]any `json:"data"`
 			}
 			if err := json.Unmarshal(sc.Bytes(), &line); err != nil || line.Type == "" || line.Data == nil {
 				t.Fatalf("line %q: %v", sc.Text(), err)
+			}
+			if first != (line.Type == "manifest") {
+				t.Fatalf("the manifest is not the first line, and only it: %.200s", sc.Text())
+			}
+			if first {
+				var head struct{ Data tenantdata.Manifest }
+				if err := json.Unmarshal(sc.Bytes(), &head); err != nil {
+					t.Fatal(err)
+				}
+				manifest = head.Data
+				continue
 			}
 			got[line.Type]++
 			if line.Type == "channel" && line.Data["name"] == "Exported" {
@@ -276,6 +288,17 @@ func TestBusinessExport(t *testing.T) {
 			if got[typ] != n {
 				t.Errorf("%s: %d lines, the database holds %d", typ, got[typ], n)
 			}
+		}
+		// The manifest announced every line that came, by type, and their total.
+		total := 0
+		for typ, n := range got {
+			total += n
+			if manifest.Counts[typ] != int64(n) {
+				t.Errorf("manifest: %d %s lines, the export has %d", manifest.Counts[typ], typ, n)
+			}
+		}
+		if manifest.Total != int64(total) || manifest.BusinessID != tenant || manifest.Version != 1 || manifest.Format != "teaminbox.business-export" {
+			t.Errorf("manifest %+v, the export has %d lines", manifest, total)
 		}
 		if want["message"] < 20 || want["team_member"] == 0 || want["conversation"] == 0 {
 			t.Fatalf("the demo is too small to show paging: %v", want)

@@ -31,22 +31,10 @@ func (s *Service) ContactThread(ctx context.Context, p auth.Principal, contactID
 		return Thread{}, notFoundAs(err, "Contact")
 	}
 	t := Thread{Contact: contact}
-	f := InboxMessageFilter{ContactID: &contactID, IncludeInternal: true, Limit: 1000}
-	for len(t.Messages) < MaxThreadMessages {
-		page, err := s.store.ListInboxMessages(ctx, p.TenantID, f)
-		if err != nil {
-			return Thread{}, fmt.Errorf("load thread: %w", err)
-		}
-		t.Messages = append(t.Messages, page...)
-		if len(page) < f.Limit {
-			break
-		}
-		f.Before = &page[len(page)-1].ID
+	t.Messages, t.Truncated, err = s.threadMessages(ctx, p.TenantID, InboxMessageFilter{ContactID: &contactID})
+	if err != nil {
+		return Thread{}, err
 	}
-	if len(t.Messages) > MaxThreadMessages {
-		t.Messages, t.Truncated = t.Messages[:MaxThreadMessages], true
-	}
-	slices.Reverse(t.Messages)
 	seen := map[uuid.UUID]bool{}
 	for i := len(t.Messages) - 1; i >= 0; i-- {
 		id := t.Messages[i].ConversationID
@@ -61,4 +49,47 @@ func (s *Service) ContactThread(ctx context.Context, p auth.Principal, contactID
 		t.Conversations = append(t.Conversations, c)
 	}
 	return t, nil
+}
+
+// ConversationThread loads one conversation for export: its contact and its messages alone.
+func (s *Service) ConversationThread(ctx context.Context, p auth.Principal, conversationID uuid.UUID) (Thread, error) {
+	if err := require(p, auth.PermConversationsRead, "export conversations"); err != nil {
+		return Thread{}, err
+	}
+	c, err := s.store.GetConversation(ctx, p.TenantID, conversationID)
+	if err != nil {
+		return Thread{}, notFoundAs(err, "Conversation")
+	}
+	contact, err := s.store.GetContact(ctx, p.TenantID, c.ContactID)
+	if err != nil {
+		return Thread{}, fmt.Errorf("load contact: %w", err)
+	}
+	t := Thread{Contact: contact, Conversations: []Conversation{c}}
+	t.Messages, t.Truncated, err = s.threadMessages(ctx, p.TenantID, InboxMessageFilter{ConversationID: &conversationID})
+	if err != nil {
+		return Thread{}, err
+	}
+	return t, nil
+}
+
+// threadMessages loads the messages f selects, internal ones included, oldest first, up to
+// MaxThreadMessages (the newest ones; truncated says some were left out).
+func (s *Service) threadMessages(ctx context.Context, tenant uuid.UUID, f InboxMessageFilter) (msgs []InboxMessage, truncated bool, err error) {
+	f.IncludeInternal, f.Limit = true, 1000
+	for len(msgs) < MaxThreadMessages {
+		page, err := s.store.ListInboxMessages(ctx, tenant, f)
+		if err != nil {
+			return nil, false, fmt.Errorf("load thread: %w", err)
+		}
+		msgs = append(msgs, page...)
+		if len(page) < f.Limit {
+			break
+		}
+		f.Before = &page[len(page)-1].ID
+	}
+	if len(msgs) > MaxThreadMessages {
+		msgs, truncated = msgs[:MaxThreadMessages], true
+	}
+	slices.Reverse(msgs)
+	return msgs, truncated, nil
 }

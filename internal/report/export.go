@@ -1,4 +1,5 @@
-// Package report turns inbox data into documents: the PDF of a contact's thread.
+// Package report turns inbox data into documents: the PDF of a contact's thread or of one
+// of its conversations.
 package report
 
 import (
@@ -35,6 +36,20 @@ func (e *ThreadExporter) WritePDF(ctx context.Context, p auth.Principal, contact
 	if err != nil {
 		return err
 	}
+	return e.write(ctx, p, t, withNotes, w)
+}
+
+// WriteConversationPDF renders one conversation of the contact's thread, as WritePDF does
+// the whole thread.
+func (e *ThreadExporter) WriteConversationPDF(ctx context.Context, p auth.Principal, conversationID uuid.UUID, withNotes bool, w http.ResponseWriter) error {
+	t, err := e.svc.ConversationThread(ctx, p, conversationID)
+	if err != nil {
+		return err
+	}
+	return e.write(ctx, p, t, withNotes, w)
+}
+
+func (e *ThreadExporter) write(ctx context.Context, p auth.Principal, t inbox.Thread, withNotes bool, w http.ResponseWriter) error {
 	users, err := e.svc.ListUsers(ctx, p)
 	if err != nil {
 		return err

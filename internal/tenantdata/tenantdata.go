@@ -62,6 +62,8 @@ type Store interface {
 	TenantName(ctx context.Context, tenant uuid.UUID) (string, error)
 	// ExportTenant calls emit with every row of the business, page rows read at a time.
 	ExportTenant(ctx context.Context, tenant uuid.UUID, page int, emit func(Row) error) error
+	// CountTenant counts the business's rows by table, as ExportTenant will read them.
+	CountTenant(ctx context.Context, tenant uuid.UUID) (map[string]int64, error)
 	// DeleteTenantBatch deletes up to limit rows in one short transaction; a step without a
 	// table means the business is gone.
 	DeleteTenantBatch(ctx context.Context, tenant uuid.UUID, limit int) (DeleteStep, error)
@@ -181,21 +183,65 @@ func leftOut(col string) bool {
 // redacted replaces a secret's value in an export.
 const redacted = "[redacted]"
 
+// typeOf is the export's line type of a table's rows.
+func typeOf(table string) string {
+	if typ := types[table]; typ != "" {
+		return typ
+	}
+	return table
+}
+
+// ManifestType is the type of an export's first line, which describes the lines after it.
+const ManifestType = "manifest"
+
+// Manifest is the data of an export's first line: what follows, counted by type before the
+// rows are read (rows written during the export may make the lines differ a little), so a
+// reader can show its progress. A reader of the rows skips it as a line of an unknown type.
+type Manifest struct {
+	Format     string           `json:"format"` // always "teaminbox.business-export"
+	Version    int              `json:"version"`
+	BusinessID uuid.UUID        `json:"business_id"`
+	StartedAt  time.Time        `json:"started_at"`
+	Counts     map[string]int64 `json:"counts"` // lines to come, by type
+	Total      int64            `json:"total"`  // their sum
+}
+
+func (s *Service) manifest(ctx context.Context, tenant uuid.UUID, now time.Time) ([]byte, error) {
+	byTable, err := s.store.CountTenant(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	m := Manifest{Format: "teaminbox.business-export", Version: 1, BusinessID: tenant, StartedAt: now.UTC(), Counts: map[string]int64{}}
+	for table, n := range byTable {
+		m.Counts[typeOf(table)] += n
+		m.Total += n
+	}
+	line, err := json.Marshal(struct {
+		Type string   `json:"type"`
+		Data Manifest `json:"data"`
+	}{ManifestType, m})
+	return append(line, '\n'), err
+}
+
 func (s *Service) export(ctx context.Context, tenant uuid.UUID, w io.Writer) (ExportSummary, error) {
 	if _, err := s.store.TenantName(ctx, tenant); err != nil {
 		return ExportSummary{}, fmt.Errorf("export: %w", err)
 	}
 	start := time.Now()
+	head, err := s.manifest(ctx, tenant, start)
+	if err != nil {
+		return ExportSummary{}, fmt.Errorf("export: %w", err)
+	}
 	cw := &countingWriter{w: w}
 	bw := bufio.NewWriterSize(cw, 64<<10)
 	sum := ExportSummary{Rows: map[string]int64{}}
+	if _, err := bw.Write(head); err != nil {
+		return sum, fmt.Errorf("export: %w", err)
+	}
 	lastLog := start
 	var line []byte
-	err := s.store.ExportTenant(ctx, tenant, s.o.Page, func(r Row) error {
-		typ := types[r.Table]
-		if typ == "" {
-			typ = r.Table
-		}
+	err = s.store.ExportTenant(ctx, tenant, s.o.Page, func(r Row) error {
+		typ := typeOf(r.Table)
 		var err error
 		line, err = s.appendLine(line[:0], typ, r)
 		if err != nil {

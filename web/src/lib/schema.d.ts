@@ -1846,6 +1846,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/conversations/{conversationId}/export.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversationId: components["parameters"]["conversationId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One conversation as a PDF (every role that reads conversations)
+         * @description The messages of this conversation alone, oldest first, with its contact, channel, status and assignee, as /team-inbox/api/export-pdf/ renders a contact's whole thread. Another business's conversation is 404.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description false leaves internal notes out (default true: included, marked) */
+                    include_notes?: boolean;
+                };
+                header?: never;
+                path: {
+                    conversationId: components["parameters"]["conversationId"];
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The PDF, as a download */
+                200: {
+                    headers: {
+                        "Content-Disposition"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/media": {
         parameters: {
             query?: never;
@@ -2108,7 +2158,7 @@ export interface paths {
         };
         /**
          * Export all of the business's data (super_admin only)
-         * @description Streams every row the business owns as NDJSON, one object a line: {"type": "business"|"user"|"team"|"team_member"|"contact"|"contact_identity"|"channel"| "campaign"|"broadcast"|"tag"|"conversation"|"conversation_tag"|"message"|"message_mention"| "message_status"|"parked_receipt"|"outbox_item"|"event"|"voice_call"|"audit_entry"|"invitation"| "password_reset"|"two_factor"|"recovery_code"|"api_key", or the name of a table a later migration added, "data": {column: value}}. Times are unix microseconds, JSON columns are JSON. Columns named like a secret or its hash (password, secret, token, hash) are never exported; channel configuration keys that may be secrets read "[redacted]". Media files are not included: a message's attachments name them by media_id, stored in the media store under "business id/channel id/media id". The statistics' counters are left out (they are rebuilt from the conversations). A failure after the first line cuts the download short. Recorded in the audit log as "business.exported".
+         * @description Streams every row the business owns as NDJSON, one object a line. The first line is the manifest, {"type": "manifest", "data": {"format": "teaminbox.business-export", "version": 1, "business_id", "started_at", "counts": {type: lines}, "total": lines}}: the lines that follow, counted by type before they are read (a row written during the export may make them differ a little), so that a client can show its progress; a reader of the rows skips it as a type it does not know. Every other line is {"type": "business"|"user"|"team"|"team_member"|"contact"|"contact_identity"|"channel"| "campaign"|"broadcast"|"tag"|"conversation"|"conversation_tag"|"message"|"message_mention"| "message_status"|"parked_receipt"|"outbox_item"|"event"|"voice_call"|"audit_entry"|"invitation"| "password_reset"|"two_factor"|"recovery_code"|"api_key", or the name of a table a later migration added, "data": {column: value}}. Times are unix microseconds, JSON columns are JSON. Columns named like a secret or its hash (password, secret, token, hash) are never exported; channel configuration keys that may be secrets read "[redacted]". Media files are not included: a message's attachments name them by media_id, stored in the media store under "business id/channel id/media id". The statistics' counters are left out (they are rebuilt from the conversations). A failure after the first line cuts the download short. Recorded in the audit log as "business.exported".
          */
         get: {
             parameters: {
