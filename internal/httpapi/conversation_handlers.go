@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -376,6 +377,41 @@ type statisticsResponse struct {
 	ByChannel               map[inbox.ChannelKind]int `json:"conversation_by_channel"`
 	ByStatus                map[inbox.Status]int      `json:"conversation_by_status"`
 	ByDay                   map[string]int            `json:"conversation_by_day"`
+	FirstResponse           *distributionResponse     `json:"first_response,omitempty"`
+	Resolution              *distributionResponse     `json:"resolution,omitempty"`
+	Agents                  []agentReportResponse     `json:"agents,omitzero"`
+}
+
+// distributionResponse is an inbox.Distribution in seconds.
+type distributionResponse struct {
+	Count   int              `json:"count"`
+	Median  *float64         `json:"median_seconds"`
+	P75     *float64         `json:"p75_seconds"`
+	P90     *float64         `json:"p90_seconds"`
+	P95     *float64         `json:"p95_seconds"`
+	Buckets []bucketResponse `json:"buckets"`
+}
+
+type bucketResponse struct {
+	UpTo  *float64 `json:"up_to_seconds"` // nil for the last, unbounded one
+	Count int      `json:"count"`
+}
+
+type agentReportResponse struct {
+	UserID              uuid.UUID `json:"user_id"`
+	FirstName           string    `json:"first_name"`
+	LastName            string    `json:"last_name"`
+	Active              bool      `json:"active"`
+	Open                int       `json:"open"`
+	Resolved            int       `json:"resolved"`
+	MedianFirstResponse *float64  `json:"median_first_response_seconds"`
+	MedianResolution    *float64  `json:"median_resolution_seconds"`
+}
+
+// statisticsIncludes are the values of the statistics' include parameter.
+var statisticsIncludes = map[string]func(f *inbox.StatsFilter){
+	"distributions": func(f *inbox.StatsFilter) { f.Distributions = true },
+	"agents":        func(f *inbox.StatsFilter) { f.Agents = true },
 }
 
 func (s *Server) statistics(w http.ResponseWriter, r *http.Request) error {
@@ -386,6 +422,13 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) error {
 	}
 	if f.Start != nil && f.End != nil && !f.Start.Before(*f.End) {
 		q.bad.Add("end_date", "end_date must not be before start_date")
+	}
+	for v := range strings.SplitSeq(q.v.Get("include"), ",") {
+		if set, ok := statisticsIncludes[strings.TrimSpace(v)]; ok {
+			set(&f)
+		} else if strings.TrimSpace(v) != "" {
+			q.bad.Add("include", "Must be a comma-separated list of: agents, distributions")
+		}
 	}
 	if err := q.err(); err != nil {
 		return err
@@ -403,8 +446,44 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) error {
 		AvgResolution: humanDuration(st.AvgResolutionSeconds), AvgFirstResponse: humanDuration(st.AvgFirstResponseSeconds),
 		AvgResolutionSeconds: roundSeconds(st.AvgResolutionSeconds), AvgFirstResponseSeconds: roundSeconds(st.AvgFirstResponseSeconds),
 		ByChannel: orEmpty(st.ByChannel), ByStatus: byStatus, ByDay: orEmpty(st.ByDay),
+		FirstResponse: distributionOf(st.FirstResponse), Resolution: distributionOf(st.Resolution), Agents: agentReportsOf(st.Agents),
 	})
 	return nil
+}
+
+func distributionOf(d *inbox.Distribution) *distributionResponse {
+	if d == nil {
+		return nil
+	}
+	out := &distributionResponse{Count: d.Count, Median: seconds(d.Median), P75: seconds(d.P75), P90: seconds(d.P90), P95: seconds(d.P95),
+		Buckets: make([]bucketResponse, len(d.Buckets))}
+	for i, n := range d.Buckets {
+		out.Buckets[i].Count = n
+		if i < len(inbox.DistributionBounds) {
+			out.Buckets[i].UpTo = seconds(&inbox.DistributionBounds[i])
+		}
+	}
+	return out
+}
+
+func agentReportsOf(list []inbox.AgentReport) []agentReportResponse {
+	if list == nil {
+		return nil
+	}
+	out := make([]agentReportResponse, len(list))
+	for i, a := range list {
+		out[i] = agentReportResponse{UserID: a.User.ID, FirstName: a.User.FirstName, LastName: a.User.LastName, Active: a.Active,
+			Open: a.Open, Resolved: a.Resolved, MedianFirstResponse: seconds(a.MedianFirstResponse), MedianResolution: seconds(a.MedianResolution)}
+	}
+	return out
+}
+
+// seconds is d in seconds; nil for nil.
+func seconds(d *time.Duration) *float64 {
+	if d == nil {
+		return nil
+	}
+	return ptr(d.Seconds())
 }
 
 func orEmpty[K comparable](m map[K]int) map[K]int {

@@ -356,11 +356,15 @@ type OutboxBacklog struct {
 }
 
 // StatsFilter narrows the v1 statistics to conversations created in [Start, End) and, when
-// TeamID is set, assigned to that team.
+// TeamID is set, assigned to that team. Start and End are the business's local days (their
+// dates, taken as is). Distributions and Agents ask for the extras the day counters cannot
+// give, read from the conversations themselves.
 type StatsFilter struct {
-	Start  *time.Time
-	End    *time.Time
-	TeamID *uuid.UUID
+	Start         *time.Time
+	End           *time.Time
+	TeamID        *uuid.UUID
+	Distributions bool // fill FirstResponse and Resolution
+	Agents        bool // fill Agents
 }
 
 // ConversationStats is the v1 statistics. Averages are in seconds; nil when nothing counts.
@@ -371,6 +375,34 @@ type ConversationStats struct {
 	ByDay                   map[string]int // YYYY-MM-DD of created_at in the tenant's time zone
 	AvgResolutionSeconds    *float64       // resolved_at - created_at
 	AvgFirstResponseSeconds *float64       // first_response_at - created_at
+	FirstResponse           *Distribution  // with StatsFilter.Distributions
+	Resolution              *Distribution  // with StatsFilter.Distributions
+	Agents                  []AgentReport  // with StatsFilter.Agents: every user, active ones first, then by name
+}
+
+// DistributionBounds are the inclusive upper bounds of a Distribution's buckets but the
+// last, which holds the longer times.
+var DistributionBounds = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour,
+	4 * time.Hour, 24 * time.Hour, 72 * time.Hour}
+
+// Distribution is how long something took over the conversations that have it. The
+// percentiles are percentile_disc: the value at rank ceil(p·Count) in ascending order; nil
+// when Count is 0.
+type Distribution struct {
+	Count                 int
+	Median, P75, P90, P95 *time.Duration
+	Buckets               []int // len(DistributionBounds)+1 counts: bucket i holds bounds[i-1] < d <= bounds[i]
+}
+
+// AgentReport is a user's share of the conversations created in the range, by who is
+// assigned now.
+type AgentReport struct {
+	User                UserRef
+	Active              bool // not deactivated
+	Open                int  // status active or pending
+	Resolved            int  // closed, with resolved_at set
+	MedianFirstResponse *time.Duration
+	MedianResolution    *time.Duration
 }
 
 // InboxStats is the team-inbox statistics.

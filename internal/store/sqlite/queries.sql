@@ -68,3 +68,13 @@ rowid
 -- The tables that have a tenant_id column, from the catalog.
 SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c
 	WHERE m.type = 'table' AND c.name = 'tenant_id' ORDER BY m.name
+
+-- name: percentile_ranks
+-- No percentile functions: next to each row of a group g, the rank of its value of {col}
+-- among the group's (NULLs ranked apart) and how many values the group has, for percentile.
+, ROW_NUMBER() OVER (PARTITION BY g, {col} IS NULL ORDER BY {col}) AS {col}_rank,
+	COUNT({col}) OVER (PARTITION BY g) AS {col}_count
+
+-- name: percentile
+-- percentile_disc({p}) of {col}: the value at rank ceil(p·n), the smallest that reaches p·n.
+MIN(CASE WHEN {col}_rank >= {p} * {col}_count THEN {col} END)

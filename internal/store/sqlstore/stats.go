@@ -20,6 +20,7 @@ var nobody = uuid.Nil
 // and channel, which triggers keep up to date (migration 0005): a few thousand rows however
 // many conversations there are. A day is the business's local day (its time zone's, see
 // migration 0021), and Start and End count whole such days: their dates are taken as is.
+// The extras f asks for are computed from the conversations (see addExtras).
 func (q *queries) ConversationStats(ctx context.Context, tenant uuid.UUID, f inbox.StatsFilter) (inbox.ConversationStats, error) {
 	where, args := []string{"tenant_id = ?"}, []any{tenant}
 	if f.Start != nil {
@@ -64,7 +65,13 @@ func (q *queries) ConversationStats(ctx context.Context, tenant uuid.UUID, f inb
 		firstResponse.add(frSum, frN)
 	}
 	st.AvgResolutionSeconds, st.AvgFirstResponseSeconds = resolution.seconds(), firstResponse.seconds()
-	return st, rows.Err()
+	if err := rows.Err(); err != nil {
+		return st, fmt.Errorf("conversation stats: %w", err)
+	}
+	if f.Distributions || f.Agents {
+		return st, q.addExtras(ctx, tenant, f, &st)
+	}
+	return st, nil
 }
 
 // average adds up sums and counts of microseconds from several groups.

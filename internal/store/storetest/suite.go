@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t testing.TB) inbox.Store) {
 		{"OutboxOrder", testOutboxOrder},
 		{"Events", testEvents},
 		{"Statistics", testStatistics},
+		{"StatisticsExtras", testStatisticsExtras},
 		{"CountersFollowChanges", testCountersFollowChanges},
 		{"InboxMessages", testInboxMessages},
 		{"Transactions", testTransactions},
