@@ -20,7 +20,7 @@ export function seedBenchmark(bin: string, env: NodeJS.ProcessEnv): string {
 export const seededDays = 90;
 
 type Distribution = { count: number; median_seconds: number | null; p75_seconds: number | null; p90_seconds: number | null; p95_seconds: number | null; buckets: { up_to_seconds: number | null; count: number }[] };
-type Agent = { user_id: string; first_name: string; last_name: string; open: number; resolved: number; median_first_response_seconds: number | null; median_resolution_seconds: number | null };
+type Agent = { user_id: string; first_name: string; last_name: string; active: boolean; open: number; resolved: number; median_first_response_seconds: number | null; median_resolution_seconds: number | null };
 export type Statistics = {
   total_conversations: number;
   active_conversations: number;
@@ -83,7 +83,7 @@ export function expected(s: Statistics, range: Range) {
     byStatus: sorted(Object.entries(s.conversation_by_status).map(([k, n]) => [label(k), String(n)])),
     firstResponse: s.first_response && distributionRows(s.first_response),
     resolution: s.resolution && distributionRows(s.resolution),
-    agents: s.agents?.map((a) => [agentName(a), String(a.open), String(a.resolved), duration(a.median_first_response_seconds), duration(a.median_resolution_seconds)]),
+    agents: s.agents?.map((a) => [agentName(a) + (a.active ? "" : " (deactivated)"), String(a.open), String(a.resolved), duration(a.median_first_response_seconds), duration(a.median_resolution_seconds)]),
   };
 }
 

@@ -75,11 +75,11 @@ test("the dashboard shows the statistics of the range and team in the URL", asyn
   expect(text).toContain('"Erik O""Neil, Jr"');
   expect(text.endsWith("\r\n")).toBeTruthy();
   expect(parseCSV(text)).toEqual([
-    ["agent", "open", "resolved", "median_first_response_seconds", "median_resolution_seconds"],
-    ...api.agents!.map((a) => [agentName(a), String(a.open), String(a.resolved), String(a.median_first_response_seconds ?? ""), String(a.median_resolution_seconds ?? "")]),
+    ["agent", "active", "open", "resolved", "median_first_response_seconds", "median_resolution_seconds"],
+    ...api.agents!.map((a) => [agentName(a), String(a.active), String(a.open), String(a.resolved), String(a.median_first_response_seconds ?? ""), String(a.median_resolution_seconds ?? "")]),
   ]);
   const erikRow = parseCSV(text).find((r) => r[0] === agentName(erik.user))!;
-  expect(erikRow.slice(1, 3)).toEqual(["1", "0"]);
+  expect(erikRow.slice(1, 4)).toEqual(["true", "1", "0"]);
 
   // The agent table sorts by a column, and back.
   const agents = page.getByRole("table", { name: "Agents" });

@@ -3963,6 +3963,8 @@ export interface components {
             user_id: string;
             first_name: string;
             last_name: string;
+            /** @description false once the person is deactivated */
+            active: boolean;
             /** @description status active or pending */
             open: number;
             /** @description closed, with resolved_at set */

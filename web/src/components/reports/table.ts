@@ -11,4 +11,6 @@ export type Column<R> = {
   /** The value the column sorts by (null last); columns without one do not sort. */
   sort?: (r: R) => number | string | null;
   numeric?: boolean;
+  /** Only in the CSV, not on the page. */
+  hidden?: boolean;
 };
