@@ -81,6 +81,14 @@ test("the dashboard shows the statistics of the range and team in the URL", asyn
   const erikRow = parseCSV(text).find((r) => r[0] === agentName(erik.user))!;
   expect(erikRow.slice(1, 4)).toEqual(["true", "1", "0"]);
 
+  // A histogram's CSV has its buckets' bounds in seconds.
+  const histogram = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Download First response time histogram as CSV" }).click();
+  expect(parseCSV(readFileSync((await (await histogram).path())!, "utf8"))).toEqual([
+    ["bucket", "up_to_seconds", "conversations"],
+    ...api.first_response!.buckets.map((b, i) => [expected(api, last7).firstResponse!.histogram[i][0], String(b.up_to_seconds ?? ""), String(b.count)]),
+  ]);
+
   // The agent table sorts by a column, and back.
   const agents = page.getByRole("table", { name: "Agents" });
   await agents.getByRole("button", { name: "Open" }).click();
@@ -105,9 +113,11 @@ test("a custom range without conversations says so and draws no chart", async ({
   await expect(page.locator("canvas")).toHaveCount(0);
   await expect(page.getByRole("alert")).toHaveCount(0);
   await shot(page, info, "reports-empty");
+});
 
+test("a backwards range and another business's team are shown as errors", async ({ page, biz }) => {
   // A start after the end is refused on the page, before the server would.
-  await page.goto("/reports?from=2020-02-10&to=2020-02-01");
+  await signIn(page, biz.owner, "/reports?from=2020-02-10&to=2020-02-01");
   await expect(page.getByRole("alert")).toHaveText(/start date is after the end date/);
   // A team that is not the business's: the server's answer is shown as an error.
   await page.goto("/reports?team=00000000-0000-4000-8000-000000000000");
@@ -127,15 +137,21 @@ test("a viewer reads the reports", async ({ page, biz }) => {
 // The issue's acceptance test: the reports' figures agree with the statistics API on the
 // seeded benchmark data (2,000 conversations over the 90 days before the run, in UTC).
 test("the reports agree with the statistics API on the seeded benchmark data", async ({ page }, info) => {
+  test.setTimeout(90_000); // 2,000 conversations, and screenshots of its sections
   const token = process.env.TEAMINBOX_E2E_SEEDED_TOKEN!;
   const today = todayIn("UTC");
   const range = { from: addDays(today, -seededDays), to: today };
   await signIn(page, { token } as Parameters<typeof signIn>[1], `/reports?from=${range.from}&to=${range.to}`);
   await expectFigures(page, token, range);
   expect(Number((await shown(page)).summary.Conversations)).toBe(2000);
-  await shot(page, info, "reports-seeded");
-  await page.emulateMedia({ colorScheme: "dark" });
-  await shot(page, info, "reports-seeded-dark");
+  for (const scheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await shot(page, info, `reports-seeded-${scheme}`);
+    for (const section of ["First response time", "Agents"]) {
+      const name = `reports-seeded-${section.toLowerCase().replaceAll(" ", "-")}-${scheme}-${info.project.name}.png`;
+      await page.getByRole("region", { name: section }).screenshot({ path: `test-results/screenshots/${name}` });
+    }
+  }
   await page.emulateMedia({ colorScheme: "light" });
 
   await page.getByLabel("Team").selectOption({ label: "Support Team" });
