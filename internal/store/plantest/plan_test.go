@@ -335,8 +335,10 @@ func (w *workload) run(ctx context.Context) {
 	}
 	_, _, err = w.svc.ListContacts(ctx, p, inbox.ContactFilter{Page: 2, Limit: 25})
 	w.must(err)
-	_, err = w.svc.Statistics(ctx, p, inbox.StatsFilter{Start: &yesterday})
-	w.must(err)
+	for _, f := range []inbox.StatsFilter{{Start: &yesterday}, {Start: &yesterday, Distributions: true, Agents: true}} {
+		_, err = w.svc.Statistics(ctx, p, f)
+		w.must(err)
+	}
 	_, err = w.svc.InboxStatistics(ctx, p)
 	w.must(err)
 
