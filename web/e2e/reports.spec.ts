@@ -6,6 +6,9 @@ import type { Page } from "@playwright/test";
 import { expect, shot, signIn, test, type Business } from "./fixtures";
 import { addDays, agentName, expected, parseCSV, seededDays, shown, statistics, todayIn, type Range } from "./reports-fixtures";
 
+// A shared machine is slow: each test signs up a business, writes to it, and loads the page.
+test.describe.configure({ timeout: 60_000 });
+
 /** The dashboard shows what the API answers for range and team. */
 async function expectFigures(page: Page, token: string, range: Range, team = "") {
   const want = expected(await statistics(token, range, team), range);

@@ -1351,7 +1351,7 @@ export interface paths {
                     /** @description YYYY-MM-DD (inclusive day) or RFC 3339 */
                     end_date?: string;
                     team_id?: string;
-                    /** @description Comma-separated extras, computed from the conversations themselves rather than the day counters: `distributions` adds `first_response` and `resolution`, `agents` adds `agents`. Both count the conversations created in the range (the business's local days), as the rest of the answer does. */
+                    /** @description Comma-separated extras, computed from the conversations themselves rather than the day counters: `distributions` adds `first_response` and `resolution`, `agents` adds `agents`. Both count the conversations created in the range (the business's local days) and of the team, as the rest of the answer does. Any other value is a 400 naming `include`; without it the answer has neither. */
                     include?: string;
                 };
                 header?: never;
@@ -3943,7 +3943,7 @@ export interface components {
             /** @description With include=agents; every person of the business, active ones first, then by name */
             agents?: components["schemas"]["AgentReport"][];
         };
-        /** @description How long something took (first response: first_response_at - created_at; resolution: resolved_at - created_at) over the conversations that have it. Percentiles are percentile_disc (the smallest value with at least that share of values at or below it), computed in SQL; null when count is 0. */
+        /** @description How long something took (first response: first_response_at - created_at; resolution: resolved_at - created_at) over the conversations that have it. Percentiles are percentile_disc (the smallest value with at least that share of values at or below it), computed in SQL; null when count is 0. Seconds keep the stored microseconds (the averages beside them are rounded to whole seconds). */
         Distribution: {
             count: number;
             median_seconds: number | null;
