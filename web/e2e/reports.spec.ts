@@ -166,3 +166,23 @@ test("the reports agree with the statistics API on the seeded benchmark data", a
   await expectRangeInURL(page, last30);
   await expectFigures(page, token, last30, team);
 });
+
+test("charts follow the theme and the width of their box", async ({ page }) => {
+  const token = process.env.TEAMINBOX_E2E_SEEDED_TOKEN!;
+  await signIn(page, { token } as Parameters<typeof signIn>[1], "/reports");
+  const chart = page.getByRole("img", { name: /^Conversations per day/ });
+  const pixels = () => chart.locator("canvas").evaluate((c: HTMLCanvasElement) => c.toDataURL());
+  // uPlot's root is as wide as the box the chart sits in.
+  const fits = () => chart.evaluate((box) => Math.abs(box.querySelector<HTMLElement>(".uplot")!.offsetWidth - box.clientWidth));
+  await expect.poll(fits).toBeLessThan(2);
+  const light = await pixels();
+
+  const theme = page.getByRole("button", { name: /^Theme:/ });
+  while ((await theme.getAttribute("aria-label")) !== "Theme: Dark") await theme.click();
+  await expect.poll(pixels).not.toBe(light);
+
+  const before = await chart.evaluate((box) => box.clientWidth);
+  await page.setViewportSize({ width: 600, height: 800 });
+  await expect.poll(() => chart.evaluate((box) => box.clientWidth)).not.toBe(before);
+  await expect.poll(fits).toBeLessThan(2);
+});
