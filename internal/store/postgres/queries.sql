@@ -72,9 +72,6 @@ SELECT c.table_name FROM information_schema.columns c JOIN information_schema.ta
 	ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
 	WHERE c.table_schema = current_schema() AND c.column_name = 'tenant_id' ORDER BY c.table_name
 
--- name: percentile_ranks
--- (none: percentile_disc sorts the values itself)
-
 -- name: percentile
 -- The percentile_disc calls of one column share one sort (their transition state).
 percentile_disc({p}) WITHIN GROUP (ORDER BY {col})

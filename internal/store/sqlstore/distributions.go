@@ -15,8 +15,9 @@ import (
 
 // The extras of the statistics that counters cannot give (percentiles, a histogram, the
 // agents' medians) are aggregates over the conversations created in the range, read through
-// the index on (tenant_id, created_at). Only the percentile differs between the databases
-// (queries.sql: percentile, percentile_ranks); both answer percentile_disc.
+// the index on (tenant_id, created_at, …) that holds their columns (migration 0028). Only the
+// percentile differs between the databases (queries.sql: percentile); both answer
+// percentile_disc.
 
 // sampleColumns are the columns of the conversations the aggregates read, durations in
 // microseconds (NULL when the conversation has none).
@@ -80,16 +81,18 @@ func (q *queries) createdIn(ctx context.Context, tenant uuid.UUID, f inbox.Stats
 	return strings.Join(conds, " AND "), args, nil
 }
 
-// aggregate runs the aggregates over the sample of the conversations that match where,
-// grouped by group (an expression on conversations c, first in each row), with the ranks
-// the percentiles of the duration columns need.
+// aggregate runs the aggregates over the sample of the conversations that match where:
+// grouped by group (an expression on conversations c, first in each row), or in one row of
+// them all when group is "".
 func (q *queries) aggregate(ctx context.Context, group, where string, args []any, aggregates []string) (*sql.Rows, error) {
-	ranks := ""
-	for _, col := range durationColumns {
-		ranks += strings.ReplaceAll(q.d.SQL.Get("percentile_ranks"), "{col}", col)
+	selected, grouped := strings.Join(aggregates, ", "), ""
+	if group != "" {
+		selected, grouped = "g, "+selected, " GROUP BY g"
+	} else {
+		group = "0"
 	}
-	return q.query(ctx, `SELECT g, `+strings.Join(aggregates, ", ")+` FROM (SELECT s.*`+ranks+`
-		FROM (SELECT `+group+` AS g, `+sampleColumns+` FROM conversations c WHERE `+where+`) s) r GROUP BY g`, args...)
+	return q.query(ctx, `SELECT `+selected+` FROM (SELECT `+group+` AS g, `+sampleColumns+`
+		FROM conversations c WHERE `+where+`) s`+grouped, args...)
 }
 
 // percentile is the aggregate percentile_disc(p) of a duration column.
@@ -109,28 +112,24 @@ func (q *queries) distributions(ctx context.Context, where string, args []any) (
 			aggregates = append(aggregates, "COUNT(CASE WHEN "+col+" <= "+strconv.FormatInt(b.Microseconds(), 10)+" THEN 1 END)")
 		}
 	}
-	rows, err := q.aggregate(ctx, "0", where, args, aggregates)
+	rows, err := q.aggregate(ctx, "", where, args, aggregates)
 	if err != nil {
 		return nil, nil, fmt.Errorf("distributions: %w", err)
 	}
 	defer rows.Close()
 	dists := make([]distributionRow, len(durationColumns))
+	var dest []any
 	for i := range dists {
 		dists[i] = distributionRow{percentiles: make([]sql.NullInt64, len(percentiles)), atMost: make([]int, len(inbox.DistributionBounds))}
+		dest = append(dest, dists[i].dest()...)
 	}
-	if rows.Next() {
-		dest := []any{new(int)}
-		for i := range dists {
-			dest = append(dest, dists[i].dest()...)
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, nil, fmt.Errorf("distributions: %w", err)
-		}
+	if !rows.Next() {
+		return nil, nil, fmt.Errorf("distributions: no row: %w", rows.Err())
 	}
-	if err := rows.Err(); err != nil {
+	if err := rows.Scan(dest...); err != nil {
 		return nil, nil, fmt.Errorf("distributions: %w", err)
 	}
-	return dists[0].distribution(), dists[1].distribution(), nil
+	return dists[0].distribution(), dists[1].distribution(), rows.Close()
 }
 
 // distributionRow is a duration column's share of the distributions' row.
