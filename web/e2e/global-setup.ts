@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startFakeProvider } from "./fake-provider";
+import { seedBenchmark } from "./reports-fixtures";
 
 function freePort(): Promise<number> {
   return new Promise((res) => {
@@ -25,15 +26,19 @@ export default async function globalSetup() {
   const fake = await startFakeProvider();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const data = join(dir, "data");
+  const secret = "e2e-secret-e2e-secret-e2e-secret-e2e";
+  // The reports' acceptance test (reports.spec.ts) reads a seeded benchmark tenant, as its admin.
+  process.env.TEAMINBOX_E2E_SEEDED_TOKEN = seedBenchmark(bin, { ...process.env, TEAMINBOX_DATA: data, TEAMINBOX_JWT_SECRET: secret });
   const server = spawn(bin, ["serve"], {
     cwd: dir,
     stdio: ["ignore", "ignore", process.env.E2E_SERVER_LOG ? "inherit" : "ignore"],
     env: {
       ...process.env,
       TEAMINBOX_ADDR: `127.0.0.1:${port}`,
-      TEAMINBOX_DATA: join(dir, "data"),
+      TEAMINBOX_DATA: data,
       TEAMINBOX_PUBLIC_URL: url,
-      TEAMINBOX_JWT_SECRET: "e2e-secret-e2e-secret-e2e-secret-e2e",
+      TEAMINBOX_JWT_SECRET: secret,
       TEAMINBOX_DEMO_PASSWORD: "demo-password-1",
       TEAMINBOX_SIGNUP: "true",
       TEAMINBOX_LOGIN_RATE: "1000",

@@ -46,3 +46,18 @@ const kinds: Record<string, string> = { whatsapp: "WhatsApp", telegram: "Telegra
 export function kindName(kind: string): string {
   return kinds[kind] ?? label(kind);
 }
+
+const units: [number, string][] = [[86400, "d"], [3600, "h"], [60, "m"], [1, "s"]];
+
+/** "2h 45m", "5m 20s", "3d 4h", "45s": seconds in their two largest units, as the statistics
+ * API writes durations; "—" when there is none. */
+export function duration(seconds: number | null | undefined): string {
+  if (seconds == null) return "—";
+  const total = Math.round(seconds);
+  const i = units.findIndex(([n]) => total >= n);
+  if (i < 0) return "0s";
+  const [size, name] = units[i];
+  const next = units[i + 1];
+  const rest = next ? Math.floor((total % size) / next[0]) : 0;
+  return `${Math.floor(total / size)}${name}` + (rest > 0 ? ` ${rest}${next[1]}` : "");
+}
