@@ -1,4 +1,5 @@
 // Tables as CSV files (RFC 4180): the reports' download buttons.
+import { saveBlob } from "./download";
 
 export type Cell = string | number | null | undefined;
 
@@ -15,12 +16,5 @@ export function toCSV(rows: Cell[][]): string {
 
 /** Makes the browser save rows as the CSV file filename. */
 export function downloadCSV(filename: string, rows: Cell[][]) {
-  const url = URL.createObjectURL(new Blob([toCSV(rows)], { type: "text/csv;charset=utf-8" }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
+  saveBlob(new Blob([toCSV(rows)], { type: "text/csv;charset=utf-8" }), filename);
 }
