@@ -5,9 +5,16 @@ import { randomUUID } from "node:crypto";
 import { emptyServer, rawCall, signedOutPage } from "./auth-fixtures";
 import { expect, shot, test } from "./fixtures";
 
-const inbox = (page: import("@playwright/test").Page) => page.getByRole("navigation", { name: "Conversations" });
+type Page = import("@playwright/test").Page;
+const inbox = (page: Page) => page.getByRole("navigation", { name: "Conversations" });
+
+/** Fills the form's fields, by their labels. */
+async function fill(page: Page, fields: Record<string, string>) {
+  for (const [label, value] of Object.entries(fields)) await page.getByLabel(label, { exact: true }).fill(value);
+}
 
 test("a new server's setup link creates its first business, once", async ({ page }, info) => {
+  test.setTimeout(90_000); // a server of its own starts and stops
   const server = await emptyServer();
   try {
     const bad = await page.goto(server.url + "/setup?token=wrong");
@@ -18,12 +25,7 @@ test("a new server's setup link creates its first business, once", async ({ page
     await expect(page.getByRole("heading", { name: "Create your business" })).toBeVisible();
     await expect(page.getByText("At least 10 characters, not one character repeated")).toBeVisible();
     await expect(page.getByLabel("Time zone")).not.toHaveValue("");
-    await page.getByLabel("Business name").fill("First Co");
-    await page.getByLabel("First name").fill("Fay");
-    await page.getByLabel("Last name").fill("First");
-    await page.getByLabel("Email").fill("fay@first.example");
-    await page.getByLabel("Password").fill("short");
-    await page.getByLabel("Time zone").fill("Europe/Berlin");
+    await fill(page, { "Business name": "First Co", "First name": "Fay", "Last name": "First", Email: "fay@first.example", Password: "short", "Time zone": "Europe/Berlin" });
     await shot(page, info, "setup");
     await page.getByRole("button", { name: "Create the business" }).click();
     // The weak password is refused beside its field; nothing is created.
@@ -53,11 +55,8 @@ test("sign-up from the login page creates a business and signs in", async ({ pag
   await page.getByRole("link", { name: "Create a business" }).click();
   await expect(page).toHaveURL(/\/signup$/);
   const email = `signup-${randomUUID().slice(0, 8)}@e2e.test`;
-  await page.getByLabel("Business name").fill("Signed Up Ltd");
-  await page.getByLabel("First name").fill("Sam");
-  await page.getByLabel("Last name").fill("Signer");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("a fine sign-up password");
+  const owner = { "First name": "Sam", "Last name": "Signer", Email: email, Password: "a fine sign-up password" };
+  await fill(page, { "Business name": "Signed Up Ltd", ...owner });
   await shot(page, info, "signup");
   await page.getByRole("button", { name: "Create the business" }).click();
   await expect(page).toHaveURL(/\/inbox$/);
@@ -71,11 +70,7 @@ test("sign-up from the login page creates a business and signs in", async ({ pag
   // The same email again is refused beside the email field.
   const again = await signedOutPage(page.context().browser()!, info);
   await again.goto("/signup");
-  await again.getByLabel("Business name").fill("Twice");
-  await again.getByLabel("First name").fill("Sam");
-  await again.getByLabel("Last name").fill("Signer");
-  await again.getByLabel("Email").fill(email);
-  await again.getByLabel("Password").fill("a fine sign-up password");
+  await fill(again, { "Business name": "Twice", ...owner });
   await again.getByRole("button", { name: "Create the business" }).click();
   await expect(again.getByRole("alert")).toContainText(/email/i);
   await expect(again).toHaveURL(/\/signup$/);
@@ -86,9 +81,7 @@ test("an invitation's link shows what it invites to and signs the new person in"
   const inv = await biz.api<{ link: string }>("POST", "/v1/invitations", { email, role: "executive" });
   await page.goto(new URL(inv.link).pathname + new URL(inv.link).search);
   await expect(page.getByText(/You are invited to E2E Shop as agent \(executive\), with the email/)).toContainText(email);
-  await page.getByLabel("First name").fill("Ines");
-  await page.getByLabel("Last name").fill("Invited");
-  await page.getByLabel("Password").fill("aaaaaaaaaaaa");
+  await fill(page, { "First name": "Ines", "Last name": "Invited", Password: "aaaaaaaaaaaa" });
   await page.getByRole("button", { name: "Join E2E Shop" }).click();
   await expect(page.getByRole("textbox", { name: "Password" })).toHaveAttribute("aria-invalid", "true");
   await page.getByLabel("Password").fill("invited and glad");
@@ -122,8 +115,7 @@ test("a reset link sets a new password; the old one stops working", async ({ pag
   const who = await biz.member("executive");
   const { link } = await biz.api<{ link: string }>("POST", `/v1/users/${who.user.id}/password-reset`);
   await page.goto(new URL(link).pathname + new URL(link).search);
-  await page.getByLabel("New password", { exact: true }).fill("a brand new password");
-  await page.getByLabel("New password, again").fill("a brand new passwort");
+  await fill(page, { "New password": "a brand new password", "New password, again": "a brand new passwort" });
   await page.getByRole("button", { name: "Set the password" }).click();
   await expect(page.getByRole("alert")).toHaveText("The two passwords differ.");
   await page.getByLabel("New password, again").fill("a brand new password");
@@ -131,8 +123,7 @@ test("a reset link sets a new password; the old one stops working", async ({ pag
   await page.getByRole("button", { name: "Set the password" }).click();
   await expect(page.getByRole("status")).toContainText("Your password is changed");
   await page.getByRole("link", { name: "Sign in" }).click();
-  await page.getByLabel("Email").fill(who.email);
-  await page.getByLabel("Password").fill("a brand new password");
+  await fill(page, { Email: who.email, Password: "a brand new password" });
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(inbox(page)).toBeVisible();
   expect((await rawCall("POST", "/v1/auth/login", { email: who.email, password: who.password })).status).toBe(401);
@@ -141,8 +132,7 @@ test("a reset link sets a new password; the old one stops working", async ({ pag
   // The link worked once.
   await page.evaluate(() => localStorage.clear());
   await page.goto(new URL(link).pathname + new URL(link).search);
-  await page.getByLabel("New password", { exact: true }).fill("yet another password");
-  await page.getByLabel("New password, again").fill("yet another password");
+  await fill(page, { "New password": "yet another password", "New password, again": "yet another password" });
   await page.getByRole("button", { name: "Set the password" }).click();
   await expect(page.getByRole("alert")).toContainText("This reset link is not valid");
 });
