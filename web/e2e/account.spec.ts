@@ -22,8 +22,9 @@ test("two-factor login: set up with the QR's secret, sign in with a code or a re
   await section.scrollIntoViewIfNeeded();
   await shot(page, info, "account-2fa-setup");
   await section.getByRole("button", { name: "Turn two-factor login on" }).click();
-  const codes = await section.getByRole("region", { name: "Recovery codes" }).getByRole("listitem").allTextContents();
-  expect(codes).toHaveLength(10);
+  const listed = section.getByRole("region", { name: "Recovery codes" }).getByRole("listitem");
+  await expect(listed).toHaveCount(10);
+  const codes = await listed.allTextContents();
   await shot(page, info, "account-2fa-codes");
   expect(await biz.api("GET", "/v1/auth/2fa")).toMatchObject({ enabled: true, recovery_codes_left: 10 });
   await section.getByRole("button", { name: "I have kept them" }).click();
@@ -90,6 +91,10 @@ test("an API key is shown once, works as a bearer token, and stops when revoked"
   // The key acts as a viewer: it reads but may not change settings.
   expect((await rawCall("POST", "/v1/tags", { name: "nope", color: "#123456" }, key)).status).toBe(403);
 
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+  await made.getByRole("button", { name: "Copy the key" }).click();
+  await expect(made.getByRole("status")).toHaveText("Copied");
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
   await made.getByRole("button", { name: "Done" }).click();
   await expect(made).toHaveCount(0);
   await expect(section).not.toContainText(key);

@@ -17,6 +17,13 @@ test("a new server's setup link creates its first business, once", async ({ page
   test.setTimeout(90_000); // a server of its own starts and stops
   const server = await emptyServer();
   try {
+    // Sign-up is off there: the login page does not offer it.
+    const asked = page.waitForResponse((r) => r.url() === server.url + "/signup");
+    await page.goto(server.url + "/inbox");
+    expect((await asked).status()).toBe(404);
+    await expect(page.getByRole("link", { name: "Forgot your password?" })).toBeVisible();
+    await expect(page.getByRole("link", { name: "Create a business" })).toHaveCount(0);
+
     const bad = await page.goto(server.url + "/setup?token=wrong");
     expect(bad?.status()).toBe(403);
     await expect(page.getByText("This setup link is not valid")).toBeVisible();
@@ -51,6 +58,7 @@ test("a new server's setup link creates its first business, once", async ({ page
 });
 
 test("sign-up from the login page creates a business and signs in", async ({ page }, info) => {
+  test.setTimeout(60_000); // two sign-ups, in two browsers
   await page.goto("/inbox");
   await page.getByRole("link", { name: "Create a business" }).click();
   await expect(page).toHaveURL(/\/signup$/);
