@@ -1,6 +1,5 @@
-// Package web holds the agents' app (built from web/src into web/dist by Vite, committed so
-// the server builds without Node) and the plain pages of links (setup, accept, reset), all
-// embedded in the binary.
+// Package web holds the agents' app, built from web/src into web/dist by Vite and committed so
+// the server builds without Node, embedded in the binary.
 package web
 
 import (
@@ -10,16 +9,26 @@ import (
 	"strings"
 )
 
-//go:embed dist static
+//go:embed dist
 var files embed.FS
 
 // appAreas are the paths of the app's views (web/src/lib/router.svelte.ts).
 var appAreas = []string{"/inbox", "/reports", "/settings"}
 
+// publicPages are the app's pages for the signed-out, at the paths of the links the server
+// mails or prints (router.svelte.ts publicPages). Whether one is served at all (the setup page
+// only with its token, sign-up only when it is on) is the API server's routing.
+var publicPages = []string{"/setup", "/signup", "/accept", "/reset-password"}
+
 // isAppView reports whether path is one of the app's views, served by its one page.
 func isAppView(path string) bool {
 	if path == "/" {
 		return true
+	}
+	for _, p := range publicPages {
+		if path == p {
+			return true
+		}
 	}
 	for _, a := range appAreas {
 		if path == a || strings.HasPrefix(path, a+"/") {
@@ -29,13 +38,11 @@ func isAppView(path string) bool {
 	return false
 }
 
-// Handler serves the app's page at /, /inbox/..., /reports and /settings/..., its built assets under /app/assets/ and
-// the plain pages' files under /app/.
+// Handler serves the app's page at /, /inbox/..., /reports, /settings/... and the public pages,
+// and its built assets under /app/assets/.
 func Handler() http.Handler {
 	dist, _ := fs.Sub(files, "dist")
-	static, _ := fs.Sub(files, "static")
 	built := http.StripPrefix("/app/", http.FileServerFS(dist))
-	plain := http.StripPrefix("/app/", http.FileServerFS(static))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob: https:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
@@ -50,7 +57,7 @@ func Handler() http.Handler {
 			h.Set("Cache-Control", "public, max-age=31536000, immutable")
 			built.ServeHTTP(w, r)
 		default:
-			plain.ServeHTTP(w, r)
+			http.NotFound(w, r)
 		}
 	})
 }

@@ -36,18 +36,15 @@ func TestTenantCreate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The link opens the invitation page, whose script and its import are served.
-	for page, want := range map[string]string{link: `<form id="accept-form"`, s.base + "/app/accept.js": `"/v1/invitations/accept?token="`,
-		s.base + "/app/form.js": "export async function call"} {
-		res, err := http.Get(page)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != 200 || !strings.Contains(string(body), want) {
-			t.Errorf("GET %s: %d, want 200 with %s:\n%s", page, res.StatusCode, want, body)
-		}
+	// The link opens the app's page, which looks the invitation up and accepts it.
+	res, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), `<div id="app"></div>`) || res.Header.Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("GET %s: %d, want 200, the app's page, no referrer:\n%s", link, res.StatusCode, body)
 	}
 	token := u.Query().Get("token")
 	v := s.call(t, "GET", "/v1/invitations/accept?token="+url.QueryEscape(token), "", nil).data(t, 200, "look up")["invitation"].(map[string]any)

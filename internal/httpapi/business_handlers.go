@@ -100,13 +100,12 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) error {
 	return s.answerLogin(w, http.StatusCreated, u)
 }
 
-// setupPage serves the web form of the setup link, only with its token.
+// setupPage serves the app's "create your business" page, only with the setup link's token.
 func (s *Server) setupPage(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Tenancy.SetupOpen(r.Context(), r.URL.Query().Get("token")); err != nil {
 		return err
 	}
-	s.servePage(w, r, "setup.html")
-	return nil
+	return s.page(w, r)
 }
 
 // answerLogin answers a login token for u, as POST /v1/auth/login does.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/qrsvg"
 	"github.com/teaminbox/teaminbox/internal/twofactor"
 )
 
@@ -112,7 +113,14 @@ func (s *Server) setupTwoFactor(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, setup)
+	qr, err := qrsvg.Encode(setup.URL)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		twofactor.Setup
+		QRSVG string `json:"qr_svg"` // the otpauth URL drawn for the app's camera
+	}{setup, qr})
 	return nil
 }
 

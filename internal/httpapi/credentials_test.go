@@ -96,6 +96,9 @@ func TestTwoFactorLogin(t *testing.T) {
 	if url := setup["otpauth_url"].(string); !strings.HasPrefix(url, "otpauth://totp/") || !strings.Contains(url, "secret="+secret) {
 		t.Errorf("otpauth url %q", url)
 	}
+	if svg, _ := setup["qr_svg"].(string); !strings.HasPrefix(svg, "<svg ") || !strings.Contains(svg, `<path fill="#000" d="M`) {
+		t.Errorf("qr_svg %.80q: want the URL drawn as an SVG QR code", svg)
+	}
 	var sealed []byte
 	if err := e.db().QueryRow(`SELECT secret FROM two_factor`).Scan(&sealed); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -12,19 +13,17 @@ import (
 	"github.com/teaminbox/teaminbox/web"
 )
 
-// withWeb mounts the agents' page and the pages links open, as the binary does.
+// withWeb mounts the agents' app, as the binary does.
 func withWeb(o *options) {
 	o.deps = func(_ *env, d *httpapi.Deps) { d.Web = web.Handler() }
 }
 
-var (
-	scriptSrc    = regexp.MustCompile(`<script type="module" src="(/app/[a-z-]+\.js)"></script>`)
-	moduleImport = regexp.MustCompile(`from "\./([a-z-]+\.js)"`)
-)
+var appScript = regexp.MustCompile(`<script type="module" crossorigin src="(/app/assets/index-[A-Za-z0-9_-]+\.js)"></script>`)
 
-// page GETs path and fails unless it is an HTML page holding each of want; it answers the
-// page's script.
-func (e *env) page(path string, want ...string) string {
+// page GETs path and fails unless it is the app's page (web/dist/index.html), with the
+// headers every page gets and no-referrer since the URL may hold a link's token; it answers
+// the page's script.
+func (e *env) page(path string) string {
 	e.t.Helper()
 	r := e.do("GET", path, "", nil)
 	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
@@ -33,30 +32,14 @@ func (e *env) page(path string, want ...string) string {
 	if got := r.Header.Get("Referrer-Policy"); got != "no-referrer" {
 		e.t.Errorf("GET %s: Referrer-Policy %q: the URL's token would leak", path, got)
 	}
-	for _, w := range want {
-		if !strings.Contains(string(r.Raw), w) {
-			e.t.Errorf("GET %s lacks %q:\n%s", path, w, r.Raw)
-		}
+	if got := r.Header.Get("Content-Security-Policy"); !strings.Contains(got, "default-src 'self'") {
+		e.t.Errorf("GET %s: Content-Security-Policy %q", path, got)
 	}
-	m := scriptSrc.FindStringSubmatch(string(r.Raw))
-	if m == nil {
-		e.t.Fatalf("GET %s: no module script:\n%s", path, r.Raw)
+	m := appScript.FindStringSubmatch(string(r.Raw))
+	if m == nil || !strings.Contains(string(r.Raw), `<div id="app"></div>`) {
+		e.t.Fatalf("GET %s: not the app's page:\n%s", path, r.Raw)
 	}
 	return m[1]
-}
-
-// script GETs the script at path and the modules it imports, and answers their text.
-func (e *env) script(path string) string {
-	e.t.Helper()
-	r := e.do("GET", path, "", nil)
-	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/javascript") {
-		e.t.Fatalf("GET %s: %d %s, want 200 text/javascript", path, r.Status, r.Header.Get("Content-Type"))
-	}
-	text := string(r.Raw)
-	for _, m := range moduleImport.FindAllStringSubmatch(text, -1) {
-		text += e.script("/app/" + m[1])
-	}
-	return text
 }
 
 // linkPath is the path and query of a link the server made, to open it on the test server.
@@ -69,42 +52,66 @@ func linkPath(t *testing.T, link string) string {
 	return u.RequestURI()
 }
 
-// TestInvitationPage: the invitation link opens a page with the sign-up form, whose script
-// (and what it imports) is served and calls the invitation API.
-func TestInvitationPage(t *testing.T) {
+// TestLinkPages: an invitation's and a password reset's links open the app's page, whatever
+// the token (the app explains a bad one), and the app's script is served; the plain pages of
+// before are gone.
+func TestLinkPages(t *testing.T) {
 	e := newEnv(t, withWeb)
 	r := e.expect(e.do("POST", "/v1/invitations", e.tokenOf[auth.RoleAdmin], map[string]any{"email": "page@example.com", "role": "executive"}), 201, "invite")
-	link := linkPath(t, r.data()["link"].(string))
-	if !strings.HasPrefix(link, "/accept?token=") {
-		t.Fatalf("invitation link %q", link)
+	invitation := linkPath(t, r.data()["link"].(string))
+	if !strings.HasPrefix(invitation, "/accept?token=") {
+		t.Fatalf("invitation link %q", invitation)
 	}
-	form := []string{`<form id="accept-form"`, `name="first_name"`, `name="last_name"`, `name="password"`, "At least 10 characters"}
-	src := e.page(link, form...)
-	if got := e.page("/accept?token=X", form...); got != src {
-		t.Errorf("an unknown token's page runs %s, the link's %s", got, src)
+	r = e.expect(e.do("POST", "/v1/users/"+seed.DemoUserID(auth.RoleExecutive).String()+"/password-reset", e.tokenOf[auth.RoleAdmin], nil), 201, "issue reset")
+	reset := linkPath(t, r.data()["link"].(string))
+	if !strings.HasPrefix(reset, "/reset-password?token=") {
+		t.Fatalf("reset link %q", reset)
 	}
-	e.page("/accept", form...) // the page says the token is missing
-	js := e.script(src)
-	for _, w := range []string{`"/v1/invitations/accept?token="`, `call("POST", "/v1/invitations/accept"`, `localStorage.setItem("teaminbox.token"`} {
-		if !strings.Contains(js, w) {
-			t.Errorf("%s and its imports lack %s", src, w)
+	script := e.page(invitation)
+	for _, path := range []string{"/accept?token=X", "/accept", reset, "/reset-password?token=X", "/reset-password"} {
+		if got := e.page(path); got != script {
+			t.Errorf("GET %s runs %s, the invitation's page %s", path, got, script)
+		}
+	}
+	if js := e.do("GET", script, "", nil); js.Status != 200 || !strings.HasPrefix(js.Header.Get("Content-Type"), "text/javascript") ||
+		!strings.Contains(string(js.Raw), "/v1/invitations/accept") {
+		t.Errorf("GET %s: %d %s, want the app's script", script, js.Status, js.Header.Get("Content-Type"))
+	}
+	for _, gone := range []string{"/app/accept.html", "/app/accept.js", "/app/form.js", "/app/setup.html", "/app/style.css"} {
+		if got := e.do("GET", gone, "", nil).Status; got != 404 {
+			t.Errorf("GET %s: %d, want 404 (the plain pages are retired)", gone, got)
 		}
 	}
 }
 
-// TestPasswordResetPage: the reset link an admin issues opens a page with the new password
-// form, whose script posts to the confirm API.
-func TestPasswordResetPage(t *testing.T) {
+// TestSetupPageRefused: without the setup link's token, or with a wrong one, /setup is a 403
+// in the error envelope, not the app.
+func TestSetupPageRefused(t *testing.T) {
 	e := newEnv(t, withWeb)
-	r := e.expect(e.do("POST", "/v1/users/"+seed.DemoUserID(auth.RoleExecutive).String()+"/password-reset", e.tokenOf[auth.RoleAdmin], nil), 201, "issue reset")
-	link := linkPath(t, r.data()["link"].(string))
-	if !strings.HasPrefix(link, "/reset-password?token=") {
-		t.Fatalf("reset link %q", link)
+	for _, path := range []string{"/setup", "/setup?token=wrong"} {
+		e.expect(e.do("GET", path, "", nil), 403, "GET "+path)
 	}
-	form := []string{`<form id="reset-form"`, `name="new_password"`, `name="again"`, "At least 10 characters"}
-	src := e.page(link, form...)
-	e.page("/reset-password?token=X", form...)
-	if js := e.script(src); !strings.Contains(js, `call("POST", "/v1/auth/password-reset/confirm"`) {
-		t.Errorf("%s and its imports do not post to the confirm API", src)
+}
+
+// TestSignupPage: /signup is the app's page only when sign-up is on, so the login page knows
+// from HEAD /signup whether to offer it.
+func TestSignupPage(t *testing.T) {
+	head := func(e *env) int {
+		res, err := http.Head(e.srv.URL + "/signup")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	off := newEnv(t, withWeb)
+	if got := head(off); got != 404 {
+		t.Errorf("HEAD /signup with sign-up off: %d, want 404", got)
+	}
+	off.expect(off.do("GET", "/signup", "", nil), 404, "GET /signup with sign-up off")
+	on := newEnv(t, withWeb, func(o *options) { o.signup = true })
+	on.page("/signup")
+	if got := head(on); got != 200 {
+		t.Errorf("HEAD /signup with sign-up on: %d, want 200", got)
 	}
 }

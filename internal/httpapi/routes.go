@@ -62,8 +62,8 @@ func (s *Server) routes(mux router) {
 	mux.Handle("POST /v1/users/{userId}/reassign", s.authed(settings, s.reassign))
 	mux.Handle("POST /v1/users/{userId}/password-reset", s.authed(settings, s.issuePasswordReset))
 	if s.Web != nil {
-		mux.Handle("GET /accept", public(s.page("accept.html")))
-		mux.Handle("GET /reset-password", public(s.page("reset-password.html")))
+		mux.Handle("GET /accept", public(s.page))
+		mux.Handle("GET /reset-password", public(s.page))
 	}
 
 	if s.Tenancy != nil {
@@ -73,6 +73,7 @@ func (s *Server) routes(mux router) {
 		mux.Handle("POST /v1/setup", public(s.setup))
 		if s.Web != nil {
 			mux.Handle("GET /setup", public(s.setupPage))
+			mux.Handle("GET /signup", public(s.signupPage))
 		}
 	}
 

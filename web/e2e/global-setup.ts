@@ -57,6 +57,7 @@ export default async function globalSetup() {
   }
   process.env.TEAMINBOX_E2E_URL = url;
   process.env.TEAMINBOX_E2E_FAKE = fake.url;
+  process.env.TEAMINBOX_E2E_BIN = bin; // for specs that start a server of their own (auth.spec.ts)
   return async () => {
     server.kill("SIGTERM");
     fake.server.close();

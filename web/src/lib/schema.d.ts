@@ -285,7 +285,7 @@ export interface paths {
         /**
          * Make a new TOTP secret for the caller (pending until enabled)
          * @description Returns the secret (base32) and its otpauth:// URL, for the authenticator app (a web
-         *     client may draw the URL as a QR code). The secret is stored encrypted (AES-GCM under a
+         *     app shows `qr_svg`, the URL drawn as a QR code). The secret is stored encrypted (AES-GCM under a
          *     key derived from the server's secret) and is not required at login until enabled; a
          *     new setup replaces a pending one. 409 CONFLICT, reason TWO_FACTOR_ENABLED, while
          *     two-factor login is enabled.
@@ -309,6 +309,8 @@ export interface paths {
                             data?: {
                                 secret: string;
                                 otpauth_url: string;
+                                /** @description the otpauth URL as a QR code, an SVG document (black on white, with its quiet zone) */
+                                qr_svg: string;
                             };
                         };
                     };
@@ -823,8 +825,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The web form of the setup link (HTML)
-         * @description Serves the "create your business" page with a valid setup token; 403 in the error envelope otherwise.
+         * The app's "create your business" page for the setup link (HTML)
+         * @description Serves the web app's page (web/dist/index.html; the app shows the form at /setup) with
+         *     a valid setup token; 403 in the error envelope otherwise. Referrer-Policy no-referrer.
          */
         get: {
             parameters: {
@@ -837,7 +840,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description The setup page */
+                /** @description The app's page */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -857,6 +860,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/signup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The app's sign-up page (HTML), only when sign-up is on
+         * @description Served only when the server runs with TEAMINBOX_SIGNUP=true, 404 in the error envelope
+         *     otherwise: the app's login page asks `HEAD /signup` to know whether to offer "Create a
+         *     business". The page posts to /v1/signup.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The app's page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
+                404: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/accept": {
         parameters: {
             query?: never;
@@ -865,12 +910,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The web page of an invitation link (HTML)
-         * @description The page the invitation link opens: it looks the invitation up (GET
-         *     /v1/invitations/accept), shows the business, email and role and a form for the name and
-         *     password, and accepts with POST /v1/invitations/accept, keeping the login token for the
-         *     agents' page at /. The page itself is served whatever the token; a missing, unknown,
-         *     used, revoked or expired token is explained on the page, in the API's words.
+         * The app's page of an invitation link (HTML)
+         * @description The web app's page (web/dist/index.html); at /accept the app looks the invitation up
+         *     (GET /v1/invitations/accept), shows the business, email and role and a form for the
+         *     name and password, and accepts with POST /v1/invitations/accept, signing in. The page
+         *     is served whatever the token; a missing, unknown, used, revoked or expired token is
+         *     explained on the page, in the API's words. Referrer-Policy no-referrer.
          */
         get: {
             parameters: {
@@ -883,7 +928,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description The invitation page */
+                /** @description The app's page */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -910,10 +955,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The web page of a password reset link (HTML)
-         * @description The page the reset link opens: a form for the new password (twice) that posts to
-         *     /v1/auth/password-reset/confirm, then a link to log in. The page itself is served
-         *     whatever the token; the API's refusal is shown on the page.
+         * The app's page of a password reset link (HTML)
+         * @description The web app's page (web/dist/index.html); at /reset-password the app asks for the email
+         *     without a token (POST /v1/auth/password-reset), and with one for the new password
+         *     (POST /v1/auth/password-reset/confirm). The page is served whatever the token; the
+         *     API's refusal is shown on the page. Referrer-Policy no-referrer.
          */
         get: {
             parameters: {
@@ -926,7 +972,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description The password reset page */
+                /** @description The app's page */
                 200: {
                     headers: {
                         [name: string]: unknown;
