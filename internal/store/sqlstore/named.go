@@ -82,7 +82,7 @@ var sharedSections = []string{
 	"append_event",  // the tenant's next event number and the event in one statement; "": two
 	"row_address",   // the column that names a row of any table
 	"tenant_tables", // the tables with a tenant_id column, from the catalog
-	"percentile", // the aggregate percentile_disc({p}) of column {col}
+	"percentile",    // the aggregate percentile_disc({p}) of column {col}
 }
 
 // CheckShared reports the shared sections n lacks.
