@@ -3,7 +3,7 @@
 // links, and deactivation that hands the person's open conversations to someone else.
 import { randomUUID } from "node:crypto";
 import { acceptNextDialog, invitationWorks, statusOf, tokenOf } from "./people-fixtures";
-import { expect, shot, signIn, test } from "./fixtures";
+import { expect, otherBrowser, shot, signIn, test } from "./fixtures";
 
 // Each test is a whole story (a business, people, conversations): twice the default time.
 test.describe.configure({ timeout: 60_000 });
@@ -185,4 +185,20 @@ test("deactivating someone can put their conversations back in the queue", async
   await expect(page.getByRole("status").filter({ hasText: "Erik Leaving is deactivated. 1 conversation unassigned." })).toBeVisible();
   const left = await biz.api<{ conversation: { assigned_user: unknown } }>("GET", `/v1/conversations/${c.id}`);
   expect(left.conversation.assigned_user).toBeNull();
+});
+
+test("people's availability changes on the page as they come and go", async ({ page, biz, browser }, info) => {
+  const agent = await biz.member("executive", "Ada", "Live");
+  await signIn(page, biz.owner, "/settings/people");
+  const row = page.getByRole("row", { name: "Ada Live" });
+  // The owner's own socket runs on the settings pages: the owner is online.
+  await expect(page.getByRole("row", { name: /Olivia Owner/ }).getByText("online")).toBeVisible();
+  await expect(row.getByText("offline")).toBeVisible();
+  // Ada opens the inbox in her browser: her row turns online without a reload.
+  const hers = await otherBrowser(browser, agent, info);
+  await expect(row.getByText("online")).toBeVisible();
+  // She sets herself away.
+  await biz.api("PUT", "/v1/auth/me/availability", { availability: "away" }, agent.token);
+  await expect(row.getByText("away")).toBeVisible();
+  await hers.context().close();
 });
