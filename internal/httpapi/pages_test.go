@@ -73,9 +73,17 @@ func TestLinkPages(t *testing.T) {
 			t.Errorf("GET %s runs %s, the invitation's page %s", path, got, script)
 		}
 	}
-	if js := e.do("GET", script, "", nil); js.Status != 200 || !strings.HasPrefix(js.Header.Get("Content-Type"), "text/javascript") ||
-		!strings.Contains(string(js.Raw), "/v1/invitations/accept") {
+	js := e.do("GET", script, "", nil)
+	if js.Status != 200 || !strings.HasPrefix(js.Header.Get("Content-Type"), "text/javascript") ||
+		!strings.Contains(string(js.Raw), "/v1/auth/login") {
+		// The link pages themselves are a chunk the app's script loads (web/src/App.svelte).
 		t.Errorf("GET %s: %d %s, want the app's script", script, js.Status, js.Header.Get("Content-Type"))
+	}
+	// ...and that chunk, the accept page's code, is served beside it.
+	if chunk := regexp.MustCompile(`Public-[\w-]+\.js`).FindString(string(js.Raw)); chunk == "" {
+		t.Errorf("the app's script names no chunk of the link pages")
+	} else if c := e.do("GET", "/app/assets/"+chunk, "", nil); c.Status != 200 || !strings.Contains(string(c.Raw), "/v1/invitations/accept") {
+		t.Errorf("GET /app/assets/%s: %d, want the link pages' code", chunk, c.Status)
 	}
 	for _, gone := range []string{"/app/accept.html", "/app/accept.js", "/app/form.js", "/app/setup.html", "/app/style.css"} {
 		if got := e.do("GET", gone, "", nil).Status; got != 404 {
