@@ -19,6 +19,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/mediastore"
 	"github.com/teaminbox/teaminbox/internal/realtime"
+	"github.com/teaminbox/teaminbox/internal/sequencer"
 	"github.com/teaminbox/teaminbox/internal/store"
 	"github.com/teaminbox/teaminbox/internal/templates"
 	"github.com/teaminbox/teaminbox/internal/tenantdata"
@@ -62,7 +63,8 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, tokens *auth.
 	if nb, ok := bus.(*realtime.NATSBus); ok {
 		a.checks = append(a.checks, httpapi.Check{Name: "nats", Ready: nb.Ready})
 	}
-	a.svc = inbox.NewService(st, realtime.NewPublisher(bus, log), log)
+	seq := sequencer.New(st, realtime.NewPublisher(bus, log), log)
+	a.svc = inbox.NewService(st, seq, log)
 	a.avail = a.svc.NewAvailabilityTracker(inbox.TrackerConfig{Grace: cfg.AvailabilityGrace, Log: log})
 	a.audit = audit.New(st)
 	a.svc.SetAuditor(a.audit)
@@ -106,7 +108,7 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, tokens *auth.
 	outbox := channels.NewOutbox(a.svc, st, providers, hc, cfg.PublicURL, log, reg)
 	outbox.Media = a.media
 	a.checks = append(a.checks, httpapi.Check{Name: "outbox", Ready: outbox.Ready})
-	a.jobs = append(a.jobs, outbox.Run, a.sweepReplyWindows, a.media.Run, a.avail.Run)
+	a.jobs = append(a.jobs, seq.Run, outbox.Run, a.sweepReplyWindows, a.media.Run, a.avail.Run)
 	return a, nil
 }
 

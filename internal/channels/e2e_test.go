@@ -31,6 +31,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/mediastore"
 	"github.com/teaminbox/teaminbox/internal/realtime"
+	"github.com/teaminbox/teaminbox/internal/sequencer"
 	"github.com/teaminbox/teaminbox/internal/store"
 	"github.com/teaminbox/teaminbox/internal/store/storetest"
 	"github.com/teaminbox/teaminbox/internal/templates"
@@ -322,7 +323,9 @@ func newStackOn(t testing.TB, st inbox.Store) *stack {
 	tokens, _ := auth.NewTokens([]byte("e2e-secret-e2e-secret-e2e-secret!"))
 	s.tokens = tokens
 	bus := realtime.NewMemoryBus()
-	s.svc = inbox.NewService(s.st, realtime.NewPublisher(bus, quiet), quiet)
+	seq, stop := sequencer.Start(s.st, realtime.NewPublisher(bus, quiet), quiet)
+	t.Cleanup(stop)
+	s.svc = inbox.NewService(s.st, seq, quiet)
 	providers := channels.Providers()
 	s.svc.SetChannelSpecs(channels.Specs(providers))
 	s.svc.SetChannelConnector(channels.NewConnector(providers, http.DefaultClient, ""))

@@ -18,6 +18,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/channels"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/realtime"
+	"github.com/teaminbox/teaminbox/internal/sequencer"
 	"github.com/teaminbox/teaminbox/internal/store/storetest"
 )
 
@@ -122,7 +123,9 @@ var outboxNodes = map[string]func(t *testing.T) (*stack, []*channels.Outbox){
 		workers := []*channels.Outbox{s.outbox}
 		for range 2 {
 			st := storetest.OpenPostgresAt(t, dsn)
-			svc := inbox.NewService(st, realtime.NewPublisher(realtime.NewMemoryBus(), quiet), quiet)
+			seq, stop := sequencer.Start(st, realtime.NewPublisher(realtime.NewMemoryBus(), quiet), quiet)
+			t.Cleanup(stop)
+			svc := inbox.NewService(st, seq, quiet)
 			workers = append(workers, channels.NewOutbox(svc, st, channels.Providers(), http.DefaultClient, "", quiet, nil))
 		}
 		return s, workers
@@ -275,14 +278,14 @@ func testStopLeavesTheRest(t *testing.T, s *stack) {
 	s.sentOnce(n)
 }
 
-// flakyStore fails the commit of its next `fail` tenant transactions, as a deadlock would.
+// flakyStore fails the commit of its next `fail` transactions, as a deadlock would.
 type flakyStore struct {
 	inbox.Store
 	fail atomic.Int32
 }
 
-func (f *flakyStore) InTenantTx(ctx context.Context, tenant uuid.UUID, fn func(q inbox.Queries) error) error {
-	return f.Store.InTenantTx(ctx, tenant, func(q inbox.Queries) error {
+func (f *flakyStore) InTx(ctx context.Context, fn func(q inbox.Queries) error) error {
+	return f.Store.InTx(ctx, func(q inbox.Queries) error {
 		if err := fn(q); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -56,15 +57,28 @@ type env struct {
 }
 
 // recorder is an inbox.Publisher that keeps what was published.
+// recorder keeps the events published. Where the store numbers events after commit
+// (PostgreSQL), it numbers them at once, as the sequencer would a moment later.
 type recorder struct {
+	st     inbox.Store
 	mu     sync.Mutex
 	events []inbox.Event
 }
 
-func (r *recorder) Publish(_ context.Context, evs ...inbox.Event) {
+func (r *recorder) Publish(ctx context.Context, evs ...inbox.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.events = append(r.events, evs...)
+	for _, e := range evs {
+		if e.Seq != 0 || e.Type.Ephemeral() {
+			r.events = append(r.events, e)
+			continue
+		}
+		numbered, err := r.st.NumberEvents(ctx, 1000)
+		if err != nil {
+			panic(fmt.Sprintf("number events: %v", err))
+		}
+		r.events = append(r.events, numbered...)
+	}
 }
 
 func (r *recorder) ofType(t inbox.EventType) []inbox.Event {
@@ -99,7 +113,8 @@ func newEnv(t testing.TB, opts ...func(*options)) *env {
 		fn(&o)
 	}
 	ctx := context.Background()
-	e := &env{t: t, st: o.open(t), events: &recorder{}, now: time.Now().UTC().Truncate(time.Second), tokenOf: map[auth.Role]string{}}
+	st := o.open(t)
+	e := &env{t: t, st: st, events: &recorder{st: st}, now: time.Now().UTC().Truncate(time.Second), tokenOf: map[auth.Role]string{}}
 	var err error
 	e.tokens, err = auth.NewTokens([]byte("test-secret-test-secret-test-secret!"))
 	if err != nil {

@@ -28,9 +28,13 @@ const (
 	EventPresence        EventType = "presence"
 )
 
-// Event is one change in a tenant's inbox. Durable events get a per-tenant sequence number
-// from the store in the same transaction as the change they describe, so a client that
-// reconnects can ask for what it missed. Ephemeral ones (typing, presence) have Seq 0.
+// Ephemeral says whether events of type t are neither logged nor numbered.
+func (t EventType) Ephemeral() bool { return t == EventTypingIndicator || t == EventPresence }
+
+// Event is one change in a tenant's inbox. Durable events are logged in the transaction of
+// the change they describe and get a per-tenant sequence number, there or (where the store
+// numbers them after commit) from the sequencer, so a client that reconnects can ask for
+// what it missed. Ephemeral ones (typing, presence) have Seq 0.
 type Event struct {
 	Seq            int64           `json:"seq"`
 	TenantID       uuid.UUID       `json:"tenant_id"`

@@ -75,7 +75,7 @@ func (e *emitter) emit(t EventType, c *Conversation, data any) {
 // publishes them once committed.
 func (s *Service) write(ctx context.Context, tenant uuid.UUID, fn func(q Queries, em *emitter) error) error {
 	var em *emitter
-	err := s.store.InTenantTx(ctx, tenant, func(q Queries) error {
+	err := s.store.InTx(ctx, func(q Queries) error {
 		em = &emitter{tenant: tenant, now: s.now()}
 		if err := fn(q, em); err != nil {
 			return err

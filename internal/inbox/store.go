@@ -16,11 +16,10 @@ type Store interface {
 	// When ctx ends while fn waits for its turn, InTx returns ctx's error and fn never runs;
 	// once fn has started, InTx reports the transaction's outcome.
 	InTx(ctx context.Context, fn func(q Queries) error) error
-	// InTenantTx is InTx for work of one tenant that appends its events. The store may run
-	// it in one database transaction with other such work of the same tenant, each in a
-	// savepoint of its own, so that the tenant's event sequence is taken and committed once
-	// for many; fn must not rely on running alone (it may see the others' uncommitted writes).
-	InTenantTx(ctx context.Context, tenant uuid.UUID, fn func(q Queries) error) error
+	// NumberEvents numbers up to limit events stored unnumbered (see Queries.AppendEvent),
+	// oldest first, in a transaction of its own, and returns them once committed, in seq
+	// order per tenant. A store that numbers events as it stores them has none.
+	NumberEvents(ctx context.Context, limit int) ([]Event, error)
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -238,7 +237,8 @@ type StatsQueries interface {
 
 // EventQueries is the tenant's numbered event log.
 type EventQueries interface {
-	// AppendEvent gives e the tenant's next sequence number and stores it; e.Seq is set.
+	// AppendEvent stores e and gives it the tenant's next sequence number (e.Seq), or leaves
+	// it unnumbered (e.Seq 0) for NumberEvents to number once the transaction has committed.
 	AppendEvent(ctx context.Context, e *Event) error
 	// EventsSince returns up to limit events with Seq > after, in order, and the oldest
 	// Seq still retained (0 when the log is empty).

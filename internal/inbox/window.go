@@ -74,7 +74,7 @@ func (s *Service) CloseExpiredWindows(ctx context.Context, batch int) (int, erro
 // that are announced, in one transaction; it returns how many it marked and announced.
 func (s *Service) closeWindows(ctx context.Context, refs []WindowRef) (marked, announced int, err error) {
 	err = s.write(ctx, refs[0].TenantID, func(q Queries, em *emitter) error {
-		marked, announced = 0, 0 // the work may run again (see Store.InTenantTx)
+		marked, announced = 0, 0 // the work may run again (a transaction that lost a deadlock)
 		for _, r := range refs {
 			ok, err := q.MarkReplyWindowClosed(ctx, r.TenantID, r.ConversationID, r.LastInboundAt)
 			if err != nil {

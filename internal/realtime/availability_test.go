@@ -15,6 +15,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/realtime"
 	"github.com/teaminbox/teaminbox/internal/realtime/natstest"
+	"github.com/teaminbox/teaminbox/internal/sequencer"
 	"github.com/teaminbox/teaminbox/internal/store/storetest"
 )
 
@@ -209,7 +210,9 @@ func TestAvailabilityOfAStoppedNode(t *testing.T) {
 	dying.Close() // the node stops: its grace timer never fires
 
 	// Another node's sweep, once the grace period is over (its clock says two hours later).
-	later := inbox.NewService(w.st, realtime.NewPublisher(newBus(), quiet), quiet)
+	seq, stop := sequencer.Start(w.st, realtime.NewPublisher(newBus(), quiet), quiet)
+	defer stop()
+	later := inbox.NewService(w.st, seq, quiet)
 	later.SetClock(func() time.Time { return time.Now().UTC().Add(2 * time.Hour) })
 	sweeper := later.NewAvailabilityTracker(inbox.TrackerConfig{Grace: grace, Log: quiet})
 	defer sweeper.Close()

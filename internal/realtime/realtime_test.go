@@ -21,6 +21,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/inbox"
 	"github.com/teaminbox/teaminbox/internal/realtime"
 	"github.com/teaminbox/teaminbox/internal/realtime/natstest"
+	"github.com/teaminbox/teaminbox/internal/sequencer"
 	"github.com/teaminbox/teaminbox/internal/store/storetest"
 )
 
@@ -83,7 +84,9 @@ type node struct {
 }
 
 func (w *world) node(t testing.TB, bus realtime.Bus, mod ...func(*realtime.Config)) *node {
-	svc := inbox.NewService(w.st, realtime.NewPublisher(bus, quiet), quiet)
+	seq, stop := sequencer.Start(w.st, realtime.NewPublisher(bus, quiet), quiet)
+	t.Cleanup(stop)
+	svc := inbox.NewService(w.st, seq, quiet)
 	cfg := realtime.Config{Service: svc, Tokens: w.tokens, Bus: bus, EventLog: w.st, Log: quiet, AcceptAllOrigins: true,
 		TokenTTL: time.Minute, TypingTimeout: time.Second}
 	for _, m := range mod {

@@ -132,11 +132,9 @@ var dialect = &sqlstore.Dialect{
 	},
 	InList:         func(subquery string) string { return strings.Replace(named.Get("in_list"), "{subquery}", subquery, 1) },
 	FreshPlan:      pgx.QueryExecModeExec,
-	GroupTenants:   true,
-	NestSavepoints: true,
-	// Each tenant transaction locks the tenant's event counter first (see LockTenant), so
-	// the tenants' work does not deadlock; work that still loses a deadlock (locks taken
-	// outside that order) or a serialization check runs again.
+	SequenceEvents: true,
+	// Writers run side by side: work that loses a deadlock (two transactions locking the
+	// same rows in opposite orders) or a serialization check runs again.
 	Retryable: func(err error) string {
 		var e *pgconn.PgError
 		if errors.As(err, &e) {

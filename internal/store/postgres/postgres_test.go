@@ -17,12 +17,11 @@ import (
 
 func TestConformance(t *testing.T) { storetest.Run(t, storetest.OpenPostgres) }
 
-// TestGroupDeadlockRunsAgain has two nodes group the transactions of two tenants, two by
-// two, each locking a conversation of its own tenant and then one of the other's: the
-// tenants' own locks come in one order, but these cross in opposite orders. PostgreSQL breaks
-// each deadlock by failing one statement; the work it belonged to runs again alone, all four
-// land, and the retries are counted.
-func TestGroupDeadlockRunsAgain(t *testing.T) {
+// TestDeadlockRunsAgain has two nodes' transactions each lock a conversation of its own
+// tenant and then the other's, in opposite orders. PostgreSQL breaks the deadlock by failing
+// one statement; the transaction it belonged to runs again, both land, and the retry is
+// counted.
+func TestDeadlockRunsAgain(t *testing.T) {
 	dsn := storetest.PostgresURL(t)
 	nodes := []*postgres.Store{storetest.OpenPostgresAt(t, dsn), storetest.OpenPostgresAt(t, dsn)}
 	ctx := context.Background()
@@ -31,7 +30,7 @@ func TestGroupDeadlockRunsAgain(t *testing.T) {
 		tn, cs := storetest.NewConversations(t, nodes[0], 1)
 		tenants[n], convs[n] = tn, cs[0]
 	}
-	// locked[n] closes once node n's group holds its first conversation.
+	// locked[n] closes once node n's transaction holds its first conversation.
 	locked := [2]chan struct{}{make(chan struct{}), make(chan struct{})}
 	var once [2]sync.Once
 	work := func(n int) func(q inbox.Queries) error {
@@ -51,22 +50,11 @@ func TestGroupDeadlockRunsAgain(t *testing.T) {
 			return q.AppendEvent(ctx, &inbox.Event{TenantID: tenants[n], Type: inbox.EventPresence, Data: json.RawMessage(`{}`), CreatedAt: time.Now()})
 		}
 	}
-	// On each node a first transaction holds the lead until two more have queued behind it,
-	// so that those two run as one group.
-	release := make(chan struct{})
 	var wg sync.WaitGroup
-	errs := make(chan error, 6)
+	errs := make(chan error, 2)
 	for n, node := range nodes {
-		wg.Go(func() {
-			errs <- node.InTenantTx(ctx, tenants[n], func(q inbox.Queries) error { <-release; return nil })
-		})
-		time.Sleep(50 * time.Millisecond) // the blocker leads
-		for range 2 {
-			wg.Go(func() { errs <- node.InTenantTx(ctx, tenants[n], work(n)) })
-		}
+		wg.Go(func() { errs <- node.InTx(ctx, work(n)) })
 	}
-	time.Sleep(200 * time.Millisecond)
-	close(release)
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -74,17 +62,141 @@ func TestGroupDeadlockRunsAgain(t *testing.T) {
 			t.Errorf("a transaction failed: %v", err)
 		}
 	}
+	if _, err := nodes[1].NumberEvents(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
 	for _, tn := range tenants {
 		evs, _, err := nodes[0].EventsSince(ctx, tn, 0, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(evs) != 2 {
-			t.Errorf("%d events of a tenant, want 2: every grouped transaction lands once", len(evs))
+		if len(evs) != 1 {
+			t.Errorf("%d events of a tenant, want 1: each transaction lands once", len(evs))
 		}
 	}
 	if n := storetest.Retries(t, nodes[0], nodes[1]); n < 1 {
 		t.Errorf("%v transactions counted as run again, want at least 1", n)
+	}
+}
+
+// TestNumberEvents covers the sequencer's numbering on several nodes: an event is numbered
+// only once its transaction has committed, and then after every event numbered before; nodes
+// numbering at once, while writers on both store more, give each tenant's events the numbers
+// 1, 2, 3, ... with none twice and none skipped, in the order each writer stored its own.
+func TestNumberEvents(t *testing.T) {
+	dsn := storetest.PostgresURL(t)
+	nodes := []*postgres.Store{storetest.OpenPostgresAt(t, dsn), storetest.OpenPostgresAt(t, dsn)}
+	ctx := context.Background()
+	a, _ := storetest.NewConversations(t, nodes[0], 1)
+	b, _ := storetest.NewConversations(t, nodes[0], 1)
+	event := func(tenant uuid.UUID, data string) *inbox.Event {
+		return &inbox.Event{TenantID: tenant, Type: inbox.EventNewMessage, Data: json.RawMessage(data), CreatedAt: time.Now()}
+	}
+
+	// An event of a transaction still open is not numbered; one stored after it, committed
+	// first, is.
+	appended, release := make(chan struct{}), make(chan struct{})
+	var open sync.WaitGroup
+	open.Go(func() {
+		err := nodes[0].InTx(ctx, func(q inbox.Queries) error {
+			if err := q.AppendEvent(ctx, event(a, `{"n":"open"}`)); err != nil {
+				return err
+			}
+			close(appended)
+			<-release
+			return nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	})
+	<-appended
+	if err := nodes[1].InTx(ctx, func(q inbox.Queries) error { return q.AppendEvent(ctx, event(a, `{"n":"later"}`)) }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := nodes[1].NumberEvents(ctx, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Seq != 1 || string(got[0].Data) != `{"n":"later"}` {
+		t.Fatalf("numbered %+v, want only the committed event, as 1", got)
+	}
+	close(release)
+	open.Wait()
+	if got, err = nodes[0].NumberEvents(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Seq != 2 || string(got[0].Data) != `{"n":"open"}` {
+		t.Fatalf("numbered %+v, want the event committed last, as 2", got)
+	}
+
+	// Two writers a node, each storing its events in order, and both nodes numbering in
+	// small batches meanwhile.
+	const perWriter = 60
+	var writers, numberers sync.WaitGroup
+	done := make(chan struct{})
+	for w := range 4 {
+		writers.Go(func() {
+			node, tenant := nodes[w%2], []uuid.UUID{a, b}[w/2]
+			for i := range perWriter {
+				err := node.InTx(ctx, func(q inbox.Queries) error {
+					return q.AppendEvent(ctx, event(tenant, fmt.Sprintf(`{"w":%d,"i":%d}`, w, i)))
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	for _, node := range nodes {
+		numberers.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if _, err := node.NumberEvents(ctx, 7); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	writers.Wait()
+	close(done)
+	numberers.Wait()
+	if _, err := nodes[0].NumberEvents(ctx, 1000); err != nil {
+		t.Fatal(err)
+	}
+	for _, tn := range []uuid.UUID{a, b} {
+		evs, _, err := nodes[0].EventsSince(ctx, tn, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		next := map[int]int{} // writer → its next event
+		first := int64(1)
+		if tn == a {
+			first = 3
+			evs = evs[2:]
+		}
+		for i, e := range evs {
+			if e.Seq != first+int64(i) {
+				t.Fatalf("tenant event %d has seq %d, want %d: a gap or a repeat", i, e.Seq, first+int64(i))
+			}
+			var d struct{ W, I int }
+			if err := json.Unmarshal(e.Data, &d); err != nil {
+				t.Fatal(err)
+			}
+			if d.I != next[d.W] {
+				t.Fatalf("writer %d's event %d numbered after its event %d", d.W, d.I, next[d.W]-1)
+			}
+			next[d.W]++
+		}
+		if len(evs) != 2*perWriter {
+			t.Errorf("%d events numbered, want %d", len(evs), 2*perWriter)
+		}
 	}
 }
 

@@ -46,15 +46,27 @@ SELECT ct.id AS k, ct.conversation_count AS n FROM contacts ct WHERE ct.tenant_i
 = ANY(ARRAY({subquery}))
 
 -- name: lock_tenant
--- NO KEY UPDATE, the lock the counter's own UPDATE takes: new rows that refer to the tenant
+-- NO KEY UPDATE, the lock an UPDATE of the row takes: new rows that refer to the tenant
 -- (their foreign key's KEY SHARE) do not wait for it.
 SELECT 1 FROM tenants WHERE id = ? FOR NO KEY UPDATE
 
--- name: append_event
--- The tenant's next event number and the event, in one round trip.
-WITH s AS (UPDATE tenants SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq)
-INSERT INTO events (tenant_id, seq, type, conversation_id, assigned_user_id, data, created_at)
-	SELECT ?, s.event_seq, ?, ?, ?, ?, ? FROM s RETURNING seq
+-- name: lock_sequencer
+-- One sequencer numbers at a time, cluster-wide ("teaminbs"): two would each take a batch and
+-- could give a tenant's later events the lower numbers.
+SELECT pg_advisory_xact_lock(x'7465616d696e6273'::bigint)
+
+-- name: number_events
+-- Numbers the oldest unnumbered events, up to ?, in the order they were stored: each tenant's
+-- counter moves once by its count of the batch, and its events take the numbers in between.
+WITH batch AS MATERIALIZED (
+	SELECT ord, tenant_id FROM events WHERE seq IS NULL ORDER BY ord LIMIT ? FOR UPDATE SKIP LOCKED),
+counts AS (SELECT tenant_id, COUNT(*) AS n FROM batch GROUP BY tenant_id),
+bumped AS (UPDATE tenants t SET event_seq = t.event_seq + c.n FROM counts c WHERE t.id = c.tenant_id
+	RETURNING t.id, t.event_seq - c.n AS base),
+numbered AS (SELECT b.ord, u.base + ROW_NUMBER() OVER (PARTITION BY b.tenant_id ORDER BY b.ord) AS seq
+	FROM batch b JOIN bumped u ON u.id = b.tenant_id)
+UPDATE events e SET seq = n.seq FROM numbered n WHERE e.ord = n.ord AND e.seq IS NULL
+RETURNING e.tenant_id, e.seq, e.type, e.conversation_id, e.assigned_user_id, e.data, e.created_at
 
 -- name: lock_migrations
 SELECT pg_advisory_lock($1)

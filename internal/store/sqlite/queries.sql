@@ -21,9 +21,6 @@ LIKE
 -- name: lock_tenant
 -- (none: a transaction holds the one writer's lock)
 
--- name: append_event
--- (none: an UPDATE … RETURNING cannot feed an INSERT; two statements)
-
 -- name: index_queued_messages
 -- Index the messages queued for content search (migration 0008), all in one statement, just
 -- before a write transaction commits. The queue is walked and each message looked up by

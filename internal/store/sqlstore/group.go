@@ -20,18 +20,16 @@ const maxGroup = 64
 // every writer for good. See Store.SetBatchTimeout.
 const defaultBatchTimeout = 30 * time.Second
 
-// groupCommit runs transactions together (those of a single-writer database, or those of
-// one tenant on PostgreSQL): a goroutine of its own runs the waiting ones in one database
+// groupCommit runs the transactions of a single-writer database (SQLite) together: a goroutine of its own runs the waiting ones in one database
 // transaction, each inside its own savepoint so that a failing one rolls back alone, and one
 // commit makes them all durable; then it runs those that queued meanwhile, until none is
-// left. Under load a commit (the WAL write, and on PostgreSQL the tenant's event counter
-// lock) is shared by many messages instead of paid by each; alone, a transaction runs at once.
+// left. Under load a commit (the WAL write) is shared by many messages instead of paid by
+// each; alone, a transaction runs at once.
 //
 // The batches run back to back on that one goroutine rather than each caller leading the next
 // batch in its turn: a new leader would have to be woken and wait for a core, which the HTTP
 // handlers keep busy, while the writer stands idle.
 type groupCommit struct {
-	lead    leadFunc // what each transaction does first (lock the tenant)
 	mu      sync.Mutex
 	waiting []*groupTx
 	running bool // the goroutine that runs the batches is at work
@@ -142,11 +140,6 @@ func (g *groupCommit) commit(s *Store, batch []*groupTx) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(batch[0].ctx), s.batchTimeout)
 	defer cancel()
 	tx, q, err := s.begin(ctx)
-	if err == nil && g.lead != nil {
-		if err = g.lead(ctx, q); err != nil {
-			_ = tx.Rollback()
-		}
-	}
 	if err != nil {
 		again = g.fail(s, batch, err)
 		return
@@ -198,7 +191,7 @@ func (g *groupCommit) commit(s *Store, batch []*groupTx) {
 func (g *groupCommit) alone(s *Store, t *groupTx) {
 	ctx, cancel := context.WithTimeout(t.ctx, s.batchTimeout)
 	defer cancel()
-	t.done <- s.runAlone(ctx, g.lead, t.fn)
+	t.done <- s.runAlone(ctx, t.fn)
 }
 
 // fail answers the work of a group transaction that failed as a whole with err, and returns
@@ -239,12 +232,9 @@ func (g *groupCommit) step(ctx context.Context, q *queries, fn func(q inbox.Quer
 	return nil, nil
 }
 
-// release ends the savepoint of a transaction's work, where the dialect wants it ended;
-// otherwise the next one nests in it, and ROLLBACK TO still finds the innermost.
+// release ends the savepoint of a transaction's work: left open, the next would nest in it,
+// and SQLite would journal the pages of every open level.
 func (g *groupCommit) release(ctx context.Context, q *queries) error {
-	if q.d.NestSavepoints {
-		return nil
-	}
 	_, err := q.exec(ctx, "RELEASE one")
 	return err
 }

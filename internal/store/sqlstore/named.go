@@ -78,8 +78,7 @@ var sharedSections = []string{
 	"ilike",         // the case-insensitive LIKE operator
 	"unindexed",     // put before a column to keep the planner off its index
 	"tag_names",     // conversation c's tag names as a JSON array, by lower(name); NULL for none
-	"lock_tenant",   // locks the tenant's event counter row: first in each tenant transaction
-	"append_event",  // the tenant's next event number and the event in one statement; "": two
+	"lock_tenant",   // locks the tenant's row until the transaction ends: changes that check the tenant's users
 	"row_address",   // the column that names a row of any table
 	"tenant_tables", // the tables with a tenant_id column, from the catalog
 	"percentile",    // the aggregate percentile_disc({p}) of column {col}

@@ -1,8 +1,10 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -79,28 +81,72 @@ func (q *queries) OutboxBacklog(ctx context.Context) (inbox.OutboxBacklog, error
 	return b, nil
 }
 
-// nextEventSeq takes the tenant's next event sequence number. The tenant's counter row stays
-// locked until commit, so events commit in sequence order and a client resuming after seq N
-// never misses one that commits later.
+// nextEventSeq takes the tenant's next event sequence number where events are numbered as
+// they are stored (SQLite). The tenant's counter row stays locked until commit, so events
+// commit in sequence order and a client resuming after seq N never misses one that commits
+// later; with one writer, that costs no waiting.
 const nextEventSeq = `UPDATE tenants SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq`
 
+// AppendEvent stores e, numbered (e.Seq set) unless the dialect numbers events after commit
+// (see Dialect.SequenceEvents and NumberEvents), when e.Seq stays 0.
 func (q *queries) AppendEvent(ctx context.Context, e *inbox.Event) error {
 	if e.CreatedAt.IsZero() {
 		e.CreatedAt = time.Now().UTC()
 	}
-	values := []any{string(e.Type), optID(e.ConversationID), optID(e.AssignedUserID), string(e.Data), micros(e.CreatedAt)}
-	if q.d.SQL.Get("append_event") != "" {
-		return q.scanOne(ctx, "append event", q.d.SQL.Get("append_event"), append([]any{e.TenantID, e.TenantID}, values...), &e.Seq)
-	}
-	if err := q.scanOne(ctx, "append event: next seq", nextEventSeq, []any{e.TenantID}, &e.Seq); err != nil {
-		return err
+	e.Seq = 0
+	if !q.d.SequenceEvents {
+		if err := q.scanOne(ctx, "append event: next seq", nextEventSeq, []any{e.TenantID}, &e.Seq); err != nil {
+			return err
+		}
 	}
 	_, err := q.exec(ctx, `INSERT INTO events (tenant_id, seq, type, conversation_id, assigned_user_id, data, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, append([]any{e.TenantID, e.Seq}, values...)...)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.TenantID, optSeq(e.Seq), string(e.Type), optID(e.ConversationID), optID(e.AssignedUserID),
+		string(e.Data), micros(e.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)
 	}
 	return nil
+}
+
+// optSeq stores an event not numbered yet with a NULL seq.
+func optSeq(seq int64) any {
+	if seq == 0 {
+		return nil
+	}
+	return seq
+}
+
+// NumberEvents numbers up to limit of the events stored unnumbered, oldest first, in a
+// transaction of its own, and returns them once committed, in seq order per tenant. Where
+// the dialect numbers events as they are stored, there are none.
+func (s *Store) NumberEvents(ctx context.Context, limit int) ([]inbox.Event, error) {
+	if !s.d.SequenceEvents {
+		return nil, nil
+	}
+	var list []inbox.Event
+	err := s.runAlone(ctx, func(iq inbox.Queries) error {
+		q := iq.(*queries)
+		if _, err := q.exec(ctx, q.d.SQL.Get("lock_sequencer")); err != nil {
+			return fmt.Errorf("lock the sequencer: %w", err)
+		}
+		rows, err := q.query(ctx, q.d.SQL.Get("number_events"), limit)
+		if err != nil {
+			return fmt.Errorf("number events: %w", err)
+		}
+		list, err = collect(rows, "number events", eventDest)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(list, func(a, b inbox.Event) int {
+		return cmp.Or(slices.Compare(a.TenantID[:], b.TenantID[:]), cmp.Compare(a.Seq, b.Seq))
+	})
+	return list, nil
+}
+
+func eventDest(e *inbox.Event) []any {
+	return []any{&e.TenantID, &e.Seq, &e.Type, optIDCol{&e.ConversationID}, optIDCol{&e.AssignedUserID}, rawCol{&e.Data}, timeCol{&e.CreatedAt}}
 }
 
 func (q *queries) EventsSince(ctx context.Context, tenant uuid.UUID, after int64, limit int) ([]inbox.Event, int64, error) {
@@ -116,14 +162,12 @@ func (q *queries) EventsSince(ctx context.Context, tenant uuid.UUID, after int64
 	if err != nil {
 		return nil, 0, fmt.Errorf("events since: %w", err)
 	}
-	list, err := collect(rows, "events since", func(e *inbox.Event) []any {
-		return []any{&e.TenantID, &e.Seq, &e.Type, optIDCol{&e.ConversationID}, optIDCol{&e.AssignedUserID}, rawCol{&e.Data}, timeCol{&e.CreatedAt}}
-	})
+	list, err := collect(rows, "events since", eventDest)
 	return list, *oldest, err
 }
 
-// LatestSeq reads the newest logged event: sequence numbers commit in order (the tenant's
-// counter row stays locked until commit), so every event up to it is committed.
+// LatestSeq reads the newest numbered event: sequence numbers commit in order (the tenant's
+// counter row stays locked until the numbering commits), so every event up to it is committed.
 func (q *queries) LatestSeq(ctx context.Context, tenant uuid.UUID) (int64, error) {
 	var seq int64
 	if err := q.row(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events WHERE tenant_id = ?`, tenant).Scan(&seq); err != nil {

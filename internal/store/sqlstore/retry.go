@@ -12,20 +12,19 @@ import (
 )
 
 // maxAttempts bounds how often a transaction that lost a deadlock or a serialization check
-// runs: the tenants' locks are taken in one order, so a loss is rare, and the next attempt
-// meets a rival that has committed.
+// runs: a loss is rare, and the next attempt meets a rival that has committed.
 const maxAttempts = 8
 
 // retryBackoff is the first attempt's wait before the next, doubled each time and jittered,
 // so that two rivals do not meet again at once.
 const retryBackoff = 2 * time.Millisecond
 
-// runAlone runs fn in a transaction of its own after lead, and again while it loses a
+// runAlone runs fn in a transaction of its own, and again while it loses a
 // deadlock or a serialization check (PostgreSQL's 40P01 and 40001): the whole transaction
 // was rolled back, so its work is run from the start.
-func (s *Store) runAlone(ctx context.Context, lead leadFunc, fn func(q inbox.Queries) error) error {
+func (s *Store) runAlone(ctx context.Context, fn func(q inbox.Queries) error) error {
 	for attempt := 1; ; attempt++ {
-		err := s.runTx(ctx, lead, fn)
+		err := s.runTx(ctx, fn)
 		reason := s.retryReason(err)
 		if reason == "" || attempt == maxAttempts {
 			return err

@@ -30,11 +30,8 @@ type Store struct {
 	db *sql.DB // reads, and statements outside transactions
 	// writer runs the transactions, with prepared statements of its own; it is db unless
 	// the store was given a writer (see NewWithWriter).
-	writer *writer
-	group  groupCommit // runs the transactions when the dialect has a single writer
-	// tenantGroups run each tenant's InTenantTx work where the dialect groups it
-	// (tenant id → *groupCommit; one small entry per tenant that ever wrote, kept).
-	tenantGroups sync.Map
+	writer       *writer
+	group        groupCommit            // runs the transactions when the dialect has a single writer
 	retries      *prometheus.CounterVec // transactions run again, by reason
 	batchTimeout time.Duration          // see SetBatchTimeout
 }
@@ -96,39 +93,7 @@ func (s *Store) InTx(ctx context.Context, fn func(q inbox.Queries) error) error 
 		// Queue here rather than in the database's busy handler, which polls with sleeps.
 		return s.group.run(ctx, s, fn)
 	}
-	return s.runAlone(ctx, nil, fn)
-}
-
-// InTenantTx runs fn in a transaction shared with the tenant's other InTenantTx work where
-// the dialect groups a tenant's transactions (see Dialect.GroupTenants), and as InTx does
-// otherwise.
-func (s *Store) InTenantTx(ctx context.Context, tenant uuid.UUID, fn func(q inbox.Queries) error) error {
-	if s.d.SingleWriter || !s.d.GroupTenants {
-		return s.InTx(ctx, fn)
-	}
-	g, ok := s.tenantGroups.Load(tenant)
-	if !ok {
-		g, _ = s.tenantGroups.LoadOrStore(tenant, &groupCommit{lead: s.tenantLock(tenant)})
-	}
-	return g.(*groupCommit).run(ctx, s, fn)
-}
-
-// tenantLock takes the tenant's event counter row first in each of its transactions, where
-// the dialect has row locks: every transaction that appends the tenant's events locks that
-// row, and a group of them locks it at its first event and then the conversations of the
-// next, so two nodes' groups locked a conversation and the counter in opposite orders and
-// deadlocked (2-3 % of a cluster's writes, each after PostgreSQL's 1 s deadlock_timeout).
-// Taken first, the row orders every lock of the tenant's work behind it.
-func (s *Store) tenantLock(tenant uuid.UUID) leadFunc {
-	if s.d.SQL.Get("lock_tenant") == "" {
-		return nil
-	}
-	return func(ctx context.Context, q *queries) error {
-		if err := q.exists(ctx, "lock tenant", s.d.SQL.Get("lock_tenant"), tenant); err != nil {
-			return fmt.Errorf("lock tenant: %w", err)
-		}
-		return nil
-	}
+	return s.runAlone(ctx, fn)
 }
 
 // InsertMessage inserts m and touches its conversation in one transaction; outside one, each
@@ -178,20 +143,11 @@ func (s *Store) BetweenTx(ctx context.Context, fn func(ctx context.Context) erro
 	return fn(ctx)
 }
 
-// leadFunc is what a transaction does before its work (lock the tenant); nil for nothing.
-type leadFunc func(ctx context.Context, q *queries) error
-
-// runTx runs lead, then fn, in one transaction; see runAlone for the one to call.
-func (s *Store) runTx(ctx context.Context, lead leadFunc, fn func(q inbox.Queries) error) error {
+// runTx runs fn in one transaction; see runAlone for the one to call.
+func (s *Store) runTx(ctx context.Context, fn func(q inbox.Queries) error) error {
 	tx, q, err := s.begin(ctx)
 	if err != nil {
 		return err
-	}
-	if lead != nil {
-		if err := lead(ctx, q); err != nil {
-			_ = tx.Rollback()
-			return err
-		}
 	}
 	if err := call(fn, q); err != nil {
 		_ = tx.Rollback()
@@ -380,15 +336,10 @@ type Dialect struct {
 	// NameMatches finds the tenant's conversations whose contact's full name or phone
 	// contains term (any case), through an index when term has 3 characters or more.
 	NameMatches func(tenant uuid.UUID, term string) NameMatch
-	// GroupTenants runs each tenant's InTenantTx work in shared transactions (group
-	// commit). Every transaction that appends a tenant's events holds its event counter's
-	// row lock until it commits: one at a time, each waking a convoy of the others.
-	GroupTenants bool
-	// NestSavepoints leaves each piece of a group's work in its savepoint, the next one
-	// nested in it, instead of releasing it: PostgreSQL keeps a released subtransaction until
-	// commit all the same, and a RELEASE is one more round trip per message. (SQLite would
-	// journal the pages of every open level.)
-	NestSavepoints bool
+	// SequenceEvents stores events unnumbered, for NumberEvents to number after their
+	// transactions commit: where writers run side by side (PostgreSQL), a counter taken in
+	// each transaction would be held until its commit and make a tenant's writers take turns.
+	SequenceEvents bool
 	// Retryable names why an error is worth running a transaction's work again ("deadlock",
 	// "serialization"), or is "" when it is not.
 	Retryable func(err error) string

@@ -1094,7 +1094,18 @@ func testEvents(t *testing.T, f *fixture) {
 	appendEv := func(tenant uuid.UUID, at time.Time) inbox.Event {
 		e := inbox.Event{TenantID: tenant, Type: inbox.EventNewMessage, Data: json.RawMessage(`{"n":1}`), CreatedAt: at}
 		f.must(f.st.InTx(f.ctx, func(q inbox.Queries) error { return q.AppendEvent(f.ctx, &e) }))
-		return e
+		if e.Seq != 0 {
+			return e // numbered as stored
+		}
+		// Stored unnumbered: out of the log until the sequencer numbers it.
+		if evs, _, err := f.st.EventsSince(f.ctx, tenant, 0, 100); err != nil || len(evs) > 0 && evs[len(evs)-1].CreatedAt.Equal(at) {
+			t.Errorf("an unnumbered event is in the log: %v %v", evs, err)
+		}
+		numbered := numberEvents(t, f.st)
+		if len(numbered) != 1 || numbered[0].TenantID != tenant || !numbered[0].CreatedAt.Equal(at) || string(numbered[0].Data) != `{"n":1}` {
+			t.Fatalf("numbered %+v, want the one event appended", numbered)
+		}
+		return numbered[0]
 	}
 	for i := range 5 {
 		if e := appendEv(a, t0.Add(time.Duration(i)*time.Hour)); e.Seq != int64(i+1) {
@@ -1263,12 +1274,7 @@ func testTransactions(t *testing.T, f *fixture) {
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Go(func() {
-			// Half go through InTenantTx, which may share a transaction with the others.
-			inTx := f.st.InTx
-			if i%4 < 2 {
-				inTx = func(ctx context.Context, fn func(q inbox.Queries) error) error { return f.st.InTenantTx(ctx, a, fn) }
-			}
-			err := inTx(f.ctx, func(q inbox.Queries) error {
+			err := f.st.InTx(f.ctx, func(q inbox.Queries) error {
 				e := inbox.Event{TenantID: a, Type: inbox.EventPresence, Data: json.RawMessage(`{}`), CreatedAt: t0}
 				if err := q.AppendEvent(f.ctx, &e); err != nil {
 					return err
@@ -1293,6 +1299,7 @@ func testTransactions(t *testing.T, f *fixture) {
 		})
 	}
 	wg.Wait()
+	numberEvents(t, f.st)
 	evs, _, err := f.st.EventsSince(f.ctx, a, 0, 100)
 	f.must(err)
 	for i, e := range evs {
@@ -1441,4 +1448,21 @@ func testOpenTwinsClosedByMigration(t *testing.T, f *fixture) {
 	if err := f.st.CreateConversation(f.ctx, twin); !errors.Is(err, inbox.ErrDuplicate) {
 		t.Errorf("a second open conversation after the migration: %v, want ErrDuplicate", err)
 	}
+}
+
+// numberEvents numbers the events stored unnumbered, where the store numbers them after
+// commit, and returns them.
+func numberEvents(t *testing.T, st inbox.Store) []inbox.Event {
+	t.Helper()
+	sq, ok := st.(interface {
+		NumberEvents(ctx context.Context, limit int) ([]inbox.Event, error)
+	})
+	if !ok {
+		return nil
+	}
+	evs, err := sq.NumberEvents(context.Background(), 1000)
+	if err != nil {
+		t.Fatalf("number events: %v", err)
+	}
+	return evs
 }

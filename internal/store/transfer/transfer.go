@@ -102,11 +102,12 @@ func copyTable(ctx context.Context, src *sql.DB, tx pgx.Tx, table string) (int64
 	return n, nil
 }
 
-// targetColumns lists table's columns in PostgreSQL, but for generated ones, with a
+// targetColumns lists table's columns in PostgreSQL, but for generated and identity ones
+// (numbered by PostgreSQL, such as the events' ord), with a
 // conversion for each type the schema uses.
 func targetColumns(ctx context.Context, tx pgx.Tx, table string) ([]column, error) {
 	rows, err := tx.Query(ctx, `SELECT column_name, data_type FROM information_schema.columns
-		WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER' ORDER BY ordinal_position`, table)
+		WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER' AND is_identity = 'NO' ORDER BY ordinal_position`, table)
 	if err != nil {
 		return nil, fmt.Errorf("columns of %s: %w", table, err)
 	}
