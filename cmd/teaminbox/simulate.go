@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -22,7 +23,7 @@ import (
 // reached and the webhook latency).
 func simulate(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("teaminbox simulate", flag.ContinueOnError)
-	base := fs.String("url", "http://localhost:8080", "server base URL")
+	base := fs.String("url", "http://localhost:8080", "server base URL; several, comma-separated, take the webhooks in turn (the nodes of a cluster)")
 	kind := fs.String("kind", "whatsapp", "provider: whatsapp, telegram, sms, voice or rcs")
 	channel := fs.String("channel", "", "channel id (its webhook_path ends with it)")
 	secret := fs.String("secret", "", "the channel's signing secret: app_secret, webhook_secret, auth_token or client_token")
@@ -33,26 +34,41 @@ func simulate(ctx context.Context, args []string) error {
 	workers := fs.Int("workers", 8, "concurrent requests")
 	token := fs.String("token", "", "a login token of the channel's tenant: also time each message with text from webhook to its WebSocket frame")
 	types := fs.String("types", "", "comma-separated message types to send in turn (default: every type the provider has, see docs/channels.md)")
+	targetsFile := fs.String("targets", "", `a file of channels to send to in turn, one a line: "channel secret account"; instead of --channel, --secret and --account (--token then times the first one's)`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if _, err := uuid.Parse(*channel); err != nil || *secret == "" {
-		return fmt.Errorf("--channel (a channel id) and --secret are required")
-	}
-	all, err := shapesOf(*kind, webhookTarget{url: strings.TrimRight(*base, "/") + "/webhooks/" + *kind + "/" + *channel, secret: *secret, account: *account})
+	targets, err := readTargets(*targetsFile, webhookTarget{channel: *channel, secret: *secret, account: *account})
 	if err != nil {
 		return err
 	}
-	shapes, err := pickShapes(*kind, all, *types)
-	if err != nil {
-		return err
+	bases := strings.Split(*base, ",")
+	for i := range bases {
+		bases[i] = strings.TrimRight(strings.TrimSpace(bases[i]), "/")
+	}
+	// routes[i] are the shapes of messages to one channel through one server: message n
+	// takes routes[n%len(routes)], the first len(bases) of which go to the first channel.
+	var routes [][]shape
+	for _, t := range targets {
+		for _, b := range bases {
+			t.url = b + "/webhooks/" + *kind + "/" + t.channel
+			all, err := shapesOf(*kind, t)
+			if err != nil {
+				return err
+			}
+			shapes, err := pickShapes(*kind, all, *types)
+			if err != nil {
+				return err
+			}
+			routes = append(routes, shapes)
+		}
 	}
 	var watcher *frameWatcher
 	if *token != "" {
-		if !slices.ContainsFunc(shapes, func(s shape) bool { return s.hasText }) {
+		if !slices.ContainsFunc(routes[0], func(s shape) bool { return s.hasText }) {
 			return fmt.Errorf("--token times messages with text; none of these types has any")
 		}
-		w, err := watchFrames(ctx, strings.TrimRight(*base, "/"), *token)
+		w, err := watchFrames(ctx, bases[0], *token)
 		if err != nil {
 			return err
 		}
@@ -79,9 +95,11 @@ func simulate(ctx context.Context, args []string) error {
 	for range max(*workers, 1) {
 		wg.Go(func() {
 			for n := range jobs {
-				sh := shapes[n%len(shapes)]
+				route := n % len(routes)
+				shapes := routes[route]
+				sh := shapes[n/len(routes)%len(shapes)]
 				msg := simMessage{n: n, contact: rand.IntN(max(*contacts, 1)), run: run, text: sampleTexts[n%len(sampleTexts)]}
-				timed := watcher != nil && sh.hasText
+				timed := watcher != nil && sh.hasText && route < len(bases)
 				if timed {
 					msg.text += " " + tagFor(run, n)
 				}
@@ -164,3 +182,32 @@ func percentile(d []time.Duration, p float64) time.Duration {
 
 var sampleTexts = []string{"Hi, where is my order?", "Can I change my delivery address?", "Thanks, that worked!",
 	"Is the blue one back in stock?", "I was charged twice", "Hola, ¿tienen envío a Madrid?", "Здравствуйте, где мой заказ?"}
+
+// readTargets reads the channels of a --targets file, or returns one when there is none.
+func readTargets(file string, one webhookTarget) ([]webhookTarget, error) {
+	if file == "" {
+		if _, err := uuid.Parse(one.channel); err != nil || one.secret == "" {
+			return nil, fmt.Errorf("--channel (a channel id) and --secret, or --targets, are required")
+		}
+		return []webhookTarget{one}, nil
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read targets: %w", err)
+	}
+	var targets []webhookTarget
+	for i, line := range strings.Split(string(raw), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		if _, err := uuid.Parse(f[0]); err != nil || len(f) != 3 {
+			return nil, fmt.Errorf("%s:%d: want \"channel secret account\"", file, i+1)
+		}
+		targets = append(targets, webhookTarget{channel: f[0], secret: f[1], account: f[2]})
+	}
+	if len(targets) == 0 {
+		return nil, fmt.Errorf("%s names no channel", file)
+	}
+	return targets, nil
+}

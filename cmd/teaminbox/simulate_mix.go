@@ -40,7 +40,7 @@ type shape struct {
 
 // webhookTarget signs and posts simulated webhooks for one channel.
 type webhookTarget struct {
-	url, secret, account string
+	channel, url, secret, account string
 }
 
 func (w webhookTarget) post(ctx context.Context, rawURL string, body []byte, contentType, header, sig string) (*http.Request, error) {

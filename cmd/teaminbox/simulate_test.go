@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -111,4 +112,43 @@ func missingKeys(want, got map[string]bool) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestSimulateTargets sends to two channels through two server addresses in turn (the nodes
+// of a cluster, here one server twice) from a --targets file: both channels get messages.
+func TestSimulateTargets(t *testing.T) {
+	s := startServer(t)
+	admin := s.token(t, "admin")
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{}`) }))
+	t.Cleanup(api.Close)
+	var lines, ids []string
+	for _, account := range []string{"1111111111", "2222222222"} {
+		created := s.call(t, "POST", "/v1/channels", admin, map[string]any{"kind": "whatsapp", "name": "Target " + account, "config": map[string]string{
+			"phone_number_id": account, "waba_id": "1029384756", "verify_token": "v", "access_token": "EAAG-sim", "app_secret": "secret-" + account,
+			"api_base_url": api.URL}}).
+			data(t, 201, "create channel")
+		id := created["channel"].(map[string]any)["id"].(string)
+		ids = append(ids, id)
+		lines = append(lines, id+" secret-"+account+" "+account)
+	}
+	file := t.TempDir() + "/targets"
+	if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := simulate(context.Background(), []string{"--url", s.base + "," + s.base + "/", "--kind", "whatsapp", "--targets", file,
+		"--types", "text", "--rate", "40", "--duration", "1s", "--contacts", "2", "--workers", "2"})
+	if err != nil {
+		t.Fatalf("simulate: %v", err)
+	}
+	for _, id := range ids {
+		if got := s.storedTypes(t, admin, id); !got["text"] {
+			t.Errorf("channel %s got no message", id)
+		}
+	}
+	if err := os.WriteFile(file, []byte("not-a-channel secret account\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := simulate(context.Background(), []string{"--targets", file}); err == nil || !strings.Contains(err.Error(), ":1:") {
+		t.Errorf("a bad targets line: %v, want an error that names it", err)
+	}
 }

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Starts N teaminbox nodes on one PostgreSQL database and NATS, gives each of T businesses a
+# WhatsApp channel, and sends them signed webhooks with `teaminbox simulate`, a process of its
+# own, spread over the nodes; prints the webhooks accepted a second, their answer time and the
+# webhook → WebSocket frame time (a socket of the first business on the first node, whose
+# frames come from every node through NATS). One row per run, for each NODES × TENANTS.
+#
+#   NODES="1 3" TENANTS="1 100" RATE=4000 DURATION=20s bench/cluster.sh
+#
+# RATE is the messages a second asked for (more than the cluster takes measures its ceiling;
+# 1000 measures the frame latency at that rate), WORKERS the webhooks in flight. Each run
+# starts on a new database (DB, dropped first). BIN runs a built binary instead of this tree. Needs PostgreSQL on 127.0.0.1:5432 (user
+# postgres), NATS (NATS_URL) and python3 (a stand-in for WhatsApp's API, which a channel's
+# creation checks).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+NODES="${NODES:-1 3}"
+TENANTS="${TENANTS:-1 100}"
+RATE="${RATE:-4000}"
+DURATION="${DURATION:-20s}"
+WORKERS="${WORKERS:-64}"
+DB="${DB:-teaminbox_cluster}"
+work="$(mktemp -d /tmp/teaminbox-cluster.XXXXXX)"
+if [ -n "${BIN:-}" ]; then cp "$BIN" "$work/teaminbox"; else go build -o "$work/teaminbox" ./cmd/teaminbox; fi
+export DATABASE_URL="postgres://postgres:postgres@127.0.0.1:5432/$DB?sslmode=disable"
+export NATS_URL="${NATS_URL:-nats://127.0.0.1:4222}"
+export TEAMINBOX_JWT_SECRET="cluster-secret-cluster-secret-cluster" TEAMINBOX_LOG_LEVEL=warn TEAMINBOX_DATA="$work"
+pids=() # the nodes of the run
+stop_nodes() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done; pids=(); }
+
+# WhatsApp's Graph API as far as creating a channel goes: every call answers {}.
+python3 -c '
+import http.server as h
+class A(h.BaseHTTPRequestHandler):
+    def answer(self):
+        self.send_response(200); self.send_header("Content-Type", "application/json"); self.end_headers(); self.wfile.write(b"{}")
+    do_GET = do_POST = answer
+    def log_message(self, *a): pass
+h.ThreadingHTTPServer(("127.0.0.1", 18390), A).serve_forever()' &
+graph_pid=$!
+trap 'stop_nodes; kill $graph_pid 2>/dev/null || true' EXIT
+graph="http://127.0.0.1:18390"
+
+psql() { command psql -U postgres -h 127.0.0.1 -qAt "$@"; }
+printf '| nodes | businesses | asked /s | accepted /s | answer p50 | answer p99 | frame p50 | frame p99 | frames missing | PostgreSQL commits /s | lock waits seen |\n|---|---|---|---|---|---|---|---|---|---|---|\n'
+for tenants in $TENANTS; do
+  for nodes in $NODES; do
+    psql -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+    : >"$work/targets"
+    first_token=""
+    urls=""
+    for n in $(seq 1 "$nodes"); do
+      TEAMINBOX_ADDR="127.0.0.1:$((18400 + n))" "$work/teaminbox" serve --no-demo >"$work/node$n.log" 2>&1 &
+      pids+=($!)
+      for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$((18400 + n))/readyz" >/dev/null && break; sleep 0.2; done
+      urls="${urls:+$urls,}http://127.0.0.1:$((18400 + n))"
+    done
+    for t in $(seq 1 "$tenants"); do
+      "$work/teaminbox" seed --conversations 1 --messages 1 >"$work/seed.out" 2>/dev/null
+      tenant="$(awk '/^tenant/{print $2}' "$work/seed.out")"
+      admin="$(awk '/^admin/{print $2}' "$work/seed.out")"
+      token="$("$work/teaminbox" token --role admin --tenant "$tenant" --user "$admin")"
+      account="$((1000000 + t))"
+      channel="$(curl -fs -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' http://127.0.0.1:18401/v1/channels \
+        -d "{\"kind\":\"whatsapp\",\"name\":\"Bench $t\",\"config\":{\"phone_number_id\":\"$account\",\"waba_id\":\"1\",\"verify_token\":\"v\",\"access_token\":\"x\",\"app_secret\":\"secret-$t\",\"api_base_url\":\"$graph\"}}" |
+        sed -E 's/.*"channel":\{"id":"([^"]+)".*/\1/')"
+      echo "$channel secret-$t $account" >>"$work/targets"
+      [ -z "$first_token" ] && first_token="$token"
+    done
+    commits() { psql -d postgres -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$DB'"; }
+    before="$(commits)"
+    # PostgreSQL's own view of the run: connections waiting on a lock, sampled every 0.2 s.
+    ( max=0; while sleep 0.2; do w="$(psql -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$DB' AND wait_event_type = 'Lock'")"; [ "$w" -gt "$max" ] && max=$w; echo "$max" >"$work/lockwaits"; done ) &
+    sampler=$!
+    start=$(date +%s.%N)
+    out="$("$work/teaminbox" simulate --url "$urls" --kind whatsapp --targets "$work/targets" --token "$first_token" --types text \
+      --rate "$RATE" --duration "$DURATION" --contacts 1000 --workers "$WORKERS" 2>&1 || true)"
+    elapsed="$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')"
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+    per_s="$(awk -v a="$before" -v b="$(commits)" -v t="$elapsed" 'BEGIN { printf "%d", (b - a) / t }')"
+    accepted="$(echo "$out" | sed -nE 's/.* \(([0-9]+)\/s\).*/\1/p')"
+    p50="$(echo "$out" | sed -nE 's/.*webhook latency p50 ([^ ]+) p99 ([^ ]+).*/\1/p')"
+    p99="$(echo "$out" | sed -nE 's/.*webhook latency p50 ([^ ]+) p99 ([^ ]+).*/\2/p')"
+    f50="$(echo "$out" | sed -nE 's/.*frame: p50 ([^ ]+) p99 ([^ ]+) .*/\1/p')"
+    f99="$(echo "$out" | sed -nE 's/.*frame: p50 ([^ ]+) p99 ([^ ]+) .*/\2/p')"
+    missing="$(echo "$out" | sed -nE 's/.*; ([0-9]+ of [0-9]+) frames missing.*/\1/p')"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$nodes" "$tenants" "$RATE" "${accepted:-?}" "${p50:-?}" "${p99:-?}" \
+      "${f50:-?}" "${f99:-?}" "${missing:-?}" "$per_s" "$(cat "$work/lockwaits" 2>/dev/null || echo 0)"
+    if [ -z "$accepted" ]; then echo "$out" >&2; fi
+    stop_nodes
+  done
+done
