@@ -50,23 +50,9 @@ SELECT ct.id AS k, ct.conversation_count AS n FROM contacts ct WHERE ct.tenant_i
 -- (their foreign key's KEY SHARE) do not wait for it.
 SELECT 1 FROM tenants WHERE id = ? FOR NO KEY UPDATE
 
--- name: lock_sequencer
--- One sequencer numbers at a time, cluster-wide ("teaminbs"): two would each take a batch and
--- could give a tenant's later events the lower numbers.
-SELECT pg_advisory_xact_lock(x'7465616d696e6273'::bigint)
-
 -- name: number_events
--- Numbers the oldest unnumbered events, up to ?, in the order they were stored: each tenant's
--- counter moves once by its count of the batch, and its events take the numbers in between.
-WITH batch AS MATERIALIZED (
-	SELECT ord, tenant_id FROM events WHERE seq IS NULL ORDER BY ord LIMIT ? FOR UPDATE SKIP LOCKED),
-counts AS (SELECT tenant_id, COUNT(*) AS n FROM batch GROUP BY tenant_id),
-bumped AS (UPDATE tenants t SET event_seq = t.event_seq + c.n FROM counts c WHERE t.id = c.tenant_id
-	RETURNING t.id, t.event_seq - c.n AS base),
-numbered AS (SELECT b.ord, u.base + ROW_NUMBER() OVER (PARTITION BY b.tenant_id ORDER BY b.ord) AS seq
-	FROM batch b JOIN bumped u ON u.id = b.tenant_id)
-UPDATE events e SET seq = n.seq FROM numbered n WHERE e.ord = n.ord AND e.seq IS NULL
-RETURNING e.tenant_id, e.seq, e.type, e.conversation_id, e.assigned_user_id, e.data, e.created_at
+-- See migration 0030: one round trip, in a transaction of its own.
+SELECT tenant_id, seq, type, conversation_id, assigned_user_id, data, created_at FROM number_events(?)
 
 -- name: lock_migrations
 SELECT pg_advisory_lock($1)

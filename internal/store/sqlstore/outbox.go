@@ -116,26 +116,18 @@ func optSeq(seq int64) any {
 	return seq
 }
 
-// NumberEvents numbers up to limit of the events stored unnumbered, oldest first, in a
-// transaction of its own, and returns them once committed, in seq order per tenant. Where
-// the dialect numbers events as they are stored, there are none.
+// NumberEvents numbers up to limit of the events stored unnumbered, oldest first, in one
+// statement run alone (its own transaction), and returns them once committed, in seq order
+// per tenant. Where the dialect numbers events as they are stored, there are none.
 func (s *Store) NumberEvents(ctx context.Context, limit int) ([]inbox.Event, error) {
 	if !s.d.SequenceEvents {
 		return nil, nil
 	}
-	var list []inbox.Event
-	err := s.runAlone(ctx, func(iq inbox.Queries) error {
-		q := iq.(*queries)
-		if _, err := q.exec(ctx, q.d.SQL.Get("lock_sequencer")); err != nil {
-			return fmt.Errorf("lock the sequencer: %w", err)
-		}
-		rows, err := q.query(ctx, q.d.SQL.Get("number_events"), limit)
-		if err != nil {
-			return fmt.Errorf("number events: %w", err)
-		}
-		list, err = collect(rows, "number events", eventDest)
-		return err
-	})
+	rows, err := s.query(ctx, s.d.SQL.Get("number_events"), limit)
+	if err != nil {
+		return nil, fmt.Errorf("number events: %w", err)
+	}
+	list, err := collect(rows, "number events", eventDest)
 	if err != nil {
 		return nil, err
 	}
