@@ -9,7 +9,7 @@
 #
 # RATE is the messages a second asked for (more than the cluster takes measures its ceiling;
 # 1000 measures the frame latency at that rate), WORKERS the webhooks in flight. Each run
-# starts on a new database (DB, dropped first). BIN runs a built binary instead of this tree. Needs PostgreSQL on 127.0.0.1:5432 (user
+# starts on a new database (DB, dropped first). BIN runs the nodes from a built binary instead of this tree. Needs PostgreSQL on 127.0.0.1:5432 (user
 # postgres), NATS (NATS_URL) and python3 (a stand-in for WhatsApp's API, which a channel's
 # creation checks).
 set -euo pipefail
@@ -21,7 +21,8 @@ DURATION="${DURATION:-20s}"
 WORKERS="${WORKERS:-64}"
 DB="${DB:-teaminbox_cluster}"
 work="$(mktemp -d /tmp/teaminbox-cluster.XXXXXX)"
-if [ -n "${BIN:-}" ]; then cp "$BIN" "$work/teaminbox"; else go build -o "$work/teaminbox" ./cmd/teaminbox; fi
+go build -o "$work/teaminbox" ./cmd/teaminbox
+cp "${BIN:-$work/teaminbox}" "$work/node"
 export DATABASE_URL="postgres://postgres:postgres@127.0.0.1:5432/$DB?sslmode=disable"
 export NATS_URL="${NATS_URL:-nats://127.0.0.1:4222}"
 export TEAMINBOX_JWT_SECRET="cluster-secret-cluster-secret-cluster" TEAMINBOX_LOG_LEVEL=warn TEAMINBOX_DATA="$work"
@@ -50,7 +51,7 @@ for tenants in $TENANTS; do
     first_token=""
     urls=""
     for n in $(seq 1 "$nodes"); do
-      TEAMINBOX_ADDR="127.0.0.1:$((18400 + n))" "$work/teaminbox" serve --no-demo >"$work/node$n.log" 2>&1 &
+      TEAMINBOX_ADDR="127.0.0.1:$((18400 + n))" "$work/node" serve --no-demo >"$work/node$n.log" 2>&1 &
       pids+=($!)
       for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$((18400 + n))/readyz" >/dev/null && break; sleep 0.2; done
       urls="${urls:+$urls,}http://127.0.0.1:$((18400 + n))"
