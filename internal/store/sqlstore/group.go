@@ -20,8 +20,9 @@ const maxGroup = 64
 // every writer for good. See Store.SetBatchTimeout.
 const defaultBatchTimeout = 30 * time.Second
 
-// groupCommit runs the transactions of a single-writer database (SQLite) together: a goroutine of its own runs the waiting ones in one database
-// transaction, each inside its own savepoint so that a failing one rolls back alone, and one
+// groupCommit runs the transactions of a single-writer database (SQLite) together: a
+// goroutine of its own runs the waiting ones in one database transaction, each inside its
+// own savepoint so that a failing one rolls back alone, and one
 // commit makes them all durable; then it runs those that queued meanwhile, until none is
 // left. Under load a commit (the WAL write) is shared by many messages instead of paid by
 // each; alone, a transaction runs at once.
