@@ -43,7 +43,7 @@ trap 'stop_nodes; kill $graph_pid 2>/dev/null || true' EXIT
 graph="http://127.0.0.1:18390"
 
 psql() { command psql -U postgres -h 127.0.0.1 -qAt "$@"; }
-printf '| nodes | businesses | asked /s | accepted /s | answer p50 | answer p99 | frame p50 | frame p99 | frames missing | PostgreSQL commits /s | lock waits seen |\n|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| nodes | businesses | asked /s | accepted /s | answer p50 | answer p99 | frame p50 | frame p99 | frames missing | PostgreSQL commits /s | most waiting on a lock (on the sequencer lock) |\n|---|---|---|---|---|---|---|---|---|---|---|\n'
 for tenants in $TENANTS; do
   for nodes in $NODES; do
     psql -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
@@ -70,9 +70,13 @@ for tenants in $TENANTS; do
     done
     commits() { psql -d postgres -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$DB'"; }
     before="$(commits)"
-    # PostgreSQL's own view of the run: connections waiting on a lock, sampled every 0.2 s.
-    ( max=0; while sleep 0.2; do w="$(psql -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$DB' AND wait_event_type = 'Lock'")"; [ "$w" -gt "$max" ] && max=$w; echo "$max" >"$work/lockwaits"; done ) &
-    sampler=$!
+    # PostgreSQL's own view of the run: the most connections seen waiting on a row or
+    # transaction lock, and on the sequencers' advisory lock, sampled every 0.2 s.
+    ( rows=0; adv=0; while sleep 0.2; do
+        read -r r a < <(psql -d postgres -F ' ' -c "SELECT count(*) FILTER (WHERE wait_event <> 'advisory'), count(*) FILTER (WHERE wait_event = 'advisory')
+          FROM pg_stat_activity WHERE datname = '$DB' AND wait_event_type = 'Lock'")
+        [ "$r" -gt "$rows" ] && rows=$r; [ "$a" -gt "$adv" ] && adv=$a; echo "$rows ($adv)" >"$work/lockwaits"
+      done ) &
     start=$(date +%s.%N)
     out="$("$work/teaminbox" simulate --url "$urls" --kind whatsapp --targets "$work/targets" --token "$first_token" --types text \
       --rate "$RATE" --duration "$DURATION" --contacts 1000 --workers "$WORKERS" 2>&1 || true)"
@@ -87,7 +91,7 @@ for tenants in $TENANTS; do
     f99="$(echo "$out" | sed -nE 's/.*frame: p50 ([^ ]+) p99 ([^ ]+) .*/\2/p')"
     missing="$(echo "$out" | sed -nE 's/.*; ([0-9]+ of [0-9]+) frames missing.*/\1/p')"
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$nodes" "$tenants" "$RATE" "${accepted:-?}" "${p50:-?}" "${p99:-?}" \
-      "${f50:-?}" "${f99:-?}" "${missing:-?}" "$per_s" "$(cat "$work/lockwaits" 2>/dev/null || echo 0)"
+      "${f50:-?}" "${f99:-?}" "${missing:-?}" "$per_s" "$(cat "$work/lockwaits" 2>/dev/null || echo '0 (0)')"
     if [ -z "$accepted" ]; then echo "$out" >&2; fi
     stop_nodes
   done
