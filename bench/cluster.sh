@@ -9,9 +9,11 @@
 #
 # RATE is the messages a second asked for (more than the cluster takes measures its ceiling;
 # 1000 measures the frame latency at that rate), WORKERS the webhooks in flight. Each run
-# starts on a new database (DB, dropped first). BIN runs the nodes from a built binary instead of this tree. Needs PostgreSQL on 127.0.0.1:5432 (user
-# postgres), NATS (NATS_URL) and python3 (a stand-in for WhatsApp's API, which a channel's
-# creation checks).
+# starts on a new database (DB, dropped first), a copy of TEMPLATE when set (a seeded
+# database, such as bench/api.sh's teaminbox_bench: its tables are the size measured). BIN
+# runs the nodes from a built binary instead of this tree. Needs PostgreSQL on
+# 127.0.0.1:5432 (user postgres), NATS (NATS_URL) and python3 (a stand-in for WhatsApp's API,
+# which a channel's creation checks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NODES="${NODES:-1 3}"
@@ -46,7 +48,7 @@ psql() { command psql -U postgres -h 127.0.0.1 -qAt "$@"; }
 printf '| nodes | businesses | asked /s | accepted /s | answer p50 | answer p99 | frame p50 | frame p99 | frames missing | PostgreSQL commits /s | most waiting on a lock (on the sequencer lock) |\n|---|---|---|---|---|---|---|---|---|---|---|\n'
 for tenants in $TENANTS; do
   for nodes in $NODES; do
-    psql -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+    psql -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB${TEMPLATE:+ TEMPLATE $TEMPLATE}"
     : >"$work/targets"
     first_token=""
     urls=""
