@@ -41,10 +41,13 @@ class A(h.BaseHTTPRequestHandler):
     def log_message(self, *a): pass
 h.ThreadingHTTPServer(("127.0.0.1", 18390), A).serve_forever()' &
 graph_pid=$!
-trap 'stop_nodes; kill $graph_pid 2>/dev/null || true' EXIT
+sampler=""
+trap 'stop_nodes; kill $graph_pid $sampler 2>/dev/null || true' EXIT
 graph="http://127.0.0.1:18390"
 
-psql() { command psql -U postgres -h 127.0.0.1 -qAt "$@"; }
+# psql itself, not Debian's Perl wrapper, whose start costs more than the sample it takes.
+psql_bin="$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)"
+psql() { "${psql_bin:-psql}" -U postgres -h 127.0.0.1 -qAt "$@"; }
 printf '| nodes | businesses | asked /s | accepted /s | answer p50 | answer p99 | frame p50 | frame p99 | frames missing | PostgreSQL commits /s | most waiting on a lock (on the sequencer lock) |\n|---|---|---|---|---|---|---|---|---|---|---|\n'
 for tenants in $TENANTS; do
   for nodes in $NODES; do
@@ -73,18 +76,19 @@ for tenants in $TENANTS; do
     commits() { psql -d postgres -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$DB'"; }
     before="$(commits)"
     # PostgreSQL's own view of the run: the most connections seen waiting on a row or
-    # transaction lock, and on the sequencers' advisory lock, sampled every 0.2 s.
-    ( rows=0; adv=0; while sleep 0.2; do
-        read -r r a < <(psql -d postgres -F ' ' -c "SELECT count(*) FILTER (WHERE wait_event <> 'advisory'), count(*) FILTER (WHERE wait_event = 'advisory')
-          FROM pg_stat_activity WHERE datname = '$DB' AND wait_event_type = 'Lock'")
-        [ "$r" -gt "$rows" ] && rows=$r; [ "$a" -gt "$adv" ] && adv=$a; echo "$rows ($adv)" >"$work/lockwaits"
-      done ) &
+    # transaction lock, and on the sequencers' advisory lock, sampled every 0.5 s.
+    while sleep 0.5; do
+      psql -d postgres -F ' ' -c "SELECT count(*) FILTER (WHERE wait_event <> 'advisory'), count(*) FILTER (WHERE wait_event = 'advisory')
+        FROM pg_stat_activity WHERE datname = '$DB' AND wait_event_type = 'Lock'"
+    done >"$work/lockwaits" &
+    sampler=$!
     start=$(date +%s.%N)
     out="$("$work/teaminbox" simulate --url "$urls" --kind whatsapp --targets "$work/targets" --token "$first_token" --types text \
       --rate "$RATE" --duration "$DURATION" --contacts 1000 --workers "$WORKERS" 2>&1 || true)"
     elapsed="$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')"
     kill "$sampler" 2>/dev/null || true
     wait "$sampler" 2>/dev/null || true
+    sampler=""
     per_s="$(awk -v a="$before" -v b="$(commits)" -v t="$elapsed" 'BEGIN { printf "%d", (b - a) / t }')"
     accepted="$(echo "$out" | sed -nE 's/.* \(([0-9]+)\/s\).*/\1/p')"
     p50="$(echo "$out" | sed -nE 's/.*webhook latency p50 ([^ ]+) p99 ([^ ]+).*/\1/p')"
@@ -93,7 +97,7 @@ for tenants in $TENANTS; do
     f99="$(echo "$out" | sed -nE 's/.*frame: p50 ([^ ]+) p99 ([^ ]+) .*/\2/p')"
     missing="$(echo "$out" | sed -nE 's/.*; ([0-9]+ of [0-9]+) frames missing.*/\1/p')"
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$nodes" "$tenants" "$RATE" "${accepted:-?}" "${p50:-?}" "${p99:-?}" \
-      "${f50:-?}" "${f99:-?}" "${missing:-?}" "$per_s" "$(cat "$work/lockwaits" 2>/dev/null || echo '0 (0)')"
+      "${f50:-?}" "${f99:-?}" "${missing:-?}" "$per_s" "$(awk '$1 > r { r = $1 } $2 > a { a = $2 } END { printf "%d (%d)", r, a }' "$work/lockwaits")"
     if [ -z "$accepted" ]; then echo "$out" >&2; fi
     stop_nodes
   done
