@@ -20,34 +20,59 @@ const (
 )
 
 // TuneGC keeps the garbage collector's target at minHeapGoal while the live heap is small,
-// and at Go's default of 100 once the live heap is half that or more (10,000 idle sockets
-// hold ~175 MB; a fixed target of 400 would put each over issue 3's 30 KB). It samples the
-// live heap every second until ctx ends, then puts the default back. A GOGC variable of the
-// environment turns it off; GOMEMLIMIT is honored either way.
+// and at Go's default of 100 once the live heap is half that or more (a fixed 400 would let
+// the large live heap of thousands of sockets grow fivefold). It samples the
+// live heap every second until ctx ends, then puts the defaults back. While the target is
+// raised, a memory limit holds the heap near minHeapGoal: without it, a live heap that grows
+// within the second (16 PDFs rendered at once) would be let grow to 5 times its size before a
+// collection. A GOGC variable of the environment turns it off; GOMEMLIMIT is honored either
+// way, as the lower limit.
 func TuneGC(ctx context.Context) {
 	if _, set := os.LookupEnv("GOGC"); set {
 		return
 	}
+	base := debug.SetMemoryLimit(-1) // GOMEMLIMIT's, or none
 	go func() {
-		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		samples := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/total:bytes"},
+			{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/unused:bytes"},
+			{Name: "/memory/classes/heap/free:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
 		current := 100
 		for {
-			metrics.Read(live)
-			if p := gcPercentFor(live[0].Value.Uint64()); p != current {
+			metrics.Read(samples)
+			if p := gcPercentFor(samples[0].Value.Uint64()); p != current {
 				debug.SetGCPercent(p)
 				current = p
 			}
+			nonHeap := samples[1].Value.Uint64()
+			for _, s := range samples[2:] {
+				nonHeap -= s.Value.Uint64()
+			}
+			debug.SetMemoryLimit(memoryLimitFor(current, base, nonHeap))
 			select {
 			case <-ctx.Done():
 				debug.SetGCPercent(100)
+				debug.SetMemoryLimit(base)
 				return
 			case <-tick.C:
 			}
 		}
 	}()
 }
+
+// memoryLimitFor is the memory limit under a GC target of percent: base (GOMEMLIMIT's, or
+// none) at Go's default; while the target is raised, minHeapGoal plus the memory that is not
+// heap (goroutine stacks, the runtime's own: the limit counts all of Go's memory) plus
+// limitSlack for that to grow within a second, unless base is lower.
+func memoryLimitFor(percent int, base int64, nonHeap uint64) int64 {
+	if percent <= 100 {
+		return base
+	}
+	return min(base, int64(minHeapGoal+nonHeap+limitSlack))
+}
+
+const limitSlack = 16 << 20
 
 // gcPercentFor is the GC target that lets a heap of live bytes grow to minHeapGoal, between
 // Go's default of 100 and maxGCPercent.

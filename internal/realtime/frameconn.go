@@ -151,6 +151,22 @@ func (h *frameHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	h.conn = newFrameConn(nc)
-	brw.Writer.Reset(h.conn) // empty: the server flushed the 101 response before hijacking
+	// The server's 4 KiB buffers would be two thirds of an idle socket's memory. The library
+	// writes only control frames (pings, pongs, close) through its writer, and each must
+	// reach Write whole; it reads clients' frames, small requests, through its reader. The
+	// server flushed the 101 response before hijacking, so its writer is empty; its reader
+	// stays when a client sent a frame before the 101 arrived (it holds those bytes).
+	if brw.Reader.Buffered() == 0 {
+		brw.Reader = bufio.NewReaderSize(h.conn, readBufferSize)
+	}
+	brw.Writer = bufio.NewWriterSize(h.conn, controlFrameMax)
 	return h.conn, brw, nil
 }
+
+const (
+	// controlFrameMax is the longest control frame: a 2-byte header and 125 bytes of payload.
+	controlFrameMax = 2 + 125
+	// readBufferSize holds a client's request frame (a subscription, a typing signal) whole;
+	// longer frames are read through it in parts.
+	readBufferSize = 512
+)

@@ -3,10 +3,18 @@ package realtime
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
 )
 
 // A frame that a full socket takes only in part is finished before anything else goes out:
@@ -87,4 +95,63 @@ func readServerFrame(br *bufio.Reader) ([]byte, error) {
 	frame := append(head, make([]byte, size)...)
 	_, err := io.ReadFull(br, frame[len(head):])
 	return frame, err
+}
+
+// The library writes each control frame, even the longest (a close with a 123-byte reason),
+// to the connection in one call, so that the hub's frames cannot land inside it.
+func TestControlFramesReachTheConnectionWhole(t *testing.T) {
+	accepted := make(chan *recordingConn, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hj := &frameHijacker{ResponseWriter: w}
+		ws, err := websocket.Accept(hj, r, nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		rec := &recordingConn{Conn: hj.conn.Conn}
+		hj.conn.Conn = rec // nothing is written before the ping below
+		ctx := ws.CloseRead(context.Background())
+		if err := ws.Ping(ctx); err != nil {
+			t.Error(err)
+		}
+		_ = ws.Close(websocket.StatusNormalClosure, strings.Repeat("r", 123))
+		accepted <- rec
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	client, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.CloseNow()
+	if _, _, err := client.Read(ctx); websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+		t.Fatalf("client read: %v, want the server's close", err)
+	}
+	rec := <-accepted
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.writes) != 2 {
+		t.Fatalf("%d writes, want 2 (a ping, a close)", len(rec.writes))
+	}
+	for i, w := range rec.writes {
+		frame, err := readServerFrame(bufio.NewReader(bytes.NewReader(w)))
+		if err != nil || len(frame) != len(w) {
+			t.Errorf("write %d (%d bytes, opcode %#x) is not one whole frame: %v", i, len(w), w[0], err)
+		}
+	}
+}
+
+// recordingConn keeps what each Write was given.
+type recordingConn struct {
+	net.Conn
+	mu     sync.Mutex
+	writes [][]byte
+}
+
+func (c *recordingConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	c.writes = append(c.writes, bytes.Clone(p))
+	c.mu.Unlock()
+	return c.Conn.Write(p)
 }

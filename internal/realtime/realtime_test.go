@@ -1,11 +1,15 @@
 package realtime_test
 
 import (
+	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -674,5 +678,65 @@ func TestDeactivationClosesSockets(t *testing.T) {
 	f := other.until("user_deactivated")
 	if !strings.Contains(string(f.Data), executive.String()) || f.Seq == 0 {
 		t.Errorf("user_deactivated frame: %+v %s", f, f.Data)
+	}
+}
+
+// A request longer than the socket's read buffer is read whole.
+func TestLongRequest(t *testing.T) {
+	w := newWorld(t)
+	n := w.node(t, realtime.NewMemoryBus())
+	agent := w.connect(t, n, 0, auth.RoleExecutive, "")
+	content := strings.Repeat("A long answer. ", inbox.MaxContentLength/15)
+	agent.request("send_message", "1", map[string]any{"conversation_id": w.tenants[0].conversation, "content": content})
+	if ack := untilReply(agent, "1"); ack.Type != "ack" || !strings.Contains(string(ack.Data), content) {
+		t.Errorf("ack: %s %+v (%d bytes of data)", ack.Type, ack.Error, len(ack.Data))
+	}
+}
+
+// A client's frame that arrives with the handshake request, before the server's answer, is
+// not lost.
+func TestFrameSentWithTheHandshake(t *testing.T) {
+	w := newWorld(t)
+	n := w.node(t, realtime.NewMemoryBus())
+	nc, err := net.Dial("tcp", strings.TrimPrefix(n.srv.URL, "http://"))
+	must(t, err)
+	defer nc.Close()
+	must(t, nc.SetDeadline(time.Now().Add(10*time.Second)))
+	handshake := "GET /ws/team-inbox/" + w.tenants[0].id.String() + "/?token=" + w.token(t, 0, auth.RoleAdmin) + " HTTP/1.1\r\n" +
+		"Host: test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+	request := []byte(`{"type":"ping","id":"early"}`)
+	masked := append([]byte{0x81, 0x80 | byte(len(request)), 0, 0, 0, 0}, request...) // a zero mask
+	_, err = nc.Write(append([]byte(handshake), masked...))
+	must(t, err)
+
+	br := bufio.NewReader(nc)
+	resp, err := http.ReadResponse(br, nil)
+	must(t, err)
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake: %s", resp.Status)
+	}
+	for {
+		var head [2]byte
+		_, err := io.ReadFull(br, head[:])
+		must(t, err)
+		size := int(head[1] & 0x7f)
+		if size == 126 {
+			var ext [2]byte
+			_, err = io.ReadFull(br, ext[:])
+			must(t, err)
+			size = int(binary.BigEndian.Uint16(ext[:]))
+		}
+		payload := make([]byte, size)
+		_, err = io.ReadFull(br, payload)
+		must(t, err)
+		var f frame
+		must(t, json.Unmarshal(payload, &f))
+		if f.ID == "early" {
+			if f.Type != "ack" {
+				t.Errorf("answer to the early ping: %s", payload)
+			}
+			return
+		}
 	}
 }

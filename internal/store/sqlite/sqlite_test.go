@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,6 +45,15 @@ func TestWritesDoNotWaitForReaders(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatalf("write with every reading connection taken: %v", err)
+	}
+}
+
+// TestReadersPerCore checks that the read pool has two connections per core: reads are
+// CPU-bound, and each connection holds memory of its own.
+func TestReadersPerCore(t *testing.T) {
+	st := storetest.OpenSQLite(t).(*sqlite.Store)
+	if got, want := st.DB().Stats().MaxOpenConnections, 2*runtime.GOMAXPROCS(0); got != want {
+		t.Errorf("%d reading connections, want %d", got, want)
 	}
 }
 
