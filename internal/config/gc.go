@@ -21,8 +21,8 @@ const (
 
 // TuneGC keeps the garbage collector's target at minHeapGoal while the live heap is small,
 // and at Go's default of 100 once the live heap is half that or more (a fixed 400 would let
-// the large live heap of thousands of sockets grow fivefold). It samples the
-// live heap every second until ctx ends, then puts the defaults back. While the target is
+// the large live heap of thousands of sockets grow fivefold). It samples the live heap
+// every second until ctx ends, then puts the defaults back. While the target is
 // raised, a memory limit holds the heap near minHeapGoal: without it, a live heap that grows
 // within the second (16 PDFs rendered at once) would be let grow to 5 times its size before a
 // collection. A GOGC variable of the environment turns it off; GOMEMLIMIT is honored either
