@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,14 +35,15 @@ func main() {
 	mode := flag.String("mode", "read", "read: lists, searches, statistics; write: notes and replies")
 	n := flag.Int("n", 300, "requests per scenario")
 	conc := flag.Int("c", 1, "concurrent requests")
+	only := flag.String("only", "", "run only the scenarios whose name contains this (\"search\": the searches)")
 	flag.Parse()
-	if err := run(*base, *token, *mode, *n, *conc); err != nil {
+	if err := run(*base, *token, *mode, *only, *n, *conc); err != nil {
 		fmt.Fprintln(os.Stderr, "apiload:", err)
 		os.Exit(1)
 	}
 }
 
-func run(base, token, mode string, n, conc int) error {
+func run(base, token, mode, only string, n, conc int) error {
 	api, err := rest.New(base, token, &http.Client{Timeout: 30 * time.Second})
 	if err != nil {
 		return err
@@ -61,6 +63,9 @@ func run(base, token, mode string, n, conc int) error {
 	}
 	fmt.Printf("%-42s %8s %8s %8s %8s %8s\n", "scenario", "p50", "p99", "max", "req/s", "errors")
 	for _, s := range scenarios {
+		if !strings.Contains(s.name, only) {
+			continue
+		}
 		lat, elapsed, errs := measure(s.do, n, conc)
 		fmt.Printf("%-42s %8s %8s %8s %8.0f %8d\n", s.name, pct(lat, 50), pct(lat, 99), pct(lat, 100), float64(len(lat))/elapsed.Seconds(), errs)
 	}

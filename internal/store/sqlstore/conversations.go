@@ -158,7 +158,9 @@ var sortColumns = map[string]string{
 // a shorter one is matched by scanning, and the conversation list leaves message content out.
 const MinIndexedTerm = 3
 
-func (q *queries) ListConversations(ctx context.Context, tenant uuid.UUID, f inbox.ConversationFilter) ([]inbox.Conversation, int, error) {
+// listConditions are the conditions of f's filters on conversations aliased c, the tenant's
+// first, and their arguments.
+func listConditions(tenant uuid.UUID, f inbox.ConversationFilter) ([]string, []any) {
 	where := []string{"c.tenant_id = ?"}
 	args := []any{tenant}
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
@@ -200,6 +202,11 @@ func (q *queries) ListConversations(ctx context.Context, tenant uuid.UUID, f inb
 	if f.ActiveSince != nil {
 		add("c.activity_at >= ?", micros(*f.ActiveSince))
 	}
+	return where, args
+}
+
+func (q *queries) ListConversations(ctx context.Context, tenant uuid.UUID, f inbox.ConversationFilter) ([]inbox.Conversation, int, error) {
+	where, args := listConditions(tenant, f)
 	from := ` FROM conversations c WHERE ` + strings.Join(where, " AND ")
 	col, ok := sortColumns[f.SortBy]
 	if !ok {
@@ -377,6 +384,110 @@ func (q *queries) searchAll(ctx context.Context, tenant uuid.UUID, m searchMatch
 		}
 	}
 	return ids, total, err
+}
+
+// searchWalk is how many conversations a search page reads in the list's order, testing
+// each, before it turns to the indexes: a term in one conversation in five fills a page of
+// 20 among them, and a term rarer than that has few enough matches to gather and sort.
+const searchWalk = 100
+
+// listed is a conversation's place in the list's default order.
+type listed struct {
+	id uuid.UUID
+	at time.Time
+}
+
+func (l listed) cursor() *inbox.ListCursor { return &inbox.ListCursor{ActivityAt: l.at, ID: l.id} }
+
+// below is the condition that conversation c comes after cursor in the list's default order,
+// written so that the activity index reads from the cursor on.
+func below(cursor *inbox.ListCursor) (string, []any) {
+	at := micros(cursor.ActivityAt)
+	return "c.activity_at <= ? AND (c.activity_at < ? OR c.id < ?)", []any{at, at, cursor.ID}
+}
+
+const defaultOrder = " ORDER BY c.activity_at DESC, c.id DESC"
+
+// SearchConversations reads a page in two steps. It walks the list from the cursor on, at
+// most searchWalk conversations, and tests each: its contact's name or phone, then its
+// customer-visible messages one by one. A common term fills the page there, and its count
+// stops at the page ("more"). When the walk does not fill the page, the rest of the
+// matches past the walk are gathered through the indexes, as ListConversations does (the
+// newest contentSearchWindow content matches), sorted and counted.
+func (q *queries) SearchConversations(ctx context.Context, tenant uuid.UUID, f inbox.ConversationFilter, after *inbox.ListCursor) (inbox.SearchPage, error) {
+	s := strings.TrimSpace(f.Search)
+	where, args := listConditions(tenant, f)
+	if after != nil {
+		cond, a := below(after)
+		where, args = append(where, cond), append(args, a...)
+	}
+	limit, _ := pageWindow(1, f.Limit)
+	pat := LikePattern(s)
+	match := `EXISTS (SELECT 1 FROM contacts ct WHERE ct.id = c.contact_id AND ` + q.d.SQL.Get("row_name_match") + `)`
+	margs := []any{pat, pat}
+	if utf8.RuneCountInString(s) >= MinIndexedTerm {
+		match += ` OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND NOT m.is_internal AND ` + q.d.SQL.Get("row_content_match") + `)`
+		margs = append(margs, pat)
+	}
+	walked := `SELECT c.id, c.activity_at, c.contact_id FROM conversations c WHERE ` + strings.Join(where, " AND ") + defaultOrder
+	found, err := q.listed(ctx, `SELECT c.id, c.activity_at FROM (`+walked+` LIMIT ?) c WHERE `+match+defaultOrder+` LIMIT ?`,
+		slices.Concat(args, []any{searchWalk}, margs, []any{limit + 1}))
+	if err != nil {
+		return inbox.SearchPage{}, err
+	}
+	page := inbox.SearchPage{Counted: min(len(found), limit), More: len(found) > limit}
+	if !page.More {
+		// Where the walk ended, if the list goes on past it.
+		end, err := q.listed(ctx, `SELECT c.id, c.activity_at FROM conversations c WHERE `+strings.Join(where, " AND ")+defaultOrder+` LIMIT 1 OFFSET ?`,
+			append(slices.Clone(args), searchWalk-1))
+		if err != nil {
+			return inbox.SearchPage{}, err
+		}
+		if len(end) > 0 {
+			rest, total, err := q.searchPast(ctx, tenant, s, where, args, end[0].cursor(), limit-len(found)+1)
+			if err != nil {
+				return inbox.SearchPage{}, err
+			}
+			found, page.Counted = append(found, rest...), len(found)+total
+		}
+	}
+	if len(found) > limit {
+		found, page.Next = found[:limit], found[limit-1].cursor()
+	}
+	ids := make([]uuid.UUID, len(found))
+	for i, l := range found {
+		ids[i] = l.id
+	}
+	page.Conversations = []inbox.Conversation{}
+	if len(ids) > 0 {
+		page.Conversations, err = q.conversationsByID(ctx, tenant, ids)
+	}
+	return page, err
+}
+
+// searchPast gathers up to n of the matches of s that pass where (with args) and come after
+// cursor, through the indexes, and counts them all.
+func (q *queries) searchPast(ctx context.Context, tenant uuid.UUID, s string, where []string, args []any, cursor *inbox.ListCursor, n int) ([]listed, int, error) {
+	m := q.searchMatches(tenant, s)
+	cond, cargs := below(cursor)
+	rows, err := q.query(ctx, m.with+` SELECT c.id, c.activity_at, COUNT(*) OVER () FROM conversations c WHERE `+
+		strings.Join(where, " AND ")+` AND `+cond+` AND `+m.gathered+defaultOrder+` LIMIT ?`,
+		q.d.freshPlan(slices.Concat(m.args, args, cargs, []any{tenant, n}))...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search conversations: %w", err)
+	}
+	var total int
+	found, err := collect(rows, "search conversations", func(l *listed) []any { return []any{&l.id, timeCol{&l.at}, &total} })
+	return found, total, err
+}
+
+// listed reads the conversations' places that query selects.
+func (q *queries) listed(ctx context.Context, query string, args []any) ([]listed, error) {
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search conversations: %w", err)
+	}
+	return collect(rows, "search conversations", func(l *listed) []any { return []any{&l.id, timeCol{&l.at}} })
 }
 
 // searchMatches are the parts of a search for s: a WITH clause that names the matches by
