@@ -94,6 +94,8 @@ func (c *client) reads() ([]scenario, error) {
 		{"search contact name", "/v1/conversations?search=" + url.QueryEscape(ids["name"])},
 		{"search phone", "/v1/conversations?search=" + url.QueryEscape(ids["phone"])},
 		{"search + status", "/v1/conversations?status=active&search=invoice"},
+		// Only internal notes hold it: its trigrams are common, its matches none.
+		{"search phrase in notes only", "/v1/conversations?search=refund"},
 		{"statistics v1 (all)", "/v1/conversations/statistics"},
 		{"team-inbox stats", "/team-inbox/api/stats/"},
 		{"team-inbox messages", "/team-inbox/api/messages/"},

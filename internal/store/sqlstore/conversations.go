@@ -386,10 +386,11 @@ func (q *queries) searchAll(ctx context.Context, tenant uuid.UUID, m searchMatch
 	return ids, total, err
 }
 
-// searchWalk is how many conversations a search page reads in the list's order, testing
-// each, before it turns to the indexes: a term in one conversation in five fills a page of
-// 20 among them, and a term rarer than that has few enough matches to gather and sort.
-const searchWalk = 100
+// searchWalk is how many conversations per row of the page a search reads in the list's
+// order, testing each, before it turns to the indexes: a term in one conversation in five
+// fills its page among them, and a term rarer than that has few enough matches to gather and
+// sort.
+const searchWalk = 5
 
 // listed is a conversation's place in the list's default order.
 type listed struct {
@@ -409,9 +410,9 @@ func below(cursor *inbox.ListCursor) (string, []any) {
 const defaultOrder = " ORDER BY c.activity_at DESC, c.id DESC"
 
 // SearchConversations reads a page in two steps. It walks the list from the cursor on, at
-// most searchWalk conversations, and tests each: its contact's name or phone, then its
-// customer-visible messages one by one. A common term fills the page there, and its count
-// stops at the page ("more"). When the walk does not fill the page, the rest of the
+// most searchWalk conversations per row of the page, and tests each: its contact's name or
+// phone, then its customer-visible messages one by one. A common term fills the page there,
+// and its count stops at the page ("more"). When the walk does not fill the page, the
 // matches past the walk are gathered through the indexes, as ListConversations does (the
 // newest contentSearchWindow content matches), sorted and counted.
 func (q *queries) SearchConversations(ctx context.Context, tenant uuid.UUID, f inbox.ConversationFilter, after *inbox.ListCursor) (inbox.SearchPage, error) {
@@ -422,6 +423,7 @@ func (q *queries) SearchConversations(ctx context.Context, tenant uuid.UUID, f i
 		where, args = append(where, cond), append(args, a...)
 	}
 	limit, _ := pageWindow(1, f.Limit)
+	walk := searchWalk * (limit + 1)
 	pat := LikePattern(s)
 	match := `EXISTS (SELECT 1 FROM contacts ct WHERE ct.id = c.contact_id AND ` + q.d.SQL.Get("row_name_match") + `)`
 	margs := []any{pat, pat}
@@ -431,7 +433,7 @@ func (q *queries) SearchConversations(ctx context.Context, tenant uuid.UUID, f i
 	}
 	walked := `SELECT c.id, c.activity_at, c.contact_id FROM conversations c WHERE ` + strings.Join(where, " AND ") + defaultOrder
 	found, err := q.listed(ctx, `SELECT c.id, c.activity_at FROM (`+walked+` LIMIT ?) c WHERE `+match+defaultOrder+` LIMIT ?`,
-		slices.Concat(args, []any{searchWalk}, margs, []any{limit + 1}))
+		slices.Concat(args, []any{walk}, margs, []any{limit + 1}))
 	if err != nil {
 		return inbox.SearchPage{}, err
 	}
@@ -439,7 +441,7 @@ func (q *queries) SearchConversations(ctx context.Context, tenant uuid.UUID, f i
 	if !page.More {
 		// Where the walk ended, if the list goes on past it.
 		end, err := q.listed(ctx, `SELECT c.id, c.activity_at FROM conversations c WHERE `+strings.Join(where, " AND ")+defaultOrder+` LIMIT 1 OFFSET ?`,
-			append(slices.Clone(args), searchWalk-1))
+			append(slices.Clone(args), walk-1))
 		if err != nil {
 			return inbox.SearchPage{}, err
 		}
