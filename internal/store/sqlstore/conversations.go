@@ -387,10 +387,10 @@ func (q *queries) searchAll(ctx context.Context, tenant uuid.UUID, m searchMatch
 }
 
 // searchWalk is how many conversations per row of the page a search reads in the list's
-// order, testing each, before it turns to the indexes: a term in one conversation in five
-// fills its page among them, and a term rarer than that has few enough matches to gather and
-// sort.
-const searchWalk = 5
+// order, testing each, before it turns to the indexes: a term in one conversation in three
+// fills its page among them, and a rarer term is found through the indexes. Each one
+// walked costs its ~10 messages read for a term that none holds (a phone number).
+const searchWalk = 3
 
 // listed is a conversation's place in the list's default order.
 type listed struct {
@@ -446,11 +446,15 @@ func (q *queries) SearchConversations(ctx context.Context, tenant uuid.UUID, f i
 			return inbox.SearchPage{}, err
 		}
 		if len(end) > 0 {
-			rest, total, err := q.searchPast(ctx, tenant, s, where, args, end[0].cursor(), limit-len(found)+1)
+			n := limit - len(found) + 1
+			rest, counted, err := q.searchPast(ctx, tenant, s, where, args, end[0].cursor(), n)
 			if err != nil {
 				return inbox.SearchPage{}, err
 			}
-			found, page.Counted = append(found, rest...), len(found)+total
+			if page.More = counted < 0 && len(rest) == n; counted < 0 {
+				counted = min(len(rest), n-1)
+			}
+			found, page.Counted = append(found, rest...), len(found)+counted
 		}
 	}
 	if len(found) > limit {
@@ -467,20 +471,32 @@ func (q *queries) SearchConversations(ctx context.Context, tenant uuid.UUID, f i
 	return page, err
 }
 
-// searchPast gathers up to n of the matches of s that pass where (with args) and come after
-// cursor, through the indexes, and counts them all.
-func (q *queries) searchPast(ctx context.Context, tenant uuid.UUID, s string, where []string, args []any, cursor *inbox.ListCursor, n int) ([]listed, int, error) {
+// searchPast reads up to n of the matches of s that pass where (with args) and come after
+// cursor, found through the indexes. Usually they are few, and gathered, sorted and counted
+// in full (counted is their number). When the name matches are many (by searchAll's rule),
+// the list is walked in its order instead, each row looked up among the matches, which
+// fills the n rows sooner; the count then stops there (counted is -1).
+func (q *queries) searchPast(ctx context.Context, tenant uuid.UUID, s string, where []string, args []any, cursor *inbox.ListCursor, n int) (found []listed, counted int, err error) {
 	m := q.searchMatches(tenant, s)
 	cond, cargs := below(cursor)
-	rows, err := q.query(ctx, m.with+` SELECT c.id, c.activity_at, COUNT(*) OVER () FROM conversations c WHERE `+
-		strings.Join(where, " AND ")+` AND `+cond+` AND `+m.gathered+defaultOrder+` LIMIT ?`,
-		q.d.freshPlan(slices.Concat(m.args, args, cargs, []any{tenant, n}))...)
+	from := ` FROM conversations c WHERE ` + strings.Join(where, " AND ") + ` AND ` + cond + ` AND `
+	u, key := q.d.SQL.Get("unindexed"), m.name.Key
+	dense := `(SELECT by_name * by_name > ? * conversations FROM counts)`
+	rows, err := q.query(ctx, m.with+`, counts AS MATERIALIZED (SELECT `+m.name.Count+` AS by_name,
+			(SELECT COALESCE(SUM(conversations), 0) FROM conversation_loads_now WHERE tenant_id = ?) AS conversations)
+		SELECT c.id, c.activity_at, c.total FROM (
+			SELECT * FROM (SELECT c.id, c.activity_at, CAST(-1 AS BIGINT) AS total`+from+`(`+u+key+` IN (SELECT k FROM named)
+				OR `+u+`c.id IN (SELECT conversation_id FROM recent))`+defaultOrder+` LIMIT CASE WHEN `+dense+` THEN ? ELSE 0 END) walked
+			UNION ALL
+			SELECT * FROM (SELECT c.id, c.activity_at, COUNT(*) OVER () AS total`+from+m.gathered+defaultOrder+`
+				LIMIT CASE WHEN `+dense+` THEN 0 ELSE ? END) gathered
+		) c`+defaultOrder,
+		q.d.freshPlan(slices.Concat(m.args, []any{tenant}, args, cargs, []any{n, n}, args, cargs, []any{tenant, n, n}))...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search conversations: %w", err)
 	}
-	var total int
-	found, err := collect(rows, "search conversations", func(l *listed) []any { return []any{&l.id, timeCol{&l.at}, &total} })
-	return found, total, err
+	found, err = collect(rows, "search conversations", func(l *listed) []any { return []any{&l.id, timeCol{&l.at}, &counted} })
+	return found, counted, err
 }
 
 // listed reads the conversations' places that query selects.

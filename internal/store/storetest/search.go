@@ -15,8 +15,8 @@ import (
 
 // testSearchPages pages searches by cursor, newest activity first: a common term (its
 // page filled by walking the list, its count stopped at the page), rare ones whose matches
-// lie past that walk (gathered through the indexes and counted in full), a name, a term
-// too short for the indexes and a filter, each against the answer computed here, with no
+// lie past that walk (gathered through the indexes and counted in full), a name many share
+// past it, a term too short for the indexes and a filter, each against the answer computed here, with no
 // row twice or missed while new matches arrive, and nothing of another tenant.
 func testSearchPages(t *testing.T, f *fixture) {
 	a, b := f.tenant("A"), f.tenant("B")
@@ -29,8 +29,12 @@ func testSearchPages(t *testing.T, f *fixture) {
 	rows := map[string][]row{}
 	for i := range 160 {
 		name := fmt.Sprintf("Person%03d", i)
-		if i == 7 || i == 158 {
+		switch {
+		case i == 7 || i == 158:
 			name = "Zelda"
+		case i%3 == 1 && i < 100:
+			// A name many share, past the walk: the list is walked, and the count stops.
+			name = "Dana"
 		}
 		closed := i%10 == 0
 		c := f.conversation(a, f.contact(a, name, fmt.Sprintf("+1555%07d", i)).ID, wa.ID, t0, func(c *inbox.Conversation) {
@@ -53,8 +57,8 @@ func testSearchPages(t *testing.T, f *fixture) {
 			f.message(c, inbox.SenderBusinessUser, "refund please, says the note", at.Add(-time.Hour), func(m *inbox.Message) { m.IsInternal = true })
 		}
 		f.message(c, inbox.SenderEndUser, content, at)
-		if name == "Zelda" {
-			rows["zelda"] = append(rows["zelda"], r)
+		if name == "Zelda" || name == "Dana" {
+			rows[strings.ToLower(name)] = append(rows[strings.ToLower(name)], r)
 		}
 	}
 	rows["ze"] = rows["zelda"]
@@ -103,7 +107,7 @@ func testSearchPages(t *testing.T, f *fixture) {
 	for _, tc := range []struct {
 		term   string
 		closed bool
-	}{{"parcel", false}, {"refund please", false}, {"zelda", false}, {"ze", false}, {"parcel", true}} {
+	}{{"parcel", false}, {"refund please", false}, {"zelda", false}, {"ze", false}, {"dana", false}, {"parcel", true}} {
 		for _, limit := range []int{20, 7, 2} {
 			filter := inbox.ConversationFilter{Search: strings.ToUpper(tc.term), Limit: limit}
 			if tc.closed {
