@@ -15,8 +15,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -35,7 +35,7 @@ func main() {
 	mode := flag.String("mode", "read", "read: lists, searches, statistics; write: notes and replies")
 	n := flag.Int("n", 300, "requests per scenario")
 	conc := flag.Int("c", 1, "concurrent requests")
-	only := flag.String("only", "", "run only the scenarios whose name contains this (\"search\": the searches)")
+	only := flag.String("only", "", "run only the scenarios whose name matches this regular expression (\"search\": the searches)")
 	flag.Parse()
 	if err := run(*base, *token, *mode, *only, *n, *conc); err != nil {
 		fmt.Fprintln(os.Stderr, "apiload:", err)
@@ -44,6 +44,10 @@ func main() {
 }
 
 func run(base, token, mode, only string, n, conc int) error {
+	pick, err := regexp.Compile(only)
+	if err != nil {
+		return fmt.Errorf("-only: %w", err)
+	}
 	api, err := rest.New(base, token, &http.Client{Timeout: 30 * time.Second})
 	if err != nil {
 		return err
@@ -63,7 +67,7 @@ func run(base, token, mode, only string, n, conc int) error {
 	}
 	fmt.Printf("%-42s %8s %8s %8s %8s %8s\n", "scenario", "p50", "p99", "max", "req/s", "errors")
 	for _, s := range scenarios {
-		if !strings.Contains(s.name, only) {
+		if !pick.MatchString(s.name) {
 			continue
 		}
 		lat, elapsed, errs := measure(s.do, n, conc)

@@ -431,32 +431,44 @@ func (q *queries) SearchConversations(ctx context.Context, tenant uuid.UUID, f i
 		match += ` OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND NOT m.is_internal AND ` + q.d.SQL.Get("row_content_match") + `)`
 		margs = append(margs, pat)
 	}
-	walked := `SELECT c.id, c.activity_at, c.contact_id FROM conversations c WHERE ` + strings.Join(where, " AND ") + defaultOrder
-	found, err := q.listed(ctx, `SELECT c.id, c.activity_at FROM (`+walked+` LIMIT ?) c WHERE `+match+defaultOrder+` LIMIT ?`,
-		slices.Concat(args, []any{walk}, margs, []any{limit + 1}))
+	// A phone number is found through the name index at once: the messages of the
+	// conversations walked seldom hold one, and would be read for nothing.
+	phone := strings.Trim(s, "+0123456789") == ""
+	var (
+		found []listed
+		err   error
+		past  *inbox.ListCursor // the walk's last row, when the list goes on after it
+	)
+	if !phone {
+		walked := `SELECT c.id, c.activity_at, c.contact_id FROM conversations c WHERE ` + strings.Join(where, " AND ") + defaultOrder
+		found, err = q.listed(ctx, `SELECT c.id, c.activity_at FROM (`+walked+` LIMIT ?) c WHERE `+match+defaultOrder+` LIMIT ?`,
+			slices.Concat(args, []any{walk}, margs, []any{limit + 1}))
+		if err != nil || len(found) > limit {
+			return q.loadSearchPage(ctx, tenant, found, len(found) > limit, limit, min(len(found), limit), err)
+		}
+		end, err := q.listed(ctx, `SELECT c.id, c.activity_at FROM conversations c WHERE `+strings.Join(where, " AND ")+defaultOrder+` LIMIT 1 OFFSET ?`,
+			append(slices.Clone(args), walk-1))
+		if err != nil || len(end) == 0 {
+			return q.loadSearchPage(ctx, tenant, found, false, limit, len(found), err)
+		}
+		past = end[0].cursor()
+	}
+	n := limit - len(found) + 1
+	rest, counted, err := q.searchPast(ctx, tenant, s, where, args, past, n)
+	more := counted < 0 && len(rest) == n
+	if counted < 0 {
+		counted = min(len(rest), n-1)
+	}
+	return q.loadSearchPage(ctx, tenant, append(found, rest...), more, limit, len(found)+counted, err)
+}
+
+// loadSearchPage loads the page of a search from the places found (up to limit + 1: one more
+// says where the next page starts).
+func (q *queries) loadSearchPage(ctx context.Context, tenant uuid.UUID, found []listed, more bool, limit, counted int, err error) (inbox.SearchPage, error) {
 	if err != nil {
 		return inbox.SearchPage{}, err
 	}
-	page := inbox.SearchPage{Counted: min(len(found), limit), More: len(found) > limit}
-	if !page.More {
-		// Where the walk ended, if the list goes on past it.
-		end, err := q.listed(ctx, `SELECT c.id, c.activity_at FROM conversations c WHERE `+strings.Join(where, " AND ")+defaultOrder+` LIMIT 1 OFFSET ?`,
-			append(slices.Clone(args), walk-1))
-		if err != nil {
-			return inbox.SearchPage{}, err
-		}
-		if len(end) > 0 {
-			n := limit - len(found) + 1
-			rest, counted, err := q.searchPast(ctx, tenant, s, where, args, end[0].cursor(), n)
-			if err != nil {
-				return inbox.SearchPage{}, err
-			}
-			if page.More = counted < 0 && len(rest) == n; counted < 0 {
-				counted = min(len(rest), n-1)
-			}
-			found, page.Counted = append(found, rest...), len(found)+counted
-		}
-	}
+	page := inbox.SearchPage{More: more, Counted: counted}
 	if len(found) > limit {
 		found, page.Next = found[:limit], found[limit-1].cursor()
 	}
@@ -472,14 +484,17 @@ func (q *queries) SearchConversations(ctx context.Context, tenant uuid.UUID, f i
 }
 
 // searchPast reads up to n of the matches of s that pass where (with args) and come after
-// cursor, found through the indexes. Usually they are few, and gathered, sorted and counted
+// cursor (if any), found through the indexes. Usually they are few, and gathered, sorted and counted
 // in full (counted is their number). When the name matches are many (by searchAll's rule),
 // the list is walked in its order instead, each row looked up among the matches, which
 // fills the n rows sooner; the count then stops there (counted is -1).
 func (q *queries) searchPast(ctx context.Context, tenant uuid.UUID, s string, where []string, args []any, cursor *inbox.ListCursor, n int) (found []listed, counted int, err error) {
 	m := q.searchMatches(tenant, s)
-	cond, cargs := below(cursor)
-	from := ` FROM conversations c WHERE ` + strings.Join(where, " AND ") + ` AND ` + cond + ` AND `
+	if cursor != nil {
+		cond, cargs := below(cursor)
+		where, args = append(slices.Clone(where), cond), slices.Concat(args, cargs)
+	}
+	from := ` FROM conversations c WHERE ` + strings.Join(where, " AND ") + ` AND `
 	u, key := q.d.SQL.Get("unindexed"), m.name.Key
 	dense := `(SELECT by_name * by_name > ? * conversations FROM counts)`
 	rows, err := q.query(ctx, m.with+`, counts AS MATERIALIZED (SELECT `+m.name.Count+` AS by_name,
@@ -491,7 +506,7 @@ func (q *queries) searchPast(ctx context.Context, tenant uuid.UUID, s string, wh
 			SELECT * FROM (SELECT c.id, c.activity_at, COUNT(*) OVER () AS total`+from+m.gathered+defaultOrder+`
 				LIMIT CASE WHEN `+dense+` THEN 0 ELSE ? END) gathered
 		) c`+defaultOrder,
-		q.d.freshPlan(slices.Concat(m.args, []any{tenant}, args, cargs, []any{n, n}, args, cargs, []any{tenant, n, n}))...)
+		q.d.freshPlan(slices.Concat(m.args, []any{tenant}, args, []any{n, n}, args, []any{tenant, n, n}))...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search conversations: %w", err)
 	}

@@ -16,7 +16,7 @@ import (
 // testSearchPages pages searches by cursor, newest activity first: a common term (its
 // page filled by walking the list, its count stopped at the page), rare ones whose matches
 // lie past that walk (gathered through the indexes and counted in full), a name many share
-// past it, a term too short for the indexes and a filter, each against the answer computed here, with no
+// past it, a phone, a term too short for the indexes and a filter, each against the answer computed here, with no
 // row twice or missed while new matches arrive, and nothing of another tenant.
 func testSearchPages(t *testing.T, f *fixture) {
 	a, b := f.tenant("A"), f.tenant("B")
@@ -57,6 +57,9 @@ func testSearchPages(t *testing.T, f *fixture) {
 			f.message(c, inbox.SenderBusinessUser, "refund please, says the note", at.Add(-time.Hour), func(m *inbox.Message) { m.IsInternal = true })
 		}
 		f.message(c, inbox.SenderEndUser, content, at)
+		if i/10 == 12 {
+			rows["+1555000012"] = append(rows["+1555000012"], r)
+		}
 		if name == "Zelda" || name == "Dana" {
 			rows[strings.ToLower(name)] = append(rows[strings.ToLower(name)], r)
 		}
@@ -107,7 +110,7 @@ func testSearchPages(t *testing.T, f *fixture) {
 	for _, tc := range []struct {
 		term   string
 		closed bool
-	}{{"parcel", false}, {"refund please", false}, {"zelda", false}, {"ze", false}, {"dana", false}, {"parcel", true}} {
+	}{{"parcel", false}, {"refund please", false}, {"zelda", false}, {"ze", false}, {"dana", false}, {"+1555000012", false}, {"parcel", true}} {
 		for _, limit := range []int{20, 7, 2} {
 			filter := inbox.ConversationFilter{Search: strings.ToUpper(tc.term), Limit: limit}
 			if tc.closed {
