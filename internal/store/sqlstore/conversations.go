@@ -389,7 +389,7 @@ func (q *queries) searchAll(ctx context.Context, tenant uuid.UUID, m searchMatch
 // searchWalk is how many conversations per row of the page a search reads in the list's
 // order, testing each, before it turns to the indexes: a term in one conversation in three
 // fills its page among them, and a rarer term is found through the indexes. Each one
-// walked costs its ~10 messages read for a term that none holds (a phone number).
+// walked costs its ~10 messages read for a term that none holds.
 const searchWalk = 3
 
 // listed is a conversation's place in the list's default order.
@@ -413,8 +413,8 @@ const defaultOrder = " ORDER BY c.activity_at DESC, c.id DESC"
 // most searchWalk conversations per row of the page, and tests each: its contact's name or
 // phone, then its customer-visible messages one by one. A common term fills the page there,
 // and its count stops at the page ("more"). When the walk does not fill the page, the
-// matches past the walk are gathered through the indexes, as ListConversations does (the
-// newest contentSearchWindow content matches), sorted and counted.
+// matches past the walk are found through the indexes, as ListConversations finds them
+// (the newest contentSearchWindow content matches); a phone number goes there at once.
 func (q *queries) SearchConversations(ctx context.Context, tenant uuid.UUID, f inbox.ConversationFilter, after *inbox.ListCursor) (inbox.SearchPage, error) {
 	s := strings.TrimSpace(f.Search)
 	where, args := listConditions(tenant, f)
@@ -423,14 +423,6 @@ func (q *queries) SearchConversations(ctx context.Context, tenant uuid.UUID, f i
 		where, args = append(where, cond), append(args, a...)
 	}
 	limit, _ := pageWindow(1, f.Limit)
-	walk := searchWalk * (limit + 1)
-	pat := LikePattern(s)
-	match := `EXISTS (SELECT 1 FROM contacts ct WHERE ct.id = c.contact_id AND ` + q.d.SQL.Get("row_name_match") + `)`
-	margs := []any{pat, pat}
-	if utf8.RuneCountInString(s) >= MinIndexedTerm {
-		match += ` OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND NOT m.is_internal AND ` + q.d.SQL.Get("row_content_match") + `)`
-		margs = append(margs, pat)
-	}
 	// A phone number is found through the name index at once: the messages of the
 	// conversations walked seldom hold one, and would be read for nothing.
 	phone := strings.Trim(s, "+0123456789") == ""
@@ -440,6 +432,15 @@ func (q *queries) SearchConversations(ctx context.Context, tenant uuid.UUID, f i
 		past  *inbox.ListCursor // the walk's last row, when the list goes on after it
 	)
 	if !phone {
+		walk := searchWalk * (limit + 1)
+		pat := LikePattern(s)
+		match := `EXISTS (SELECT 1 FROM contacts ct WHERE ct.id = c.contact_id AND ` + q.d.SQL.Get("row_name_match") + `)`
+		margs := []any{pat, pat}
+		if utf8.RuneCountInString(s) >= MinIndexedTerm {
+			match += ` OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND NOT m.is_internal AND ` +
+				q.d.SQL.Get("row_content_match") + `)`
+			margs = append(margs, pat)
+		}
 		walked := `SELECT c.id, c.activity_at, c.contact_id FROM conversations c WHERE ` + strings.Join(where, " AND ") + defaultOrder
 		found, err = q.listed(ctx, `SELECT c.id, c.activity_at FROM (`+walked+` LIMIT ?) c WHERE `+match+defaultOrder+` LIMIT ?`,
 			slices.Concat(args, []any{walk}, margs, []any{limit + 1}))
@@ -484,8 +485,8 @@ func (q *queries) loadSearchPage(ctx context.Context, tenant uuid.UUID, found []
 }
 
 // searchPast reads up to n of the matches of s that pass where (with args) and come after
-// cursor (if any), found through the indexes. Usually they are few, and gathered, sorted and counted
-// in full (counted is their number). When the name matches are many (by searchAll's rule),
+// cursor (if any), found through the indexes. Usually they are few, and gathered, sorted
+// and counted in full (counted is their number). When the name matches are many (by searchAll's rule),
 // the list is walked in its order instead, each row looked up among the matches, which
 // fills the n rows sooner; the count then stops there (counted is -1).
 func (q *queries) searchPast(ctx context.Context, tenant uuid.UUID, s string, where []string, args []any, cursor *inbox.ListCursor, n int) (found []listed, counted int, err error) {
