@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
 
@@ -42,20 +43,55 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error
 	if f.SortBy == "" {
 		f.SortBy = inbox.SortLastMessageAt
 	}
+	after := q.listCursor("cursor")
+	// A search in the default order from its first page is read by cursor (keyset), with a
+	// bounded count; page numbers past the first count every match.
+	keyset := f.Search != "" && f.SortBy == inbox.SortLastMessageAt && !f.SortAsc && f.Page == 1
+	if after != nil && !keyset {
+		q.bad.Add("cursor", "Pages a search in the default order (newest activity first), without page")
+	}
 	if err := q.err(); err != nil {
 		return err
+	}
+	if keyset {
+		return s.searchConversations(w, r, p, f, after)
 	}
 	list, total, err := s.Service.ListConversations(r.Context(), p, f)
 	if err != nil {
 		return err
 	}
+	writeJSON(w, http.StatusOK, map[string]any{"conversations": s.views(list), "pagination": paginate(total, f.Page, f.Limit)})
+	return nil
+}
+
+// searchPagination is a keyset search's pagination: total counts the matches from this page
+// on that the search counted, and more says there are others ("more than total").
+type searchPagination struct {
+	Pagination
+	More       bool    `json:"more"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func (s *Server) searchConversations(w http.ResponseWriter, r *http.Request, p auth.Principal, f inbox.ConversationFilter, after *inbox.ListCursor) error {
+	page, err := s.Service.SearchConversations(r.Context(), p, f, after)
+	if err != nil {
+		return err
+	}
+	pg := searchPagination{Pagination: paginate(page.Counted, f.Page, f.Limit), More: page.More, NextCursor: encodeCursor(page.Next)}
+	if page.More {
+		pg.Pages++
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"conversations": s.views(page.Conversations), "pagination": pg})
+	return nil
+}
+
+func (s *Server) views(list []inbox.Conversation) []inbox.ConversationView {
 	now := s.Service.Now()
 	views := make([]inbox.ConversationView, len(list))
 	for i, c := range list {
 		views[i] = c.View(now)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conversations": views, "pagination": paginate(total, f.Page, f.Limit)})
-	return nil
+	return views
 }
 
 func kindNames() []string {

@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -200,6 +202,31 @@ func (q *query) instant(name string) *time.Time {
 		return &t
 	}
 	return q.date(name)
+}
+
+// listCursor parses a cursor that encodeCursor wrote.
+func (q *query) listCursor(name string) *inbox.ListCursor {
+	s := q.v.Get(name)
+	if s == "" {
+		return nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) != 24 {
+		q.bad.Add(name, "Must be a next_cursor from an earlier page")
+		return nil
+	}
+	at := time.UnixMicro(int64(binary.BigEndian.Uint64(b[:8]))).UTC()
+	return &inbox.ListCursor{ActivityAt: at, ID: uuid.UUID(b[8:])}
+}
+
+// encodeCursor writes c opaquely: its time in microseconds and its id, in base64url.
+func encodeCursor(c *inbox.ListCursor) *string {
+	if c == nil {
+		return nil
+	}
+	b := binary.BigEndian.AppendUint64(make([]byte, 0, 24), uint64(c.ActivityAt.UnixMicro()))
+	s := base64.RawURLEncoding.EncodeToString(append(b, c.ID[:]...))
+	return &s
 }
 
 func (q *query) err() error { return q.bad.Err() }

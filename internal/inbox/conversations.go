@@ -26,6 +26,20 @@ func (s *Service) ListConversations(ctx context.Context, p auth.Principal, f Con
 	return list, total, nil
 }
 
+// SearchConversations returns a page of a search in the list's default order, after the
+// cursor (from the top when nil), and how many matches it counted.
+func (s *Service) SearchConversations(ctx context.Context, p auth.Principal, f ConversationFilter, after *ListCursor) (SearchPage, error) {
+	if err := require(p, auth.PermConversationsRead, "view conversations"); err != nil {
+		return SearchPage{}, err
+	}
+	dropNUL(&f)
+	page, err := s.store.SearchConversations(ctx, p.TenantID, f, after)
+	if err != nil {
+		return SearchPage{}, fmt.Errorf("search conversations: %w", err)
+	}
+	return page, nil
+}
+
 // GetConversation returns one conversation of the caller's tenant.
 func (s *Service) GetConversation(ctx context.Context, p auth.Principal, id uuid.UUID) (Conversation, error) {
 	if err := require(p, auth.PermConversationsRead, "view conversations"); err != nil {

@@ -132,6 +132,11 @@ type ConversationQueries interface {
 	// ListConversations returns one page of the filtered list and the total count, each
 	// row with its joined fields, without one query per row.
 	ListConversations(ctx context.Context, tenant uuid.UUID, f ConversationFilter) ([]Conversation, int, error)
+	// SearchConversations returns the page of a search (f.Search, with f's other filters)
+	// in the list's default order, newest activity first, that starts after the cursor (at
+	// the top when nil). Its reads are bounded by the page, not by the number of matches.
+	// f's page and sort are ignored.
+	SearchConversations(ctx context.Context, tenant uuid.UUID, f ConversationFilter, after *ListCursor) (SearchPage, error)
 	// SaveConversation writes the mutable fields: type, status, priority, category, assigned
 	// user and team, resolved_at, closed_at, updated_at.
 	SaveConversation(ctx context.Context, c Conversation) error
@@ -323,6 +328,25 @@ type ConversationFilter struct {
 	Limit       int
 	SortBy      string // one of SortKeys; ties broken by id
 	SortAsc     bool
+}
+
+// ListCursor is a place in the conversation list's default order (newest activity first,
+// then the greater id): the conversations after it are those below it.
+type ListCursor struct {
+	ActivityAt time.Time
+	ID         uuid.UUID
+}
+
+// SearchPage is a page of a search in the list's default order.
+type SearchPage struct {
+	Conversations []Conversation
+	// Counted is the number of matches from the page on that the search counted: the
+	// page's own, and all the rest when finding them cost no more than the page.
+	Counted int
+	// More says there are matches beyond those Counted: "more than Counted".
+	More bool
+	// Next is where the next page starts; nil after the last.
+	Next *ListCursor
 }
 
 // MessagePage selects a page of a conversation's messages: by page number, or by cursor

@@ -195,6 +195,30 @@ test("search marks the match in names and previews", async ({ page, biz }, info)
   await expect(row(page, "Paula").locator("mark")).toHaveText(["Stone"]);
 });
 
+test("a search with more matches than a page says so, and scrolling reads the next page by cursor", async ({ page, biz }) => {
+  test.setTimeout(180_000);
+  const ch = await biz.telegram();
+  await customers(biz, ch, 130, "Seeker");
+  await biz.inbound(ch, "Nothing to see", { first: "Other" });
+  await signIn(page, biz.owner);
+  await expect(page.getByText("131 conversations")).toBeVisible({ timeout: 20_000 });
+  await page.getByRole("searchbox", { name: "Search conversations" }).fill("seeker");
+  // The first page of 100 stops counting there.
+  await expect(page.getByText("More than 100 conversations")).toBeVisible();
+  const next = page.waitForRequest((r) => r.url().includes("/v1/conversations?") && !!new URL(r.url()).searchParams.get("cursor"));
+  const scroller = page.locator(".scroller");
+  for (let i = 0; i < 40; i++) {
+    await scroller.evaluate((el) => el.scrollBy(0, 2000));
+    if ((await page.locator('[aria-posinset="130"]').count()) > 0) break;
+    await page.waitForTimeout(50);
+  }
+  expect(new URL((await next).url()).searchParams.get("page")).toBeNull();
+  await expect(page.getByText("130 conversations")).toBeVisible();
+  await expect(page.locator('[aria-posinset="130"]')).toBeVisible();
+  await expect(row(page, "Seeker0 Row")).toBeVisible(); // the oldest, last
+  await expect(row(page, "Other")).toHaveCount(0);
+});
+
 test("the mentions view lists conversations whose notes mention me", async ({ page, biz }) => {
   const ch = await biz.telegram();
   await biz.inbound(ch, "Tricky case", { first: "Mona" });

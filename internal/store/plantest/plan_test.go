@@ -346,6 +346,18 @@ func (w *workload) run(ctx context.Context) {
 		_, _, err := w.svc.ListConversations(ctx, p, f)
 		w.must(err)
 	}
+	// Searches by cursor: a common term, a name, a rare one (the walk, then the indexes), each
+	// from the top and from its next page.
+	for _, f := range []inbox.ConversationFilter{{Search: "enterprise plan"}, {Search: "Priya"}, {Search: "+91"}, {Search: "refund"},
+		{Search: "invoice", Status: active}, {Search: "zzyzx"}} {
+		f.Limit = 25
+		page, err := w.svc.SearchConversations(ctx, p, f, nil)
+		w.must(err)
+		if page.Next != nil {
+			_, err = w.svc.SearchConversations(ctx, p, f, page.Next)
+			w.must(err)
+		}
+	}
 	inbound, unread := true, false
 	for _, f := range []inbox.InboxMessageFilter{
 		{}, {Channel: inbox.ChannelWhatsApp}, {Inbound: &inbound}, {IsRead: &unread}, {ContactID: &conv.ContactID},

@@ -26,6 +26,12 @@ m.search_content LIKE lower(?) ESCAPE '\'
 -- A walk down the newest messages, then the trigram index day by day (migration 0010a).
 SELECT recent_content_matches(?, lower(?), ?, ?) AS conversation_id
 
+-- name: row_name_match
+(ct.search_name LIKE lower(?) ESCAPE '\' OR ct.phone LIKE ? ESCAPE '\')
+
+-- name: row_content_match
+m.search_content LIKE lower(?) ESCAPE '\'
+
 -- name: name_match_key
 c.contact_id
 

@@ -40,6 +40,13 @@ m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)
 SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
 	WHERE messages_fts MATCH ? AND m.tenant_id = ? AND NOT m.is_internal ORDER BY f.rowid DESC LIMIT ?
 
+-- name: row_name_match
+-- LIKE ignores ASCII case only, as the name index's own check for a short term does.
+((ct.first_name || ' ' || ct.last_name) LIKE ? ESCAPE '\' OR ct.phone LIKE ? ESCAPE '\')
+
+-- name: row_content_match
+m.content LIKE ? ESCAPE '\'
+
 -- name: name_match_key
 c.rowid
 

@@ -158,7 +158,9 @@ var sortColumns = map[string]string{
 // a shorter one is matched by scanning, and the conversation list leaves message content out.
 const MinIndexedTerm = 3
 
-func (q *queries) ListConversations(ctx context.Context, tenant uuid.UUID, f inbox.ConversationFilter) ([]inbox.Conversation, int, error) {
+// listConditions are the conditions of f's filters on conversations aliased c, the tenant's
+// first, and their arguments.
+func listConditions(tenant uuid.UUID, f inbox.ConversationFilter) ([]string, []any) {
 	where := []string{"c.tenant_id = ?"}
 	args := []any{tenant}
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
@@ -200,6 +202,11 @@ func (q *queries) ListConversations(ctx context.Context, tenant uuid.UUID, f inb
 	if f.ActiveSince != nil {
 		add("c.activity_at >= ?", micros(*f.ActiveSince))
 	}
+	return where, args
+}
+
+func (q *queries) ListConversations(ctx context.Context, tenant uuid.UUID, f inbox.ConversationFilter) ([]inbox.Conversation, int, error) {
+	where, args := listConditions(tenant, f)
 	from := ` FROM conversations c WHERE ` + strings.Join(where, " AND ")
 	col, ok := sortColumns[f.SortBy]
 	if !ok {
@@ -377,6 +384,144 @@ func (q *queries) searchAll(ctx context.Context, tenant uuid.UUID, m searchMatch
 		}
 	}
 	return ids, total, err
+}
+
+// searchWalk is how many conversations per row of the page a search reads in the list's
+// order, testing each, before it turns to the indexes: a term in one conversation in three
+// fills its page among them, and a rarer term is found through the indexes. Each one
+// walked costs its ~10 messages read for a term that none holds.
+const searchWalk = 3
+
+// listed is a conversation's place in the list's default order.
+type listed struct {
+	id uuid.UUID
+	at time.Time
+}
+
+func (l listed) cursor() *inbox.ListCursor { return &inbox.ListCursor{ActivityAt: l.at, ID: l.id} }
+
+// below is the condition that conversation c comes after cursor in the list's default order,
+// written so that the activity index reads from the cursor on.
+func below(cursor *inbox.ListCursor) (string, []any) {
+	at := micros(cursor.ActivityAt)
+	return "c.activity_at <= ? AND (c.activity_at < ? OR c.id < ?)", []any{at, at, cursor.ID}
+}
+
+const defaultOrder = " ORDER BY c.activity_at DESC, c.id DESC"
+
+// SearchConversations reads a page in two steps. It walks the list from the cursor on, at
+// most searchWalk conversations per row of the page, and tests each: its contact's name or
+// phone, then its customer-visible messages one by one. A common term fills the page there,
+// and its count stops at the page ("more"). When the walk does not fill the page, the
+// matches past the walk are found through the indexes, as ListConversations finds them
+// (the newest contentSearchWindow content matches); a phone number goes there at once.
+func (q *queries) SearchConversations(ctx context.Context, tenant uuid.UUID, f inbox.ConversationFilter, after *inbox.ListCursor) (inbox.SearchPage, error) {
+	s := strings.TrimSpace(f.Search)
+	where, args := listConditions(tenant, f)
+	if after != nil {
+		cond, a := below(after)
+		where, args = append(where, cond), append(args, a...)
+	}
+	limit, _ := pageWindow(1, f.Limit)
+	// A phone number is found through the name index at once: the messages of the
+	// conversations walked seldom hold one, and would be read for nothing.
+	phone := strings.Trim(s, "+0123456789") == ""
+	var (
+		found []listed
+		err   error
+		past  *inbox.ListCursor // the walk's last row, when the list goes on after it
+	)
+	if !phone {
+		walk := searchWalk * (limit + 1)
+		pat := LikePattern(s)
+		match := `EXISTS (SELECT 1 FROM contacts ct WHERE ct.id = c.contact_id AND ` + q.d.SQL.Get("row_name_match") + `)`
+		margs := []any{pat, pat}
+		if utf8.RuneCountInString(s) >= MinIndexedTerm {
+			match += ` OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND NOT m.is_internal AND ` +
+				q.d.SQL.Get("row_content_match") + `)`
+			margs = append(margs, pat)
+		}
+		walked := `SELECT c.id, c.activity_at, c.contact_id FROM conversations c WHERE ` + strings.Join(where, " AND ") + defaultOrder
+		found, err = q.listed(ctx, `SELECT c.id, c.activity_at FROM (`+walked+` LIMIT ?) c WHERE `+match+defaultOrder+` LIMIT ?`,
+			slices.Concat(args, []any{walk}, margs, []any{limit + 1}))
+		if err != nil || len(found) > limit {
+			return q.loadSearchPage(ctx, tenant, found, len(found) > limit, limit, min(len(found), limit), err)
+		}
+		end, err := q.listed(ctx, `SELECT c.id, c.activity_at FROM conversations c WHERE `+strings.Join(where, " AND ")+defaultOrder+` LIMIT 1 OFFSET ?`,
+			append(slices.Clone(args), walk-1))
+		if err != nil || len(end) == 0 {
+			return q.loadSearchPage(ctx, tenant, found, false, limit, len(found), err)
+		}
+		past = end[0].cursor()
+	}
+	n := limit - len(found) + 1
+	rest, counted, err := q.searchPast(ctx, tenant, s, where, args, past, n)
+	more := counted < 0 && len(rest) == n
+	if counted < 0 {
+		counted = min(len(rest), n-1)
+	}
+	return q.loadSearchPage(ctx, tenant, append(found, rest...), more, limit, len(found)+counted, err)
+}
+
+// loadSearchPage loads the page of a search from the places found (up to limit + 1: one more
+// says where the next page starts).
+func (q *queries) loadSearchPage(ctx context.Context, tenant uuid.UUID, found []listed, more bool, limit, counted int, err error) (inbox.SearchPage, error) {
+	if err != nil {
+		return inbox.SearchPage{}, err
+	}
+	page := inbox.SearchPage{More: more, Counted: counted}
+	if len(found) > limit {
+		found, page.Next = found[:limit], found[limit-1].cursor()
+	}
+	ids := make([]uuid.UUID, len(found))
+	for i, l := range found {
+		ids[i] = l.id
+	}
+	page.Conversations = []inbox.Conversation{}
+	if len(ids) > 0 {
+		page.Conversations, err = q.conversationsByID(ctx, tenant, ids)
+	}
+	return page, err
+}
+
+// searchPast reads up to n of the matches of s that pass where (with args) and come after
+// cursor (if any), found through the indexes. Usually they are few, and gathered, sorted
+// and counted in full (counted is their number). When the name matches are many (by searchAll's rule),
+// the list is walked in its order instead, each row looked up among the matches, which
+// fills the n rows sooner; the count then stops there (counted is -1).
+func (q *queries) searchPast(ctx context.Context, tenant uuid.UUID, s string, where []string, args []any, cursor *inbox.ListCursor, n int) (found []listed, counted int, err error) {
+	m := q.searchMatches(tenant, s)
+	if cursor != nil {
+		cond, cargs := below(cursor)
+		where, args = append(slices.Clone(where), cond), slices.Concat(args, cargs)
+	}
+	from := ` FROM conversations c WHERE ` + strings.Join(where, " AND ") + ` AND `
+	u, key := q.d.SQL.Get("unindexed"), m.name.Key
+	dense := `(SELECT by_name * by_name > ? * conversations FROM counts)`
+	rows, err := q.query(ctx, m.with+`, counts AS MATERIALIZED (SELECT `+m.name.Count+` AS by_name,
+			(SELECT COALESCE(SUM(conversations), 0) FROM conversation_loads_now WHERE tenant_id = ?) AS conversations)
+		SELECT c.id, c.activity_at, c.total FROM (
+			SELECT * FROM (SELECT c.id, c.activity_at, CAST(-1 AS BIGINT) AS total`+from+`(`+u+key+` IN (SELECT k FROM named)
+				OR `+u+`c.id IN (SELECT conversation_id FROM recent))`+defaultOrder+` LIMIT CASE WHEN `+dense+` THEN ? ELSE 0 END) walked
+			UNION ALL
+			SELECT * FROM (SELECT c.id, c.activity_at, COUNT(*) OVER () AS total`+from+m.gathered+defaultOrder+`
+				LIMIT CASE WHEN `+dense+` THEN 0 ELSE ? END) gathered
+		) c`+defaultOrder,
+		q.d.freshPlan(slices.Concat(m.args, []any{tenant}, args, []any{n, n}, args, []any{tenant, n, n}))...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search conversations: %w", err)
+	}
+	found, err = collect(rows, "search conversations", func(l *listed) []any { return []any{&l.id, timeCol{&l.at}, &counted} })
+	return found, counted, err
+}
+
+// listed reads the conversations' places that query selects.
+func (q *queries) listed(ctx context.Context, query string, args []any) ([]listed, error) {
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search conversations: %w", err)
+	}
+	return collect(rows, "search conversations", func(l *listed) []any { return []any{&l.id, timeCol{&l.at}} })
 }
 
 // searchMatches are the parts of a search for s: a WITH clause that names the matches by

@@ -82,6 +82,10 @@ var sharedSections = []string{
 	"row_address",   // the column that names a row of any table
 	"tenant_tables", // the tables with a tenant_id column, from the catalog
 	"percentile",    // the aggregate percentile_disc({p}) of column {col}
+	// contact ct's full name or phone is LIKE the pattern (two arguments), any case, read in the row
+	"row_name_match",
+	// message m's content is LIKE the pattern, any case, read in the row
+	"row_content_match",
 }
 
 // CheckShared reports the shared sections n lacks.

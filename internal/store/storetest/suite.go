@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t testing.TB) inbox.Store) {
 		{"ConversationJoins", testConversationJoins},
 		{"ConversationList", testConversationList},
 		{"SearchPlans", testSearchPlans},
+		{"SearchPages", testSearchPages},
 		{"Messages", testMessages},
 		{"MessagePages", testMessagePages},
 		{"DeliveryStatus", testDeliveryStatus},

@@ -2,7 +2,7 @@
 // by the socket's frames (wired in events.svelte.ts).
 import { api, unwrap, type Conversation } from "./api";
 import { router } from "./router.svelte";
-import type { paths } from "./schema";
+import type { components, paths } from "./schema";
 import { session } from "./session.svelte";
 
 /** The list's filters as the URL holds them; names are the API's query parameters. */
@@ -13,6 +13,7 @@ export const listParams = [
 
 // The URL holds the API's own parameters (listParams); the server checks their values.
 type ListQuery = paths["/v1/conversations"]["get"]["parameters"]["query"];
+type Pagination = components["schemas"]["Pagination"] | components["schemas"]["SearchPagination"];
 
 const pageSize = 100;
 
@@ -22,10 +23,15 @@ class ConversationList {
   // Raw state: a list of 10,000 conversations is replaced, never proxied row by row.
   rows = $state.raw<Conversation[]>([]);
   total = $state(0);
+  /** A search counted only the pages it read: there are more than total. */
+  atLeast = $state(false);
   loading = $state(false);
   error = $state("");
   private page = $state(1);
   private pages = $state(1);
+  // A search is read by cursor: the next page's, null after the last; undefined for a list
+  // read by page number.
+  private cursor = $state<string | null | undefined>(undefined);
   private query = new URLSearchParams();
   private generation = 0;
   private loadedAt = 0;
@@ -38,17 +44,19 @@ class ConversationList {
     this.loading = true;
     this.error = "";
     try {
-      const data = await this.fetchPage(1);
+      const data = await this.fetchPage({ page: 1 });
       if (gen !== this.generation) return;
       this.rows = data.conversations;
-      this.total = data.pagination.total;
       this.loadedAt = Date.now();
       this.pages = data.pagination.pages;
+      this.counted(0, data.pagination);
     } catch (e) {
       if (gen === this.generation) {
         this.error = (e as Error).message;
         this.rows = [];
         this.total = 0;
+        this.atLeast = false;
+        this.cursor = undefined;
       }
     } finally {
       if (gen === this.generation) this.loading = false;
@@ -56,7 +64,15 @@ class ConversationList {
   }
 
   get hasMore() {
-    return this.page < this.pages;
+    return this.cursor === undefined ? this.page < this.pages : this.cursor !== null;
+  }
+
+  /** Takes a page's count: a search's counts the matches from that page on (after the before
+   * rows already shown), and says where its next page starts. */
+  private counted(before: number, p: Pagination) {
+    this.cursor = "next_cursor" in p ? p.next_cursor : undefined;
+    this.atLeast = "more" in p && p.more;
+    this.total = (this.cursor === undefined ? 0 : before) + p.total;
   }
 
   /** Appends the next page (the list asks as it is scrolled near its end). */
@@ -66,13 +82,16 @@ class ConversationList {
     this.loading = true;
     this.error = "";
     try {
-      const data = await this.fetchPage(this.page + 1);
+      const data = await this.fetchPage(this.cursor ? { cursor: this.cursor } : { page: this.page + 1 });
       if (gen !== this.generation) return;
       this.page++;
-      // Rows that moved up since the first page was read come again on later pages.
+      // Rows that moved up since the first page was read come again on later pages (a
+      // cursor's pages go on below it, and have none).
       const seen = new Set(this.rows.map((c) => c.id));
+      const before = this.rows.length;
       this.rows = [...this.rows, ...data.conversations.filter((c) => !seen.has(c.id))];
       this.pages = data.pagination.pages;
+      this.counted(before, data.pagination);
     } catch (e) {
       this.error = (e as Error).message;
     } finally {
@@ -80,8 +99,8 @@ class ConversationList {
     }
   }
 
-  private fetchPage(page: number) {
-    const query: Record<string, string | number> = { page, limit: pageSize };
+  private fetchPage(at: { page: number } | { cursor: string }) {
+    const query: Record<string, string | number> = { ...at, limit: pageSize };
     for (const k of listParams) {
       const v = this.query.get(k);
       if (v) query[k] = k === "assigned_to" && v === "me" ? (session.me?.id ?? "") : v;

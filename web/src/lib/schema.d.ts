@@ -1300,8 +1300,10 @@ export interface paths {
                     campaign_id?: string;
                     broadcast_id?: string;
                     channel?: components["schemas"]["ChannelKind"];
-                    /** @description Contact name or phone, or message content (3+ characters; internal notes excluded; among the 500 newest messages that contain it) */
+                    /** @description Contact name or phone, or message content (3+ characters; internal notes excluded), any case. In the default order (newest activity first) and without `page` or with `page=1`, a search is read by cursor: each page's work is bounded by the page, not by the number of matches. The newest conversations are tested one by one (3 per row of the page); past them, matches by content are those among the 500 newest messages that contain the term. `pagination.total` then counts the matches from this page on that the search counted, and `pagination.more` says whether there are more than that ("more than 20"); `pagination.next_cursor` reads the next page. With another order or a `page` past the first, every match is counted (slower on a large inbox). */
                     search?: string;
+                    /** @description A search's `pagination.next_cursor`: the page after it. The pages go on below the last conversation read, so none comes twice; a conversation that has new activity since moves to the top (as in the list), where a new search from the top finds it. Only with `search`, the default order and no `page` past the first; anything but a cursor the server gave is a 400 naming `cursor`. */
+                    cursor?: string;
                     /** @description Last activity within */
                     timeframe?: "24h" | "7d" | "30d";
                     /** @description The assigned user's id, or unassigned for conversations without one */
@@ -1334,7 +1336,8 @@ export interface paths {
                         "application/json": components["schemas"]["Success"] & {
                             data?: {
                                 conversations: components["schemas"]["Conversation"][];
-                                pagination: components["schemas"]["Pagination"];
+                                /** @description A search read by cursor (see `search`) has `more` and `next_cursor` too. */
+                                pagination: components["schemas"]["SearchPagination"] | components["schemas"]["Pagination"];
                             };
                         };
                     };
@@ -3724,6 +3727,18 @@ export interface components {
             page: number;
             limit: number;
             pages: number;
+        };
+        SearchPagination: {
+            /** @description The matches from this page on that the search counted: this page's own when `more`, else all that are left */
+            total: number;
+            page: number;
+            limit: number;
+            /** @description The pages of `total`, plus one when `more`: a minimum when `more` */
+            pages: number;
+            /** @description There are more matches than `total` (show "more than {total}") */
+            more: boolean;
+            /** @description Pass as `cursor` for the next page; null after the last */
+            next_cursor: string | null;
         };
         CursorPagination: {
             total: number;
