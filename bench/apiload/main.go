@@ -103,6 +103,7 @@ func (c *client) reads() ([]scenario, error) {
 		{"statistics v1 (all)", "/v1/conversations/statistics"},
 		{"team-inbox stats", "/team-inbox/api/stats/"},
 		{"team-inbox messages", "/team-inbox/api/messages/"},
+		{"detail with messages", "/v1/conversations/" + ids["conversation"]},
 		{"thread PDF of a contact", "/team-inbox/api/export-pdf/?contact_id=" + ids["contact"]},
 	}
 	scenarios := make([]scenario, len(paths))
@@ -166,6 +167,7 @@ func (c *client) discover() (map[string]string, error) {
 	var list struct {
 		Data struct {
 			Conversations []struct {
+				ID      string `json:"id"`
 				EndUser struct {
 					ID        string `json:"id"`
 					FirstName string `json:"first_name"`
@@ -184,6 +186,7 @@ func (c *client) discover() (map[string]string, error) {
 	ids := map[string]string{}
 	for _, cv := range list.Data.Conversations {
 		ids["name"], ids["phone"], ids["contact"] = cv.EndUser.FirstName, cv.EndUser.Phone, cv.EndUser.ID
+		ids["conversation"] = cv.ID
 		if cv.AssignedUser != nil && cv.AssignedTeam != nil {
 			ids["user"], ids["team"] = cv.AssignedUser.ID, cv.AssignedTeam.ID
 		}
