@@ -22,12 +22,14 @@ BEGIN
     PERFORM pg_advisory_xact_lock(x'7465616d696e6273'::bigint);
     RETURN QUERY
     WITH batch AS MATERIALIZED (
-        SELECT ord, tenant_id FROM events WHERE seq IS NULL ORDER BY ord LIMIT batch_size FOR UPDATE SKIP LOCKED),
+        SELECT ctid AS row, ord, tenant_id FROM events WHERE seq IS NULL ORDER BY ord LIMIT batch_size FOR UPDATE SKIP LOCKED),
     counts AS (SELECT tenant_id, COUNT(*) AS n FROM batch GROUP BY tenant_id),
     bumped AS (UPDATE tenants t SET event_seq = t.event_seq + c.n FROM counts c WHERE t.id = c.tenant_id
         RETURNING t.id, t.event_seq - c.n AS base),
-    numbered AS (SELECT b.ord, u.base + ROW_NUMBER() OVER (PARTITION BY b.tenant_id ORDER BY b.ord) AS seq
+    numbered AS MATERIALIZED (SELECT b.row, u.base + ROW_NUMBER() OVER (PARTITION BY b.tenant_id ORDER BY b.ord) AS seq
         FROM batch b JOIN bumped u ON u.id = b.tenant_id)
-    UPDATE events e SET seq = n.seq FROM numbered n WHERE e.ord = n.ord AND e.seq IS NULL
+    -- Each row by its address (locked above, it stays put): joined on ord instead, the
+    -- planner walked every unnumbered event once per event numbered, quadratic in a backlog.
+    UPDATE events e SET seq = n.seq FROM numbered n WHERE e.ctid = n.row
     RETURNING e.tenant_id, e.seq, e.type, e.conversation_id, e.assigned_user_id, e.data, e.created_at;
 END $$;
