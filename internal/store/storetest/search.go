@@ -16,8 +16,9 @@ import (
 // testSearchPages pages searches by cursor, newest activity first: a common term (its
 // page filled by walking the list, its count stopped at the page), rare ones whose matches
 // lie past that walk (gathered through the indexes and counted in full), a name many share
-// past it, a phone, a term too short for the indexes and a filter, each against the answer computed here, with no
-// row twice or missed while new matches arrive, and nothing of another tenant.
+// past it, a phone, a term too short for the indexes and a filter, each against the answer
+// computed here, with no row twice or missed while new matches arrive, and nothing of
+// another tenant.
 func testSearchPages(t *testing.T, f *fixture) {
 	a, b := f.tenant("A"), f.tenant("B")
 	wa := f.channel(a, inbox.ChannelWhatsApp)

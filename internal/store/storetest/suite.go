@@ -1455,13 +1455,7 @@ func testOpenTwinsClosedByMigration(t *testing.T, f *fixture) {
 // commit, and returns them.
 func numberEvents(t *testing.T, st inbox.Store) []inbox.Event {
 	t.Helper()
-	sq, ok := st.(interface {
-		NumberEvents(ctx context.Context, limit int) ([]inbox.Event, error)
-	})
-	if !ok {
-		return nil
-	}
-	evs, err := sq.NumberEvents(context.Background(), 1000)
+	evs, err := st.NumberEvents(context.Background(), 1000)
 	if err != nil {
 		t.Fatalf("number events: %v", err)
 	}
