@@ -114,6 +114,7 @@ func checkPlans(t *testing.T, store inbox.Store, d database) {
 				}
 				stmts = append(stmts, triggers...)
 			}
+			ordered := map[string]bool{}
 			for _, s := range stmts {
 				scans, plan, err := d.explain(ctx, st.DB(), s.query, s.args)
 				if err != nil {
@@ -124,6 +125,10 @@ func checkPlans(t *testing.T, store inbox.Store, d database) {
 					t.Errorf("full scan of %s in\n%s\nplan:\n%s", strings.Join(scans, ", "), s.query, plan)
 				}
 				checkHealthIndexes(t, s.query, plan)
+				checkListOrder(t, s.query, plan, ordered)
+			}
+			if len(ordered) != len(listOrdered) {
+				t.Errorf("of the statements read in the list's order, only %v were recorded", ordered)
 			}
 			if d.rowsRead != nil {
 				checkIdleSweep(ctx, t, st.DB(), stmts, d.rowsRead)
@@ -147,6 +152,30 @@ func checkHealthIndexes(t *testing.T, query, plan string) {
 	for _, name := range healthIndexes {
 		if !strings.Contains(plan, name) {
 			t.Errorf("the channel health query does not use %s; plan:\n%s", name, plan)
+		}
+	}
+}
+
+// listOrdered are the statements that read conversations in the list's default order
+// straight from its index: the first page of the list, and a search's walk down it. A
+// parameter is ? or $n, as either database writes it.
+var listOrdered = map[string]*regexp.Regexp{
+	"the list's page": regexp.MustCompile(`^SELECT c\.id FROM conversations c WHERE c\.tenant_id = (\?|\$1) ORDER BY c\.activity_at DESC, c\.id DESC LIMIT (\?|\$\d+)`),
+	"a search's walk": regexp.MustCompile(`^SELECT c\.id, c\.activity_at FROM conversations c WHERE c\.tenant_id = (\?|\$1) AND c\.activity_at >= .* AND \(EXISTS .* ORDER BY c\.activity_at DESC, c\.id DESC LIMIT (\?|\$\d+)$`),
+}
+
+// checkListOrder fails when a statement of listOrdered sorts: its index must give its rows
+// in order, ties included (migration 0031), or a page reads and sorts a whole tie first. It
+// adds the statements it checked to seen.
+func checkListOrder(t *testing.T, query, plan string, seen map[string]bool) {
+	t.Helper()
+	for name, re := range listOrdered {
+		if !re.MatchString(strings.Join(strings.Fields(query), " ")) {
+			continue
+		}
+		seen[name] = true
+		if strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, `"Node Type": "Sort"`) || strings.Contains(plan, `"Node Type": "Incremental Sort"`) {
+			t.Errorf("%s sorts, instead of reading the list's index in order:\n%s\nplan:\n%s", name, query, plan)
 		}
 	}
 }

@@ -407,6 +407,13 @@ func below(cursor *inbox.ListCursor) (string, []any) {
 	return "c.activity_at <= ? AND (c.activity_at < ? OR c.id < ?)", []any{at, at, cursor.ID}
 }
 
+// notBelow is the condition that conversation c comes before cursor in the list's default
+// order, or is the cursor's.
+func notBelow(cursor *inbox.ListCursor) (string, []any) {
+	at := micros(cursor.ActivityAt)
+	return "c.activity_at >= ? AND (c.activity_at > ? OR c.id >= ?)", []any{at, at, cursor.ID}
+}
+
 const defaultOrder = " ORDER BY c.activity_at DESC, c.id DESC"
 
 // SearchConversations reads a page in two steps. It walks the list from the cursor on, at
@@ -428,7 +435,6 @@ func (q *queries) SearchConversations(ctx context.Context, tenant uuid.UUID, f i
 	phone := strings.Trim(s, "+0123456789") == ""
 	var (
 		found []listed
-		err   error
 		past  *inbox.ListCursor // the walk's last row, when the list goes on after it
 	)
 	if !phone {
@@ -441,18 +447,24 @@ func (q *queries) SearchConversations(ctx context.Context, tenant uuid.UUID, f i
 				q.d.SQL.Get("row_content_match") + `)`
 			margs = append(margs, pat)
 		}
-		walked := `SELECT c.id, c.activity_at, c.contact_id FROM conversations c WHERE ` + strings.Join(where, " AND ") + defaultOrder
-		found, err = q.listed(ctx, `SELECT c.id, c.activity_at FROM (`+walked+` LIMIT ?) c WHERE `+match+defaultOrder+` LIMIT ?`,
-			slices.Concat(args, []any{walk}, margs, []any{limit + 1}))
-		if err != nil || len(found) > limit {
-			return q.loadSearchPage(ctx, tenant, found, len(found) > limit, limit, min(len(found), limit), err)
-		}
+		// The walk ends at its last conversation, when the list goes on that far; bounded
+		// by it, the walk reads the list's index in order and stops once the page is full.
 		end, err := q.listed(ctx, `SELECT c.id, c.activity_at FROM conversations c WHERE `+strings.Join(where, " AND ")+defaultOrder+` LIMIT 1 OFFSET ?`,
 			append(slices.Clone(args), walk-1))
-		if err != nil || len(end) == 0 {
-			return q.loadSearchPage(ctx, tenant, found, false, limit, len(found), err)
+		if err != nil {
+			return inbox.SearchPage{}, err
 		}
-		past = end[0].cursor()
+		walked, wargs := where, args
+		if len(end) > 0 {
+			past = end[0].cursor()
+			cond, a := notBelow(past)
+			walked, wargs = append(slices.Clone(where), cond), slices.Concat(args, a)
+		}
+		found, err = q.listed(ctx, `SELECT c.id, c.activity_at FROM conversations c WHERE `+strings.Join(walked, " AND ")+` AND (`+match+`)`+defaultOrder+` LIMIT ?`,
+			slices.Concat(wargs, margs, []any{limit + 1}))
+		if err != nil || len(found) > limit || past == nil {
+			return q.loadSearchPage(ctx, tenant, found, len(found) > limit, limit, min(len(found), limit), err)
+		}
 	}
 	n := limit - len(found) + 1
 	rest, counted, err := q.searchPast(ctx, tenant, s, where, args, past, n)
