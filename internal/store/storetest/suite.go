@@ -1211,7 +1211,7 @@ func testInboxMessages(t *testing.T, f *fixture) {
 	c2 := f.conversation(a, dario.ID, tg.ID, t0)
 	m1 := f.message(c1, inbox.SenderEndUser, "where is my order", t0.Add(1*time.Minute))
 	m2 := f.message(c1, inbox.SenderBusinessUser, "Your order shipped", t0.Add(2*time.Minute))
-	f.message(c1, inbox.SenderBusinessUser, "order note", t0.Add(3*time.Minute), func(m *inbox.Message) { m.IsInternal = true })
+	m3 := f.message(c1, inbox.SenderBusinessUser, "order note", t0.Add(3*time.Minute), func(m *inbox.Message) { m.IsInternal = true })
 	m4 := f.message(c2, inbox.SenderEndUser, "hi", t0.Add(4*time.Minute))
 	f.message(f.conversation(b, f.contact(b, "X", "+15550009999").ID, f.channel(b, inbox.ChannelWhatsApp).ID, t0), inbox.SenderEndUser, "order", t0)
 
@@ -1236,6 +1236,9 @@ func testInboxMessages(t *testing.T, f *fixture) {
 		{"assigned", inbox.InboxMessageFilter{AssignedTo: &ann.ID}, []uuid.UUID{m2.ID, m1.ID}},
 		{"search", inbox.InboxMessageFilter{Search: "ORDER"}, []uuid.UUID{m2.ID, m1.ID}},
 		{"search short", inbox.InboxMessageFilter{Search: "hi"}, []uuid.UUID{m4.ID, m2.ID}},
+		// Notes are keyed apart in PostgreSQL's content index (its migration 0032).
+		{"search with notes", inbox.InboxMessageFilter{Search: "order note", IncludeInternal: true}, []uuid.UUID{m3.ID}},
+		{"search notes left out", inbox.InboxMessageFilter{Search: "order note"}, []uuid.UUID{}},
 		{"window", inbox.InboxMessageFilter{From: ptr(t0.Add(90 * time.Second)), To: ptr(t0.Add(4 * time.Minute))}, []uuid.UUID{m2.ID}},
 		{"cursor", inbox.InboxMessageFilter{Before: &m2.ID}, []uuid.UUID{m1.ID}},
 		{"limit", inbox.InboxMessageFilter{Limit: 1}, []uuid.UUID{m4.ID}},
