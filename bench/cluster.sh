@@ -13,7 +13,9 @@
 # database, such as bench/api.sh's teaminbox_bench: its tables are the size measured). BIN
 # runs the nodes from a built binary instead of this tree. Needs PostgreSQL on
 # 127.0.0.1:5432 (user postgres), NATS (NATS_URL) and python3 (a stand-in for WhatsApp's API,
-# which a channel's creation checks).
+# which a channel's creation checks). STORE=sqlite runs one node on the embedded SQLite
+# database instead (a new data folder each run, or a copy of the seeded folder TEMPLATE;
+# no NATS, and no PostgreSQL columns).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NODES="${NODES:-1 3}"
@@ -22,12 +24,17 @@ RATE="${RATE:-4000}"
 DURATION="${DURATION:-20s}"
 WORKERS="${WORKERS:-64}"
 DB="${DB:-teaminbox_cluster}"
+STORE="${STORE:-postgres}"
 work="$(mktemp -d /tmp/teaminbox-cluster.XXXXXX)"
 go build -o "$work/teaminbox" ./cmd/teaminbox
 cp "${BIN:-$work/teaminbox}" "$work/node"
 export DATABASE_URL="postgres://postgres:postgres@127.0.0.1:5432/$DB?sslmode=disable"
 export NATS_URL="${NATS_URL:-nats://127.0.0.1:4222}"
 export TEAMINBOX_JWT_SECRET="cluster-secret-cluster-secret-cluster" TEAMINBOX_LOG_LEVEL=warn TEAMINBOX_DATA="$work"
+if [ "$STORE" = sqlite ]; then
+  [ "$NODES" = 1 ] || { echo "STORE=sqlite runs one node: NODES=1" >&2; exit 2; }
+  export DATABASE_URL="" NATS_URL="" TEAMINBOX_DATA="$work/data"
+fi
 pids=() # the nodes of the run
 stop_nodes() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done; pids=(); }
 
@@ -51,7 +58,12 @@ psql() { "${psql_bin:-psql}" -U postgres -h 127.0.0.1 -qAt "$@"; }
 printf '| nodes | businesses | asked /s | accepted /s | answer p50 | answer p99 | frame p50 | frame p99 | frames missing | PostgreSQL commits /s | most waiting on a lock (on the sequencer lock) |\n|---|---|---|---|---|---|---|---|---|---|---|\n'
 for tenants in $TENANTS; do
   for nodes in $NODES; do
-    psql -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB${TEMPLATE:+ TEMPLATE $TEMPLATE}"
+    if [ "$STORE" = sqlite ]; then
+      rm -rf "$work/data" && mkdir "$work/data"
+      if [ -n "${TEMPLATE:-}" ]; then cp "$TEMPLATE"/teaminbox.db* "$work/data/"; fi
+    else
+      psql -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB${TEMPLATE:+ TEMPLATE $TEMPLATE}"
+    fi
     : >"$work/targets"
     first_token=""
     urls=""
@@ -73,11 +85,11 @@ for tenants in $TENANTS; do
       echo "$channel secret-$t $account" >>"$work/targets"
       [ -z "$first_token" ] && first_token="$token"
     done
-    commits() { psql -d postgres -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$DB'"; }
+    commits() { if [ "$STORE" = sqlite ]; then echo 0; else psql -d postgres -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$DB'"; fi; }
     before="$(commits)"
     # PostgreSQL's own view of the run: the most connections seen waiting on a row or
     # transaction lock, and on the sequencers' advisory lock, sampled every 0.5 s.
-    while sleep 0.5; do
+    while [ "$STORE" != sqlite ] && sleep 0.5; do
       psql -d postgres -F ' ' -c "SELECT count(*) FILTER (WHERE wait_event <> 'advisory'), count(*) FILTER (WHERE wait_event = 'advisory')
         FROM pg_stat_activity WHERE datname = '$DB' AND wait_event_type = 'Lock'"
     done >"$work/lockwaits" &
@@ -90,6 +102,8 @@ for tenants in $TENANTS; do
     wait "$sampler" 2>/dev/null || true
     sampler=""
     per_s="$(awk -v a="$before" -v b="$(commits)" -v t="$elapsed" 'BEGIN { printf "%d", (b - a) / t }')"
+    waits="$(awk '$1 > r { r = $1 } $2 > a { a = $2 } END { printf "%d (%d)", r, a }' "$work/lockwaits")"
+    if [ "$STORE" = sqlite ]; then per_s="–" waits="–"; fi
     accepted="$(echo "$out" | sed -nE 's/.* \(([0-9]+)\/s\).*/\1/p')"
     p50="$(echo "$out" | sed -nE 's/.*webhook latency p50 ([^ ]+) p99 ([^ ]+).*/\1/p')"
     p99="$(echo "$out" | sed -nE 's/.*webhook latency p50 ([^ ]+) p99 ([^ ]+).*/\2/p')"
@@ -97,7 +111,7 @@ for tenants in $TENANTS; do
     f99="$(echo "$out" | sed -nE 's/.*frame: p50 ([^ ]+) p99 ([^ ]+) .*/\2/p')"
     missing="$(echo "$out" | sed -nE 's/.*; ([0-9]+ of [0-9]+) frames missing.*/\1/p')"
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$nodes" "$tenants" "$RATE" "${accepted:-?}" "${p50:-?}" "${p99:-?}" \
-      "${f50:-?}" "${f99:-?}" "${missing:-?}" "$per_s" "$(awk '$1 > r { r = $1 } $2 > a { a = $2 } END { printf "%d (%d)", r, a }' "$work/lockwaits")"
+      "${f50:-?}" "${f99:-?}" "${missing:-?}" "$per_s" "$waits"
     if [ -z "$accepted" ]; then echo "$out" >&2; fi
     stop_nodes
   done
