@@ -39,7 +39,10 @@ var counted = map[string]bool{"contacts.conversation_count": true}
 var ErrNotEmpty = errors.New("the PostgreSQL database already holds data")
 
 // SQLiteToPostgres copies every row of src (a migrated SQLite database) into dst (a
-// migrated, empty PostgreSQL database) in one transaction, with COPY.
+// migrated, empty PostgreSQL database) in one transaction, with COPY. It reads src in one
+// transaction too, so the copy is of one moment even while a server writes to src: read
+// table by table, a tenant's event counter could be copied before events written after it,
+// and PostgreSQL would then number new events with numbers already taken.
 func SQLiteToPostgres(ctx context.Context, src, dst *sql.DB, log *slog.Logger) error {
 	var found bool
 	if err := dst.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM tenants)`).Scan(&found); err != nil {
@@ -48,6 +51,17 @@ func SQLiteToPostgres(ctx context.Context, src, dst *sql.DB, log *slog.Logger) e
 	if found {
 		return ErrNotEmpty
 	}
+	snap, err := src.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("source connection: %w", err)
+	}
+	defer snap.Close()
+	// A deferred transaction: it takes its snapshot at its first read and no write lock, so
+	// a server using src goes on writing meanwhile (the pool's BeginTx would take that lock).
+	if _, err := snap.ExecContext(ctx, `BEGIN`); err != nil {
+		return fmt.Errorf("begin reading: %w", err)
+	}
+	defer snap.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`) //nolint:errcheck // ends a read; nothing to undo
 	conn, err := dst.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("target connection: %w", err)
@@ -62,7 +76,7 @@ func SQLiteToPostgres(ctx context.Context, src, dst *sql.DB, log *slog.Logger) e
 		defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
 		for _, table := range tables {
 			start := time.Now()
-			n, err := copyTable(ctx, src, tx, table)
+			n, err := copyTable(ctx, snap, tx, table)
 			if err != nil {
 				return err
 			}
@@ -81,7 +95,7 @@ type column struct {
 	convert func(v any) (any, error)
 }
 
-func copyTable(ctx context.Context, src *sql.DB, tx pgx.Tx, table string) (int64, error) {
+func copyTable(ctx context.Context, src *sql.Conn, tx pgx.Tx, table string) (int64, error) {
 	cols, err := targetColumns(ctx, tx, table)
 	if err != nil {
 		return 0, err

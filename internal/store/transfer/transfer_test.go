@@ -113,6 +113,66 @@ func TestSQLiteToPostgres(t *testing.T) {
 	}
 }
 
+// TestCopyIsOneMoment writes an event to the SQLite database while the copy runs, after the
+// tenants (and their event counters) are copied and before the events are: the copy must
+// hold neither the new event nor its counter's move, or PostgreSQL would number its next
+// event with a number already taken.
+func TestCopyIsOneMoment(t *testing.T) {
+	dst := storetest.OpenPostgres(t).(*postgres.Store)
+	src := storetest.OpenSQLite(t).(*sqlite.Store)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	if _, err := seed.Demo(ctx, src, auth.NewHasher(auth.DefaultArgon2, 2), now, ""); err != nil {
+		t.Fatal(err)
+	}
+	appendEvent := func() error {
+		return src.InTx(ctx, func(q inbox.Queries) error {
+			return q.AppendEvent(ctx, &inbox.Event{TenantID: seed.DemoTenantID, Type: inbox.EventReplyWindow, Data: []byte(`{}`)})
+		})
+	}
+	if err := appendEvent(); err != nil {
+		t.Fatal(err)
+	}
+	var writeErr error
+	log := slog.New(onCopied{table: "tenants", fn: func() { writeErr = appendEvent() }})
+	if err := SQLiteToPostgres(ctx, src.DB(), dst.DB(), log); err != nil {
+		t.Fatal(err)
+	}
+	if writeErr != nil {
+		t.Fatalf("the write during the copy: %v", writeErr)
+	}
+	var counter, newest, events int64
+	if err := dst.DB().QueryRowContext(ctx, `SELECT t.event_seq, MAX(e.seq), COUNT(*) FROM tenants t JOIN events e ON e.tenant_id = t.id
+		WHERE t.id = $1 GROUP BY t.event_seq`, seed.DemoTenantID).Scan(&counter, &newest, &events); err != nil {
+		t.Fatal(err)
+	}
+	if counter != newest || events != newest {
+		t.Errorf("copied: event counter %d, %d events up to seq %d; want the counter at the newest event", counter, events, newest)
+	}
+	if err := src.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE tenant_id = ?`, seed.DemoTenantID.String()).Scan(&events); err != nil || events != newest+1 {
+		t.Errorf("SQLite holds %d events (%v), want the %d copied and the one written during the copy", events, err, newest)
+	}
+}
+
+// onCopied is a log handler that runs fn when the copy logs that it copied table.
+type onCopied struct {
+	table string
+	fn    func()
+}
+
+func (h onCopied) Enabled(context.Context, slog.Level) bool { return true }
+func (h onCopied) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h onCopied) WithGroup(string) slog.Handler            { return h }
+func (h onCopied) Handle(_ context.Context, r slog.Record) error {
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "table" && a.Value.String() == h.table {
+			h.fn()
+		}
+		return true
+	})
+	return nil
+}
+
 // TestEveryTableCopied fails when a migration adds a table that the copy neither copies nor
 // knows to be derived: a new table's rows would be left behind by a move to PostgreSQL.
 func TestEveryTableCopied(t *testing.T) {
