@@ -208,6 +208,57 @@ func TestFirstMessagesOpenOneConversation(t *testing.T) {
 	}
 }
 
+// TestRedeliveryStoresOnce delivers one provider message to every node at once, several
+// times, then once more: it is stored once, each delivery answers with that message, and
+// only one says it created it. Deliveries that all looked the provider id up before any
+// committed used to report the one their insert skipped (its unique key taken meanwhile)
+// as created, and announce it: a new_message frame of a message never stored.
+func TestRedeliveryStoresOnce(t *testing.T) {
+	for _, db := range databases {
+		t.Run(db.name, func(t *testing.T) {
+			c := newCluster(t, db.nodes(t, 3))
+			in := inbox.Inbound{ProviderMessageID: "wamid.once", From: inbox.Sender{Address: "dana", FirstName: "Dana"},
+				ContentType: inbox.ContentText, Content: "is my parcel lost?"}
+			const n = 12
+			var (
+				wg      sync.WaitGroup
+				mu      sync.Mutex
+				ids     = map[uuid.UUID]int{}
+				created int
+				conv    uuid.UUID
+			)
+			for i := range n + 1 {
+				deliver := func() {
+					m, fresh, err := c.nodes[i%len(c.nodes)].ReceiveInbound(c.ctx, c.channel, in)
+					if err != nil {
+						t.Errorf("delivery %d: %v", i, err)
+						return
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					ids[m.ID]++
+					conv = m.ConversationID
+					if fresh {
+						created++
+					}
+				}
+				if i == n {
+					wg.Wait() // the last one after the others
+					deliver()
+					continue
+				}
+				wg.Go(deliver)
+			}
+			if len(ids) != 1 || created != 1 {
+				t.Fatalf("%d deliveries answered with %d messages, %d said they created it; want 1 and 1", n+1, len(ids), created)
+			}
+			if _, total, err := c.store.ListMessages(c.ctx, c.tenant, conv, inbox.MessagePage{Page: 1, Limit: 10}); err != nil || total != 1 {
+				t.Errorf("the conversation holds %d messages (%v), want 1", total, err)
+			}
+		})
+	}
+}
+
 // TestInboundJoinsConversationOpenedMeanwhile has a contact's message arrive while another
 // transaction, not committed yet, opens a conversation for the same contact and channel:
 // the message's insert of a new conversation waits for it, fails on the one-open-conversation

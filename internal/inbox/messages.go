@@ -422,9 +422,13 @@ func (s *Service) insert(ctx context.Context, q Queries, em *emitter, c *Convers
 	if err != nil {
 		return fmt.Errorf("insert message: %w", err)
 	}
-	if after != nil {
-		after.ApplyTo(c)
+	if after == nil {
+		// Its provider id is stored already: a delivery of the same message committed
+		// first. Nothing was stored, so nothing may be announced; ReceiveInbound looks the
+		// stored one up and answers with it.
+		return fmt.Errorf("insert message: provider id %q stored already: %w", m.ProviderMessageID, ErrDuplicate)
 	}
+	after.ApplyTo(c)
 	m.Normalize()
 	em.emit(EventNewMessage, c, MessageEvent{Message: *m, Conversation: c.View(em.now)})
 	return nil
