@@ -13,6 +13,35 @@ import (
 	"github.com/teaminbox/teaminbox/internal/inbox"
 )
 
+// listedRow is a conversation a test expects a list or a search to return, with what places
+// it in the list.
+type listedRow struct {
+	id       uuid.UUID
+	activity time.Time
+	closed   bool
+}
+
+// inListOrder returns the ids of rows (only the closed ones if closedOnly) in the list's
+// order by activity, ties broken by id: newest first, or oldest first if asc.
+func inListOrder(rows []listedRow, asc, closedOnly bool) []uuid.UUID {
+	rows = slices.DeleteFunc(slices.Clone(rows), func(r listedRow) bool { return closedOnly && !r.closed })
+	slices.SortFunc(rows, func(x, y listedRow) int {
+		c := x.activity.Compare(y.activity)
+		if c == 0 {
+			c = strings.Compare(x.id.String(), y.id.String())
+		}
+		if !asc {
+			c = -c
+		}
+		return c
+	})
+	ids := make([]uuid.UUID, len(rows))
+	for i, r := range rows {
+		ids[i] = r.id
+	}
+	return ids
+}
+
 // testSearchPages pages searches by cursor, newest activity first: a common term (its
 // page filled by walking the list, its count stopped at the page), rare ones whose matches
 // lie past that walk (gathered through the indexes and counted in full), a name many share
@@ -22,12 +51,7 @@ import (
 func testSearchPages(t *testing.T, f *fixture) {
 	a, b := f.tenant("A"), f.tenant("B")
 	wa := f.channel(a, inbox.ChannelWhatsApp)
-	type row struct {
-		id       uuid.UUID
-		activity time.Time
-		closed   bool
-	}
-	rows := map[string][]row{}
+	rows := map[string][]listedRow{}
 	for i := range 160 {
 		name := fmt.Sprintf("Person%03d", i)
 		switch {
@@ -44,7 +68,7 @@ func testSearchPages(t *testing.T, f *fixture) {
 			}
 		})
 		at := t0.Add(time.Duration(i) * time.Minute)
-		r := row{c.ID, at, closed}
+		r := listedRow{c.ID, at, closed}
 		content := "Thanks"
 		switch {
 		case i%2 == 0:
@@ -70,20 +94,7 @@ func testSearchPages(t *testing.T, f *fixture) {
 	bc := f.conversation(b, f.contact(b, "Zelda", "+15550000000").ID, f.channel(b, inbox.ChannelWhatsApp).ID, t0)
 	f.message(bc, inbox.SenderEndUser, "parcel: refund please", t0.Add(time.Hour*24))
 
-	want := func(term string, closed bool) []uuid.UUID {
-		rs := slices.DeleteFunc(slices.Clone(rows[term]), func(r row) bool { return closed && !r.closed })
-		slices.SortFunc(rs, func(x, y row) int {
-			if c := y.activity.Compare(x.activity); c != 0 {
-				return c
-			}
-			return strings.Compare(y.id.String(), x.id.String())
-		})
-		ids := make([]uuid.UUID, len(rs))
-		for i, r := range rs {
-			ids[i] = r.id
-		}
-		return ids
-	}
+	want := func(term string, closed bool) []uuid.UUID { return inListOrder(rows[term], false, closed) }
 	// pages reads every page, checking what each counted, and returns the ids in order.
 	pages := func(filter inbox.ConversationFilter, all int) []uuid.UUID {
 		t.Helper()

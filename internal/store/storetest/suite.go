@@ -583,12 +583,7 @@ func testConversationList(t *testing.T, f *fixture) {
 func testSearchPlans(t *testing.T, f *fixture) {
 	a, b := f.tenant("A"), f.tenant("B")
 	wa := f.channel(a, inbox.ChannelWhatsApp)
-	type row struct {
-		id       uuid.UUID
-		activity time.Time
-		closed   bool
-	}
-	var maria, john, mentions []row
+	var maria, john, mentions []listedRow
 	for i := range 60 {
 		name, list := "Maria", &maria
 		if i%3 == 0 {
@@ -611,11 +606,11 @@ func testSearchPlans(t *testing.T, f *fixture) {
 				activity = t0.Add(time.Duration((i*37+k*11)%97) * time.Hour)
 				f.message(c, inbox.SenderEndUser, "Hello there", activity)
 			}
-			*list = append(*list, row{c.ID, activity, closed})
+			*list = append(*list, listedRow{c.ID, activity, closed})
 			// Some of John's conversations mention Maria: content matches; a note never counts.
 			if name == "John" && i%2 == 0 {
 				f.message(c, inbox.SenderBusinessUser, "Maria will call you back", activity.Add(-time.Minute))
-				mentions = append(mentions, row{c.ID, activity, closed})
+				mentions = append(mentions, listedRow{c.ID, activity, closed})
 			} else if name == "John" {
 				f.message(c, inbox.SenderBusinessUser, "ask Maria", activity.Add(-time.Minute), func(m *inbox.Message) { m.IsInternal = true })
 			}
@@ -623,31 +618,13 @@ func testSearchPlans(t *testing.T, f *fixture) {
 	}
 	f.conversation(b, f.contact(b, "Maria", "+15550000000").ID, f.channel(b, inbox.ChannelWhatsApp).ID, t0)
 	maria = append(maria, mentions...)
-	sorted := func(rows []row, asc, closed bool) []uuid.UUID {
-		rows = slices.DeleteFunc(slices.Clone(rows), func(r row) bool { return closed && !r.closed })
-		slices.SortFunc(rows, func(x, y row) int {
-			c := x.activity.Compare(y.activity)
-			if c == 0 {
-				c = strings.Compare(x.id.String(), y.id.String())
-			}
-			if !asc {
-				c = -c
-			}
-			return c
-		})
-		out := make([]uuid.UUID, len(rows))
-		for i, r := range rows {
-			out[i] = r.id
-		}
-		return out
-	}
 	for _, tc := range []struct {
 		term string
-		rows []row
+		rows []listedRow
 	}{{"maria", maria}, {"JOHN", john}} {
 		for _, filter := range []inbox.ConversationFilter{{}, {SortAsc: true}, {Status: inbox.StatusClosed}} {
 			asc, closed := filter.SortAsc, filter.Status == inbox.StatusClosed
-			want := sorted(tc.rows, asc, closed)
+			want := inListOrder(tc.rows, asc, closed)
 			for _, limit := range []int{20, 7} {
 				for page := 1; (page-1)*limit <= len(want); page++ {
 					filter.Search, filter.Page, filter.Limit = tc.term, page, limit
