@@ -227,28 +227,25 @@ func TestRedeliveryStoresOnce(t *testing.T) {
 				created int
 				conv    uuid.UUID
 			)
-			for i := range n + 1 {
-				deliver := func() {
-					m, fresh, err := c.nodes[i%len(c.nodes)].ReceiveInbound(c.ctx, c.channel, in)
-					if err != nil {
-						t.Errorf("delivery %d: %v", i, err)
-						return
-					}
-					mu.Lock()
-					defer mu.Unlock()
-					ids[m.ID]++
-					conv = m.ConversationID
-					if fresh {
-						created++
-					}
+			deliver := func(i int) {
+				m, fresh, err := c.nodes[i%len(c.nodes)].ReceiveInbound(c.ctx, c.channel, in)
+				if err != nil {
+					t.Errorf("delivery %d: %v", i, err)
+					return
 				}
-				if i == n {
-					wg.Wait() // the last one after the others
-					deliver()
-					continue
+				mu.Lock()
+				defer mu.Unlock()
+				ids[m.ID]++
+				conv = m.ConversationID
+				if fresh {
+					created++
 				}
-				wg.Go(deliver)
 			}
+			for i := range n {
+				wg.Go(func() { deliver(i) })
+			}
+			wg.Wait()
+			deliver(n) // once more, after the others
 			if len(ids) != 1 || created != 1 {
 				t.Fatalf("%d deliveries answered with %d messages, %d said they created it; want 1 and 1", n+1, len(ids), created)
 			}
