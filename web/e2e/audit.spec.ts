@@ -71,6 +71,32 @@ test("the audit log pages through older entries", async ({ page, biz }) => {
   await expect(page.getByRole("button", { name: "Load older entries" })).toHaveCount(0);
 });
 
+test("a filter's late answer never replaces the answer to a later filter", async ({ page, biz }) => {
+  await biz.api("PATCH", "/v1/business", { name: "Audited Shop" });
+  await signIn(page, biz.owner, "/settings/audit-log");
+  const rows = page.locator("tbody tr:not(.details)");
+  await expect(rows.first()).toContainText("business.updated");
+  // The answer for "From yesterday" (no end yet) comes late, after the one for yesterday only.
+  const yesterday = day(new Date(Date.now() - 86_400_000));
+  let late: Promise<unknown> | undefined;
+  await page.route(/\/v1\/audit-log\?/, async (route) => {
+    const q = new URL(route.request().url()).searchParams;
+    if (q.get("from") && !q.get("to")) {
+      late = page.waitForResponse((r) => r.url() === route.request().url());
+      await new Promise((r) => setTimeout(r, 1_500));
+    }
+    await route.continue();
+  });
+  const filters = page.getByRole("form", { name: "Filter the audit log" });
+  await filters.getByLabel("From").fill(yesterday);
+  await filters.getByLabel("To").fill(yesterday);
+  await expect(page.getByText("No entries match.")).toBeVisible();
+  expect(late).toBeDefined();
+  await late;
+  await expect(page.getByText("No entries match.")).toBeVisible();
+  await expect(rows).toHaveCount(1); // the one row saying so
+});
+
 test("an admin reads the audit log; an executive is not shown it", async ({ page, biz }) => {
   const admin = await biz.member("admin");
   await signIn(page, admin, "/settings/audit-log");
