@@ -55,7 +55,11 @@ graph="http://127.0.0.1:18390"
 # psql itself, not Debian's Perl wrapper, whose start costs more than the sample it takes.
 psql_bin="$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)"
 psql() { "${psql_bin:-psql}" -U postgres -h 127.0.0.1 -qAt "$@"; }
-printf '| nodes | businesses | asked /s | accepted /s | answer p50 | answer p99 | frame p50 | frame p99 | frames missing | PostgreSQL commits /s | most waiting on a lock (on the sequencer lock) |\n|---|---|---|---|---|---|---|---|---|---|---|\n'
+# CPU time in clock ticks: of the given processes (utime + stime, read after the command
+# name, which may hold spaces), and of the whole machine, busy and idle (/proc/stat).
+ticks_of() { for p in "$@"; do [ -r "/proc/$p/stat" ] && sed 's/.*) //' "/proc/$p/stat"; done | awk '{ t += $12 + $13 } END { print t + 0 }'; }
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat; }
+printf '| nodes | businesses | asked /s | accepted /s | answer p50 | answer p99 | frame p50 | frame p99 | frames missing | PostgreSQL commits /s | most waiting on a lock (on the sequencer lock) | CPU ms a webhook: PostgreSQL / nodes / the rest | machine idle |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 for tenants in $TENANTS; do
   for nodes in $NODES; do
     if [ "$STORE" = sqlite ]; then
@@ -87,6 +91,10 @@ for tenants in $TENANTS; do
     done
     commits() { if [ "$STORE" = sqlite ]; then echo 0; else psql -d postgres -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$DB'"; fi; }
     before="$(commits)"
+    # Where the machine's CPU goes during the run: PostgreSQL's processes, the nodes, and
+    # the rest (the load client, NATS, anything else running).
+    pg_pids=() && [ "$STORE" != sqlite ] && mapfile -t pg_pids < <(pgrep -u postgres)
+    pg_before="$(ticks_of "${pg_pids[@]}")" nodes_before="$(ticks_of "${pids[@]}")" machine_before="$(machine_ticks)"
     # PostgreSQL's own view of the run: the most connections seen waiting on a row or
     # transaction lock, and on the sequencers' advisory lock, sampled every 0.5 s.
     while [ "$STORE" != sqlite ] && sleep 0.5; do
@@ -101,6 +109,9 @@ for tenants in $TENANTS; do
     kill "$sampler" 2>/dev/null || true
     wait "$sampler" 2>/dev/null || true
     sampler=""
+    [ "$STORE" != sqlite ] && mapfile -t pg_pids < <(pgrep -u postgres)
+    pg_used=$(($(ticks_of "${pg_pids[@]}") - pg_before)) nodes_used=$(($(ticks_of "${pids[@]}") - nodes_before))
+    read -r busy idle < <(awk -v b="$machine_before" -v a="$(machine_ticks)" 'BEGIN { split(b, x, " "); split(a, y, " "); print y[1] - x[1], y[2] - x[2] }')
     per_s="$(awk -v a="$before" -v b="$(commits)" -v t="$elapsed" 'BEGIN { printf "%d", (b - a) / t }')"
     waits="$(awk '$1 > r { r = $1 } $2 > a { a = $2 } END { printf "%d (%d)", r, a }' "$work/lockwaits")"
     if [ "$STORE" = sqlite ]; then per_s="–" waits="–"; fi
@@ -110,8 +121,12 @@ for tenants in $TENANTS; do
     f50="$(echo "$out" | sed -nE 's/.*frame: p50 ([^ ]+) p99 ([^ ]+) .*/\1/p')"
     f99="$(echo "$out" | sed -nE 's/.*frame: p50 ([^ ]+) p99 ([^ ]+) .*/\2/p')"
     missing="$(echo "$out" | sed -nE 's/.*; ([0-9]+ of [0-9]+) frames missing.*/\1/p')"
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$nodes" "$tenants" "$RATE" "${accepted:-?}" "${p50:-?}" "${p99:-?}" \
-      "${f50:-?}" "${f99:-?}" "${missing:-?}" "$per_s" "$waits"
+    # Per webhook accepted: ticks are 1/CLK_TCK s (getconf), the webhooks accepted/s × the run.
+    cpu="$(awk -v pg="$pg_used" -v n="$nodes_used" -v busy="$busy" -v hz="$(getconf CLK_TCK)" -v r="${accepted:-0}" -v t="$elapsed" 'BEGIN {
+      w = r * t; if (w == 0) { print "?"; exit } ms = 1000 / hz / w; printf "%.2f / %.2f / %.2f", pg * ms, n * ms, (busy - pg - n) * ms }')"
+    idle_pct="$(awk -v b="$busy" -v i="$idle" 'BEGIN { printf "%d %%", 100 * i / (b + i) }')"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$nodes" "$tenants" "$RATE" "${accepted:-?}" "${p50:-?}" "${p99:-?}" \
+      "${f50:-?}" "${f99:-?}" "${missing:-?}" "$per_s" "$waits" "$cpu" "$idle_pct"
     if [ -z "$accepted" ]; then echo "$out" >&2; fi
     stop_nodes
   done
