@@ -13,6 +13,7 @@ import (
 	"github.com/teaminbox/teaminbox/internal/audit"
 	"github.com/teaminbox/teaminbox/internal/auth"
 	"github.com/teaminbox/teaminbox/internal/channels"
+	"github.com/teaminbox/teaminbox/internal/channels/provider"
 	"github.com/teaminbox/teaminbox/internal/channels/whatsapp"
 	"github.com/teaminbox/teaminbox/internal/config"
 	"github.com/teaminbox/teaminbox/internal/httpapi"
@@ -87,7 +88,7 @@ func wire(ctx context.Context, cfg *config.Config, st store.Store, tokens *auth.
 
 	providers := channels.Providers()
 	a.svc.SetChannelSpecs(channels.Specs(providers))
-	hc := &http.Client{Timeout: 30 * time.Second}
+	hc := provider.NewClient(30 * time.Second)
 	a.svc.SetChannelConnector(channels.NewConnector(providers, hc, cfg.PublicURL))
 	a.tmpl = templates.New(st, whatsapp.Templates{Client: hc}, a.audit, log)
 	a.svc.SetTemplateChecker(a.tmpl)

@@ -76,6 +76,10 @@ export function startFakeProvider(): Promise<{ url: string; server: Server }> {
     res.statusCode = 404;
     json({ error: "not faked: " + path });
   });
+  // Node closes a connection idle for 5 s by default, a second after the server's provider
+  // client drops its own (4 s): keep them far apart, so no test depends on which side closes
+  // first.
+  server.keepAliveTimeout = 30_000;
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => {
     const a = server.address() as { port: number };
     resolve({ url: `http://127.0.0.1:${a.port}`, server });

@@ -229,8 +229,10 @@ func (e *Rejected) Error() string { return e.Field + ": " + e.Reason }
 
 // Check calls the provider to check a setting: a refusal (a 4xx but 429) is a *Rejected of
 // field, "<what>: <the provider's reason>"; anything else that fails is the *SendError.
+// Its calls (credential checks, webhook registration, reads) are safe to repeat: req is
+// made Repeatable.
 func Check(hc *http.Client, req *http.Request, reason func([]byte) string, field, what string) ([]byte, error) {
-	body, err := Do(hc, req, reason)
+	body, err := Do(hc, Repeatable(req), reason)
 	var se *SendError
 	if errors.As(err, &se) && se.Permanent {
 		return body, &Rejected{Field: field, Reason: what + ": " + se.Reason}

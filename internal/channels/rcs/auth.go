@@ -109,8 +109,8 @@ func (t *tokens) source(channel uuid.UUID, key string, hc *http.Client) (oauth2.
 		return nil, err
 	}
 	// The source outlives the send that made it: its token requests use hc, not a
-	// request's context.
-	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, hc)
+	// request's context. Minting a token is safe to repeat.
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, provider.RepeatableClient(hc))
 	src := oauth2.ReuseTokenSourceWithExpiry(nil, conf.TokenSource(ctx), refreshEarly)
 	if t.sources == nil {
 		t.sources = map[uuid.UUID]keySource{}

@@ -154,7 +154,7 @@ func (p Provider) Send(ctx context.Context, hc *http.Client, ch inbox.Channel, t
 		return "", err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	if _, err := provider.Do(hc, req, apiError); err != nil && !alreadySent(err) {
+	if _, err := provider.Do(hc, provider.Repeatable(req), apiError); err != nil && !alreadySent(err) {
 		return "", err
 	}
 	return id, nil

@@ -322,7 +322,7 @@ func (Provider) FetchMedia(ctx context.Context, hc *http.Client, ch inbox.Channe
 	if err != nil {
 		return nil, err
 	}
-	raw, err := provider.Do(hc, req, apiError)
+	raw, err := provider.Do(hc, provider.Repeatable(req), apiError) // a read, though a POST
 	if err != nil {
 		return nil, err
 	}
