@@ -57,7 +57,7 @@ psql_bin="$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)"
 psql() { "${psql_bin:-psql}" -U postgres -h 127.0.0.1 -qAt "$@"; }
 # CPU time in clock ticks: of the given processes (utime + stime, read after the command
 # name, which may hold spaces), and of the whole machine, busy and idle (/proc/stat).
-ticks_of() { for p in "$@"; do [ -r "/proc/$p/stat" ] && sed 's/.*) //' "/proc/$p/stat"; done | awk '{ t += $12 + $13 } END { print t + 0 }'; }
+ticks_of() { for p in "$@"; do sed 's/.*) //' "/proc/$p/stat" 2>/dev/null || true; done | awk '{ t += $12 + $13 } END { print t + 0 }'; }
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat; }
 printf '| nodes | businesses | asked /s | accepted /s | answer p50 | answer p99 | frame p50 | frame p99 | frames missing | PostgreSQL commits /s | most waiting on a lock (on the sequencer lock) | CPU ms a webhook: PostgreSQL / nodes / the rest | machine idle |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 for tenants in $TENANTS; do
