@@ -15,7 +15,9 @@
 # 127.0.0.1:5432 (user postgres), NATS (NATS_URL) and python3 (a stand-in for WhatsApp's API,
 # which a channel's creation checks). STORE=sqlite runs one node on the embedded SQLite
 # database instead (a new data folder each run, or a copy of the seeded folder TEMPLATE;
-# no NATS, and no PostgreSQL columns).
+# no NATS, and no PostgreSQL columns). PIN=1 runs PostgreSQL on the first core and the nodes
+# and the load client on the second (taskset; PostgreSQL's affinity is put back at the end),
+# so that what each side can take shows apart.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NODES="${NODES:-1 3}"
@@ -49,7 +51,16 @@ class A(h.BaseHTTPRequestHandler):
 h.ThreadingHTTPServer(("127.0.0.1", 18390), A).serve_forever()' &
 graph_pid=$!
 sampler=""
-trap 'stop_nodes; kill $graph_pid $sampler 2>/dev/null || true' EXIT
+# PIN=1: every PostgreSQL process (and the backends its postmaster starts from now on) on
+# core 0, what this script starts on core 1.
+on_core=() # the command's prefix (taskset execs it: $! stays the node's pid)
+unpin() { :; }
+if [ -n "${PIN:-}" ]; then
+  for p in $(pgrep -u postgres); do taskset -p 0x1 "$p" >/dev/null; done
+  on_core=(taskset 0x2)
+  unpin() { for p in $(pgrep -u postgres); do taskset -p 0x3 "$p" >/dev/null 2>&1 || true; done; }
+fi
+trap 'stop_nodes; kill $graph_pid $sampler 2>/dev/null || true; unpin' EXIT
 graph="http://127.0.0.1:18390"
 
 # psql itself, not Debian's Perl wrapper, whose start costs more than the sample it takes.
@@ -72,7 +83,7 @@ for tenants in $TENANTS; do
     first_token=""
     urls=""
     for n in $(seq 1 "$nodes"); do
-      TEAMINBOX_ADDR="127.0.0.1:$((18400 + n))" "$work/node" serve --no-demo >"$work/node$n.log" 2>&1 &
+      TEAMINBOX_ADDR="127.0.0.1:$((18400 + n))" "${on_core[@]}" "$work/node" serve --no-demo >"$work/node$n.log" 2>&1 &
       pids+=($!)
       for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$((18400 + n))/readyz" >/dev/null && break; sleep 0.2; done
       urls="${urls:+$urls,}http://127.0.0.1:$((18400 + n))"
@@ -103,7 +114,7 @@ for tenants in $TENANTS; do
     done >"$work/lockwaits" &
     sampler=$!
     start=$(date +%s.%N)
-    out="$("$work/teaminbox" simulate --url "$urls" --kind whatsapp --targets "$work/targets" --token "$first_token" --types text \
+    out="$("${on_core[@]}" "$work/teaminbox" simulate --url "$urls" --kind whatsapp --targets "$work/targets" --token "$first_token" --types text \
       --rate "$RATE" --duration "$DURATION" --contacts 1000 --workers "$WORKERS" 2>&1 || true)"
     elapsed="$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')"
     kill "$sampler" 2>/dev/null || true
@@ -121,6 +132,8 @@ for tenants in $TENANTS; do
     f50="$(echo "$out" | sed -nE 's/.*frame: p50 ([^ ]+) p99 ([^ ]+) .*/\1/p')"
     f99="$(echo "$out" | sed -nE 's/.*frame: p50 ([^ ]+) p99 ([^ ]+) .*/\2/p')"
     missing="$(echo "$out" | sed -nE 's/.*; ([0-9]+ of [0-9]+) frames missing.*/\1/p')"
+    # Frames missing because the server closed the watching socket, not because they were lost.
+    if closed="$(echo "$out" | grep 'the socket closed')"; then missing="$missing (socket closed)"; echo "$closed" >&2; fi
     # Per webhook accepted: ticks are 1/CLK_TCK s (getconf), the webhooks accepted/s × the run.
     cpu="$(awk -v pg="$pg_used" -v n="$nodes_used" -v busy="$busy" -v hz="$(getconf CLK_TCK)" -v r="${accepted:-0}" -v t="$elapsed" 'BEGIN {
       w = r * t; if (w == 0) { print "?"; exit } ms = 1000 / hz / w; printf "%.2f / %.2f / %.2f", pg * ms, n * ms, (busy - pg - n) * ms }')"

@@ -161,9 +161,12 @@ loop:
 		*kind, n, skipped, ok.Load(), failed.Load(), elapsed.Round(time.Millisecond), float64(ok.Load())/elapsed.Seconds(),
 		percentile(latencies, 0.50), percentile(latencies, 0.99))
 	if watcher != nil {
-		frames, missing := watcher.latencies(sent, 5*time.Second)
+		frames, missing, closed := watcher.latencies(sent, 5*time.Second)
 		fmt.Printf("webhook → WebSocket frame: p50 %s p99 %s max %s; %d of %d frames missing\n",
 			percentile(frames, 0.50), percentile(frames, 0.99), percentile(frames, 1), missing, len(sent))
+		if closed != nil {
+			fmt.Printf("the socket closed during the run, after %d frames: %v\n", len(frames), closed)
+		}
 	}
 	if failed.Load() > 0 {
 		return fmt.Errorf("%d of %d webhooks failed; the first: %s", failed.Load(), n, firstFail)

@@ -17,8 +17,9 @@ import (
 // frameWatcher follows the tenant's WebSocket while simulate sends, to time each simulated
 // message from its webhook request to its new_message frame: the agents' view of latency.
 type frameWatcher struct {
-	mu   sync.Mutex
-	seen map[string]time.Time // by the tag simulate put in the text
+	mu     sync.Mutex
+	seen   map[string]time.Time // by the tag simulate put in the text
+	closed error                // why the socket ended before the run did, if it did
 }
 
 var simTag = regexp.MustCompile(`\[sim [0-9a-f]+ \d+\]`)
@@ -70,6 +71,11 @@ func watchFrames(ctx context.Context, base, token string) (*frameWatcher, error)
 		for {
 			_, raw, err := ws.Read(ctx)
 			if err != nil {
+				if ctx.Err() == nil {
+					w.mu.Lock()
+					w.closed = err
+					w.mu.Unlock()
+				}
 				return
 			}
 			at := time.Now()
@@ -95,14 +101,15 @@ func watchFrames(ctx context.Context, base, token string) (*frameWatcher, error)
 }
 
 // latencies pairs each sent tag with its frame, waiting up to grace for the last ones; it
-// returns the delays and how many never arrived.
-func (w *frameWatcher) latencies(sent map[string]time.Time, grace time.Duration) ([]time.Duration, int) {
+// returns the delays, how many never arrived, and why the socket closed early if it did
+// (frames missing after that were not lost by the server's log: the socket was dropped).
+func (w *frameWatcher) latencies(sent map[string]time.Time, grace time.Duration) ([]time.Duration, int, error) {
 	deadline := time.Now().Add(grace)
 	for {
 		w.mu.Lock()
-		n := len(w.seen)
+		n, closed := len(w.seen), w.closed != nil
 		w.mu.Unlock()
-		if n >= len(sent) || time.Now().After(deadline) {
+		if n >= len(sent) || closed || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -118,5 +125,5 @@ func (w *frameWatcher) latencies(sent map[string]time.Time, grace time.Duration)
 			missing++
 		}
 	}
-	return out, missing
+	return out, missing, w.closed
 }
