@@ -40,11 +40,13 @@ c.contact_id
 (SELECT COALESCE(SUM(n), 0) FROM named)
 
 -- name: name_matches
+-- Only the contacts that have a conversation: each key stands for one or more (NameMatch).
 SELECT ct.id AS k, ct.conversation_count AS n FROM contacts ct WHERE ct.tenant_id = ? AND ct.search_name LIKE lower(?) ESCAPE '\'
+	AND ct.conversation_count > 0
 
 -- name: name_or_phone_matches
 SELECT ct.id AS k, ct.conversation_count AS n FROM contacts ct WHERE ct.tenant_id = ?
-	AND (ct.search_name LIKE lower(?) ESCAPE '\' OR ct.phone LIKE ? ESCAPE '\')
+	AND (ct.search_name LIKE lower(?) ESCAPE '\' OR ct.phone LIKE ? ESCAPE '\') AND ct.conversation_count > 0
 
 -- name: in_list
 -- The subquery's array, computed once, is looked up through the primary key; as a semi-join

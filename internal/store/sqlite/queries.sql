@@ -21,24 +21,53 @@ LIKE
 -- name: lock_tenant
 -- (none: a transaction holds the one writer's lock)
 
+-- name: queued_messages
+SELECT COUNT(*) FROM messages_fts_queue
+
 -- name: index_queued_messages
--- Index the messages queued for content search (migration 0008), all in one statement, just
--- before a write transaction commits. The queue is walked and each message looked up by
--- rowid: CROSS JOIN keeps the queue outside, which the planner, left to itself, puts inside a
--- scan of every message (the queue has no statistics), reading all the messages at each commit.
-INSERT INTO messages_fts (rowid, content) SELECT m.rowid, m.content FROM messages_fts_queue q CROSS JOIN messages m ON m.rowid = q.message_rowid
+-- Index the customer-visible messages queued for content search (migration 0008), all in one
+-- statement, just before a write transaction commits, when the queue is due
+-- (sqlstore.Indexing). The queue is walked and each message looked up by rowid in a
+-- subquery, the one plan it has: joined, the messages were scanned once per queued row where
+-- the statistics were taken of a nearly empty table (as `teaminbox seed` leaves a new
+-- database), and left to itself, the planner puts the queue (it has no statistics) inside
+-- a scan of every message.
+INSERT INTO messages_fts (rowid, content) SELECT q.message_rowid, (SELECT content FROM messages WHERE rowid = q.message_rowid)
+	FROM messages_fts_queue q WHERE (SELECT NOT is_internal FROM messages WHERE rowid = q.message_rowid)
+
+-- name: index_queued_notes
+-- index_queued_messages for the internal notes, which have an index of their own (migration 0033).
+INSERT INTO notes_fts (rowid, content) SELECT q.message_rowid, (SELECT content FROM messages WHERE rowid = q.message_rowid)
+	FROM messages_fts_queue q WHERE (SELECT is_internal FROM messages WHERE rowid = q.message_rowid)
 
 -- name: clear_message_queue
 DELETE FROM messages_fts_queue
 
 -- name: content_match
--- A condition on messages m: its content holds the FTS5 phrase given.
-m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)
+-- A condition on messages m: its content holds the FTS5 phrase given, or, while m is still
+-- queued for the index (in none yet), the LIKE pattern given. The queue holds the newest
+-- messages, a few hundred at most, each looked up by rowid as index_queued_messages does.
+-- LIKE ignores the case of ASCII letters only, the trigram tokenizer that of all (É, é):
+-- such a match waits for the index, a few hundred ms. Internal notes are in notes_fts
+-- (migration 0033), not read here.
+m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? UNION ALL SELECT q.message_rowid FROM messages_fts_queue q
+	WHERE (SELECT NOT is_internal AND content LIKE ? ESCAPE '\' FROM messages WHERE rowid = q.message_rowid))
+
+-- name: content_match_with_notes
+-- content_match where internal notes match too: the phrase, given twice, in either index.
+m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? UNION ALL SELECT rowid FROM notes_fts WHERE notes_fts MATCH ?
+	UNION ALL SELECT q.message_rowid FROM messages_fts_queue q WHERE (SELECT content LIKE ? ESCAPE '\' FROM messages WHERE rowid = q.message_rowid))
 
 -- name: recent_content_matches
--- FTS5 walks the matches in rowid order and stops at the limit.
-SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
-	WHERE messages_fts MATCH ? AND m.tenant_id = ? AND NOT m.is_internal ORDER BY f.rowid DESC LIMIT ?
+-- FTS5 walks the matches in rowid order and stops at the limit. messages_fts holds no notes
+-- (migration 0033): a term only notes hold has no match to read. The messages still queued
+-- for the index match apart (see content_match), and the two are merged in rowid order.
+SELECT conversation_id FROM (
+	SELECT * FROM (SELECT f.rowid AS r, m.conversation_id FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+		WHERE messages_fts MATCH ? AND m.tenant_id = ? AND NOT m.is_internal ORDER BY f.rowid DESC LIMIT ?)
+	UNION ALL SELECT q.message_rowid, (SELECT conversation_id FROM messages WHERE rowid = q.message_rowid) FROM messages_fts_queue q
+		WHERE (SELECT tenant_id = ? AND NOT is_internal AND content LIKE ? ESCAPE '\' FROM messages WHERE rowid = q.message_rowid)
+) ORDER BY r DESC LIMIT ?
 
 -- name: row_name_match
 -- LIKE ignores ASCII case only, as the name index's own check for a short term does.

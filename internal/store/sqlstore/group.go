@@ -174,7 +174,7 @@ func (g *groupCommit) commit(s *Store, batch []*groupTx) {
 		}
 		ok = append(ok, t)
 	}
-	if err = q.beforeCommit(ctx); err != nil {
+	if err = s.beforeCommit(ctx, q); err != nil {
 		_ = tx.Rollback()
 	} else if err = tx.Commit(); err != nil {
 		err = fmt.Errorf("commit: %w", err)

@@ -354,7 +354,7 @@ func (q *queries) ListInboxMessages(ctx context.Context, tenant uuid.UUID, f inb
 	}
 	if s := strings.TrimSpace(f.Search); s != "" {
 		if len([]rune(s)) >= MinIndexedTerm {
-			cond, a := q.d.ContentMatch(s)
+			cond, a := q.d.ContentMatch(s, f.IncludeInternal)
 			add(cond, a...)
 		} else {
 			add(`m.content `+q.d.SQL.Get("ilike")+` ? ESCAPE '\'`, LikePattern(s))

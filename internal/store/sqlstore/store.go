@@ -34,6 +34,7 @@ type Store struct {
 	group        groupCommit            // runs the transactions when the dialect has a single writer
 	retries      *prometheus.CounterVec // transactions run again, by reason
 	batchTimeout time.Duration          // see SetBatchTimeout
+	index        indexState             // see Dialect.Indexing
 }
 
 var _ inbox.Store = (*Store)(nil)
@@ -97,8 +98,8 @@ func (s *Store) InTx(ctx context.Context, fn func(q inbox.Queries) error) error 
 }
 
 // InsertMessage inserts m and touches its conversation in one transaction; outside one, each
-// statement would commit alone, and a message queued for indexing would wait for the next
-// transaction (see Dialect.BeforeCommit).
+// statement would commit alone, and no commit of the store would see the message queued for
+// indexing (see Dialect.Indexing).
 func (s *Store) InsertMessage(ctx context.Context, m inbox.Message, t inbox.Touch) (*inbox.Touched, error) {
 	var touched *inbox.Touched
 	err := s.InTx(ctx, func(q inbox.Queries) error {
@@ -153,7 +154,7 @@ func (s *Store) runTx(ctx context.Context, fn func(q inbox.Queries) error) error
 		_ = tx.Rollback()
 		return err
 	}
-	if err := q.beforeCommit(ctx); err != nil {
+	if err := s.beforeCommit(ctx, q); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -221,16 +222,6 @@ func (q *queries) context(ctx context.Context) context.Context {
 		return q.detached
 	}
 	return ctx
-}
-
-// beforeCommit runs the dialect's BeforeCommit statements.
-func (q *queries) beforeCommit(ctx context.Context) error {
-	for _, stmt := range q.d.BeforeCommit {
-		if _, err := q.exec(ctx, stmt); err != nil {
-			return fmt.Errorf("before commit: %w", err)
-		}
-	}
-	return nil
 }
 
 // on returns what runs query: a cached prepared statement when there is one, else x.
@@ -327,7 +318,9 @@ type Dialect struct {
 	PrepareStatements bool
 	// ContentMatch is a condition on messages aliased m that holds when m.content contains
 	// term (3 characters or more, any case), answered through an index, and its arguments.
-	ContentMatch func(term string) (cond string, args []any)
+	// Without notes, it may leave internal notes out (SQLite's then reads no index of theirs);
+	// the caller filters them out all the same.
+	ContentMatch func(term string, notes bool) (cond string, args []any)
 	// RecentContentMatches is a query of the conversation ids of the newest limit messages
 	// of tenant, notes excluded, whose content contains term (3 characters or more), and its
 	// arguments. It must read neither every match of a common term nor every newer message
@@ -343,9 +336,9 @@ type Dialect struct {
 	// Retryable names why an error is worth running a transaction's work again ("deadlock",
 	// "serialization"), or is "" when it is not.
 	Retryable func(err error) string
-	// BeforeCommit are statements every write transaction runs last, before it commits
-	// (SQLite indexes the messages the transaction queued for content search).
-	BeforeCommit []string
+	// Indexing, when set, indexes what the triggers queue for search, last in the write
+	// transactions that find it due (SQLite's content indexes).
+	Indexing *Indexing
 	// FreshPlan, when set, is put before a query's arguments to have the database plan it
 	// for those arguments: PostgreSQL runs it as an unnamed statement, not a cached prepared
 	// one whose generic plan ignores how many rows a search term matches (a phone number
@@ -366,7 +359,8 @@ type Dialect struct {
 // NameMatch is how a dialect finds the conversations of a search by contact name or phone.
 type NameMatch struct {
 	// Query selects k: one key per match, standing for one conversation or for all the
-	// conversations of one contact. Args are its arguments.
+	// conversations of one contact (one at least). Args are its arguments. It ends where a
+	// LIMIT may be added.
 	Query string
 	Args  []any
 	// Key is the expression on conversations aliased c that k is compared with.
@@ -374,6 +368,10 @@ type NameMatch struct {
 	// Count is the number of conversations the keys stand for, an expression over the
 	// query's rows named named.
 	Count string
+	// Reads is how many keys a search by cursor reads, in multiples of sqrt(rows wanted ·
+	// the tenant's conversations), before it walks the list instead, testing each row's
+	// contact: about sqrt(the test's cost over a key's), which bounds both ways' cost.
+	Reads int
 }
 
 // bind rewrites placeholders for the dialect.

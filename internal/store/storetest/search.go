@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/teaminbox/teaminbox/internal/inbox"
+	"github.com/teaminbox/teaminbox/internal/tenantdata"
 )
 
 // listedRow is a conversation a test expects a list or a search to return, with what places
@@ -40,6 +41,32 @@ func inListOrder(rows []listedRow, asc, closedOnly bool) []uuid.UUID {
 		ids[i] = r.id
 	}
 	return ids
+}
+
+// searchPages reads every page of a search of tenant by cursor, checking what each counted
+// of the all matches, and returns the ids in order.
+func searchPages(t *testing.T, f *fixture, tenant uuid.UUID, filter inbox.ConversationFilter, all int) []uuid.UUID {
+	t.Helper()
+	var got []uuid.UUID
+	var after *inbox.ListCursor
+	for n := 0; n <= all; n++ {
+		p, err := f.st.SearchConversations(f.ctx, tenant, filter, after)
+		f.must(err)
+		for _, c := range p.Conversations {
+			got = append(got, c.ID)
+		}
+		left := all - len(got) + len(p.Conversations)
+		if p.More && (p.Counted != len(p.Conversations) || p.Counted >= left) || !p.More && p.Counted != left {
+			t.Errorf("%+v after %d rows: counted %d (more %v), %d rows, %d matches left", filter, len(got)-len(p.Conversations), p.Counted, p.More, len(p.Conversations), left)
+		}
+		if (p.Next == nil) != (len(got) >= all) {
+			t.Errorf("%+v after %d rows: next %v, of %d matches", filter, len(got), p.Next, all)
+		}
+		if after = p.Next; after == nil {
+			break
+		}
+	}
+	return got
 }
 
 // testSearchPages pages searches by cursor, newest activity first: a common term (its
@@ -95,30 +122,6 @@ func testSearchPages(t *testing.T, f *fixture) {
 	f.message(bc, inbox.SenderEndUser, "parcel: refund please", t0.Add(time.Hour*24))
 
 	want := func(term string, closed bool) []uuid.UUID { return inListOrder(rows[term], false, closed) }
-	// pages reads every page, checking what each counted, and returns the ids in order.
-	pages := func(filter inbox.ConversationFilter, all int) []uuid.UUID {
-		t.Helper()
-		var got []uuid.UUID
-		var after *inbox.ListCursor
-		for n := 0; n < 100; n++ {
-			p, err := f.st.SearchConversations(f.ctx, a, filter, after)
-			f.must(err)
-			for _, c := range p.Conversations {
-				got = append(got, c.ID)
-			}
-			left := all - len(got) + len(p.Conversations)
-			if p.More && (p.Counted != len(p.Conversations) || p.Counted >= left) || !p.More && p.Counted != left {
-				t.Errorf("%+v after %d rows: counted %d (more %v), %d rows, %d matches left", filter, len(got)-len(p.Conversations), p.Counted, p.More, len(p.Conversations), left)
-			}
-			if (p.Next == nil) != (len(got) >= all) {
-				t.Errorf("%+v after %d rows: next %v, of %d matches", filter, len(got), p.Next, all)
-			}
-			if after = p.Next; after == nil {
-				break
-			}
-		}
-		return got
-	}
 	for _, tc := range []struct {
 		term   string
 		closed bool
@@ -129,7 +132,7 @@ func testSearchPages(t *testing.T, f *fixture) {
 				filter.Status = inbox.StatusClosed
 			}
 			w := want(tc.term, tc.closed)
-			if diff := cmp.Diff(w, pages(filter, len(w))); diff != "" {
+			if diff := cmp.Diff(w, searchPages(t, f, a, filter, len(w))); diff != "" {
 				t.Errorf("%+v: ids (-want +got):\n%s", filter, diff)
 			}
 		}
@@ -171,4 +174,86 @@ func testSearchPages(t *testing.T, f *fixture) {
 	if len(p.Conversations) < 2 || p.Conversations[0].ID != moved.ID || p.Conversations[1].ID != late.ID {
 		t.Errorf("after the arrivals, the first page starts %v; want %s, %s", p.Conversations[:2], moved.ID, late.ID)
 	}
+}
+
+// testNoteSearch checks a phrase that only internal notes hold: no customer-visible search
+// finds it, whether by walking the list or through the indexes, and the messages inbox's
+// search that includes the notes does; and the indexes forget a note whose business is
+// deleted or whose contact is erased, so that a message stored after it (which may take its
+// place: SQLite reuses the highest rowid) never answers for it.
+func testNoteSearch(t *testing.T, f *fixture) {
+	a, b := f.tenant("A"), f.tenant("B")
+	data := f.st.(tenantdata.Store)
+	wa := f.channel(a, inbox.ChannelWhatsApp)
+	note := func(m *inbox.Message) { m.IsInternal = true }
+	// More conversations than a search's walk reads for a page of 2 (searchWalk × 3), the
+	// note's the oldest: past the walk, the note is looked for through the indexes.
+	var convs []inbox.Conversation
+	for i := range 12 {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		c := f.conversation(a, f.contact(a, fmt.Sprintf("Person%02d", i), fmt.Sprintf("+1555%07d", i)).ID, wa.ID, at)
+		f.message(c, inbox.SenderEndUser, "hello", at)
+		convs = append(convs, c)
+	}
+	approved := f.message(convs[0], inbox.SenderBusinessUser, "Refund approved by finance", t0.Add(time.Second), note)
+	// Another business's note of the same phrase, stored last.
+	bc := f.conversation(b, f.contact(b, "Bea", "+15550000000").ID, f.channel(b, inbox.ChannelWhatsApp).ID, t0)
+	f.message(bc, inbox.SenderBusinessUser, "Refund approved by finance", t0.Add(time.Hour), note)
+
+	check := func(when, term string, visible []inbox.Conversation, withNotes []inbox.Message) {
+		t.Helper()
+		var want []uuid.UUID
+		for _, c := range visible {
+			want = append(want, c.ID)
+		}
+		for _, limit := range []int{2, 50} {
+			got := searchPages(t, f, a, inbox.ConversationFilter{Search: term, Limit: limit}, len(want))
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s: conversations searched for %q, %d a page (-want +got):\n%s", when, term, limit, diff)
+			}
+		}
+		list, total, err := f.st.ListConversations(f.ctx, a, inbox.ConversationFilter{Search: term})
+		f.must(err)
+		if total != len(visible) || len(list) != len(visible) {
+			t.Errorf("%s: the list searched for %q has %d conversations (total %d), want %d", when, term, len(list), total, len(visible))
+		}
+		for _, notes := range []bool{false, true} {
+			msgs, err := f.st.ListInboxMessages(f.ctx, a, inbox.InboxMessageFilter{Search: term, IncludeInternal: notes})
+			f.must(err)
+			got, want := []uuid.UUID{}, []uuid.UUID{}
+			for _, m := range msgs {
+				got = append(got, m.ID)
+			}
+			for _, m := range withNotes {
+				if notes || !m.IsInternal {
+					want = append(want, m.ID)
+				}
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s: messages searched for %q, notes included %v (-want +got):\n%s", when, term, notes, diff)
+			}
+		}
+	}
+	check("at first", "refund approved", nil, []inbox.Message{approved})
+
+	// Business B is deleted; a message stored next may take its note's place.
+	for {
+		step, err := data.DeleteTenantBatch(f.ctx, b, 100)
+		f.must(err)
+		if step.Table == "" {
+			break
+		}
+	}
+	thanks := f.message(convs[3], inbox.SenderEndUser, "thanks again", t0.Add(time.Hour))
+	check("after another business's deletion", "refund approved", nil, []inbox.Message{approved})
+	check("after another business's deletion", "thanks again", []inbox.Conversation{convs[3]}, []inbox.Message{thanks})
+
+	// The newest message, a note, goes with its contact; a message stored next may take its place.
+	f.message(convs[1], inbox.SenderBusinessUser, "Refund declined, says finance", t0.Add(2*time.Hour), note)
+	_, err := data.EraseContact(f.ctx, a, convs[1].ContactID)
+	f.must(err)
+	lost := f.message(convs[2], inbox.SenderEndUser, "parcel lost", t0.Add(2*time.Hour))
+	check("after the erasure", "refund declined", nil, nil)
+	check("after the erasure", "parcel lost", []inbox.Conversation{convs[2]}, []inbox.Message{lost})
+	check("after the erasure", "refund approved", nil, []inbox.Message{approved})
 }

@@ -33,6 +33,8 @@ func Run(t *testing.T, open func(t testing.TB) inbox.Store) {
 		{"ConversationList", testConversationList},
 		{"SearchPlans", testSearchPlans},
 		{"SearchPages", testSearchPages},
+		{"SearchSharedName", testSearchSharedName},
+		{"NoteSearch", testNoteSearch},
 		{"Messages", testMessages},
 		{"MessagePages", testMessagePages},
 		{"DeliveryStatus", testDeliveryStatus},

@@ -28,7 +28,7 @@ var tables = sqlstore.Tables
 // search indexes) itself, or has no use for them.
 var derived = []string{
 	"schema_migrations", "conversation_days", "conversation_loads", "conversation_campaigns", "messages_fts_queue",
-	"contacts_fts", "conversation_names", "messages_fts",
+	"contacts_fts", "conversation_names", "messages_fts", "notes_fts",
 	"agent_connections", // which node holds whose sockets: nothing once the server is stopped
 }
 
