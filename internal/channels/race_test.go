@@ -2,6 +2,7 @@ package channels_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"testing"
@@ -22,25 +23,30 @@ func TestFirstMessagesOfANewContactAtOnce(t *testing.T) {
 			ch := s.channel(fixtures[0])
 			url := s.srv.URL + "/webhooks/whatsapp/" + ch.ID.String()
 			const n = 12
-			codes := make(chan int, n)
+			type answer struct {
+				code int
+				body string
+			}
+			answers := make(chan answer, n)
 			var wg sync.WaitGroup
 			for i := range n {
 				wg.Go(func() {
 					body := whatsapp.TextWebhook("PNID", "4915100777000", "Rita Race", fmt.Sprint("wamid.race-", i), fmt.Sprint("part ", i), time.Now())
 					res, err := http.DefaultClient.Do(signedPost(url, body, "X-Hub-Signature-256", whatsapp.Sign("wa-secret", body), "application/json"))
 					if err != nil {
-						codes <- 0
+						answers <- answer{0, err.Error()}
 						return
 					}
+					b, _ := io.ReadAll(res.Body)
 					res.Body.Close()
-					codes <- res.StatusCode
+					answers <- answer{res.StatusCode, string(b)}
 				})
 			}
 			wg.Wait()
-			close(codes)
-			for c := range codes {
-				if c != http.StatusOK {
-					t.Errorf("a webhook answered %d", c)
+			close(answers)
+			for a := range answers {
+				if a.code != http.StatusOK {
+					t.Errorf("a webhook answered %d: %s", a.code, a.body)
 				}
 			}
 			contacts := s.api("GET", "/v1/contacts?search=4915100777000", nil, 200)["contacts"].([]any)
