@@ -35,7 +35,7 @@ func copyToPostgres(ctx context.Context, args []string) error {
 	if err := src.Migrate(ctx); err != nil {
 		return err
 	}
-	dst, err := postgres.Open(ctx, cfg.DatabaseURL, log)
+	dst, err := postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns, log)
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, setup 
 		err error
 	)
 	if cfg.DatabaseURL != "" {
-		st, err = postgres.Open(ctx, cfg.DatabaseURL, log)
+		st, err = postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns, log)
 	} else {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("create data folder: %w", err)
@@ -52,7 +52,7 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, setup 
 // openExistingStore opens the database a server has made, neither creating nor migrating it.
 func openExistingStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store.Store, error) {
 	if cfg.DatabaseURL != "" {
-		st, err := postgres.Open(ctx, cfg.DatabaseURL, log)
+		st, err := postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns, log)
 		if err != nil {
 			return nil, fmt.Errorf("open database: %w", err)
 		}

@@ -21,6 +21,7 @@ type Config struct {
 	Addr            string
 	DataDir         string
 	DatabaseURL     string
+	DBMaxConns      int // 0: postgres.DefaultMaxConns
 	NATSURL         string
 	JWTSecret       string
 	PublicURL       string
@@ -62,6 +63,9 @@ func (c *Config) Validate() error {
 	}
 	if c.TypingTimeout < time.Second {
 		errs = append(errs, errors.New("TEAMINBOX_TYPING_TIMEOUT must be at least 1s"))
+	}
+	if c.DBMaxConns < 0 {
+		errs = append(errs, errors.New("TEAMINBOX_DB_MAX_CONNS must not be negative"))
 	}
 	if c.MaxBodyBytes < 1024 {
 		errs = append(errs, errors.New("TEAMINBOX_MAX_BODY_BYTES must be at least 1024"))

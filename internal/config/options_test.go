@@ -53,9 +53,10 @@ func TestEnvironmentAndFlags(t *testing.T) {
 		"TEAMINBOX_ADDR": ":9000", "DATABASE_URL": "postgres://x", "TEAMINBOX_TOKEN_TTL": "2h",
 		"TEAMINBOX_MAX_BODY_BYTES": "2048", "TEAMINBOX_LOGIN_RATE": "0.5", "TEAMINBOX_MEDIA_HOSTS": "a.example,*.b.example",
 		"TEAMINBOX_WEBSOCKET_ACCEPT_ALL": "false", "TEAMINBOX_TYPING_TIMEOUT": "1500ms", "TEAMINBOX_MESSAGE_LIMIT": "7",
+		"TEAMINBOX_DB_MAX_CONNS": "12",
 	}
 	c := mustParse(t, env)
-	if c.Addr != ":9000" || c.DatabaseURL != "postgres://x" || c.TokenTTL != 2*time.Hour || c.MaxBodyBytes != 2048 ||
+	if c.Addr != ":9000" || c.DatabaseURL != "postgres://x" || c.DBMaxConns != 12 || c.TokenTTL != 2*time.Hour || c.MaxBodyBytes != 2048 ||
 		c.LoginRate != 0.5 || !reflect.DeepEqual(c.MediaHosts, []string{"a.example", "*.b.example"}) ||
 		c.WebsocketAcceptAll || c.TypingTimeout != 1500*time.Millisecond || c.MessageLimit != 7 {
 		t.Errorf("from the environment: %+v", c)
@@ -99,6 +100,7 @@ func TestBadValues(t *testing.T) {
 		{env: map[string]string{"TEAMINBOX_MESSAGE_LIMIT": "many"}, want: "TEAMINBOX_MESSAGE_LIMIT"},
 		{env: map[string]string{"TEAM_INBOX_TYPING_TIMEOUT": "0"}, want: "TEAMINBOX_TYPING_TIMEOUT must be at least 1s"},
 		{args: []string{"--max-body-bytes", "12"}, want: "TEAMINBOX_MAX_BODY_BYTES must be at least 1024"},
+		{args: []string{"--db-max-conns", "-1"}, want: "TEAMINBOX_DB_MAX_CONNS must not be negative"},
 		{args: []string{"--websocket-accept-all=maybe"}, want: "websocket-accept-all"},
 	} {
 		_, err := parse(t, tc.env, tc.args...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -256,5 +257,42 @@ func TestRecentContentMatches(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestOpenBoundsConnections has eight transactions run at once on a store opened with two
+// connections: they wait for one instead of opening more.
+func TestOpenBoundsConnections(t *testing.T) {
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, storetest.PostgresURL(t), 2, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := st.InTx(ctx, func(inbox.Queries) error { return nil })
+			if err == nil {
+				_, err = st.DB().ExecContext(ctx, `SELECT pg_sleep(0.02)`)
+			}
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if s := st.DB().Stats(); s.MaxOpenConnections != 2 || s.OpenConnections > 2 || s.WaitCount == 0 {
+		t.Errorf("opened with 2 connections: %+v", s)
+	}
+	def, err := postgres.Open(ctx, storetest.PostgresURL(t), 0, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer def.Close()
+	if got := def.DB().Stats().MaxOpenConnections; got != postgres.DefaultMaxConns() {
+		t.Errorf("opened with no bound: %d connections at most, want %d", got, postgres.DefaultMaxConns())
 	}
 }

@@ -95,7 +95,7 @@ func PostgresURL(t testing.TB) string {
 func OpenPostgresAt(t testing.TB, dsn string) *postgres.Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := postgres.Open(ctx, dsn, slog.New(slog.DiscardHandler))
+	st, err := postgres.Open(ctx, dsn, 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
