@@ -51,20 +51,29 @@ type app struct {
 // wire builds the use cases over st and connects the real-time hub: through NATS when
 // NATS_URL is set, so several nodes share events, in memory otherwise.
 func wire(ctx context.Context, cfg *config.Config, st store.Store, tokens *auth.Tokens, reg *prometheus.Registry, log *slog.Logger) (*app, error) {
-	var bus realtime.Bus = realtime.NewMemoryBus()
+	var (
+		bus realtime.Bus = realtime.NewMemoryBus()
+		nb  *realtime.NATSBus
+	)
 	if cfg.NATSURL != "" {
-		nb, err := realtime.NewNATSBus(cfg.NATSURL, log)
-		if err != nil {
+		var err error
+		if nb, err = realtime.NewNATSBus(cfg.NATSURL, log); err != nil {
 			return nil, err
 		}
 		bus = nb
 		reg.MustRegister(nb.Collectors()...)
 	}
 	a := &app{bus: bus, log: log}
-	if nb, ok := bus.(*realtime.NATSBus); ok {
+	if nb != nil {
 		a.checks = append(a.checks, httpapi.Check{Name: "nats", Ready: nb.Ready})
 	}
 	seq := sequencer.New(st, realtime.NewPublisher(bus, log), log)
+	if lead, ok := st.(sequencer.Lead); ok && nb != nil { // PostgreSQL, and nodes that NATS joins
+		if err := seq.Lead(lead, nb); err != nil {
+			bus.Close()
+			return nil, err
+		}
+	}
 	a.svc = inbox.NewService(st, seq, log)
 	a.avail = a.svc.NewAvailabilityTracker(inbox.TrackerConfig{Grace: cfg.AvailabilityGrace, Log: log})
 	a.audit = audit.New(st)

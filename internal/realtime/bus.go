@@ -162,6 +162,25 @@ func (b *NATSBus) Subscribe(fn func(Envelope)) error {
 	return b.nc.Flush()
 }
 
+// nudgeSubject carries the sequencers' requests to number to the node that leads them.
+const nudgeSubject = "teaminbox.sequencer.nudge"
+
+// Nudge asks the node that leads the numbering to number (sequencer.Nudges).
+func (b *NATSBus) Nudge() error {
+	if err := b.nc.Publish(nudgeSubject, nil); err != nil {
+		return fmt.Errorf("publish nudge: %w", err)
+	}
+	return nil
+}
+
+// OnNudge has fn called on every node's nudge, this node's included (sequencer.Nudges).
+func (b *NATSBus) OnNudge(fn func()) error {
+	if _, err := b.nc.Subscribe(nudgeSubject, func(*nats.Msg) { fn() }); err != nil {
+		return fmt.Errorf("subscribe to nudges: %w", err)
+	}
+	return b.nc.Flush()
+}
+
 // Close drains the subscription and the connection.
 func (b *NATSBus) Close() error {
 	return b.nc.Drain()

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -28,6 +29,8 @@ var migrationFiles embed.FS
 type Store struct {
 	*sqlstore.Store
 	stopFolding func()
+	url         string
+	lead        lead
 }
 
 // foldInterval is how often the statistics' recorded changes are folded into their counters
@@ -58,7 +61,7 @@ func Open(ctx context.Context, url string, maxConns int, log *slog.Logger) (*Sto
 		db.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	s := &Store{Store: sqlstore.New(db, dialect)}
+	s := &Store{Store: sqlstore.New(db, dialect), url: url}
 	s.stopFolding = sqlstore.Every(foldInterval, "fold conversation counts", log, s.FoldCounts)
 	return s, nil
 }
@@ -84,7 +87,56 @@ func notMigrated(err error) bool {
 // Close stops the folding and closes the pool.
 func (s *Store) Close() error {
 	s.stopFolding()
+	s.ReleaseLead(context.Background())
 	return s.Store.Close()
+}
+
+// leadLock is the pg_advisory_lock key of the sequencers' numbering lead: one per schema,
+// for the test suites' schemas share a database.
+const leadLock = `hashtextextended('teaminbox numbering lead ' || current_schema(), 0)`
+
+// lead is the connection on which a node tries for the numbering lead, and holds it.
+type lead struct {
+	mu   sync.Mutex
+	conn *pgx.Conn // nil until the first try, and after a failure
+	held bool
+}
+
+// HoldLead (sequencer.Lead) holds the numbering lead as a session lock on a connection of
+// its own, outside the pool: a node that stops or loses the connection gives it up with it.
+func (s *Store) HoldLead(ctx context.Context) (bool, error) {
+	s.lead.mu.Lock()
+	defer s.lead.mu.Unlock()
+	l := &s.lead
+	if l.conn == nil {
+		conn, err := pgx.Connect(ctx, s.url)
+		if err != nil {
+			return false, fmt.Errorf("connect for the numbering lead: %w", err)
+		}
+		l.conn, l.held = conn, false
+	}
+	var err error
+	if l.held {
+		err = l.conn.Ping(ctx)
+	} else {
+		err = l.conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(`+leadLock+`)`).Scan(&l.held)
+	}
+	if err != nil {
+		_ = l.conn.Close(ctx) // a lock it held went with it
+		l.conn, l.held = nil, false
+		return false, fmt.Errorf("numbering lead: %w", err)
+	}
+	return l.held, nil
+}
+
+// ReleaseLead (sequencer.Lead) closes the lead's connection, and the lock with it.
+func (s *Store) ReleaseLead(ctx context.Context) {
+	s.lead.mu.Lock()
+	defer s.lead.mu.Unlock()
+	if s.lead.conn != nil {
+		_ = s.lead.conn.Close(ctx)
+		s.lead.conn, s.lead.held = nil, false
+	}
 }
 
 // Migrate brings the schema up to date, then runs then (see sqlstore.Store.Migrate); nodes

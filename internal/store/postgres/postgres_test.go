@@ -296,3 +296,35 @@ func TestOpenBoundsConnections(t *testing.T) {
 		t.Errorf("opened with no bound: %d connections at most, want %d", got, postgres.DefaultMaxConns())
 	}
 }
+
+// TestNumberingLead: one node at a time holds the numbering lead; it keeps it until it gives
+// it up or loses its connection, and then another node takes it.
+func TestNumberingLead(t *testing.T) {
+	dsn := storetest.PostgresURL(t)
+	a, b := storetest.OpenPostgresAt(t, dsn), storetest.OpenPostgresAt(t, dsn)
+	ctx := context.Background()
+	hold := func(st *postgres.Store, want bool, when string) {
+		t.Helper()
+		if held, err := st.HoldLead(ctx); err != nil || held != want {
+			t.Fatalf("%s: held %v (%v), want %v", when, held, err, want)
+		}
+	}
+	hold(a, true, "the first node, on a database nobody leads")
+	hold(b, false, "the second node")
+	hold(a, true, "the first node again")
+	a.ReleaseLead(ctx)
+	hold(b, true, "the second node once the first gave it up")
+	hold(a, false, "the first node then")
+	// The lead's connection ends (PostgreSQL restarted, the network failed): the lead goes
+	// with it, and its node learns so at its next check.
+	var ended int
+	if err := b.DB().QueryRowContext(ctx, `WITH k AS (SELECT hashtextextended('teaminbox numbering lead ' || current_schema(), 0) AS key)
+		SELECT COUNT(pg_terminate_backend(pid)) FROM pg_locks, k WHERE locktype = 'advisory' AND granted
+		AND classid::bigint = (key >> 32) & 4294967295 AND objid::bigint = key & 4294967295`).Scan(&ended); err != nil || ended != 1 {
+		t.Fatalf("ended %d connections holding the lead (%v), want 1", ended, err)
+	}
+	if held, _ := b.HoldLead(ctx); held {
+		t.Fatal("the node whose connection ended still holds the lead")
+	}
+	hold(a, true, "the first node once the second's connection ended")
+}
