@@ -134,6 +134,9 @@ for tenants in $TENANTS; do
     missing="$(echo "$out" | sed -nE 's/.*; ([0-9]+ of [0-9]+) frames missing.*/\1/p')"
     # Frames missing because the server closed the watching socket, not because they were lost.
     if closed="$(echo "$out" | grep 'the socket closed')"; then missing="$missing (socket closed)"; echo "$closed" >&2; fi
+    # Frames replayed after the server dropped the watching socket as too slow arrive late.
+    resumes="$(echo "$out" | sed -nE 's/^resumes after the socket was dropped as too slow: ([0-9]+).*/\1/p')"
+    if [ -n "$resumes" ]; then missing="$missing ($resumes resumes)"; fi
     # Per webhook accepted: ticks are 1/CLK_TCK s (getconf), the webhooks accepted/s × the run.
     cpu="$(awk -v pg="$pg_used" -v n="$nodes_used" -v busy="$busy" -v hz="$(getconf CLK_TCK)" -v r="${accepted:-0}" -v t="$elapsed" 'BEGIN {
       w = r * t; if (w == 0) { print "?"; exit } ms = 1000 / hz / w; printf "%.2f / %.2f / %.2f", pg * ms, n * ms, (busy - pg - n) * ms }')"

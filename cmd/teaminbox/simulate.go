@@ -161,9 +161,13 @@ loop:
 		*kind, n, skipped, ok.Load(), failed.Load(), elapsed.Round(time.Millisecond), float64(ok.Load())/elapsed.Seconds(),
 		percentile(latencies, 0.50), percentile(latencies, 0.99))
 	if watcher != nil {
-		frames, missing, closed := watcher.latencies(sent, 5*time.Second)
+		frames, missing, resumes, closed := watcher.latencies(sent, 5*time.Second)
 		fmt.Printf("webhook → WebSocket frame: p50 %s p99 %s max %s; %d of %d frames missing\n",
 			percentile(frames, 0.50), percentile(frames, 0.99), percentile(frames, 1), missing, len(sent))
+		if resumes > 0 {
+			// On a line of its own: bench/cluster.sh reads the line above with sed.
+			fmt.Printf("resumes after the socket was dropped as too slow: %d (replayed frames are timed as they arrived)\n", resumes)
+		}
 		if closed != nil {
 			fmt.Printf("the socket closed during the run, after %d frames: %v\n", len(frames), closed)
 		}

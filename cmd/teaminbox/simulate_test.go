@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -151,4 +154,203 @@ func TestSimulateTargets(t *testing.T) {
 	if err := simulate(context.Background(), []string{"--targets", file}); err == nil || !strings.Contains(err.Error(), ":1:") {
 		t.Errorf("a bad targets line: %v, want an error that names it", err)
 	}
+}
+
+// TestSimulateWatcherResumesAfterSlowConsumerDrop holds back the server's frames to the
+// watcher, as a load client sharing a core with the server does, until the server drops its
+// socket as too slow (4008): the watcher reconnects from the last event it read, as the web
+// app does, and every message's frame arrives, those sent after the drop too.
+func TestSimulateWatcherResumesAfterSlowConsumerDrop(t *testing.T) {
+	s := startServer(t)
+	admin := s.token(t, "admin")
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{}`) }))
+	t.Cleanup(api.Close)
+	created := s.call(t, "POST", "/v1/channels", admin, map[string]any{"kind": "whatsapp", "name": "Watched", "config": map[string]string{
+		"phone_number_id": "1234567890", "waba_id": "1029384756", "verify_token": "v", "access_token": "EAAG-sim", "app_secret": "sim-app-secret",
+		"api_base_url": api.URL}}).
+		data(t, 201, "create channel")
+	id := created["channel"].(map[string]any)["id"].(string)
+	shapes, err := shapesOf("whatsapp", webhookTarget{channel: id, url: s.base + "/webhooks/whatsapp/" + id, secret: "sim-app-secret", account: "1234567890"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	textOnly, err := pickShapes("whatsapp", shapes, "text")
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := startStallingProxy(t, s.host)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w, err := watchFrames(ctx, proxy.base, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const run = "5e1f"
+	sent := map[string]time.Time{}
+	send := func(n int, text string) {
+		t.Helper()
+		req, err := textOnly[0].newReq(ctx, simMessage{n: n, contact: n % 3, run: run, text: text + " " + tagFor(run, n)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent[tagFor(run, n)] = time.Now()
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("webhook %d: status %d", n, res.StatusCode)
+		}
+	}
+	socketClosed := func() error {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return w.closed
+	}
+	proxy.stall()
+	// The server's writer gives up on a socket that takes nothing for 10s, and its ping on one
+	// that does not answer in 30s; either closes it otherwise than as too slow. So long texts
+	// (4000 runes of 4 bytes: a message may have 4096) fill the socket buffers in a few hundred
+	// messages, and once the server writes no more frames (its count of frames sent stands
+	// still over ten messages), short ones fill its queue fastest.
+	text, written := strings.Repeat("📦", 4000), 0.0
+	n := 0
+	for ; ; n++ {
+		if n > 0 && n%10 == 0 {
+			if s.websocketFrames(t, "dropped") > 0 {
+				break
+			}
+			if now := s.websocketFrames(t, "sent"); now == written {
+				text = "Where is my order?"
+			} else {
+				written = now
+			}
+		}
+		if err := socketClosed(); err != nil {
+			t.Fatalf("the socket closed before the server dropped it as too slow, after %d messages: %v", n, err)
+		}
+		if n == 10000 {
+			t.Fatal("the server did not drop a socket that read nothing of 10000 messages")
+		}
+		send(n, text)
+	}
+	// The server's close frame waits behind the frames held back: let them through.
+	proxy.release()
+	t.Logf("the server dropped the socket after %d messages", n)
+	for end := n + 20; n < end; n++ {
+		send(n, "Where is my order?")
+	}
+	frames, missing, resumes, closed := w.latencies(sent, 2*time.Minute)
+	if missing != 0 || closed != nil {
+		t.Errorf("%d of %d frames missing (%d arrived); the socket closed: %v", missing, len(sent), len(frames), closed)
+	}
+	if resumes != 1 {
+		t.Errorf("the socket resumed %d times, want 1", resumes)
+	}
+}
+
+// websocketFrames is the server's count of event frames by outcome: sent, or dropped with
+// the socket of a client too slow to take them.
+func (s *testServer) websocketFrames(t *testing.T, outcome string) float64 {
+	t.Helper()
+	res, err := http.Get(s.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, `teaminbox_websocket_frames_total{outcome="`+outcome+`"} `); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("metrics: %q: %v", line, err)
+			}
+			return f
+		}
+	}
+	return 0
+}
+
+// stallingProxy forwards connections to a server; while stalled it passes on nothing the
+// server sends, like a client too busy to read, so the server's socket buffers fill up.
+type stallingProxy struct {
+	base string
+	mu   sync.Mutex
+	gate chan struct{} // while stalled: closed on release
+}
+
+func startStallingProxy(t *testing.T, server string) *stallingProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &stallingProxy{base: "http://" + ln.Addr().String()}
+	t.Cleanup(func() {
+		ln.Close()
+		p.release() // a test that failed while stalled leaves no connection stuck
+	})
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return // the listener closed with the test
+			}
+			upstream, err := net.Dial("tcp", server)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			go func() {
+				io.Copy(upstream, client)
+				upstream.Close()
+			}()
+			go func() {
+				p.forward(client, upstream)
+				client.Close()
+			}()
+		}
+	}()
+	return p
+}
+
+// forward copies what the server sends to the client, waiting while the proxy is stalled.
+func (p *stallingProxy) forward(client, upstream net.Conn) {
+	buf := make([]byte, 4<<10)
+	for {
+		n, err := upstream.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			gate := p.gate
+			p.mu.Unlock()
+			if gate != nil {
+				<-gate
+			}
+			if _, err := client.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (p *stallingProxy) stall() {
+	p.mu.Lock()
+	p.gate = make(chan struct{})
+	p.mu.Unlock()
+}
+
+func (p *stallingProxy) release() {
+	p.mu.Lock()
+	if p.gate != nil {
+		close(p.gate)
+		p.gate = nil
+	}
+	p.mu.Unlock()
 }
