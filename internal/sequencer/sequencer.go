@@ -69,7 +69,7 @@ func New(store Store, pub inbox.Publisher, log *slog.Logger) *Sequencer {
 	return &Sequencer{store: store, pub: pub, log: log, wake: make(chan struct{}, 1), sweep: sweepInterval}
 }
 
-// Lead has the sequencer number for the whole cluster while its node holds lead, and pass
+// Lead has the sequencer number for the whole cluster while its node holds the lead, and pass
 // its node's requests on through nudges otherwise; Run takes the lead when no node holds it,
 // checking every sweepInterval. Every node still numbers at each sweep, so a request lost on
 // the way (the lead changing hands, NATS down) waits a sweep at most. Call it before Run.
