@@ -8,7 +8,8 @@
 #   NODES="1 3" TENANTS="1 100" RATE=4000 DURATION=20s bench/cluster.sh
 #
 # RATE is the messages a second asked for (more than the cluster takes measures its ceiling;
-# 1000 measures the frame latency at that rate), WORKERS the webhooks in flight. Each run
+# 1000 measures the frame latency at that rate), WORKERS the webhooks in flight, WARMUP how
+# long to send before the figures start (simulate --warmup; 0s unless set). Each run
 # starts on a new database (DB, dropped first), a copy of TEMPLATE when set (a seeded
 # database, such as bench/api.sh's teaminbox_bench: its tables are the size measured). BIN
 # runs the nodes from a built binary instead of this tree. Needs PostgreSQL on
@@ -115,7 +116,7 @@ for tenants in $TENANTS; do
     sampler=$!
     start=$(date +%s.%N)
     out="$("${on_core[@]}" "$work/teaminbox" simulate --url "$urls" --kind whatsapp --targets "$work/targets" --token "$first_token" --types text \
-      --rate "$RATE" --duration "$DURATION" --contacts 1000 --workers "$WORKERS" 2>&1 || true)"
+      --rate "$RATE" --duration "$DURATION" --warmup "${WARMUP:-0s}" --contacts 1000 --workers "$WORKERS" 2>&1 || true)"
     elapsed="$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')"
     kill "$sampler" 2>/dev/null || true
     wait "$sampler" 2>/dev/null || true

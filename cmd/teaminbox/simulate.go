@@ -30,6 +30,7 @@ func simulate(ctx context.Context, args []string) error {
 	account := fs.String("account", "", "phone_number_id (whatsapp), account_sid (sms, voice) or agent_id (rcs)")
 	rate := fs.Float64("rate", 5, "messages per second")
 	duration := fs.Duration("duration", 10*time.Second, "how long to send")
+	warmup := fs.Duration("warmup", 0, "how long to send first, at the same rate, before the figures start: a new node's first seconds (its connections' first statements, cold caches) are not its steady state")
 	contacts := fs.Int("contacts", 20, "distinct contacts writing")
 	workers := fs.Int("workers", 8, "concurrent requests")
 	token := fs.String("token", "", "a login token of the channel's tenant: also time each message with text from webhook to its WebSocket frame")
@@ -77,6 +78,8 @@ func simulate(ctx context.Context, args []string) error {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: max(*workers, 1)}}
 	run := uuid.NewString()[:8]
 	jobs := make(chan int)
+	start := time.Now()
+	measured := start.Add(*warmup) // what is sent from then on counts
 	var (
 		ok, failed atomic.Int64
 		mu         sync.Mutex
@@ -108,14 +111,15 @@ func simulate(ctx context.Context, args []string) error {
 					fail(fmt.Sprintf("build a %s message: %v", sh.name, err))
 					continue
 				}
-				start := time.Now()
-				if timed {
+				at := time.Now()
+				counts := !at.Before(measured)
+				if timed && counts {
 					mu.Lock()
-					sent[tagFor(run, n)] = start
+					sent[tagFor(run, n)] = at
 					mu.Unlock()
 				}
 				res, err := client.Do(req)
-				took := time.Since(start)
+				took := time.Since(at)
 				if err != nil {
 					fail(err.Error())
 					continue
@@ -126,6 +130,9 @@ func simulate(ctx context.Context, args []string) error {
 					fail(fmt.Sprintf("a %s message answered %d %s", sh.name, res.StatusCode, bytes.TrimSpace(answer)))
 					continue
 				}
+				if !counts {
+					continue
+				}
 				ok.Add(1)
 				mu.Lock()
 				latencies = append(latencies, took)
@@ -133,11 +140,11 @@ func simulate(ctx context.Context, args []string) error {
 			}
 		})
 	}
-	start := time.Now()
 	tick := time.NewTicker(time.Duration(float64(time.Second) / max(*rate, 0.001)))
 	n, skipped := 0, 0
+	warmSent, warmSkipped := 0, 0 // of the warm-up, left out of the figures
 loop:
-	for time.Since(start) < *duration {
+	for time.Since(start) < *warmup+*duration {
 		select {
 		case <-ctx.Done():
 			break loop
@@ -151,14 +158,17 @@ loop:
 					skipped++
 				}
 			}
+			if time.Now().Before(measured) {
+				warmSent, warmSkipped = n, skipped
+			}
 		}
 	}
 	tick.Stop()
 	close(jobs)
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed := time.Since(measured)
 	fmt.Printf("%s: %d sent (%d not sent, every worker busy), %d accepted, %d failed in %s (%.0f/s); webhook latency p50 %s p99 %s\n",
-		*kind, n, skipped, ok.Load(), failed.Load(), elapsed.Round(time.Millisecond), float64(ok.Load())/elapsed.Seconds(),
+		*kind, n-warmSent, skipped-warmSkipped, ok.Load(), failed.Load(), elapsed.Round(time.Millisecond), float64(ok.Load())/elapsed.Seconds(),
 		percentile(latencies, 0.50), percentile(latencies, 0.99))
 	if watcher != nil {
 		frames, missing, resumes, closed := watcher.latencies(sent, 5*time.Second)

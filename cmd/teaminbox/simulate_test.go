@@ -84,6 +84,23 @@ func TestSimulateSendsEveryMessageType(t *testing.T) {
 func (s *testServer) storedTypes(t *testing.T, token, channelID string) map[string]bool {
 	t.Helper()
 	got := map[string]bool{}
+	for _, msg := range s.storedMessages(t, token, channelID) {
+		got[msg["content_type"].(string)] = true
+		if msg["content_type"] == "voice" {
+			for _, prefix := range []string{"Incoming call from", "Voicemail (12 s)", "Voicemail transcript:"} {
+				if strings.HasPrefix(msg["content"].(string), prefix) {
+					got[prefix] = true
+				}
+			}
+		}
+	}
+	return got
+}
+
+// storedMessages are the messages of the channel's conversations.
+func (s *testServer) storedMessages(t *testing.T, token, channelID string) []map[string]any {
+	t.Helper()
+	var msgs []map[string]any
 	list := s.call(t, "GET", "/v1/conversations?limit=100", token, nil).data(t, 200, "list")
 	for _, c := range list["conversations"].([]any) {
 		conv := c.(map[string]any)
@@ -92,18 +109,10 @@ func (s *testServer) storedTypes(t *testing.T, token, channelID string) map[stri
 		}
 		detail := s.call(t, "GET", fmt.Sprintf("/v1/conversations/%s?limit=200", conv["id"]), token, nil).data(t, 200, "detail")
 		for _, m := range detail["conversation"].(map[string]any)["messages"].([]any) {
-			msg := m.(map[string]any)
-			got[msg["content_type"].(string)] = true
-			if msg["content_type"] == "voice" {
-				for _, prefix := range []string{"Incoming call from", "Voicemail (12 s)", "Voicemail transcript:"} {
-					if strings.HasPrefix(msg["content"].(string), prefix) {
-						got[prefix] = true
-					}
-				}
-			}
+			msgs = append(msgs, m.(map[string]any))
 		}
 	}
-	return got
+	return msgs
 }
 
 func missingKeys(want, got map[string]bool) []string {
@@ -122,15 +131,9 @@ func missingKeys(want, got map[string]bool) []string {
 func TestSimulateTargets(t *testing.T) {
 	s := startServer(t)
 	admin := s.token(t, "admin")
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{}`) }))
-	t.Cleanup(api.Close)
 	var lines, ids []string
 	for _, account := range []string{"1111111111", "2222222222"} {
-		created := s.call(t, "POST", "/v1/channels", admin, map[string]any{"kind": "whatsapp", "name": "Target " + account, "config": map[string]string{
-			"phone_number_id": account, "waba_id": "1029384756", "verify_token": "v", "access_token": "EAAG-sim", "app_secret": "secret-" + account,
-			"api_base_url": api.URL}}).
-			data(t, 201, "create channel")
-		id := created["channel"].(map[string]any)["id"].(string)
+		id := s.whatsappChannel(t, admin, account, "secret-"+account)
 		ids = append(ids, id)
 		lines = append(lines, id+" secret-"+account+" "+account)
 	}
@@ -163,13 +166,7 @@ func TestSimulateTargets(t *testing.T) {
 func TestSimulateWatcherResumesAfterSlowConsumerDrop(t *testing.T) {
 	s := startServer(t)
 	admin := s.token(t, "admin")
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{}`) }))
-	t.Cleanup(api.Close)
-	created := s.call(t, "POST", "/v1/channels", admin, map[string]any{"kind": "whatsapp", "name": "Watched", "config": map[string]string{
-		"phone_number_id": "1234567890", "waba_id": "1029384756", "verify_token": "v", "access_token": "EAAG-sim", "app_secret": "sim-app-secret",
-		"api_base_url": api.URL}}).
-		data(t, 201, "create channel")
-	id := created["channel"].(map[string]any)["id"].(string)
+	id := s.whatsappChannel(t, admin, "1234567890", "sim-app-secret")
 	shapes, err := shapesOf("whatsapp", webhookTarget{channel: id, url: s.base + "/webhooks/whatsapp/" + id, secret: "sim-app-secret", account: "1234567890"})
 	if err != nil {
 		t.Fatal(err)
@@ -353,4 +350,55 @@ func (p *stallingProxy) release() {
 		p.gate = nil
 	}
 	p.mu.Unlock()
+}
+
+// whatsappChannel creates a WhatsApp channel of phone number id account, signed with
+// secret, whose Graph API (a local stand-in: every call succeeds) the creation checks.
+func (s *testServer) whatsappChannel(t *testing.T, admin, account, secret string) string {
+	t.Helper()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{}`) }))
+	t.Cleanup(api.Close)
+	created := s.call(t, "POST", "/v1/channels", admin, map[string]any{"kind": "whatsapp", "name": "WhatsApp " + account, "config": map[string]string{
+		"phone_number_id": account, "waba_id": "1029384756", "verify_token": "v", "access_token": "EAAG-sim", "app_secret": secret,
+		"api_base_url": api.URL}}).
+		data(t, 201, "create channel")
+	return created["channel"].(map[string]any)["id"].(string)
+}
+
+// TestSimulateLeavesTheWarmUpOut sends for a second of warm-up and a second measured: the
+// server stores both, and the figures count only the second one's messages and frames.
+func TestSimulateLeavesTheWarmUpOut(t *testing.T) {
+	s := startServer(t)
+	admin := s.token(t, "admin")
+	id := s.whatsappChannel(t, admin, "1234567890", "sim-app-secret")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = w
+	err = simulate(context.Background(), []string{"--url", s.base, "--kind", "whatsapp", "--channel", id, "--secret", "sim-app-secret",
+		"--account", "1234567890", "--types", "text", "--rate", "30", "--warmup", "1s", "--duration", "1s", "--contacts", "2", "--token", admin})
+	os.Stdout = stdout
+	w.Close()
+	out, _ := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("simulate: %v\n%s", err, out)
+	}
+	// "whatsapp: S sent (…), A accepted, …" and "webhook → WebSocket frame: …; M of F frames missing".
+	var sent, skipped, accepted, missing, framed int
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "whatsapp: ") {
+			fmt.Sscanf(line, "whatsapp: %d sent (%d not sent, every worker busy), %d accepted", &sent, &skipped, &accepted)
+		}
+		if i := strings.LastIndex(line, "; "); strings.HasSuffix(line, "frames missing") && i >= 0 {
+			fmt.Sscanf(line[i+2:], "%d of %d frames missing", &missing, &framed)
+		}
+	}
+	stored := len(s.storedMessages(t, admin, id))
+	// 30 a second: about 30 counted, of about 60 the server stored.
+	if sent < 15 || sent > 45 || accepted != sent || framed != sent || missing != 0 || stored < sent+15 {
+		t.Errorf("counted %d sent, %d accepted, %d framed (%d missing), the server stored %d: want ~30 counted of ~60 stored\n%s",
+			sent, accepted, framed, missing, stored, out)
+	}
 }
