@@ -32,7 +32,9 @@ class Live {
   private handlers = new Map<string, Set<Handler>>();
   private pending = new Map<string, { resolve: (d: unknown) => void; reject: (e: Error) => void }>();
 
-  /** Subscribes fn to frames of type ("*" for all); returns the unsubscribe. */
+  /** Subscribes fn to frames of type ("*" for all; "fresh" for the hello of a connection that
+   * does not resume, whose socket never sends the events stored before it: what was read
+   * before it may miss some); returns the unsubscribe. */
   on(type: string, fn: Handler): () => void {
     let set = this.handlers.get(type);
     if (!set) this.handlers.set(type, (set = new Set()));
@@ -141,17 +143,21 @@ class Live {
       else p.reject(new Error(f.error?.message ?? "request failed"));
       return;
     }
+    const keys = [f.type, "*"];
     if (f.type === "hello") {
       // A fresh connection's live frames start after hello's seq; a resumed one replays from
       // since=, so its hello must not move lastSeq forward.
-      if (this.lastSeq === 0) this.lastSeq = f.data.seq ?? 0;
+      if (this.lastSeq === 0) {
+        this.lastSeq = f.data.seq ?? 0;
+        keys.push("fresh");
+      }
       this.connected = true;
       this.started = true;
     } else if (f.seq !== undefined) {
       if (f.seq <= this.lastSeq) return; // seen before a reconnect
       this.lastSeq = f.seq;
     }
-    for (const key of [f.type, "*"]) for (const fn of this.handlers.get(key) ?? []) fn(f);
+    for (const key of keys) for (const fn of this.handlers.get(key) ?? []) fn(f);
   }
 }
 

@@ -29,8 +29,28 @@ class OpenThread {
   loadingOlder = $state(false);
   error = $state("");
   private refreshing = new Map<string, Promise<void>>();
+  private opening: Promise<void> = Promise.resolve();
 
-  async open(id: string | null) {
+  open(id: string | null): Promise<void> {
+    this.opening = this.load(id);
+    return this.opening;
+  }
+
+  /** Reads the newest page again once the one shown is loaded, and puts it over it: for a
+   * page read before the socket's first hello, whose earlier events the socket never sends
+   * (a reply's "sent" that came between). */
+  async refresh() {
+    await this.opening;
+    const id = this.id;
+    if (!id || this.error) return;
+    const data = await unwrap(api.GET("/v1/conversations/{conversationId}", { params: { path: { conversationId: id }, query: { latest: true, limit: pageSize } } }));
+    if (this.id !== id) return;
+    const { messages, pagination: _, ...conversation } = data.conversation;
+    this.patch(conversation as Conversation);
+    for (const m of messages) this.put(m);
+  }
+
+  private async load(id: string | null) {
     if (id === this.id) return;
     this.id = id;
     this.conversation = null;
