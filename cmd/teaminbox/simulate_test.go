@@ -251,16 +251,7 @@ func TestSimulateWatcherResumesAfterSlowConsumerDrop(t *testing.T) {
 // the socket of a client too slow to take them.
 func (s *testServer) websocketFrames(t *testing.T, outcome string) float64 {
 	t.Helper()
-	res, err := http.Get(s.base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(body), "\n") {
+	for _, line := range strings.Split(string(s.get(t, "/metrics", "")), "\n") {
 		if v, ok := strings.CutPrefix(line, `teaminbox_websocket_frames_total{outcome="`+outcome+`"} `); ok {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil {
