@@ -365,6 +365,33 @@ test("socket: a dropped connection comes back by itself and resumes where it was
   for (const text of ["Before the drop", "Live before the drop", "Missed while dropped"]) await expect(messages(page).getByText(text, { exact: true })).toHaveCount(1);
 });
 
+test("socket: what comes before the first hello is on the page once it arrives", async ({ page, biz }) => {
+  const ch = await biz.telegram();
+  const chat = await biz.inbound(ch, "Read before the socket", { first: "Ines" });
+  // The page's first socket is held back: the list and the thread are read, then more is
+  // stored, and only then does the hello come (as on a slow network). The socket never
+  // sends what was stored before its hello.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await page.routeWebSocket(/\/ws\/team-inbox\//, async (ws) => {
+    await held;
+    ws.connectToServer();
+  });
+  await signIn(page, biz.owner);
+  await openConversation(page, "Ines");
+  await expect(messages(page).getByText("Read before the socket")).toBeVisible();
+  await biz.inbound(ch, "Sent before the hello", { chatId: chat, first: "Ines" });
+  await biz.inbound(ch, "A newcomer before the hello", { first: "Noor" });
+  release();
+  await expect(page.locator("[data-conversation]", { hasText: "Noor" })).toHaveCount(1);
+  await expect(messages(page).getByText("Sent before the hello")).toHaveCount(1);
+  // And from there on the frames: each shown once.
+  await biz.inbound(ch, "After the hello", { chatId: chat, first: "Ines" });
+  await expect(messages(page).getByText("After the hello")).toBeVisible();
+  await expect(page.locator("[data-conversation]", { hasText: "Ines" })).toHaveCount(1);
+  await expect(page.locator("[data-conversation]", { hasText: "Noor" })).toHaveCount(1);
+});
+
 test("performance: time to a usable demo inbox", async ({ page }, info) => {
   test.setTimeout(90_000);
   const res = await fetch(process.env.TEAMINBOX_E2E_URL + "/v1/auth/login", {

@@ -54,10 +54,13 @@ const byType: Record<string, (f: Frame) => void> = {
 
 for (const [type, fn] of Object.entries(byType)) live.on(type, fn);
 
-// A first connection's socket never sends what was stored before its hello, and the open
-// thread may have been read before it: read its newest page again. (Not the list: reading it
-// again would drop the pages a reader has scrolled to.)
-live.on("fresh", () => void thread.refresh().catch(() => {})); // the frames keep it current from here
+// A first connection's socket never sends what was stored before its hello, and the list and
+// the open thread may have been read before it: read their newest page again. The frames keep
+// them current from there.
+live.on("fresh", () => {
+  void list.refresh().catch(() => {});
+  void thread.refresh().catch(() => {});
+});
 
 // After a gap the server cannot replay, reload what is shown.
 live.on("reload_required", () => {

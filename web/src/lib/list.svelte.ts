@@ -35,9 +35,38 @@ class ConversationList {
   private query = new URLSearchParams();
   private generation = 0;
   private loadedAt = 0;
+  private loaded: Promise<void> = Promise.resolve();
 
   /** Loads the first page for the URL's filters. */
-  async load(query: URLSearchParams) {
+  load(query: URLSearchParams): Promise<void> {
+    this.loaded = this.read(query);
+    return this.loaded;
+  }
+
+  /** Reads the first page again once the list is loaded, and puts it over the rows shown,
+   * keeping the pages scrolled to: for a list read before the socket's first hello, whose
+   * earlier events the socket never sends (a conversation that came in between). */
+  async refresh() {
+    await this.loaded;
+    const gen = this.generation;
+    if (this.error) return;
+    const data = await this.fetchPage({ page: 1 });
+    if (gen !== this.generation || this.error) return;
+    if (this.page === 1) {
+      this.rows = data.conversations;
+      this.pages = data.pagination.pages;
+      this.counted(0, data.pagination);
+    } else {
+      // The later pages' cursor and counts stay; rows new since they were read are added.
+      const first = new Set(data.conversations.map((c) => c.id));
+      const rest = this.rows.filter((c) => !first.has(c.id));
+      this.total += data.conversations.length + rest.length - this.rows.length;
+      this.rows = [...data.conversations, ...rest];
+    }
+    this.loadedAt = Date.now();
+  }
+
+  private async read(query: URLSearchParams) {
     this.query = query;
     this.page = 1;
     const gen = ++this.generation;

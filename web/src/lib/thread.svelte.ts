@@ -43,7 +43,7 @@ class OpenThread {
     await this.opening;
     const id = this.id;
     if (!id || this.error) return;
-    const data = await unwrap(api.GET("/v1/conversations/{conversationId}", { params: { path: { conversationId: id }, query: { latest: true, limit: pageSize } } }));
+    const data = await this.newest(id);
     if (this.id !== id) return;
     const { messages, pagination: _, ...conversation } = data.conversation;
     this.patch(conversation as Conversation);
@@ -61,7 +61,7 @@ class OpenThread {
     if (!id) return;
     this.loading = true;
     try {
-      const data = await unwrap(api.GET("/v1/conversations/{conversationId}", { params: { path: { conversationId: id }, query: { latest: true, limit: pageSize } } }));
+      const data = await this.newest(id);
       if (this.id !== id) return;
       const { messages, pagination, ...conversation } = data.conversation;
       this.conversation = conversation as Conversation;
@@ -75,6 +75,11 @@ class OpenThread {
     } finally {
       if (this.id === id) this.loading = false;
     }
+  }
+
+  /** The conversation of id with its newest page of messages. */
+  private newest(id: string) {
+    return unwrap(api.GET("/v1/conversations/{conversationId}", { params: { path: { conversationId: id }, query: { latest: true, limit: pageSize } } }));
   }
 
   /** Prepends the page of messages before the oldest one shown (cursor before=). */
