@@ -176,10 +176,14 @@ var dialect = &sqlstore.Dialect{
 	Name:     "postgres",
 	Numbered: true,
 	SQL:      named,
-	// One index answers with notes or without: it keys them apart only for the walk by day
-	// (migration 0032), which recent_content_matches takes.
-	ContentMatch: func(term string, _ bool) (string, []any) {
-		return named.Get("content_match"), []any{sqlstore.LikePattern(term)}
+	// Notes have an index of their own (migration 0034): a search without them (the
+	// caller's NOT m.is_internal) reads the customer-visible messages' alone.
+	ContentMatch: func(term string, internal bool) (string, []any) {
+		pat := sqlstore.LikePattern(term)
+		if internal {
+			return named.Get("content_match_all"), []any{pat, pat}
+		}
+		return named.Get("content_match"), []any{pat}
 	},
 	RecentContentMatches: func(tenant uuid.UUID, term string, limit int) (string, []any) {
 		return named.Get("recent_content_matches"), []any{tenant, sqlstore.LikePattern(term), limit, contentSearchWalk}

@@ -22,6 +22,12 @@ ILIKE
 -- index (migration 0007): lowering each candidate, as ILIKE does, costs ~3 µs a row.
 m.search_content LIKE lower(?) ESCAPE '\'
 
+-- name: content_match_all
+-- Customer-visible messages and notes have trigram indexes of their own (migration 0034): an
+-- OR of the two, each arm implying one index's predicate, reads both (a BitmapOr).
+((NOT m.is_internal AND m.search_content LIKE lower(?) ESCAPE '\')
+	OR (m.is_internal AND m.search_content LIKE lower(?) ESCAPE '\'))
+
 -- name: recent_content_matches
 -- A walk down the newest messages, then the trigram index day by day (migration 0010a).
 SELECT recent_content_matches(?, lower(?), ?, ?) AS conversation_id
