@@ -449,6 +449,7 @@ func TestCloseIndexesTheQueue(t *testing.T) {
 // indexes it at once, however recently it was indexed.
 func TestBacklogIndexedAtCommit(t *testing.T) {
 	st := openIndexingEvery(t, time.Hour)
+	st.SetInboxSearchWalks(1) // the messages inbox's searches reach the index after one message
 	ctx := context.Background()
 	tenant, convs := storetest.NewConversations(t, st, 1)
 	insertMessage(t, st, newMessage(tenant, convs[0], "the first message", false))
@@ -474,6 +475,7 @@ func TestBacklogIndexedAtCommit(t *testing.T) {
 // leaves a new one: joined to the queue, the messages were scanned once per queued message.
 func TestQueueLookupsWithStatisticsOfANewDatabase(t *testing.T) {
 	st := openIndexingEvery(t, time.Hour)
+	st.SetInboxSearchWalks(1) // the messages inbox's searches reach the index after one message
 	ctx := context.Background()
 	tenant, convs := storetest.NewConversations(t, st, 1)
 	insertMessage(t, st, newMessage(tenant, convs[0], "the first message", false))

@@ -46,7 +46,8 @@ type writer struct {
 
 // New wraps db, whose schema Migrate brings up to date.
 func New(db *sql.DB, d *Dialect) *Store {
-	s := &Store{queries: queries{x: db, d: d, stmts: newStmtCache(db, d)}, db: db, retries: newRetries(), batchTimeout: defaultBatchTimeout}
+	s := &Store{queries: queries{x: db, d: d, stmts: newStmtCache(db, d), inboxWalks: inboxSearchWalks}, db: db, retries: newRetries(),
+		batchTimeout: defaultBatchTimeout}
 	s.writer = &writer{db: db, stmts: s.stmts}
 	return s
 }
@@ -72,6 +73,11 @@ func newStmtCache(db *sql.DB, d *Dialect) *stmtCache {
 // SetBatchTimeout sets how long a group commit's batch may run (30 s by default) before its
 // work fails with context.DeadlineExceeded. Call it before the store is used.
 func (s *Store) SetBatchTimeout(d time.Duration) { s.batchTimeout = d }
+
+// SetInboxSearchWalks sets the windows a content search of the messages inbox walks before it
+// turns to the index (inboxSearchWalks by default), so that a test's few messages reach each
+// step. Call it before the store is used.
+func (s *Store) SetInboxSearchWalks(walks ...int) { s.inboxWalks = walks }
 
 // Waiting returns how many transactions (or turns between them) are queued for the single
 // writer, for tests.
@@ -181,7 +187,7 @@ func (s *Store) begin(ctx context.Context) (*sql.Tx, *queries, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("begin: %w", err)
 	}
-	return tx, &queries{x: tx, d: s.d, stmts: s.writer.stmts, tx: tx, observe: s.observe}, nil
+	return tx, &queries{x: tx, d: s.d, stmts: s.writer.stmts, tx: tx, observe: s.observe, inboxWalks: s.inboxWalks}, nil
 }
 
 // Ping checks the database answers.
@@ -215,6 +221,8 @@ type queries struct {
 	// must not be interrupted by one of them.
 	detached context.Context
 	observe  func(query string, args []any) // see Store.Observe
+	// inboxWalks are the windows of inboxSearchWalks (see Store.SetInboxSearchWalks).
+	inboxWalks []int
 }
 
 func (q *queries) context(ctx context.Context) context.Context {

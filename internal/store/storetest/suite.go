@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t testing.TB) inbox.Store) {
 		{"SearchPlans", testSearchPlans},
 		{"SearchPages", testSearchPages},
 		{"SearchSharedName", testSearchSharedName},
+		{"InboxSearchWindows", testInboxSearchWindows},
 		{"NoteSearch", testNoteSearch},
 		{"Messages", testMessages},
 		{"MessagePages", testMessagePages},
