@@ -198,7 +198,14 @@ var dialect = &sqlstore.Dialect{
 		// Phones are stored in E.164: a term with anything but digits and + cannot be in
 		// one, and leaving that index out saves a third of a name search.
 		if strings.Trim(term, "+0123456789") == "" {
-			m.Query, m.Args = named.Get("name_or_phone_matches"), append(m.Args, pat)
+			// Where the term starts with its +, so does any phone that holds it: the phone
+			// is looked up by prefix in a btree (migration 0035). Its trigrams, digits each
+			// common, took 8 ms for one number among 1M.
+			phone := pat
+			if strings.HasPrefix(term, "+") {
+				phone = strings.TrimPrefix(pat, "%")
+			}
+			m.Query, m.Args = named.Get("name_or_phone_matches"), append(m.Args, phone)
 		}
 		return m
 	},

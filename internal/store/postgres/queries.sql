@@ -51,6 +51,8 @@ SELECT ct.id AS k, ct.conversation_count AS n FROM contacts ct WHERE ct.tenant_i
 	AND ct.conversation_count > 0
 
 -- name: name_or_phone_matches
+-- The phone's pattern is a prefix ("+4420%") for a term that starts with +, which
+-- contacts_phone_prefix answers (migration 0035).
 SELECT ct.id AS k, ct.conversation_count AS n FROM contacts ct WHERE ct.tenant_id = ?
 	AND (ct.search_name LIKE lower(?) ESCAPE '\' OR ct.phone LIKE ? ESCAPE '\') AND ct.conversation_count > 0
 

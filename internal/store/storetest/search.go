@@ -110,7 +110,12 @@ func testSearchPages(t *testing.T, f *fixture) {
 		}
 		f.message(c, inbox.SenderEndUser, content, at)
 		if i/10 == 12 {
+			// With its +, a phone's start (PostgreSQL looks it up by prefix); without, digits
+			// anywhere in one.
 			rows["+1555000012"] = append(rows["+1555000012"], r)
+		}
+		if i == 120 {
+			rows["0000120"] = append(rows["0000120"], r)
 		}
 		if name == "Zelda" || name == "Dana" {
 			rows[strings.ToLower(name)] = append(rows[strings.ToLower(name)], r)
@@ -125,7 +130,7 @@ func testSearchPages(t *testing.T, f *fixture) {
 	for _, tc := range []struct {
 		term   string
 		closed bool
-	}{{"parcel", false}, {"refund please", false}, {"zelda", false}, {"ze", false}, {"dana", false}, {"+1555000012", false}, {"parcel", true}} {
+	}{{"parcel", false}, {"refund please", false}, {"zelda", false}, {"ze", false}, {"dana", false}, {"+1555000012", false}, {"0000120", false}, {"parcel", true}} {
 		for _, limit := range []int{20, 7, 2} {
 			filter := inbox.ConversationFilter{Search: strings.ToUpper(tc.term), Limit: limit}
 			if tc.closed {
