@@ -90,6 +90,9 @@ func parse(ev Event, raw []byte) (provider.Batch, error) {
 	at, _ := time.Parse(time.RFC3339Nano, ev.SendTime)
 	switch ev.EventType {
 	case "DELIVERED", "READ":
+		if ev.MessageID == "" {
+			return provider.Batch{}, provider.Malformed{Err: fmt.Errorf("%s event without messageId", ev.EventType)}
+		}
 		st := inbox.DeliveryDelivered
 		if ev.EventType == "READ" {
 			st = inbox.DeliveryRead

@@ -65,6 +65,14 @@ func TestHandshakeAndEvents(t *testing.T) {
 	if err != nil || len(b.Receipts) != 1 || b.Receipts[0].Status != inbox.DeliveryRead || b.Receipts[0].ProviderMessageID != "our-id" {
 		t.Errorf("READ event: %+v %v", b, err)
 	}
+	// A receipt that names no message is refused, not stored for no message (the fuzzer's
+	// find: "eventTYpe", for JSON keys match in any case).
+	ev = `{"eventTYpe":"READ"}`
+	env = `{"message":{"data":"` + base64.StdEncoding.EncodeToString([]byte(ev)) + `"}}`
+	var malformed provider.Malformed
+	if b, err = hook(env, Sign("SJENCPGJESMGUFPY", []byte(ev))); !errors.As(err, &malformed) || len(b.Receipts) != 0 {
+		t.Errorf("READ event without messageId: %+v %v", b, err)
+	}
 }
 
 func TestSendUsesOurID(t *testing.T) {
