@@ -416,12 +416,13 @@ func notBelow(cursor *inbox.ListCursor) (string, []any) {
 
 const defaultOrder = " ORDER BY c.activity_at DESC, c.id DESC"
 
-// SearchConversations reads a page in two steps. It walks the list from the cursor on, at
-// most searchWalk conversations per row of the page, and tests each: its contact's name or
-// phone, then its customer-visible messages one by one. A common term fills the page there,
-// and its count stops at the page ("more"). When the walk does not fill the page, the
-// matches past the walk are found through the indexes, as ListConversations finds them
-// (the newest contentSearchWindow content matches); a phone number goes there at once.
+// SearchConversations reads a page in up to three steps. It walks the list from the cursor
+// on, at most searchWalk conversations per row of the page, and tests each: its contact's
+// name or phone, then its customer-visible messages one by one. A common term fills the
+// page there, and its count stops at the page ("more"). A term that walk found twice or
+// more walks on (walkWindow). Otherwise, or when that window does not fill the page either,
+// the matches past the walks are found through the indexes, as ListConversations finds
+// them (the newest contentSearchWindow content matches); a phone number goes there at once.
 func (q *queries) SearchConversations(ctx context.Context, tenant uuid.UUID, f inbox.ConversationFilter, after *inbox.ListCursor) (inbox.SearchPage, error) {
 	s := strings.TrimSpace(f.Search)
 	where, args := listConditions(tenant, f)
