@@ -49,7 +49,7 @@ class ConversationList {
   async refresh() {
     await this.loaded;
     const gen = this.generation;
-    if (this.error) return;
+    if (gen === 0 || this.error) return; // never loaded: its first load reads it
     const data = await this.fetchPage({ page: 1 });
     if (gen !== this.generation || this.error) return;
     if (this.page === 1) {
