@@ -385,6 +385,12 @@ test("socket: what comes before the first hello is on the page once it arrives",
   release();
   await expect(page.locator("[data-conversation]", { hasText: "Noor" })).toHaveCount(1);
   await expect(messages(page).getByText("Sent before the hello")).toHaveCount(1);
+  // The open conversation counts nothing unread, here or on the server; and the new row, in
+  // view in so short a list, is not announced as above it.
+  await expect(page.locator("[data-conversation]", { hasText: "Ines" }).getByLabel(/unread/)).toHaveCount(0);
+  await expect.poll(async () => (await biz.api<{ conversations: { end_user: { first_name: string }; unread_count: number }[] }>("GET", "/v1/conversations"))
+    .conversations.find((c) => c.end_user.first_name === "Ines")?.unread_count).toBe(0);
+  await expect(page.getByRole("button", { name: /new — show/ })).toHaveCount(0);
   // And from there on the frames: each shown once.
   await biz.inbound(ch, "After the hello", { chatId: chat, first: "Ines" });
   await expect(messages(page).getByText("After the hello")).toBeVisible();

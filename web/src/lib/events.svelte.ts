@@ -58,8 +58,9 @@ for (const [type, fn] of Object.entries(byType)) live.on(type, fn);
 // the open thread may have been read before it: read their newest page again. The frames keep
 // them current from there.
 live.on("fresh", () => {
-  void list.refresh().catch(() => {});
-  void thread.refresh().catch(() => {});
+  // The thread after the list: marking it read then clears its row's unread count, which the
+  // list's page, read while it was unread, may show.
+  void list.refresh().catch(() => {}).then(() => thread.refresh()).catch(() => {});
 });
 
 // After a gap the server cannot replay, reload what is shown.

@@ -48,6 +48,7 @@ class OpenThread {
     const { messages, pagination: _, ...conversation } = data.conversation;
     this.patch(conversation as Conversation);
     for (const m of messages) this.put(m);
+    this.markRead(); // what came in between is read, as a frame's would be
   }
 
   private async load(id: string | null) {
