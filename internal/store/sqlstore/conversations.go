@@ -449,14 +449,13 @@ func (q *queries) SearchConversations(ctx context.Context, tenant uuid.UUID, f i
 		}
 		// The walk ends at its last conversation, when the list goes on that far; bounded
 		// by it, the walk reads the list's index in order and stops once the page is full.
-		end, err := q.listed(ctx, `SELECT c.id, c.activity_at FROM conversations c WHERE `+strings.Join(where, " AND ")+defaultOrder+` LIMIT 1 OFFSET ?`,
-			append(slices.Clone(args), walk-1))
+		var err error
+		past, err = q.walkEnd(ctx, where, args, walk)
 		if err != nil {
 			return inbox.SearchPage{}, err
 		}
 		walked, wargs := where, args
-		if len(end) > 0 {
-			past = end[0].cursor()
+		if past != nil {
 			cond, a := notBelow(past)
 			walked, wargs = append(slices.Clone(where), cond), slices.Concat(args, a)
 		}
@@ -575,18 +574,26 @@ const denseWalkMax = 5000
 func (q *queries) walkWindow(ctx context.Context, tenant uuid.UUID, s string, where []string, args []any, cursor *inbox.ListCursor, window, n int) (found []listed, edge *inbox.ListCursor, err error) {
 	cond, cargs := below(cursor)
 	where, args = append(slices.Clone(where), cond), slices.Concat(args, cargs)
-	end, err := q.listed(ctx, `SELECT c.id, c.activity_at FROM conversations c WHERE `+strings.Join(where, " AND ")+defaultOrder+` LIMIT 1 OFFSET ?`,
-		append(slices.Clone(args), window-1))
-	if err != nil {
+	if edge, err = q.walkEnd(ctx, where, args, window); err != nil {
 		return nil, nil, err
 	}
-	if len(end) > 0 {
-		edge = end[0].cursor()
+	if edge != nil {
 		cond, cargs := notBelow(edge)
 		where, args = append(where, cond), slices.Concat(args, cargs)
 	}
 	found, err = q.walkTesting(ctx, q.searchMatches(tenant, s, 0), s, where, args, n)
 	return found, edge, err
+}
+
+// walkEnd returns the walk-th conversation that passes where (with args) in the list's order,
+// nil when fewer do.
+func (q *queries) walkEnd(ctx context.Context, where []string, args []any, walk int) (*inbox.ListCursor, error) {
+	end, err := q.listed(ctx, `SELECT c.id, c.activity_at FROM conversations c WHERE `+strings.Join(where, " AND ")+defaultOrder+` LIMIT 1 OFFSET ?`,
+		append(slices.Clone(args), walk-1))
+	if err != nil || len(end) == 0 {
+		return nil, err
+	}
+	return end[0].cursor(), nil
 }
 
 // walkTesting reads up to n conversations that pass where (with args) and match s, in the
