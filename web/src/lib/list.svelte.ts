@@ -52,18 +52,21 @@ class ConversationList {
     if (gen === 0 || this.error) return; // never loaded: its first load reads it
     const data = await this.fetchPage({ page: 1 });
     if (gen !== this.generation || this.error) return;
-    if (this.page === 1) {
-      this.rows = data.conversations;
-      this.pages = data.pagination.pages;
-      this.counted(0, data.pagination);
-    } else {
-      // The later pages' cursor and counts stay; rows new since they were read are added.
-      const first = new Set(data.conversations.map((c) => c.id));
-      const rest = this.rows.filter((c) => !first.has(c.id));
-      this.total += data.conversations.length + rest.length - this.rows.length;
-      this.rows = [...data.conversations, ...rest];
-    }
+    if (this.page === 1) return this.showFirst(data);
+    // The later pages' cursor and counts stay; rows new since they were read are added.
+    const first = new Set(data.conversations.map((c) => c.id));
+    const rest = this.rows.filter((c) => !first.has(c.id));
+    this.total += data.conversations.length + rest.length - this.rows.length;
+    this.rows = [...data.conversations, ...rest];
     this.loadedAt = Date.now();
+  }
+
+  /** Shows data as the whole list: its first page, and its count. */
+  private showFirst(data: Awaited<ReturnType<ConversationList["fetchPage"]>>) {
+    this.rows = data.conversations;
+    this.loadedAt = Date.now();
+    this.pages = data.pagination.pages;
+    this.counted(0, data.pagination);
   }
 
   private async read(query: URLSearchParams) {
@@ -74,11 +77,7 @@ class ConversationList {
     this.error = "";
     try {
       const data = await this.fetchPage({ page: 1 });
-      if (gen !== this.generation) return;
-      this.rows = data.conversations;
-      this.loadedAt = Date.now();
-      this.pages = data.pagination.pages;
-      this.counted(0, data.pagination);
+      if (gen === this.generation) this.showFirst(data);
     } catch (e) {
       if (gen === this.generation) {
         this.error = (e as Error).message;
