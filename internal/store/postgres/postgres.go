@@ -181,9 +181,9 @@ var dialect = &sqlstore.Dialect{
 	ContentMatch: func(term string, internal bool) (string, []any) {
 		pat := sqlstore.LikePattern(term)
 		if internal {
-			return named.Get("content_match_all"), []any{pat, pat}
+			return named.Get("content_match_all"), []any{pat, pat, pat}
 		}
-		return named.Get("content_match"), []any{pat}
+		return named.Get("content_match"), []any{pat, pat}
 	},
 	RecentContentMatches: func(tenant uuid.UUID, term string, limit int) (string, []any) {
 		return named.Get("recent_content_matches"), []any{tenant, sqlstore.LikePattern(term), limit, contentSearchWalk}

@@ -203,7 +203,9 @@ func TestNumberEvents(t *testing.T) {
 
 // TestRecentContentMatches checks the content search's newest matches (migration 0010a)
 // against a plain sort of all the matches, for terms common of late, rare, only old, and
-// absent for a while, with walks and limits that end in each of its stages. Every message
+// absent for a while, and words in one order and the other (migration 0036: the index keeps
+// their order, and a text that holds the index's own joining letter is not taken for a
+// space), with walks (none, too) and limits that end in each of its stages. Every message
 // has a twin of the same time that does not match, so a walk can end between the two.
 func TestRecentContentMatches(t *testing.T) {
 	st := storetest.OpenPostgresAt(t, storetest.PostgresURL(t))
@@ -218,7 +220,8 @@ func TestRecentContentMatches(t *testing.T) {
 			SELECT gen_random_uuid(), c.tenant_id, c.id, c.channel_id, 'end_user',
 				CASE WHEN twin = 1 THEN 'filler' ELSE concat_ws(' ', 'msg', CASE WHEN i % 3 = 0 THEN 'Common' END,
 					CASE WHEN i % 97 = 0 THEN 'rarity' END, CASE WHEN i > 1500 AND i % 4 = 0 THEN 'oldtimer' END,
-					CASE WHEN (i < 50 OR i > 500) AND i % 11 = 0 THEN 'gapped' END) END,
+					CASE WHEN (i < 50 OR i > 500) AND i % 11 = 0 THEN 'gapped' END,
+					CASE i % 7 WHEN 0 THEN 'enterprise plan' WHEN 1 THEN 'plan enterprise' WHEN 2 THEN 'planǂenterprise' END) END,
 				'text', i % 5 = 4, '[]', 'received', CAST($2 AS bigint) - i * CAST($3 AS bigint)
 			FROM generate_series(0, 2999) i CROSS JOIN generate_series(0, 1) twin
 			CROSS JOIN LATERAL (SELECT * FROM conversations WHERE tenant_id = $1 ORDER BY id OFFSET i % 40 LIMIT 1) c`,
@@ -245,8 +248,8 @@ func TestRecentContentMatches(t *testing.T) {
 		}
 		return out
 	}
-	for _, term := range []string{"common", "RARITY", "oldtimer", "gapped", "msg", "absent"} {
-		for _, walk := range []int{1, 10, 300, 10000} {
+	for _, term := range []string{"common", "RARITY", "oldtimer", "gapped", "msg", "absent", "plan enterprise", "enterprise plan", "N ENTER"} {
+		for _, walk := range []int{0, 1, 10, 300, 10000} {
 			for _, wanted := range []int{1, 5, 40, 10000} {
 				pattern := "%" + term + "%"
 				want := ids(`SELECT conversation_id FROM messages WHERE tenant_id = $1 AND NOT is_internal

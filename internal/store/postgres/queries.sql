@@ -18,15 +18,17 @@ ILIKE
 	WHERE ct.conversation_id = c.id)
 
 -- name: content_match
--- Matches compare lower(pattern) with a stored lowered copy of the text, through its trigram
--- index (migration 0007): lowering each candidate, as ILIKE does, costs ~3 µs a row.
-m.search_content LIKE lower(?) ESCAPE '\'
+-- Matches compare lower(pattern) with a stored lowered copy of the text (migration 0007):
+-- lowering each candidate, as ILIKE does, costs ~3 µs a row. The index holds the copy's
+-- trigrams across its words (search_joined, migration 0036), which the text's LIKE then tests.
+(search_joined(m.search_content) LIKE search_joined(lower(?)) ESCAPE '\' AND m.search_content LIKE lower(?) ESCAPE '\')
 
 -- name: content_match_all
 -- Customer-visible messages and notes have trigram indexes of their own (migration 0034): an
 -- OR of the two, each arm implying one index's predicate, reads both (a BitmapOr).
-((NOT m.is_internal AND m.search_content LIKE lower(?) ESCAPE '\')
-	OR (m.is_internal AND m.search_content LIKE lower(?) ESCAPE '\'))
+(((NOT m.is_internal AND search_joined(m.search_content) LIKE search_joined(lower(?)) ESCAPE '\')
+	OR (m.is_internal AND search_joined(m.search_content) LIKE search_joined(lower(?)) ESCAPE '\'))
+	AND m.search_content LIKE lower(?) ESCAPE '\')
 
 -- name: recent_content_matches
 -- A walk down the newest messages, then the trigram index day by day (migration 0010a).

@@ -71,7 +71,8 @@ func searchPages(t *testing.T, f *fixture, tenant uuid.UUID, filter inbox.Conver
 
 // testSearchPages pages searches by cursor, newest activity first: a common term (its
 // page filled by walking the list, its count stopped at the page), rare ones whose matches
-// lie past that walk (gathered through the indexes and counted in full), a name many share
+// lie past that walk (gathered through the indexes and counted in full; two of them the
+// same words in either order), a name many share
 // past it, a phone, a term too short for the indexes and a filter, each against the answer
 // computed here, with no row twice or missed while new matches arrive, and nothing of
 // another tenant.
@@ -105,6 +106,12 @@ func testSearchPages(t *testing.T, f *fixture) {
 			// An older message matches; the conversation's activity is its newest.
 			f.message(c, inbox.SenderEndUser, "a refund please", at.Add(-time.Hour))
 			rows["refund please"] = append(rows["refund please"], r)
+		case i == 9 || i == 13:
+			// The same words in the other order, and joined by the letter PostgreSQL's index
+			// puts for a space (migration 0036): neither is "refund please".
+			f.message(c, inbox.SenderEndUser, "please refund it", at.Add(-time.Hour))
+			f.message(c, inbox.SenderEndUser, "refundǂplease", at.Add(-2*time.Hour))
+			rows["please refund"] = append(rows["please refund"], r)
 		case i == 151:
 			f.message(c, inbox.SenderBusinessUser, "refund please, says the note", at.Add(-time.Hour), func(m *inbox.Message) { m.IsInternal = true })
 		}
@@ -130,7 +137,7 @@ func testSearchPages(t *testing.T, f *fixture) {
 	for _, tc := range []struct {
 		term   string
 		closed bool
-	}{{"parcel", false}, {"refund please", false}, {"zelda", false}, {"ze", false}, {"dana", false}, {"+1555000012", false}, {"0000120", false}, {"parcel", true}} {
+	}{{"parcel", false}, {"refund please", false}, {"please refund", false}, {"zelda", false}, {"ze", false}, {"dana", false}, {"+1555000012", false}, {"0000120", false}, {"parcel", true}} {
 		for _, limit := range []int{20, 7, 2} {
 			filter := inbox.ConversationFilter{Search: strings.ToUpper(tc.term), Limit: limit}
 			if tc.closed {
