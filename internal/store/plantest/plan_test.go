@@ -85,6 +85,7 @@ type observable interface {
 	DB() *sql.DB
 	IndexQueued(ctx context.Context) error
 	SetInboxSearchWalks(walks ...int)
+	SetRowTestedMax(n int)
 }
 
 // checkPlans seeds store, runs the workload and explains its statements (and SQLite's
@@ -450,15 +451,19 @@ func (w *workload) run(ctx context.Context) {
 	// Searches by cursor: a common term, a name, a rare one (the walk, then the indexes), each
 	// from the top and from its next page; and by twos, a phone an eighth of the contacts share:
 	// past what a search reads of a name's matches on PostgreSQL, the list is walked testing
-	// each contact.
-	for _, f := range []inbox.ConversationFilter{{Search: "enterprise plan"}, {Search: "Priya"}, {Search: "+91"}, {Search: "refund"},
-		{Search: "invoice", Status: active}, {Search: "zzyzx"}, {Search: "+91", Limit: 2}} {
-		f.Limit = cmp.Or(f.Limit, 25)
-		page, err := w.svc.SearchConversations(ctx, p, f, nil)
-		w.must(err)
-		if page.Next != nil {
-			_, err = w.svc.SearchConversations(ctx, p, f, page.Next)
+	// each contact. A name's walk goes on past the first: its window tested row by row (no
+	// window is over 5,000), then by the contacts and the newest content matches.
+	for _, rowTested := range []int{5000, 0} {
+		w.st.(observable).SetRowTestedMax(rowTested)
+		for _, f := range []inbox.ConversationFilter{{Search: "enterprise plan"}, {Search: "Priya"}, {Search: "+91"}, {Search: "refund"},
+			{Search: "invoice", Status: active}, {Search: "zzyzx"}, {Search: "+91", Limit: 2}} {
+			f.Limit = cmp.Or(f.Limit, 25)
+			page, err := w.svc.SearchConversations(ctx, p, f, nil)
 			w.must(err)
+			if page.Next != nil {
+				_, err = w.svc.SearchConversations(ctx, p, f, page.Next)
+				w.must(err)
+			}
 		}
 	}
 	inbound, unread := true, false

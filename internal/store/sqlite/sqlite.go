@@ -239,7 +239,7 @@ func newDialect() *sqlstore.Dialect {
 			}
 			return named.Get("content_match"), []any{phrase(term), sqlstore.LikePattern(term)}
 		},
-		RecentContentMatches: func(tenant uuid.UUID, term string, limit int) (string, []any) {
+		RecentContentMatches: func(tenant uuid.UUID, term string, limit int, _ bool) (string, []any) {
 			return named.Get("recent_content_matches"), []any{phrase(term), tenant, limit, tenant, sqlstore.LikePattern(term), limit}
 		},
 		// A search by name finds conversations, through the trigram index for 3 characters or more.

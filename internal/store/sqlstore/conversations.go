@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -323,7 +324,7 @@ const contentSearchWindow = 500
 // with a recent customer-visible message that does; and how many there are. walkable says
 // an index serves the list's order.
 func (q *queries) searchPage(ctx context.Context, tenant uuid.UUID, s string, where []string, args []any, order string, walkable bool, limit, offset int) ([]uuid.UUID, int, error) {
-	m := q.searchMatches(tenant, s, 0)
+	m := q.searchMatches(tenant, s, 0, false)
 	if walkable && len(where) == 1 {
 		return q.searchAll(ctx, tenant, m, order, limit, offset)
 	}
@@ -437,41 +438,35 @@ func (q *queries) SearchConversations(ctx context.Context, tenant uuid.UUID, f i
 	var (
 		found []listed
 		past  *inbox.ListCursor // the walk's last row, when the list goes on after it
+		test  rowTest           // the first walk's test of a row
 	)
 	if !phone {
-		walk := searchWalk * (limit + 1)
-		named, margs := q.rowNameMatch(s)
-		match := `EXISTS (SELECT 1 FROM contacts ct WHERE ct.id = c.contact_id AND ` + named + `)`
-		if utf8.RuneCountInString(s) >= MinIndexedTerm {
-			match += ` OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND NOT m.is_internal AND ` +
-				q.d.SQL.Get("row_content_match") + `)`
-			margs = append(margs, LikePattern(s))
-		}
-		// The walk ends at its last conversation, when the list goes on that far; bounded
-		// by it, the walk reads the list's index in order and stops once the page is full.
+		test = q.rowMatch(s)
 		var err error
-		past, err = q.walkEnd(ctx, where, args, walk)
-		if err != nil {
-			return inbox.SearchPage{}, err
-		}
-		walked, wargs := where, args
-		if past != nil {
-			cond, a := notBelow(past)
-			walked, wargs = append(slices.Clone(where), cond), slices.Concat(args, a)
-		}
-		found, err = q.listed(ctx, `SELECT c.id, c.activity_at FROM conversations c WHERE `+strings.Join(walked, " AND ")+` AND (`+match+`)`+defaultOrder+` LIMIT ?`,
-			slices.Concat(wargs, margs, []any{limit + 1}))
+		found, past, err = q.walkWindow(ctx, where, args, test, nil, searchWalk*(limit+1), limit+1)
 		if err != nil || len(found) > limit || past == nil {
 			return q.loadSearchPage(ctx, tenant, found, len(found) > limit, limit, min(len(found), limit), err)
 		}
 	}
 	n := limit - len(found) + 1
 	// A term the walk found twice or more is common in the list: the next rows are walked
-	// too, testing each (as searchPast does past a cap), as many as its density says fill
-	// the page twice over. Deciding so spares the indexes' reading of every match, which
-	// for a first name 50,000 contacts share took the trigram index 13 ms at 1M.
+	// too, testing each, as many as its density says fill the page twice over. Deciding so
+	// spares the indexes' reading of every match, which for a first name 50,000 contacts
+	// share took the trigram index 13 ms at 1M. A window of a few conversations is tested as
+	// the first walk did; a longer one by their contact, or among the newest content matches
+	// (recentTest), which costs the same however long the window.
 	if k := len(found); k >= 2 && past != nil {
-		rest, edge, err := q.walkWindow(ctx, tenant, s, where, args, past, min(2*n*searchWalk*(limit+1)/k, denseWalkMax), n)
+		window := min(2*n*searchWalk*(limit+1)/k, denseWalkMax)
+		if window > q.rowTested {
+			// A term the walk found by the contacts alone (a first name) is rare of late
+			// in the messages, if in any.
+			byContent, err := q.foundByContent(ctx, found, s)
+			if err != nil {
+				return inbox.SearchPage{}, err
+			}
+			test = q.recentTest(q.searchMatches(tenant, s, 0, !byContent), s)
+		}
+		rest, edge, err := q.walkWindow(ctx, where, args, test, past, window, n)
 		if err != nil {
 			return inbox.SearchPage{}, err
 		}
@@ -481,7 +476,8 @@ func (q *queries) SearchConversations(ctx context.Context, tenant uuid.UUID, f i
 		}
 		past, n = edge, n-len(rest)
 	}
-	rest, counted, err := q.searchPast(ctx, tenant, s, where, args, past, n)
+	// None found by the first walk (a dense window follows two or more): the term is rare of late.
+	rest, counted, err := q.searchPast(ctx, tenant, s, where, args, past, n, len(found) == 0)
 	more := counted < 0 && len(rest) == n
 	if counted < 0 {
 		counted = min(len(rest), n-1)
@@ -519,9 +515,10 @@ func (q *queries) loadSearchPage(ctx context.Context, tenant uuid.UUID, found []
 // not read: the list is walked testing each row's contact, a dearer test, but one that does
 // not grow with the matches. A name that 50,000 contacts share took 200 ms on PostgreSQL's
 // 1M conversations when they were all read first, 18 ms so (13 of them PostgreSQL's trigram
-// index, whose bitmap still lists every match).
-func (q *queries) searchPast(ctx context.Context, tenant uuid.UUID, s string, where []string, args []any, cursor *inbox.ListCursor, n int) (found []listed, counted int, err error) {
-	m := q.searchMatches(tenant, s, n)
+// index, whose bitmap still lists every match). rare says the newest conversations hold no
+// match (see Dialect.RecentContentMatches).
+func (q *queries) searchPast(ctx context.Context, tenant uuid.UUID, s string, where []string, args []any, cursor *inbox.ListCursor, n int, rare bool) (found []listed, counted int, err error) {
+	m := q.searchMatches(tenant, s, n, rare)
 	if cursor != nil {
 		cond, cargs := below(cursor)
 		where, args = append(slices.Clone(where), cond), slices.Concat(args, cargs)
@@ -561,27 +558,90 @@ func (q *queries) searchPast(ctx context.Context, tenant uuid.UUID, s string, wh
 		}
 		return found, counted, nil
 	}
-	found, err = q.walkTesting(ctx, m, s, where, args, n)
+	found, err = q.walkTested(ctx, where, args, q.recentTest(m, s), n)
 	return found, -1, err
 }
 
 // denseWalkMax bounds walkWindow's window: past it, the indexes find the rest.
 const denseWalkMax = 5000
 
-// walkWindow walks the list after cursor, window conversations at most, and reads up to n of
-// them that match s (walkTesting); edge is the window's last conversation, nil when the list
-// ends within it.
-func (q *queries) walkWindow(ctx context.Context, tenant uuid.UUID, s string, where []string, args []any, cursor *inbox.ListCursor, window, n int) (found []listed, edge *inbox.ListCursor, err error) {
-	cond, cargs := below(cursor)
-	where, args = append(slices.Clone(where), cond), slices.Concat(args, cargs)
+// rowTestedMax is the longest window of conversations whose messages are tested one by one:
+// ~2,000 messages, as many as the newest content matches' gathering walks before it turns to
+// the index. For a word in 2 % of 10M messages, the row test of the ~100 conversations that
+// fill a page took 4.9 ms a search, the gathering 12.9 ms; for a first name 50,000 contacts
+// share (~800 conversations) the row test took 15 ms, the gathering 10.8 ms.
+const rowTestedMax = 200
+
+// rowTest is a test of the conversations c of a walk: a condition on c, with a WITH clause it
+// reads (or none), each with its arguments; fresh says the statement is planned for its
+// arguments (Dialect.FreshPlan).
+type rowTest struct {
+	with, cond     string
+	withArgs, args []any
+	fresh          bool
+}
+
+// rowMatch tests whether conversation c matches s on its rows: its contact's name or phone,
+// or one of its customer-visible messages (for a term long enough for the content indexes:
+// a shorter one searches names alone).
+func (q *queries) rowMatch(s string) rowTest {
+	named, args := q.rowNameMatch(s)
+	cond := `EXISTS (SELECT 1 FROM contacts ct WHERE ct.id = c.contact_id AND ` + named + `)`
+	if utf8.RuneCountInString(s) >= MinIndexedTerm {
+		cond += ` OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND NOT m.is_internal AND ` +
+			q.d.SQL.Get("row_content_match") + `)`
+		args = append(args, LikePattern(s))
+	}
+	return rowTest{cond: cond, args: args}
+}
+
+// recentTest tests conversation c's contact, or whether c is among m's recent content
+// matches. The contact is tested in a scalar subquery, run row by row: an EXISTS was made a
+// hash of all the matches. It is planned for its arguments: PostgreSQL, planning an unknown
+// LIMIT for a walk of a tenth of the list, saw enough cost in testing each row to compile
+// the plan (JIT: 20 ms).
+func (q *queries) recentTest(m searchMatches, s string) rowTest {
+	named, args := q.rowNameMatch(s)
+	return rowTest{with: `WITH recent AS MATERIALIZED (` + m.recent + `) `, withArgs: m.recentArgs,
+		cond: `(SELECT ` + named + ` FROM contacts ct WHERE ct.id = c.contact_id) OR ` +
+			q.d.SQL.Get("unindexed") + `c.id IN (SELECT conversation_id FROM recent)`, args: args, fresh: true}
+}
+
+// foundByContent reports whether a customer-visible message of one of the conversations found
+// holds s.
+func (q *queries) foundByContent(ctx context.Context, found []listed, s string) (bool, error) {
+	if utf8.RuneCountInString(s) < MinIndexedTerm {
+		return false, nil
+	}
+	ids := make([]uuid.UUID, len(found))
+	for i, l := range found {
+		ids[i] = l.id
+	}
+	err := q.exists(ctx, "search conversations", `SELECT 1 FROM messages m WHERE m.conversation_id IN (`+placeholders(len(ids))+`)
+		AND NOT m.is_internal AND `+q.d.SQL.Get("row_content_match")+` LIMIT 1`, append(idArgs(ids), LikePattern(s))...)
+	if errors.Is(err, inbox.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// walkWindow walks the list after cursor (from its start when nil), window conversations at
+// most, and reads up to n of them that pass test; edge is the window's last conversation, nil
+// when the list ends within it. Bounded by that edge, the walk reads the list's index in
+// order and stops once it has n.
+func (q *queries) walkWindow(ctx context.Context, where []string, args []any, test rowTest, cursor *inbox.ListCursor, window, n int) (found []listed, edge *inbox.ListCursor, err error) {
+	if cursor != nil {
+		cond, cargs := below(cursor)
+		where, args = append(slices.Clone(where), cond), slices.Concat(args, cargs)
+	}
 	if edge, err = q.walkEnd(ctx, where, args, window); err != nil {
 		return nil, nil, err
 	}
 	if edge != nil {
 		cond, cargs := notBelow(edge)
-		where, args = append(where, cond), slices.Concat(args, cargs)
+		where, args = append(slices.Clone(where), cond), slices.Concat(args, cargs)
 	}
-	found, err = q.walkTesting(ctx, q.searchMatches(tenant, s, 0), s, where, args, n)
+	found, err = q.walkTested(ctx, where, args, test, n)
 	return found, edge, err
 }
 
@@ -596,19 +656,15 @@ func (q *queries) walkEnd(ctx context.Context, where []string, args []any, walk 
 	return end[0].cursor(), nil
 }
 
-// walkTesting reads up to n conversations that pass where (with args) and match s, in the
-// list's order, testing each row's contact, or whether it is among m's recent content
-// matches.
-func (q *queries) walkTesting(ctx context.Context, m searchMatches, s string, where []string, args []any, n int) ([]listed, error) {
-	// A LIMIT of n, not of a CASE: PostgreSQL takes an unknown LIMIT for a walk of a tenth
-	// of the list, and the cost it then sees in testing each row had it compile the plan
-	// (JIT: 20 ms). The contact is tested in a scalar subquery, run row by row: an EXISTS
-	// was made a hash of all the matches.
-	named, nargs := q.rowNameMatch(s)
-	return q.listed(ctx, `WITH recent AS MATERIALIZED (`+m.recent+`) SELECT c.id, c.activity_at FROM conversations c WHERE `+
-		strings.Join(where, " AND ")+` AND ((SELECT `+named+` FROM contacts ct WHERE ct.id = c.contact_id) OR `+
-		q.d.SQL.Get("unindexed")+`c.id IN (SELECT conversation_id FROM recent))`+defaultOrder+` LIMIT ?`,
-		q.d.freshPlan(slices.Concat(m.recentArgs, args, nargs, []any{n})))
+// walkTested reads up to n conversations that pass where (with args) and test, in the list's
+// order. A LIMIT of n, not of a CASE: see recentTest.
+func (q *queries) walkTested(ctx context.Context, where []string, args []any, test rowTest, n int) ([]listed, error) {
+	all := slices.Concat(test.withArgs, args, test.args, []any{n})
+	if test.fresh {
+		all = q.d.freshPlan(all)
+	}
+	return q.listed(ctx, test.with+`SELECT c.id, c.activity_at FROM conversations c WHERE `+strings.Join(where, " AND ")+
+		` AND (`+test.cond+`)`+defaultOrder+` LIMIT ?`, all)
 }
 
 // rowNameMatch is the condition that contact ct has s in its name or phone, tested on its
@@ -637,7 +693,8 @@ func (q *queries) listed(ctx context.Context, query string, args []any) ([]liste
 // With want > 0, the rows a page wants, the clause first names size: the tenant's number of
 // conversations, and cap, NameMatch.Reads·sqrt(want·conversations); named then holds cap + 1
 // keys at most. Whole, it is used as above; cut, it stands for more conversations than
-// searchAll's rule gathers for want rows, and only says that the list is to be walked.
+// searchAll's rule gathers for want rows, and only says that the list is to be walked. rare
+// is Dialect.RecentContentMatches'.
 type searchMatches struct {
 	name           NameMatch
 	with, gathered string
@@ -647,10 +704,10 @@ type searchMatches struct {
 	recentArgs []any
 }
 
-func (q *queries) searchMatches(tenant uuid.UUID, s string, want int) searchMatches {
+func (q *queries) searchMatches(tenant uuid.UUID, s string, want int, rare bool) searchMatches {
 	m := searchMatches{name: q.d.NameMatches(tenant, s), recent: `SELECT id AS conversation_id FROM conversations WHERE 1 = 0`}
 	if utf8.RuneCountInString(s) >= MinIndexedTerm {
-		m.recent, m.recentArgs = q.d.RecentContentMatches(tenant, s, contentSearchWindow)
+		m.recent, m.recentArgs = q.d.RecentContentMatches(tenant, s, contentSearchWindow, rare)
 	}
 	m.with, m.args = `WITH named AS MATERIALIZED (`+m.name.Query+`)`, slices.Clone(m.name.Args)
 	if want > 0 {

@@ -46,7 +46,7 @@ type writer struct {
 
 // New wraps db, whose schema Migrate brings up to date.
 func New(db *sql.DB, d *Dialect) *Store {
-	s := &Store{queries: queries{x: db, d: d, stmts: newStmtCache(db, d), inboxWalks: inboxSearchWalks}, db: db, retries: newRetries(),
+	s := &Store{queries: queries{x: db, d: d, stmts: newStmtCache(db, d), inboxWalks: inboxSearchWalks, rowTested: rowTestedMax}, db: db, retries: newRetries(),
 		batchTimeout: defaultBatchTimeout}
 	s.writer = &writer{db: db, stmts: s.stmts}
 	return s
@@ -78,6 +78,11 @@ func (s *Store) SetBatchTimeout(d time.Duration) { s.batchTimeout = d }
 // turns to the index (inboxSearchWalks by default), so that a test's few messages reach each
 // step. Call it before the store is used.
 func (s *Store) SetInboxSearchWalks(walks ...int) { s.inboxWalks = walks }
+
+// SetRowTestedMax sets the longest window of a conversations search's walk whose messages are
+// tested one by one (rowTestedMax by default), so that a test's few conversations reach
+// either test. Call it while the store is not in use.
+func (s *Store) SetRowTestedMax(n int) { s.rowTested = n }
 
 // Waiting returns how many transactions (or turns between them) are queued for the single
 // writer, for tests.
@@ -187,7 +192,7 @@ func (s *Store) begin(ctx context.Context) (*sql.Tx, *queries, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("begin: %w", err)
 	}
-	return tx, &queries{x: tx, d: s.d, stmts: s.writer.stmts, tx: tx, observe: s.observe, inboxWalks: s.inboxWalks}, nil
+	return tx, &queries{x: tx, d: s.d, stmts: s.writer.stmts, tx: tx, observe: s.observe, inboxWalks: s.inboxWalks, rowTested: s.rowTested}, nil
 }
 
 // Ping checks the database answers.
@@ -223,6 +228,7 @@ type queries struct {
 	observe  func(query string, args []any) // see Store.Observe
 	// inboxWalks are the windows of inboxSearchWalks (see Store.SetInboxSearchWalks).
 	inboxWalks []int
+	rowTested  int // see Store.SetRowTestedMax
 }
 
 func (q *queries) context(ctx context.Context) context.Context {
@@ -332,8 +338,9 @@ type Dialect struct {
 	// RecentContentMatches is a query of the conversation ids of the newest limit messages
 	// of tenant, notes excluded, whose content contains term (3 characters or more), and its
 	// arguments. It must read neither every match of a common term nor every newer message
-	// that lacks the term.
-	RecentContentMatches func(tenant uuid.UUID, term string, limit int) (query string, args []any)
+	// that lacks the term. rare says the newest conversations hold no match: a way that pays
+	// off for a common term (PostgreSQL's walk down the newest messages) is not worth taking.
+	RecentContentMatches func(tenant uuid.UUID, term string, limit int, rare bool) (query string, args []any)
 	// NameMatches finds the tenant's conversations whose contact's full name or phone
 	// contains term (any case), through an index when term has 3 characters or more.
 	NameMatches func(tenant uuid.UUID, term string) NameMatch

@@ -59,18 +59,20 @@ func testSearchSharedName(t *testing.T, f *fixture) {
 	bc := f.conversation(b, f.contact(b, "Dana", "+16660000000").ID, f.channel(b, inbox.ChannelWhatsApp).ID, t0.Add(time.Hour*24))
 	f.message(bc, inbox.SenderEndUser, "Dana here", t0.Add(time.Hour*24))
 
-	for _, closed := range []bool{false, true} {
-		want := inListOrder(dana, false, closed)
-		for _, limit := range []int{20, 7, 2} {
-			filter := inbox.ConversationFilter{Search: "dana", Limit: limit}
-			if closed {
-				filter.Status = inbox.StatusClosed
-			}
-			if diff := cmp.Diff(want, searchPages(t, f, a, filter, len(want))); diff != "" {
-				t.Errorf("%+v: ids (-want +got):\n%s", filter, diff)
+	eachRowTest(f, func(how string) {
+		for _, closed := range []bool{false, true} {
+			want := inListOrder(dana, false, closed)
+			for _, limit := range []int{20, 7, 2} {
+				filter := inbox.ConversationFilter{Search: "dana", Limit: limit}
+				if closed {
+					filter.Status = inbox.StatusClosed
+				}
+				if diff := cmp.Diff(want, searchPages(t, f, a, filter, len(want))); diff != "" {
+					t.Errorf("%+v%s: ids (-want +got):\n%s", filter, how, diff)
+				}
 			}
 		}
-	}
+	})
 	want := inListOrder(dana, false, false)
 	list, total, err := f.st.ListConversations(f.ctx, a, inbox.ConversationFilter{Search: "Dana", Page: 2, Limit: 20, SortBy: inbox.SortLastMessageAt})
 	f.must(err)

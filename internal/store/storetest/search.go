@@ -69,8 +69,21 @@ func searchPages(t *testing.T, f *fixture, tenant uuid.UUID, filter inbox.Conver
 	return got
 }
 
+// eachRowTest runs check with the store's own longest window of a search's walk whose
+// messages are tested one by one, then, where the store can be told, with none: every window
+// past the first walk is tested by its contacts and the newest content matches. how names
+// the second run.
+func eachRowTest(f *fixture, check func(how string)) {
+	check("")
+	if st, ok := f.st.(interface{ SetRowTestedMax(int) }); ok {
+		st.SetRowTestedMax(0)
+		check(", no window row-tested")
+	}
+}
+
 // testSearchPages pages searches by cursor, newest activity first: a common term (its
-// page filled by walking the list, its count stopped at the page), rare ones whose matches
+// page filled by walking the list, its count stopped at the page), one the first walk finds
+// a few times (the walk goes on), rare ones whose matches
 // lie past that walk (gathered through the indexes and counted in full; two of them the
 // same words in either order), a name many share
 // past it, a phone, a term too short for the indexes and a filter, each against the answer
@@ -115,6 +128,12 @@ func testSearchPages(t *testing.T, f *fixture) {
 		case i == 151:
 			f.message(c, inbox.SenderBusinessUser, "refund please, says the note", at.Add(-time.Hour), func(m *inbox.Message) { m.IsInternal = true })
 		}
+		if i%10 == 5 {
+			// In one conversation in ten: the first walk finds it twice or more for a page
+			// of 7 or 20, and walks on (walkWindow).
+			f.message(c, inbox.SenderEndUser, "my voucher code", at.Add(-30*time.Minute))
+			rows["voucher"] = append(rows["voucher"], r)
+		}
 		f.message(c, inbox.SenderEndUser, content, at)
 		if i/10 == 12 {
 			// With its +, a phone's start (PostgreSQL looks it up by prefix); without, digits
@@ -134,21 +153,23 @@ func testSearchPages(t *testing.T, f *fixture) {
 	f.message(bc, inbox.SenderEndUser, "parcel: refund please", t0.Add(time.Hour*24))
 
 	want := func(term string, closed bool) []uuid.UUID { return inListOrder(rows[term], false, closed) }
-	for _, tc := range []struct {
-		term   string
-		closed bool
-	}{{"parcel", false}, {"refund please", false}, {"please refund", false}, {"zelda", false}, {"ze", false}, {"dana", false}, {"+1555000012", false}, {"0000120", false}, {"parcel", true}} {
-		for _, limit := range []int{20, 7, 2} {
-			filter := inbox.ConversationFilter{Search: strings.ToUpper(tc.term), Limit: limit}
-			if tc.closed {
-				filter.Status = inbox.StatusClosed
-			}
-			w := want(tc.term, tc.closed)
-			if diff := cmp.Diff(w, searchPages(t, f, a, filter, len(w))); diff != "" {
-				t.Errorf("%+v: ids (-want +got):\n%s", filter, diff)
+	eachRowTest(f, func(how string) {
+		for _, tc := range []struct {
+			term   string
+			closed bool
+		}{{"parcel", false}, {"refund please", false}, {"please refund", false}, {"voucher", false}, {"zelda", false}, {"ze", false}, {"dana", false}, {"+1555000012", false}, {"0000120", false}, {"parcel", true}} {
+			for _, limit := range []int{20, 7, 2} {
+				filter := inbox.ConversationFilter{Search: strings.ToUpper(tc.term), Limit: limit}
+				if tc.closed {
+					filter.Status = inbox.StatusClosed
+				}
+				w := want(tc.term, tc.closed)
+				if diff := cmp.Diff(w, searchPages(t, f, a, filter, len(w))); diff != "" {
+					t.Errorf("%+v%s: ids (-want +got):\n%s", filter, how, diff)
+				}
 			}
 		}
-	}
+	})
 	// A common term's first page stops counting at the page.
 	first, err := f.st.SearchConversations(f.ctx, a, inbox.ConversationFilter{Search: "parcel", Limit: 20}, nil)
 	f.must(err)
