@@ -401,6 +401,15 @@ type listed struct {
 
 func (l listed) cursor() *inbox.ListCursor { return &inbox.ListCursor{ActivityAt: l.at, ID: l.id} }
 
+// idsOf returns the ids of found, in its order.
+func idsOf(found []listed) []uuid.UUID {
+	ids := make([]uuid.UUID, len(found))
+	for i, l := range found {
+		ids[i] = l.id
+	}
+	return ids
+}
+
 // below is the condition that conversation c comes after cursor in the list's default order,
 // written so that the activity index reads from the cursor on.
 func below(cursor *inbox.ListCursor) (string, []any) {
@@ -495,10 +504,7 @@ func (q *queries) loadSearchPage(ctx context.Context, tenant uuid.UUID, found []
 	if len(found) > limit {
 		found, page.Next = found[:limit], found[limit-1].cursor()
 	}
-	ids := make([]uuid.UUID, len(found))
-	for i, l := range found {
-		ids[i] = l.id
-	}
+	ids := idsOf(found)
 	page.Conversations = []inbox.Conversation{}
 	if len(ids) > 0 {
 		page.Conversations, err = q.conversationsByID(ctx, tenant, ids)
@@ -613,10 +619,7 @@ func (q *queries) foundByContent(ctx context.Context, found []listed, s string) 
 	if utf8.RuneCountInString(s) < MinIndexedTerm {
 		return false, nil
 	}
-	ids := make([]uuid.UUID, len(found))
-	for i, l := range found {
-		ids[i] = l.id
-	}
+	ids := idsOf(found)
 	err := q.exists(ctx, "search conversations", `SELECT 1 FROM messages m WHERE m.conversation_id IN (`+placeholders(len(ids))+`)
 		AND NOT m.is_internal AND `+q.d.SQL.Get("row_content_match")+` LIMIT 1`, append(idArgs(ids), LikePattern(s))...)
 	if errors.Is(err, inbox.ErrNotFound) {
